@@ -1,0 +1,305 @@
+/**
+ * A stacked recurrent model over one flat parameter buffer and one flat gradient buffer:
+ * input encoding (dense, one-hot or embedding) -> L layers of RNN / LSTM / GRU -> optional linear head.
+ *
+ * - `forward(x, { T, B, state })` runs a window `[T, B, X]` and returns per-step outputs and the final state.
+ * - `backward(ws, dy)` is BPTT over that window: gradients for every parameter (accumulated into `grads`)
+ *   and for the initial state.
+ * - `step(x, state, out)` is one streaming step for B rows that updates `state` in place and allocates nothing.
+ *
+ * @example
+ * const model = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 128, outputSize: 65 }, { seed: 1 });
+ * const { y, state } = model.forward(ids, { T: 64, B: 32 });   // y: [64, 32, 65] logits
+ */
+import type { Backend } from '../tensor/backend.ts';
+import { jsBackend } from '../tensor/jsBackend.ts';
+import type { CellKernel } from '../cells/cellKernel.ts';
+import { cellFor } from '../cells/cellFor.ts';
+import { Rng } from '../util/rng.ts';
+import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
+import { checkBool, checkInt, checkObject } from '../util/validate.ts';
+import { resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
+import { paramLayout, type ParamLayout } from './paramLayout.ts';
+import { createWorkspace, type Workspace } from './workspace.ts';
+import type { RecurrentState } from './recurrentState.ts';
+import { windowForward } from './windowForward.ts';
+import { windowBackward } from './windowBackward.ts';
+
+/** Options for `RNNModel.create`. */
+export interface CreateOptions {
+  /** Seed of the initialisation (PyTorch's scheme: U(-1/√H, 1/√H) for the cells, N(0,1) for embeddings). @default 0 */
+  seed?: number;
+  /** Kernels to compute with. @default jsBackend */
+  backend?: Backend;
+}
+
+/** Options for one window forward. */
+export interface ForwardOptions {
+  /** T: steps in the window. Required. */
+  T: number;
+  /** B: rows (sequences) in the batch. Required. */
+  B: number;
+  /** Initial state `{h [L,B,H], c? [L,B,H]}`. @default zeros */
+  state?: RecurrentState;
+  /** Apply dropout (needs `rng`). @default false */
+  training?: boolean;
+  /** Random source for dropout masks. @default undefined */
+  rng?: Rng;
+  /** Reuse this workspace (from `createWorkspace(T, B)`) instead of the model's cached one. @default the model's */
+  workspace?: Workspace;
+}
+
+/** What a window forward returns. */
+export interface ForwardResult {
+  /** `[T, B, Y]` outputs (logits of the head, or the top layer's h without a head). Valid until the workspace is reused. */
+  readonly y: Float32Array;
+  /** The final state (a new object). */
+  readonly state: RecurrentState;
+  /** The workspace holding the caches `backward` needs. */
+  readonly workspace: Workspace;
+}
+
+/** A stacked RNN / LSTM / GRU with an input encoding and a linear head. */
+export class RNNModel {
+  readonly config: ModelConfig;
+  readonly layout: ParamLayout;
+  readonly cell: CellKernel;
+  readonly backend: Backend;
+  /** All parameters, laid out by `layout`. */
+  readonly params: Float32Array;
+  /** All gradients, same layout; `backward` accumulates here, `zeroGrads` clears. */
+  readonly grads: Float32Array;
+  private readonly workspaces = new Map<string, Workspace>();
+  private readonly stepScratch = new Map<number, Workspace>();
+
+  /** Wraps existing buffers (see `RNNModel.create` for a fresh model). */
+  constructor(config: ModelConfig, params: Float32Array, backend: Backend = jsBackend) {
+    this.config = config;
+    this.layout = paramLayout(config);
+    this.cell = cellFor(config.cell);
+    this.backend = backend;
+    if (!isFloatArray(params) || params.length !== this.layout.total) {
+      throw shapeError('params', `Float32Array of length ${this.layout.total}`, isFloatArray(params) ? `length ${params.length}` : describeKind(params));
+    }
+    this.params = params;
+    this.grads = backend.alloc(this.layout.total);
+  }
+
+  /** A new model with PyTorch's default initialisation. @throws EddyError ERR_INVALID_ARG naming the option */
+  static create(options: ModelOptions, createOptions: CreateOptions = {}): RNNModel {
+    const config = resolveConfig(options);
+    checkObject('createOptions', createOptions);
+    const seed = checkInt('createOptions.seed', createOptions.seed ?? 0, 0, 0xffffffff);
+    const backend = createOptions.backend ?? jsBackend;
+    const layout = paramLayout(config);
+    const params = backend.alloc(layout.total);
+    const rng = new Rng(seed);
+    for (const e of layout.entries) {
+      if (e.name === 'embedding.weight') for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.normal();
+      else {
+        const fanIn = e.name.startsWith('head.') ? config.hiddenSize : config.hiddenSize;
+        const k = 1 / Math.sqrt(fanIn);
+        for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.uniform(-k, k);
+      }
+    }
+    return new RNNModel(config, params, backend);
+  }
+
+  /** Number of parameters. */
+  get numParams(): number {
+    return this.layout.total;
+  }
+
+  /** A view of one named parameter (PyTorch state_dict name). @throws EddyError if there is no such name */
+  param(name: string): Float32Array {
+    const e = this.entry(name);
+    return this.params.subarray(e.offset, e.offset + e.size);
+  }
+
+  /** A view of one named gradient. */
+  grad(name: string): Float32Array {
+    const e = this.entry(name);
+    return this.grads.subarray(e.offset, e.offset + e.size);
+  }
+
+  private entry(name: string): ParamLayout['entries'][number] {
+    const e = this.layout.entries.find((p) => p.name === name);
+    if (!e) throw invalidArg('name', `one of ${this.layout.entries.map((p) => p.name).join(', ')}`, name);
+    return e;
+  }
+
+  /** Zeroes the gradient buffer. */
+  zeroGrads(): void {
+    this.grads.fill(0);
+  }
+
+  /** A zero state for B rows: `h [L, B, H]` and, for an LSTM, `c [L, B, H]`. */
+  createState(B: number): RecurrentState {
+    checkInt('B', B, 1);
+    const n = this.config.numLayers * B * this.config.hiddenSize;
+    return this.cell.hasCell ? { h: this.backend.alloc(n), c: this.backend.alloc(n) } : { h: this.backend.alloc(n) };
+  }
+
+  /** A workspace for windows of T steps over B rows (to hold several windows' caches at once). */
+  createWorkspace(T: number, B: number): Workspace {
+    checkInt('T', T, 1);
+    checkInt('B', B, 1);
+    return createWorkspace(this.config, this.backend, T, B);
+  }
+
+  /**
+   * Forward over a window. `x` is `Float32Array [T, B, X]` for dense input, `Int32Array [T, B]` of ids otherwise.
+   * @throws EddyError ERR_SHAPE naming `x` or `options.state.h` with the expected and received shapes
+   */
+  forward(x: Float32Array | Int32Array, options: ForwardOptions): ForwardResult {
+    checkObject('options', options);
+    const T = checkInt('options.T', options.T, 1);
+    const B = checkInt('options.B', options.B, 1);
+    const training = checkBool('options.training', options.training ?? false);
+    if (training && this.config.dropout > 0 && !(options.rng instanceof Rng)) {
+      throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', options.rng);
+    }
+    this.checkInput('x', x, T * B, `[T=${T}, B=${B}]`);
+    const state0 = options.state ?? this.createState(B);
+    this.checkState('options.state', state0, B);
+    let ws = options.workspace;
+    if (ws) {
+      if (ws.T !== T || ws.B !== B) throw shapeError('options.workspace', `for T=${T}, B=${B}`, `T=${ws.T}, B=${ws.B}`);
+    } else {
+      const key = `${T}x${B}`;
+      ws = this.workspaces.get(key);
+      if (!ws) {
+        ws = createWorkspace(this.config, this.backend, T, B);
+        this.workspaces.set(key, ws);
+      }
+    }
+    const state = this.createState(B);
+    windowForward(this, ws, x, state0, state, training, options.rng ?? null);
+    return { y: ws.y, state, workspace: ws };
+  }
+
+  /**
+   * BPTT over the window last run in `ws`. Accumulates parameter gradients into `grads`.
+   * @param dy `[T, B, Y]` gradient of the loss with respect to `y`
+   * @param dFinal gradient reaching the final state (full BPTT across windows); omit to cut it (truncated BPTT)
+   * @returns the gradient of the initial state
+   */
+  backward(ws: Workspace, dy: Float32Array, dFinal?: RecurrentState): RecurrentState {
+    const Y = this.config.outputSize > 0 ? this.config.outputSize : this.config.hiddenSize;
+    if (ws.last.x === null) throw new EddyError('ERR_INVALID_ARG', 'backward: the workspace holds no forward pass; call forward first');
+    if (!isFloatArray(dy) || dy.length !== ws.T * ws.B * Y) {
+      throw shapeError('dy', `Float32Array of length ${ws.T * ws.B * Y} ([T=${ws.T}, B=${ws.B}, Y=${Y}])`, isFloatArray(dy) ? `length ${dy.length}` : describeKind(dy));
+    }
+    if (dFinal) this.checkState('dFinal', dFinal, ws.B);
+    const dState0 = this.createState(ws.B);
+    windowBackward(this, ws, dy, dFinal ?? null, dState0);
+    return dState0;
+  }
+
+  /**
+   * One streaming step for B rows: `x` `[B, X]` (or ids `[B]`), `state` updated in place, outputs written to
+   * `out` `[B, Y]` and returned. Allocates nothing after the first call for a given B (scratch is cached).
+   */
+  step(x: Float32Array | Int32Array, state: RecurrentState, out?: Float32Array): Float32Array {
+    if (state === null || typeof state !== 'object' || !isFloatArray(state.h)) throw shapeError('state', 'a state {h, c?} of Float32Arrays', describeKind(state));
+    const B = state.h.length / (this.config.numLayers * this.config.hiddenSize);
+    if (!Number.isInteger(B) || B < 1) throw shapeError('state.h', `of length L·B·H = ${this.config.numLayers}·B·${this.config.hiddenSize}`, `length ${state.h.length}`);
+    this.checkInput('x', x, B, `[B=${B}]`);
+    this.checkState('state', state, B);
+    const Y = this.config.outputSize > 0 ? this.config.outputSize : this.config.hiddenSize;
+    const y = out ?? this.backend.alloc(B * Y);
+    if (!isFloatArray(y) || y.length !== B * Y) throw shapeError('out', `Float32Array of length ${B * Y} ([B=${B}, Y=${Y}])`, `length ${y.length}`);
+    let ws = this.stepScratch.get(B);
+    if (!ws) {
+      ws = createWorkspace({ ...this.config, dropout: 0 }, this.backend, 1, B);
+      this.stepScratch.set(B, ws);
+    }
+    stepForward(this, ws, x, state, y);
+    return y;
+  }
+
+  private checkInput(name: string, x: unknown, rows: number, shape: string): void {
+    const { input, inputSize } = this.config;
+    if (input === 'dense') {
+      if (!(x instanceof Float32Array) || x.length !== rows * inputSize) {
+        const got = x instanceof Float32Array ? `length ${x.length}` : describeKind(x);
+        throw shapeError(name, `Float32Array of length ${rows * inputSize} (${shape.slice(0, -1)}, X=${inputSize}])`, got);
+      }
+      return;
+    }
+    if (!(x instanceof Int32Array) || x.length !== rows) {
+      throw shapeError(name, `Int32Array of token ids of length ${rows} (${shape})`, x instanceof Int32Array ? `length ${x.length}` : describeKind(x));
+    }
+    for (let i = 0; i < rows; i++) {
+      const id = x[i];
+      if (id < 0 || id >= inputSize) throw invalidArg(`${name}[${i}]`, `token id in [0, ${inputSize})`, id);
+    }
+  }
+
+  private checkState(name: string, s: RecurrentState, B: number): void {
+    const n = this.config.numLayers * B * this.config.hiddenSize;
+    const shape = `[L=${this.config.numLayers}, B=${B}, H=${this.config.hiddenSize}]`;
+    if (s === null || typeof s !== 'object') throw shapeError(name, `a state {h${this.cell.hasCell ? ', c' : ''}}`, describeKind(s));
+    if (!isFloatArray(s.h) || s.h.length !== n) throw shapeError(`${name}.h`, `Float32Array of length ${n} (${shape})`, isFloatArray(s.h) ? `length ${s.h.length}` : describeKind(s.h));
+    if (this.cell.hasCell && (!isFloatArray(s.c) || s.c.length !== n)) {
+      throw shapeError(`${name}.c`, `Float32Array of length ${n} (${shape}; an LSTM carries a cell state)`, isFloatArray(s.c) ? `length ${s.c.length}` : describeKind(s.c));
+    }
+  }
+}
+
+/** Float32Array, or the Float64Array buffers of the float64 check backend. */
+function isFloatArray(v: unknown): v is Float32Array {
+  return v instanceof Float32Array || v instanceof Float64Array;
+}
+
+function describeKind(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as { length: number }).length}`;
+  if (Array.isArray(v)) return `array of length ${v.length}`;
+  return typeof v;
+}
+
+/** One step for B rows in place, through the layers and the head. */
+function stepForward(m: RNNModel, ws: Workspace, x: Float32Array | Int32Array, state: RecurrentState, y: Float32Array): void {
+  const { config, layout, cell, backend: be, params: P } = m;
+  const B = ws.B;
+  const H = config.hiddenSize;
+  const GH = cell.gates * H;
+  const L = config.numLayers;
+  const c = state.c ?? ws.layers[0].cseq; // unused by non-LSTM cells
+  for (let l = 0; l < L; l++) {
+    const lo = layout.layers[l];
+    const lc = ws.layers[l];
+    if (l === 0 && config.input === 'onehot') {
+      const V = config.inputSize;
+      for (let b = 0; b < B; b++) {
+        const id = (x as Int32Array)[b];
+        for (let k = 0; k < GH; k++) lc.gx[b * GH + k] = P[lo.wih + k * V + id] + P[lo.bih + k];
+      }
+    } else {
+      let inp: Float32Array;
+      let inOff = 0;
+      if (l === 0 && config.input === 'embedding') {
+        const E = config.embeddingSize;
+        for (let b = 0; b < B; b++) {
+          const e = layout.embedding + (x as Int32Array)[b] * E;
+          for (let k = 0; k < E; k++) ws.emb[b * E + k] = P[e + k];
+        }
+        inp = ws.emb;
+      } else if (l === 0) inp = x as Float32Array;
+      else { inp = state.h; inOff = (l - 1) * B * H; }
+      be.gemmNT(B, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
+      for (let b = 0; b < B; b++) for (let k = 0; k < GH; k++) lc.gx[b * GH + k] += P[lo.bih + k];
+    }
+    const off = l * B * H;
+    be.gemmNT(B, GH, H, state.h, off, P, lo.whh, ws.gh, 0, false);
+    cell.forward(state.h, off, c, off, lc.act, 0, lc.aux, 0, lc.gx, 0, ws.gh, 0, state.h, off, c, off, P, lo.bhh, B, H);
+  }
+  if (config.outputSize > 0) {
+    const Y = config.outputSize;
+    be.gemmNT(B, Y, H, state.h, (L - 1) * B * H, P, layout.headWeight, y, 0, false);
+    for (let b = 0; b < B; b++) for (let k = 0; k < Y; k++) y[b * Y + k] += P[layout.headBias + k];
+  } else {
+    y.set(state.h.subarray((L - 1) * B * H, L * B * H));
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Backpropagation through time over the window that `windowForward` last ran in the workspace: the mirror of
+ * the forward, layer by layer from the top, step by step from the last. Accumulates (`+=`) into the model's
+ * flat gradient buffer and returns the gradient of the initial state.
+ */
+import type { Workspace } from './workspace.ts';
+import type { RecurrentState } from './recurrentState.ts';
+import type { ModelCore } from './windowForward.ts';
+
+/**
+ * @param dy `[T, B, Y]` gradient of the loss with respect to the outputs (Y = H without a head)
+ * @param dFinal gradient reaching the final state from later windows, or null (truncated BPTT cuts it)
+ * @param dState0 receives the gradient of the initial state `[L, B, H]`
+ */
+export function windowBackward(m: ModelCore, ws: Workspace, dy: Float32Array, dFinal: RecurrentState | null, dState0: RecurrentState): void {
+  const { config, layout, cell, backend: be, params: P, grads: D } = m;
+  const { T, B } = ws;
+  const H = config.hiddenSize;
+  const GH = cell.gates * H;
+  const TB = T * B;
+  const L = config.numLayers;
+  const x = ws.last.x;
+  if (x === null) throw new Error('windowBackward called before windowForward');
+
+  // 1. the head: dOut [TB, H] = dy · W; dW += dyᵀ · top; db += Σ dy
+  const top = ws.layers[L - 1].hseq;
+  if (config.outputSize > 0) {
+    const Y = config.outputSize;
+    be.gemmNN(TB, H, Y, dy, 0, P, layout.headWeight, ws.dOut, 0, false);
+    be.gemmTN(Y, H, TB, dy, 0, top, B * H, D, layout.headWeight, true);
+    for (let r = 0; r < TB; r++) for (let k = 0; k < Y; k++) D[layout.headBias + k] += dy[r * Y + k];
+  } else {
+    ws.dOut.set(dy.subarray(0, TB * H));
+  }
+
+  for (let l = L - 1; l >= 0; l--) {
+    const lo = layout.layers[l];
+    const lc = ws.layers[l];
+    // 2. the recurrence, backwards: dh carries the gradient from step t+1 into step t
+    if (dFinal) ws.dh.set(dFinal.h.subarray(l * B * H, (l + 1) * B * H));
+    else ws.dh.fill(0);
+    if (cell.hasCell) {
+      if (dFinal && dFinal.c) ws.dc.set(dFinal.c.subarray(l * B * H, (l + 1) * B * H));
+      else ws.dc.fill(0);
+    }
+    for (let t = T - 1; t >= 0; t--) {
+      const prev = t * B * H;
+      for (let i = 0; i < B * H; i++) ws.dh[i] += ws.dOut[prev + i];
+      cell.backward(ws.dgx, t * B * GH, ws.dgh, t * B * GH, ws.dhPrev, 0, ws.dcPrev, 0, ws.dh, 0, ws.dc, 0, lc.act, t * B * GH, lc.aux, t * B * H, lc.hseq, prev, lc.cseq, prev, B, H);
+      be.gemmNN(B, H, GH, ws.dgh, t * B * GH, P, lo.whh, ws.dhPrev, 0, true);
+      ws.dh.set(ws.dhPrev);
+      if (cell.hasCell) ws.dc.set(ws.dcPrev);
+    }
+    dState0.h.set(ws.dh, l * B * H);
+    if (cell.hasCell) (dState0.c as Float32Array).set(ws.dc, l * B * H);
+    // 3. weight gradients for the whole window in single multiplies
+    be.gemmTN(GH, H, TB, ws.dgh, 0, lc.hseq, 0, D, lo.whh, true);
+    for (let r = 0; r < TB; r++) {
+      const g = r * GH;
+      for (let k = 0; k < GH; k++) {
+        D[lo.bhh + k] += ws.dgh[g + k];
+        D[lo.bih + k] += ws.dgx[g + k];
+      }
+    }
+    // 4. the input side
+    if (l === 0 && config.input === 'onehot') {
+      const ids = x as Int32Array;
+      const V = config.inputSize;
+      for (let r = 0; r < TB; r++) {
+        const id = ids[r];
+        const g = r * GH;
+        for (let k = 0; k < GH; k++) D[lo.wih + k * V + id] += ws.dgx[g + k];
+      }
+      continue;
+    }
+    let inp: Float32Array;
+    let inOff = 0;
+    if (l === 0) inp = config.input === 'embedding' ? ws.emb : (x as Float32Array);
+    else {
+      const below = ws.layers[l - 1];
+      if (below.dropped.length > 0 && ws.last.training && config.dropout > 0) inp = below.dropped;
+      else { inp = below.hseq; inOff = B * H; }
+    }
+    be.gemmTN(GH, lo.inputWidth, TB, ws.dgx, 0, inp, inOff, D, lo.wih, true);
+    if (l === 0 && config.input === 'dense') continue; // no gradient for the data itself
+    const W = lo.inputWidth;
+    be.gemmNN(TB, W, GH, ws.dgx, 0, P, lo.wih, ws.dIn, 0, false);
+    if (l === 0) {
+      // embedding: scatter the rows back to the table
+      const ids = x as Int32Array;
+      for (let r = 0; r < TB; r++) {
+        const e = layout.embedding + ids[r] * W;
+        for (let k = 0; k < W; k++) D[e + k] += ws.dIn[r * W + k];
+      }
+    } else {
+      const below = ws.layers[l - 1];
+      const dropped = below.dropped.length > 0 && ws.last.training && config.dropout > 0;
+      for (let i = 0; i < TB * H; i++) ws.dOut[i] = dropped ? ws.dIn[i] * below.mask[i] : ws.dIn[i];
+    }
+  }
+}
