@@ -1,0 +1,85 @@
+/**
+ * Saving and loading models as safetensors files that PyTorch reads with `load_state_dict` (names of a module
+ * with submodules `embedding`, `rnn`, `head`), with eddy's configuration and vocabulary in the metadata:
+ * `eddy.config` (JSON of the resolved configuration without the vocabulary) and `eddy.vocab` (JSON array).
+ * A file saved by PyTorch with no metadata loads too: the configuration follows from the shapes.
+ */
+import { EddyError } from '../util/errors.ts';
+import type { Backend } from '../tensor/backend.ts';
+import type { ModelOptions } from './modelConfig.ts';
+import { RNNModel } from './rnnModel.ts';
+import { readSafetensorsAsync, readSafetensors, writeSafetensors, writeSafetensorsAsync, type SafetensorsFile, type SafetensorsInput } from './safetensors.ts';
+import { modelFromStateDict } from './stateDict.ts';
+
+/** Options for loading a model file. */
+export interface LoadModelOptions {
+  /** Configuration fields the file does not say (e.g. `cell: 'rnn_relu'` or `input: 'onehot'` for a bare PyTorch file). @default {} */
+  config?: Partial<ModelOptions>;
+  /** Kernels for the model. @default jsBackend */
+  backend?: Backend;
+}
+
+/** The metadata eddy writes for a model, merged with `extra` (string values). */
+export function modelMetadata(model: RNNModel, extra: Record<string, string> = {}): Record<string, string> {
+  const { vocab, ...config } = model.config;
+  const meta: Record<string, string> = { ...extra, 'eddy.format': '1', 'eddy.config': JSON.stringify(config) };
+  if (vocab) meta['eddy.vocab'] = JSON.stringify(vocab);
+  return meta;
+}
+
+/** The tensors of a model, ready for `encodeSafetensors`. */
+export function modelTensors(model: RNNModel): Record<string, SafetensorsInput> {
+  const out: Record<string, SafetensorsInput> = {};
+  for (const e of model.layout.entries) out[e.name] = { shape: [...e.shape], data: Float32Array.from(model.params.subarray(e.offset, e.offset + e.size)) };
+  return out;
+}
+
+/** Saves a model atomically (temporary file, then rename). `extra` metadata is kept beside eddy's own. */
+export function saveModel(path: string, model: RNNModel, extra: Record<string, string> = {}): void {
+  writeSafetensors(path, modelTensors(model), modelMetadata(model, extra));
+}
+
+/** Async `saveModel`. */
+export async function saveModelAsync(path: string, model: RNNModel, extra: Record<string, string> = {}): Promise<void> {
+  await writeSafetensorsAsync(path, modelTensors(model), modelMetadata(model, extra));
+}
+
+/** Builds a model from a decoded safetensors file (see `loadModel`). */
+export function modelFromSafetensors(file: SafetensorsFile, source: string, options: LoadModelOptions = {}): RNNModel {
+  const fromMeta: Partial<ModelOptions> = {};
+  const rawConfig = file.metadata['eddy.config'];
+  if (rawConfig !== undefined) {
+    try {
+      Object.assign(fromMeta, JSON.parse(rawConfig) as Partial<ModelOptions>);
+    } catch {
+      throw new EddyError('ERR_FILE', `Cannot load ${source}: metadata eddy.config is not valid JSON`);
+    }
+  } else if (file.metadata['nonlinearity'] === 'relu') {
+    fromMeta.cell = 'rnn_relu';
+  }
+  const rawVocab = file.metadata['eddy.vocab'];
+  if (rawVocab !== undefined) {
+    try {
+      fromMeta.vocab = JSON.parse(rawVocab) as string[];
+    } catch {
+      throw new EddyError('ERR_FILE', `Cannot load ${source}: metadata eddy.vocab is not valid JSON`);
+    }
+  }
+  const fromArgs: FromArgs = { config: { ...fromMeta, ...(options.config ?? {}) }, source };
+  if (options.backend) fromArgs.backend = options.backend;
+  return modelFromStateDict(file.tensors, fromArgs);
+}
+type FromArgs = Parameters<typeof modelFromStateDict>[1] & {};
+
+/**
+ * Loads a model saved by eddy or a state_dict saved by PyTorch as safetensors.
+ * @throws EddyError ERR_FILE naming the file when it is missing, truncated, corrupt or does not fit a model
+ */
+export function loadModel(path: string, options: LoadModelOptions = {}): RNNModel {
+  return modelFromSafetensors(readSafetensors(path), path, options);
+}
+
+/** Async `loadModel`. */
+export async function loadModelAsync(path: string, options: LoadModelOptions = {}): Promise<RNNModel> {
+  return modelFromSafetensors(await readSafetensorsAsync(path), path, options);
+}

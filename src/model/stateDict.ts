@@ -1,0 +1,107 @@
+/**
+ * PyTorch state_dicts <-> eddy models. A state_dict is a map from PyTorch names (`embedding.weight`,
+ * `rnn.weight_ih_l0`, ..., `head.weight`, `head.bias`) to tensors. Loading infers the cell and sizes from the
+ * shapes when no configuration is given: `weight_hh_l0 [G·H, H]` gives H and the cell (G = 4 LSTM, 3 GRU,
+ * 1 RNN, tanh unless told `rnn_relu`), the count of `weight_ih_l*` gives the layers, `embedding.weight` the
+ * vocabulary, `head.weight` the outputs.
+ */
+import { EddyError } from '../util/errors.ts';
+import type { Backend } from '../tensor/backend.ts';
+import { jsBackend } from '../tensor/jsBackend.ts';
+import type { CellKind } from '../cells/cellKernel.ts';
+import type { ModelOptions } from './modelConfig.ts';
+import { resolveConfig } from './modelConfig.ts';
+import { paramLayout } from './paramLayout.ts';
+import { RNNModel } from './rnnModel.ts';
+
+/** A tensor of a state_dict: shape and row-major values. */
+export interface StateTensor {
+  shape: readonly number[];
+  data: Float32Array;
+}
+
+/** Options for `modelFromStateDict`. */
+export interface FromStateDictOptions {
+  /** Configuration fields that shapes cannot tell (e.g. `cell: 'rnn_relu'`, `input: 'onehot'`, `vocab`, `dropout`); they must agree with the shapes. @default {} */
+  config?: Partial<ModelOptions>;
+  /** Kernels for the model. @default jsBackend */
+  backend?: Backend;
+  /** Where the tensors came from, for error messages. @default 'state_dict' */
+  source?: string;
+}
+
+function fail(source: string, what: string): EddyError {
+  return new EddyError('ERR_FILE', `Cannot load ${source}: ${what}`);
+}
+
+const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** Infers the configuration from the shapes, merged with the given fields. */
+export function inferOptions(tensors: ReadonlyMap<string, StateTensor>, given: Partial<ModelOptions> = {}, source = 'state_dict'): ModelOptions {
+  const hh = tensors.get('rnn.weight_hh_l0');
+  const ih = tensors.get('rnn.weight_ih_l0');
+  if (!hh || !ih) throw fail(source, `no rnn.weight_hh_l0 / rnn.weight_ih_l0 tensor (names found: ${[...tensors.keys()].slice(0, 12).join(', ') || 'none'})`);
+  if (hh.shape.length !== 2 || ih.shape.length !== 2) throw fail(source, `rnn.weight_hh_l0 and rnn.weight_ih_l0 must be 2-D, got ${shapeText(hh.shape)} and ${shapeText(ih.shape)}`);
+  const H = hh.shape[1];
+  const G = hh.shape[0] / H;
+  let cell: CellKind;
+  if (G === 4) cell = 'lstm';
+  else if (G === 3) cell = 'gru';
+  else if (G === 1) cell = given.cell === 'rnn_relu' ? 'rnn_relu' : 'rnn_tanh';
+  else throw fail(source, `rnn.weight_hh_l0 has shape ${shapeText(hh.shape)}: rows must be 1, 3 or 4 times the hidden size ${H}`);
+  if (given.cell !== undefined && given.cell !== cell) throw fail(source, `the configuration says cell "${given.cell}" but the shapes say "${cell}"`);
+  let numLayers = 0;
+  while (tensors.has(`rnn.weight_ih_l${numLayers}`)) numLayers++;
+  const emb = tensors.get('embedding.weight');
+  const head = tensors.get('head.weight');
+  const options: ModelOptions = {
+    ...given,
+    cell,
+    input: emb ? 'embedding' : given.input === 'onehot' ? 'onehot' : 'dense',
+    inputSize: emb ? (emb.shape[0] ?? 0) : ih.shape[1],
+    hiddenSize: H,
+    numLayers,
+    outputSize: head ? (head.shape[0] ?? 0) : 0,
+  };
+  if (emb) options.embeddingSize = emb.shape[1] ?? 0;
+  else delete options.embeddingSize;
+  return options;
+}
+
+/**
+ * Builds a model from a state_dict. Every tensor the configuration needs must be there with its exact shape,
+ * and nothing else may be (a bidirectional or projected LSTM, for one, is refused by name).
+ * @throws EddyError ERR_FILE naming the source and the tensor that is missing, extra or of the wrong shape
+ */
+export function modelFromStateDict(tensors: ReadonlyMap<string, StateTensor>, options: FromStateDictOptions = {}): RNNModel {
+  const source = options.source ?? 'state_dict';
+  const inferred = inferOptions(tensors, options.config ?? {}, source);
+  let config;
+  try {
+    config = resolveConfig(inferred, 'config');
+  } catch (err) {
+    throw fail(source, (err as Error).message);
+  }
+  const layout = paramLayout(config);
+  const backend = options.backend ?? jsBackend;
+  const params = backend.alloc(layout.total);
+  for (const e of layout.entries) {
+    const t = tensors.get(e.name);
+    if (!t) throw fail(source, `missing tensor ${e.name} ${shapeText(e.shape)} (a PyTorch module with bias=False is not supported)`);
+    if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
+      throw fail(source, `tensor ${e.name} has shape ${shapeText(t.shape)}, expected ${shapeText(e.shape)}`);
+    }
+    params.set(t.data, e.offset);
+  }
+  const known = new Set(layout.entries.map((e) => e.name));
+  const extra = [...tensors.keys()].filter((k) => !known.has(k));
+  if (extra.length > 0) throw fail(source, `unexpected tensor(s) ${extra.slice(0, 5).join(', ')} (eddy models are unidirectional, without proj_size)`);
+  return new RNNModel(config, params, backend);
+}
+
+/** The model's parameters as a state_dict (views into the flat buffer, not copies). */
+export function stateDictOf(model: RNNModel): Map<string, StateTensor> {
+  const out = new Map<string, StateTensor>();
+  for (const e of model.layout.entries) out.set(e.name, { shape: e.shape, data: model.params.subarray(e.offset, e.offset + e.size) });
+  return out;
+}
