@@ -1,0 +1,105 @@
+/**
+ * Frames of an animated GIF or WebP (or any single image sharp reads), decoded by sharp with `pages: -1`, as an
+ * IxJS async iterable (`animatedFrames`) and an RxJS Observable (`animatedFrames$`).
+ */
+import type { AsyncIterableX } from 'ix/asynciterable';
+import type { Observable } from 'rxjs';
+import { EddyError, invalidArg } from '../util/errors.ts';
+import { checkNumber, checkObject } from '../util/validate.ts';
+import { bytesToPlanar, coreToIterable, coreToObservable, throwIfAborted, type Frame } from './frames.ts';
+import { resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
+import { checkLimitInputPixels, loadSharp, toRawPixels } from './framesSharp.ts';
+
+/** Options of `animatedFrames` / `animatedFrames$`. A corrupt file always fails the stream. */
+export interface AnimatedFramesOptions extends Omit<FrameSourceOptions, 'onCorrupt' | 'onSkip'> {
+  /** Frame rate for timestamps, overriding the animation's own delays. @default the delays in the file (40 ms each when it has none) */
+  fps?: number;
+  /** sharp's guard against decompression bombs: most pixels (width x height x pages) it will decode. @default 268402689 */
+  limitInputPixels?: number;
+}
+
+interface Resolved extends ResolvedFrameOptions {
+  fps: number | undefined;
+  limitInputPixels: number;
+}
+
+function resolveOptions(input: unknown, options: AnimatedFramesOptions | undefined): Resolved {
+  if (typeof input === 'string') {
+    if (input.length === 0) throw invalidArg('input', 'non-empty string (path) or Uint8Array', input);
+  } else if (!(input instanceof Uint8Array)) {
+    throw invalidArg('input', 'non-empty string (path) or Uint8Array', input);
+  }
+  const o = checkObject('options', options);
+  const fps = o.fps === undefined ? undefined : checkNumber('options.fps', o.fps, 0, Infinity, { min: true });
+  const limitInputPixels = checkLimitInputPixels('options.limitInputPixels', o.limitInputPixels);
+  return { ...resolveFrameOptions(o), fps, limitInputPixels };
+}
+
+/** The async-generator core: decode all pages once, then hand them out one frame per pull. */
+async function* animatedFramesCore(input: string | Uint8Array, o: Resolved, signal?: AbortSignal): AsyncGenerator<Frame, void, undefined> {
+  const name = typeof input === 'string' ? input : `<${input.length}-byte buffer>`;
+  throwIfAborted(signal, name);
+  const sharp = await loadSharp();
+  let delays: number[] | undefined;
+  let raw;
+  try {
+    const image = sharp(input, { pages: -1, limitInputPixels: o.limitInputPixels });
+    delays = (await image.metadata()).delay;
+    throwIfAborted(signal, name);
+    raw = await toRawPixels(image, o.width, o.height, o.channels);
+  } catch (err) {
+    if (err instanceof EddyError) throw err;
+    const why = (err as Error).message;
+    const code = /Input file is missing|no such file|ENOENT/i.test(why) ? 'no such file' : why;
+    throw new EddyError('ERR_FILE', `Cannot decode animation ${JSON.stringify(name)}: ${code}`, { cause: err });
+  }
+  const frameBytes = raw.width * raw.height * raw.channels;
+  if (raw.width * raw.height * o.channels > o.maxFrameBytes) {
+    throw new EddyError('ERR_SOURCE', `Frames of ${JSON.stringify(name)} are ${raw.width}x${raw.height}x${o.channels} bytes, more than options.maxFrameBytes = ${o.maxFrameBytes}`);
+  }
+  let timeMs = 0;
+  for (let k = 0; k < raw.pages; k++) {
+    throwIfAborted(signal, name);
+    const page = raw.data.subarray(k * frameBytes, (k + 1) * frameBytes); // [H, W, S]
+    const data = bytesToPlanar(page, raw.width, raw.height, raw.channels, o.channels); // [C, H, W]
+    const time = o.fps !== undefined ? (k * 1000) / o.fps : timeMs;
+    yield { index: k, timeMs: time, data, channels: o.channels, width: raw.width, height: raw.height };
+    timeMs += delays?.[k] ?? 40;
+  }
+}
+
+/**
+ * Decodes an animated GIF or WebP into frames `// [C, H, W]` in [0, 1].
+ *
+ * 1. Options are checked now; sharp is imported and the file decoded on the first pull.
+ * 2. All pages are decoded once (bounded by `limitInputPixels`), resized (fill) and converted to gray or RGB;
+ *    alpha is flattened onto black.
+ * 3. Frame k's time is the sum of the delays of frames before it, or `k / fps` when `fps` is given. Encoders merge
+ *    identical consecutive frames into one longer frame, so a frame count may be smaller than what was drawn.
+ *
+ * @example
+ * for await (const f of animatedFrames('spinner.gif', { width: 32, height: 32, channels: 1 })) console.log(f.timeMs);
+ * @param input A file path or the file's bytes.
+ * @param options See `AnimatedFramesOptions`.
+ * @returns An `AsyncIterableX<Frame>`.
+ * @throws EddyError `ERR_INVALID_ARG` at once; the iteration fails with `ERR_FILE` (missing or corrupt file) or `ERR_ABORTED`.
+ */
+export function animatedFrames(input: string | Uint8Array, options?: AnimatedFramesOptions): AsyncIterableX<Frame> {
+  const o = resolveOptions(input, options);
+  return coreToIterable((signal) => animatedFramesCore(input, o, signal));
+}
+
+/**
+ * The RxJS form of `animatedFrames`.
+ *
+ * @example
+ * animatedFrames$('clip.webp', { channels: 1 }).subscribe((f) => console.log(f.index));
+ * @param input A file path or the file's bytes.
+ * @param options See `AnimatedFramesOptions`.
+ * @returns An `Observable<Frame>`.
+ * @throws EddyError `ERR_INVALID_ARG` at once; stream errors as for `animatedFrames`.
+ */
+export function animatedFrames$(input: string | Uint8Array, options?: AnimatedFramesOptions): Observable<Frame> {
+  const o = resolveOptions(input, options);
+  return coreToObservable((signal) => animatedFramesCore(input, o, signal));
+}
