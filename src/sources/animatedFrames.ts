@@ -6,7 +6,8 @@ import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
 import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkNumber, checkObject } from '../util/validate.ts';
-import { bytesToPlanar, coreToIterable, coreToObservable, throwIfAborted, type Frame } from './frames.ts';
+import { bytesToPlanar, type Frame } from './frames.ts';
+import { asIterable, asObservable, checkAborted } from './sourceCore.ts';
 import { resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
 import { checkLimitInputPixels, loadSharp, toRawPixels } from './framesSharp.ts';
 
@@ -38,14 +39,14 @@ function resolveOptions(input: unknown, options: AnimatedFramesOptions | undefin
 /** The async-generator core: decode all pages once, then hand them out one frame per pull. */
 async function* animatedFramesCore(input: string | Uint8Array, o: Resolved, signal?: AbortSignal): AsyncGenerator<Frame, void, undefined> {
   const name = typeof input === 'string' ? input : `<${input.length}-byte buffer>`;
-  throwIfAborted(signal, name);
+  checkAborted(signal);
   const sharp = await loadSharp();
   let delays: number[] | undefined;
   let raw;
   try {
     const image = sharp(input, { pages: -1, limitInputPixels: o.limitInputPixels });
     delays = (await image.metadata()).delay;
-    throwIfAborted(signal, name);
+    checkAborted(signal);
     raw = await toRawPixels(image, o.width, o.height, o.channels);
   } catch (err) {
     if (err instanceof EddyError) throw err;
@@ -59,7 +60,7 @@ async function* animatedFramesCore(input: string | Uint8Array, o: Resolved, sign
   }
   let timeMs = 0;
   for (let k = 0; k < raw.pages; k++) {
-    throwIfAborted(signal, name);
+    checkAborted(signal);
     const page = raw.data.subarray(k * frameBytes, (k + 1) * frameBytes); // [H, W, S]
     const data = bytesToPlanar(page, raw.width, raw.height, raw.channels, o.channels); // [C, H, W]
     const time = o.fps !== undefined ? (k * 1000) / o.fps : timeMs;
@@ -86,7 +87,7 @@ async function* animatedFramesCore(input: string | Uint8Array, o: Resolved, sign
  */
 export function animatedFrames(input: string | Uint8Array, options?: AnimatedFramesOptions): AsyncIterableX<Frame> {
   const o = resolveOptions(input, options);
-  return coreToIterable((signal) => animatedFramesCore(input, o, signal));
+  return asIterable((signal) => animatedFramesCore(input, o, signal), o.signal);
 }
 
 /**
@@ -101,5 +102,5 @@ export function animatedFrames(input: string | Uint8Array, options?: AnimatedFra
  */
 export function animatedFrames$(input: string | Uint8Array, options?: AnimatedFramesOptions): Observable<Frame> {
   const o = resolveOptions(input, options);
-  return coreToObservable((signal) => animatedFramesCore(input, o, signal));
+  return asObservable((signal) => animatedFramesCore(input, o, signal), o.signal);
 }

@@ -7,7 +7,8 @@ import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
 import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkBool, checkNumber, checkObject } from '../util/validate.ts';
-import { bytesToPlanar, coreToIterable, coreToObservable, sleep, throwIfAborted, type Frame, type SkipInfo } from './frames.ts';
+import { bytesToPlanar, sleep, type Frame, type SkipInfo } from './frames.ts';
+import { asIterable, asObservable, checkAborted } from './sourceCore.ts';
 import { FfmpegLog, type LoggedFrame, type LoggedProblem } from './ffmpegLog.ts';
 import { checkCallback, checkString, resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
 import { spawnFailure, spawnFfmpeg } from './ffmpegProcess.ts';
@@ -101,9 +102,9 @@ function corruptError(input: string, index: number, message: string): EddyError 
 
 /** The async-generator core: one ffmpeg process per call, killed in `finally`. */
 async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal): AsyncGenerator<Frame, void, undefined> {
-  throwIfAborted(signal, input);
+  checkAborted(signal);
   await checkLocalInput(input, o);
-  throwIfAborted(signal, input);
+  checkAborted(signal);
   const proc = spawnFfmpeg(o.ffmpegPath, ffmpegArgs(input, o));
   const { child } = proc;
   const onAbort = (): void => void proc.kill();
@@ -114,11 +115,18 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
   child.stderr?.on('close', () => log.end());
   child.stderr?.on('error', () => log.end());
   let skipped = 0;
+  let truncationReported = false;
   const skip = (index: number, reason: SkipInfo['reason'], message: string): void => {
-    skipped++;
+    if (reason === 'truncated') {
+      // ffmpeg may log a damaged tail several times; it is one event, and no frame of its own.
+      if (truncationReported) return;
+      truncationReported = true;
+    } else {
+      skipped++;
+    }
     o.onSkip?.({ source: input, index, reason, message, skipped });
   };
-  // Problems logged before frame `k` either fail the stream or are reported once each, in order.
+  // Problems logged before frame `k` either fail the stream or are reported, in order.
   const settleProblems = (k: number): void => {
     while (log.problems.length > 0 && log.problems[0].afterFrames <= k) {
       const p = log.problems.shift() as LoggedProblem;
@@ -137,7 +145,7 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
     const nextInfo = async (): Promise<LoggedFrame> => {
       const next = await log.frame(k);
       if (next === undefined) {
-        throwIfAborted(signal, input);
+        checkAborted(signal);
         throw new EddyError('ERR_SOURCE', `ffmpeg wrote frame ${k} of ${JSON.stringify(input)} without announcing it (ffmpeg: ${log.reason()})`);
       }
       const bytes = next.width * next.height * o.channels;
@@ -149,7 +157,7 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
       let off = 0;
       while (off < chunk.length) {
-        throwIfAborted(signal, input);
+        checkAborted(signal);
         if (buf === undefined || info === undefined) {
           info = await nextInfo();
           const bytes = info.width * info.height * o.channels;
@@ -179,15 +187,15 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
             t0 = timeMs;
             wall0 = performance.now();
           }
-          await sleep(wall0 + (timeMs - t0) - performance.now(), signal, input);
+          await sleep(wall0 + (timeMs - t0) - performance.now(), signal);
         }
         const data = bytesToPlanar(buf, frameInfo.width, frameInfo.height, o.channels, o.channels); // [C, H, W]
         yield { index, timeMs, data, channels: o.channels, width: frameInfo.width, height: frameInfo.height };
       }
     }
-    throwIfAborted(signal, input);
+    checkAborted(signal);
     const exit = await proc.closed;
-    throwIfAborted(signal, input);
+    checkAborted(signal);
     if (exit.error !== undefined) throw spawnFailure(exit.error, o.ffmpegPath, input);
     if (exit.code !== 0) {
       if (k === 0) throw openFailure(input, log, exit.code, exit.signal);
@@ -196,7 +204,7 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
     if (filled > 0) log.problems.push({ kind: 'truncated', afterFrames: k, message: `stream ended inside frame ${k} (${filled} of ${buf?.length ?? 0} bytes)` });
     settleProblems(Infinity);
   } catch (err) {
-    throwIfAborted(signal, input); // a pipe torn down by an abort reads as a premature close: report the abort
+    checkAborted(signal); // a pipe torn down by an abort reads as a premature close: report the abort
     throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -225,7 +233,7 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
  */
 export function videoFrames(input: string, options?: VideoFramesOptions): AsyncIterableX<Frame> {
   const o = resolveOptions(input, options);
-  return coreToIterable((signal) => videoFramesCore(input, o, signal));
+  return asIterable((signal) => videoFramesCore(input, o, signal), o.signal);
 }
 
 /**
@@ -240,5 +248,5 @@ export function videoFrames(input: string, options?: VideoFramesOptions): AsyncI
  */
 export function videoFrames$(input: string, options?: VideoFramesOptions): Observable<Frame> {
   const o = resolveOptions(input, options);
-  return coreToObservable((signal) => videoFramesCore(input, o, signal));
+  return asObservable((signal) => videoFramesCore(input, o, signal), o.signal);
 }

@@ -1,11 +1,8 @@
 /**
- * The frame type shared by every video source, and the plumbing they share: one async-generator core per
- * source, wrapped once as an IxJS `AsyncIterableX` and once as an RxJS `Observable`; abort checks; pixel
- * conversion from interleaved bytes to planar floats.
+ * The frame type shared by the video sources, and what they share besides the core wrappers of `sourceCore.ts`:
+ * an abortable sleep for real-time pacing, and pixel conversion between interleaved bytes and planar floats.
  */
-import { AsyncIterableX } from 'ix/asynciterable';
-import { Observable } from 'rxjs';
-import { EddyError } from '../util/errors.ts';
+import { abortedError } from './sourceCore.ts';
 
 /** One decoded video frame: planar pixels in [0, 1]. */
 export interface Frame {
@@ -23,7 +20,10 @@ export interface Frame {
   height: number;
 }
 
-/** What a source tells `onSkip` when it drops a frame (or notices a truncated input) under `onCorrupt: 'skip'`. */
+/**
+ * What a source tells `onSkip` under `onCorrupt: 'skip'`: once per dropped frame, and once per iteration when the
+ * input turns out truncated or damaged (`reason: 'truncated'`).
+ */
 export interface SkipInfo {
   /** The input (file, URL or device) the frame came from. */
   source: string;
@@ -33,73 +33,20 @@ export interface SkipInfo {
   reason: 'corrupt-frame' | 'decode-error' | 'truncated';
   /** The decoder's or ffmpeg's own words. */
   message: string;
-  /** Running count of skips so far in this iteration, this one included. */
+  /** Running count of frames skipped so far in this iteration, this one included (a truncation adds none). */
   skipped: number;
 }
 
 /** What a source does with a corrupt frame: fail the stream, or drop the frame and report it to `onSkip`. */
 export type CorruptPolicy = 'error' | 'skip';
 
-/** The one core every source implements: a fresh generator per iteration/subscription. */
-export type FrameCore<T = Frame> = (signal?: AbortSignal) => AsyncGenerator<T, void, undefined>;
-
-class CoreIterable<T> extends AsyncIterableX<T> {
-  readonly #core: FrameCore<T>;
-  constructor(core: FrameCore<T>) {
-    super();
-    this.#core = core;
-  }
-  [Symbol.asyncIterator](signal?: AbortSignal): AsyncIterator<T> {
-    return this.#core(signal);
-  }
-}
-
-/** Wraps a core as an IxJS async iterable; each iteration runs the core afresh with Ix's abort signal. */
-export function coreToIterable<T>(core: FrameCore<T>): AsyncIterableX<T> {
-  return new CoreIterable(core);
-}
-
-/**
- * Wraps a core as an RxJS Observable. Each subscription runs the core with its own AbortController; unsubscribing
- * aborts it (the core then kills its child process at once) and `return()` runs the core's `finally`.
- */
-export function coreToObservable<T>(core: FrameCore<T>): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    const controller = new AbortController();
-    const iterator = core(controller.signal);
-    void (async () => {
-      try {
-        while (!subscriber.closed) {
-          const step = await iterator.next();
-          if (step.done) {
-            subscriber.complete();
-            return;
-          }
-          subscriber.next(step.value);
-        }
-      } catch (err) {
-        // After an unsubscribe the subscriber is closed and the abort error has nowhere to go.
-        if (!subscriber.closed) subscriber.error(err);
-      } finally {
-        await iterator.return(undefined).catch(() => undefined);
-      }
-    })();
-    return () => controller.abort();
-  });
-}
-
-/** Throws `ERR_ABORTED` when the signal has fired; called on every pull. */
-export function throwIfAborted(signal: AbortSignal | undefined, source: string): void {
-  if (signal?.aborted) throw new EddyError('ERR_ABORTED', `Reading frames from ${JSON.stringify(source)} was aborted`);
-}
-
 /** Waits `ms` milliseconds, or rejects with `ERR_ABORTED` as soon as the signal fires. */
-export function sleep(ms: number, signal: AbortSignal | undefined, source: string): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new EddyError('ERR_ABORTED', `Reading frames from ${JSON.stringify(source)} was aborted`));
+      reject(abortedError(signal as AbortSignal));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -20,6 +20,8 @@ export interface FrameSourceOptions {
   onSkip?: (info: SkipInfo) => void;
   /** Upper bound on one decoded frame in bytes (W·H·C); a larger frame fails the stream. @default 67108864 (64 MiB) */
   maxFrameBytes?: number;
+  /** Cancels the source: the current pull fails with `ERR_ABORTED` and any child process is killed. @default none */
+  signal?: AbortSignal;
 }
 
 /** The resolved form of `FrameSourceOptions`. */
@@ -30,6 +32,7 @@ export interface ResolvedFrameOptions {
   onCorrupt: CorruptPolicy;
   onSkip: ((info: SkipInfo) => void) | undefined;
   maxFrameBytes: number;
+  signal: AbortSignal | undefined;
 }
 
 /** Largest width or height accepted (ffmpeg's own limit is 16384 for most codecs). */
@@ -59,5 +62,7 @@ export function resolveFrameOptions(o: FrameSourceOptions, prefix = 'options'): 
   if (width !== undefined && height !== undefined && width * height * channels > maxFrameBytes) {
     throw invalidArg(`${prefix}.maxFrameBytes`, `integer >= ${width * height * channels} (width x height x channels)`, maxFrameBytes);
   }
-  return { width, height, channels, onCorrupt, onSkip, maxFrameBytes };
+  const signal = o.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArg(`${prefix}.signal`, 'an AbortSignal', signal);
+  return { width, height, channels, onCorrupt, onSkip, maxFrameBytes, signal };
 }

@@ -8,7 +8,8 @@ import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
 import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkInt, checkNumber, checkObject } from '../util/validate.ts';
-import { bytesToPlanar, coreToIterable, coreToObservable, throwIfAborted, type Frame } from './frames.ts';
+import { bytesToPlanar, type Frame } from './frames.ts';
+import { asIterable, asObservable, checkAborted } from './sourceCore.ts';
 import { checkString, resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
 import { checkLimitInputPixels, loadSharp, toRawPixels, type RawPixels, type SharpFactory } from './framesSharp.ts';
 
@@ -82,7 +83,7 @@ async function decodeImage(sharp: SharpFactory, file: string, o: Resolved, width
 
 /** The async-generator core: list, then decode up to `concurrency` images ahead of the consumer. */
 async function* imageDirFramesCore(dir: string, o: Resolved, signal?: AbortSignal): AsyncGenerator<Frame, void, undefined> {
-  throwIfAborted(signal, dir);
+  checkAborted(signal);
   const files = await listNumberedImages(dir, o.extensions);
   if (files.length === 0) throw new EddyError('ERR_FILE', `No numbered images (${[...o.extensions].join(', ')}) in ${JSON.stringify(dir)}`);
   const sharp = await loadSharp();
@@ -92,13 +93,13 @@ async function* imageDirFramesCore(dir: string, o: Resolved, signal?: AbortSigna
   let started = 0;
   let skipped = 0;
   for (let i = 0; i < files.length; i++) {
-    throwIfAborted(signal, dir);
+    checkAborted(signal);
     if (size !== undefined) {
       while (started < files.length && started < i + o.concurrency) ahead.push(decodeImage(sharp, files[started++], o, size.width, size.height));
     }
     if (ahead.length === 0) ahead.push(decodeImage(sharp, files[started++], o, o.width, o.height));
     const result = await (ahead.shift() as Promise<Decoded>);
-    throwIfAborted(signal, dir);
+    checkAborted(signal);
     if (!result.ok) {
       const message = `Cannot decode image ${JSON.stringify(files[i])} (frame ${i} of ${JSON.stringify(dir)}): ${result.error.message}`;
       if (o.onCorrupt === 'error') throw new EddyError('ERR_FILE', message, { cause: result.error });
@@ -136,7 +137,7 @@ async function* imageDirFramesCore(dir: string, o: Resolved, signal?: AbortSigna
  */
 export function imageDirFrames(dir: string, options?: ImageDirFramesOptions): AsyncIterableX<Frame> {
   const o = resolveOptions(dir, options);
-  return coreToIterable((signal) => imageDirFramesCore(dir, o, signal));
+  return asIterable((signal) => imageDirFramesCore(dir, o, signal), o.signal);
 }
 
 /**
@@ -151,5 +152,5 @@ export function imageDirFrames(dir: string, options?: ImageDirFramesOptions): As
  */
 export function imageDirFrames$(dir: string, options?: ImageDirFramesOptions): Observable<Frame> {
   const o = resolveOptions(dir, options);
-  return coreToObservable((signal) => imageDirFramesCore(dir, o, signal));
+  return asObservable((signal) => imageDirFramesCore(dir, o, signal), o.signal);
 }
