@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { toArray } from 'ix/asynciterable';
+import { lastValueFrom, toArray as rxToArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EddyError } from '../../src/util/errors.ts';
+import { decodeImage } from '../../src/sources/decodeImage.ts';
+import { glimpse, type GlimpseLocation, type Pixels } from '../../src/sources/glimpse.ts';
+import { glimpses, glimpses$ } from '../../src/sources/glimpses.ts';
+
+let dir = '';
+let pngPath = '';
+let png = Buffer.alloc(0);
+const bytes = Buffer.from(Array.from({ length: 36 }, (_, i) => i * 7)); // 6x6 grey, 0..245
+
+async function rejection(p: Promise<unknown>): Promise<EddyError> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(EddyError);
+  return err as EddyError;
+}
+
+function pixels(): Pixels {
+  return { data: Float32Array.from(bytes, (b) => b / 255), C: 1, H: 6, W: 6 };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'eddy-glimpses-'));
+  png = await sharp(bytes, { raw: { width: 6, height: 6, channels: 1 } }).png().toBuffer();
+  pngPath = join(dir, 'six.png');
+  await sharp(png).toFile(pngPath);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('decodeImage', () => {
+  it('decodes a PNG file or buffer to [C, H, W] in [0, 1]', async () => {
+    const grey = await decodeImage(pngPath, { channels: 1 });
+    expect([grey.C, grey.H, grey.W]).toEqual([1, 6, 6]);
+    expect([...grey.data]).toEqual([...pixels().data]);
+    const rgb = await decodeImage(png);
+    expect([rgb.C, rgb.H, rgb.W]).toEqual([3, 6, 6]);
+    expect([...rgb.data.subarray(36, 72)]).toEqual([...pixels().data]); // the G plane of a grey image
+  });
+
+  it('fails clearly: missing file, undecodable buffer, too many pixels, bad options', async () => {
+    const missing = await rejection(decodeImage(join(dir, 'nope.png')));
+    expect(missing.code).toBe('ERR_FILE');
+    expect(missing.message).toContain(join(dir, 'nope.png'));
+    const garbage = await rejection(decodeImage(Buffer.from('not an image')));
+    expect(garbage.code).toBe('ERR_SOURCE');
+    expect(garbage.message).toMatch(/Cannot decode image buffer/);
+    const big = await rejection(decodeImage(png, { maxPixels: 35 }));
+    expect(big.code).toBe('ERR_SOURCE');
+    expect(big.message).toMatch(/options\.maxPixels \(35\)/);
+    await expect(decodeImage(png, { channels: 2 as 1 })).rejects.toThrowError(/options\.channels/);
+    await expect(decodeImage(png, { maxPixels: 0 })).rejects.toThrowError(/options\.maxPixels/);
+    await expect(decodeImage('' as string)).rejects.toThrowError(/input/);
+  });
+});
+
+describe('glimpses', () => {
+  const opts = { size: 2, scales: 2, channels: 1 as const };
+
+  it('emits one glimpse per listed location, equal to the pure function', async () => {
+    const locs: GlimpseLocation[] = [[0, 0], [-1, -1], [0.5, -0.25]];
+    const steps = await toArray(glimpses(pixels(), locs, opts));
+    expect(steps.map((s) => s.step)).toEqual([0, 1, 2]);
+    steps.forEach((s, i) => {
+      expect(s.location).toEqual(locs[i]);
+      expect([...s.data]).toEqual([...glimpse(pixels(), locs[i], opts)]);
+    });
+  });
+
+  it('decodes a path or a Buffer with sharp (iterable and Observable agree)', async () => {
+    const fromPath = await toArray(glimpses(pngPath, { rows: 2, cols: 3 }, opts));
+    const fromBuffer = await lastValueFrom(glimpses$(png, { rows: 2, cols: 3 }, opts).pipe(rxToArray()));
+    expect(fromPath.length).toBe(6);
+    expect(fromPath[0].location[0]).toBeCloseTo(-2 / 3, 12);
+    expect(fromPath[0].location[1]).toBe(-0.5);
+    expect(fromPath[5].location[0]).toBeCloseTo(2 / 3, 12);
+    expect(fromPath[5].location[1]).toBe(0.5);
+    expect(fromBuffer).toEqual(fromPath);
+    expect([...fromPath[4].data]).toEqual([...glimpse(pixels(), [0, 0.5], opts)]);
+    const missing = await rejection(toArray(glimpses(join(dir, 'gone.png'), [[0, 0]])));
+    expect(missing.code).toBe('ERR_FILE');
+  });
+
+  it('asks the policy callback for each location, passing the last output; null ends', async () => {
+    const seen: Array<[Float32Array | null, number]> = [];
+    const policy = async (last: Float32Array | null, step: number): Promise<GlimpseLocation | null> => {
+      seen.push([last, step]);
+      return step === 3 ? null : [step / 3, -step / 3];
+    };
+    const steps = await toArray(glimpses(pixels(), policy, opts));
+    expect(steps.length).toBe(3);
+    expect(seen.map(([, s]) => s)).toEqual([0, 1, 2, 3]);
+    expect(seen[0][0]).toBeNull();
+    expect(seen[1][0]).toBe(steps[0].data);
+    expect(seen[3][0]).toBe(steps[2].data);
+    expect(steps[2].location).toEqual([2 / 3, -2 / 3]);
+  });
+
+  it('a policy returning a bad location fails the stream naming the step', async () => {
+    const bad = (_: Float32Array | null, step: number): GlimpseLocation => (step === 1 ? [2, 0] : [0, 0]);
+    const err = await rejection(toArray(glimpses(pixels(), bad, opts)));
+    expect(err.code).toBe('ERR_INVALID_ARG');
+    expect(err.message).toMatch(/policy at step 1\[0\]/);
+  });
+
+  it('stops when aborted', async () => {
+    const ac = new AbortController();
+    const it = glimpses(pixels(), () => [0, 0], { ...opts, signal: ac.signal })[Symbol.asyncIterator]();
+    await it.next();
+    ac.abort();
+    const err = await it.next().then(() => null, (e: unknown) => e as EddyError);
+    expect(err?.code).toBe('ERR_ABORTED');
+  });
+
+  it('rejects invalid arguments at the call, naming them', () => {
+    expect(() => glimpses(pixels(), [[0, 0]], { size: 0 })).toThrowError(/options\.size/);
+    expect(() => glimpses(pixels(), [[0, 0]], { scales: 17 })).toThrowError(/options\.scales/);
+    expect(() => glimpses(png, [[0, 0]], { channels: 4 as 3 })).toThrowError(/options\.channels/);
+    expect(() => glimpses(png, [[0, 0]], { maxPixels: -5 })).toThrowError(/options\.maxPixels/);
+    expect(() => glimpses$(pixels(), [[0, 0], [0, 1.5]])).toThrowError(/locations\[1\]\[1\]/);
+    expect(() => glimpses(pixels(), { rows: 0, cols: 2 })).toThrowError(/locations\.rows/);
+    expect(() => glimpses(pixels(), 'raster' as never)).toThrowError(/locations/);
+    expect(() => glimpses(42 as never, [[0, 0]])).toThrowError(/image/);
+    expect(() => glimpses(pixels(), [[0, 0]], { signal: 1 as never })).toThrowError(/options\.signal/);
+  });
+});
