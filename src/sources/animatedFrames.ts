@@ -76,7 +76,8 @@ async function* animatedFramesCore(input: string | Uint8Array, o: Resolved, sign
  * 2. All pages are decoded once (bounded by `limitInputPixels`), resized (fill) and converted to gray or RGB;
  *    alpha is flattened onto black.
  * 3. Frame k's time is the sum of the delays of frames before it, or `k / fps` when `fps` is given. Encoders merge
- *    identical consecutive frames into one longer frame, so a frame count may be smaller than what was drawn.
+ *    identical consecutive frames into one longer frame, so a frame count may be smaller than what was drawn;
+ *    libvips reads a delay of 10 ms or less as 100 ms, as browsers do.
  *
  * @example
  * for await (const f of animatedFrames('spinner.gif', { width: 32, height: 32, channels: 1 })) console.log(f.timeMs);
