@@ -67,7 +67,9 @@ export function modelFromSafetensors(file: SafetensorsFile, source: string, opti
   }
   const fromArgs: FromArgs = { config: { ...fromMeta, ...(options.config ?? {}) }, source };
   if (options.backend) fromArgs.backend = options.backend;
-  return modelFromStateDict(file.tensors, fromArgs);
+  // a training checkpoint is also a model file: its optimizer buffers and carried state are not parameters
+  const tensors = file.metadata['eddy.checkpoint'] === '1' ? new Map([...file.tensors].filter(([k]) => !k.startsWith('optimizer.') && !k.startsWith('carried.'))) : file.tensors;
+  return modelFromStateDict(tensors, fromArgs);
 }
 type FromArgs = Parameters<typeof modelFromStateDict>[1] & {};
 
