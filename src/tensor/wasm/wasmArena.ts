@@ -1,0 +1,107 @@
+/**
+ * One `WebAssembly.Memory` that never grows, split into three regions:
+ *
+ * ```
+ * 0    64                    bump            stageBase          packBase      capacity
+ * |null|  alloc'd views ──►  |   free   |  ◄── staging   |  pack buffers, tmp  |
+ * ```
+ *
+ * 1. `alloc` hands out 16-byte-aligned `Float32Array` views from the bottom (a bump allocator; nothing is ever
+ *    freed, so fresh memory is always zero).
+ * 2. `stage` reserves room at the top for copies of gemm arguments that live outside the memory; it only ever
+ *    grows downwards, and its contents are valid for one call.
+ * 3. The pack buffers for the blocked multiply sit above it, sized once.
+ *
+ * The memory is created at its full capacity and never grown: growing would detach every view handed out so
+ * far. The reservation is virtual; the operating system backs pages only when they are first written.
+ */
+import { EddyError } from '../../util/errors.ts';
+import type { WasmApi, WasmMemory } from './wasmApi.ts';
+
+const PAGE = 65536;
+
+/** What the arena does when an allocation does not fit. */
+export type WhenFull = 'error' | 'heap';
+
+/** The memory and its allocators. */
+export class WasmArena {
+  readonly memory: WasmMemory;
+  /** A view of the whole memory (valid forever: the memory never grows). */
+  readonly f32: Float32Array;
+  readonly capacity: number;
+  /** Byte address of the pack buffers (`packBytes` of them). */
+  readonly packBase: number;
+  private bump = 64;
+  private stageBase: number;
+  private readonly whenFull: WhenFull;
+
+  constructor(api: WasmApi, capacity: number, packBytes: number, whenFull: WhenFull) {
+    this.capacity = capacity;
+    this.memory = new api.Memory({ initial: capacity / PAGE, maximum: capacity / PAGE });
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.packBase = capacity - align16(packBytes);
+    this.stageBase = this.packBase;
+    this.whenFull = whenFull;
+  }
+
+  /** Bytes handed out by `alloc` so far. */
+  get used(): number {
+    return this.bump - 64;
+  }
+
+  /** True if `x` is a view of this memory (gemm arguments that need no copy). */
+  owns(x: Float32Array): boolean {
+    return x.buffer === this.memory.buffer;
+  }
+
+  /**
+   * A zeroed view of `length` floats at a 16-byte boundary.
+   * @throws EddyError ERR_INVALID_ARG when the memory is full and `whenFull` is `'error'`
+   */
+  alloc(length: number): Float32Array {
+    const bytes = align16(length * 4);
+    if (this.bump + bytes > this.stageBase) {
+      if (this.whenFull === 'heap') return new Float32Array(length);
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `wasm backend memory exhausted: alloc(${length}) needs ${bytes} bytes but ${this.stageBase - this.bump} of options.capacity ` +
+          `${this.capacity} remain (${this.used} allocated, ${this.packBase - this.stageBase} staging, ${this.capacity - this.packBase} pack buffers); ` +
+          `create the backend with a larger options.capacity, or options.whenFull: 'heap' to continue with ordinary arrays`,
+      );
+    }
+    const view = new Float32Array(this.memory.buffer, this.bump, length);
+    this.bump += bytes;
+    return view;
+  }
+
+  /**
+   * The byte address of `bytes` of staging room, valid until the next call; -1 if it does not fit and
+   * `whenFull` is `'heap'`.
+   * @throws EddyError ERR_INVALID_ARG when it does not fit and `whenFull` is `'error'`
+   */
+  stage(bytes: number): number {
+    const base = this.packBase - align16(bytes);
+    if (base < this.stageBase) {
+      if (base < this.bump) {
+        if (this.whenFull === 'heap') return -1;
+        throw new EddyError(
+          'ERR_INVALID_ARG',
+          `wasm backend memory exhausted: copying gemm arguments that live outside its memory needs ${bytes} bytes of staging but ` +
+            `${this.packBase - this.bump} of options.capacity ${this.capacity} remain; allocate them with backend.alloc or raise options.capacity`,
+        );
+      }
+      this.stageBase = base;
+    }
+    return base;
+  }
+}
+
+/** Rounds a byte count up to a multiple of 16. */
+export function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** Bytes rounded up to whole 64 KiB pages. */
+export function pageAlign(bytes: number): number {
+  return Math.ceil(bytes / PAGE) * PAGE;
+}

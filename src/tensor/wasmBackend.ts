@@ -1,0 +1,232 @@
+/**
+ * A WebAssembly SIMD backend: the three multiplies as f32x4 kernels generated from TypeScript at load time
+ * (`wasm/gemmKernels.ts`, no build step), over one `WebAssembly.Memory` that `alloc` carves into views.
+ *
+ * 1. `alloc(n)` returns a zeroed view of the backend's memory (16-byte aligned, never freed). The model allocates
+ *    its parameters, gradients and workspaces this way, so its multiplies run in place.
+ * 2. A gemm argument that is not a view of this memory (a user's `x`, `dy` or state) is copied into a staging
+ *    region first, and C copied back after: O(size) `TypedArray.set` copies, small next to the O(M·N·K) multiply
+ *    except for a large argument of a tiny multiply.
+ * 3. `gemmNN` and `gemmTN` (and `gemmNT` for M >= 32) run the blocked algorithm: panels of B (KC×NC) and of A
+ *    (MC×KC) are packed into contiguous slivers, then a 4×8 register tile of C (eight v128 accumulators) runs
+ *    over each pair. Small-M `gemmNT` (streaming and recurrent steps) runs dot products over the unpacked rows.
+ * 4. The memory is reserved at full capacity up front (virtual until touched) and never grows, because growing
+ *    detaches every view; when it is full `alloc` throws a clear EddyError (or, with `whenFull: 'heap'`, returns
+ *    ordinary arrays that are then staged).
+ *
+ * @example
+ * import { createWasmBackend } from './wasmBackend.ts';
+ * const backend = createWasmBackend({ capacity: 256 * 2 ** 20 });
+ * const model = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 }, { backend });
+ */
+import type { Backend } from './backend.ts';
+import { jsBackend } from './jsBackend.ts';
+import { EddyError, shapeError } from '../util/errors.ts';
+import { checkBool, checkInt, checkObject, checkOneOf } from '../util/validate.ts';
+import { MR, NR, gemmModuleBytes, probeBytes } from './wasm/gemmKernels.ts';
+import { wasmApi, type WasmMemory } from './wasm/wasmApi.ts';
+import { WasmArena, align16, pageAlign, type WhenFull } from './wasm/wasmArena.ts';
+
+/** Options for `createWasmBackend`. */
+export interface WasmBackendOptions {
+  /**
+   * Bytes of WebAssembly memory to reserve, rounded up to 64 KiB pages; between 4 MiB and 2 GiB. The reservation
+   * is virtual: only pages that are written cost physical memory. About 1.3 MiB of it holds pack buffers.
+   * @default 1073741824 (1 GiB)
+   */
+  capacity?: number;
+  /** When `alloc` does not fit: `'error'` throws an EddyError; `'heap'` returns an ordinary (staged) array. @default 'error' */
+  whenFull?: WhenFull;
+  /** Use relaxed-SIMD fused multiply-add (Node 20: `--experimental-wasm-relaxed-simd`); throws if unavailable. @default false */
+  relaxedSimd?: boolean;
+}
+
+/** A `Backend` over one WebAssembly memory. */
+export interface WasmBackend extends Backend {
+  /** The memory every `alloc`'d view belongs to (never grown, so views stay attached). */
+  readonly memory: WasmMemory;
+  /** Reserved bytes. */
+  readonly capacity: number;
+  /** Bytes handed out by `alloc` so far. */
+  readonly used: number;
+  /** True if `x` is a view of this backend's memory (a gemm argument that needs no copy). */
+  owns(x: Float32Array): boolean;
+}
+
+/** Cache blocking: A panels MC×KC (L2), B panels KC×NC (one 8-column sliver, KC×NR, stays in L1). */
+const MC = 128;
+const KC = 256;
+const NC = 1024;
+/** `gemmNT` with fewer rows than this skips packing (dot products over the rows as they lie). */
+const NT_DIRECT_BELOW = 32;
+/** Rows of B per `dotNT` call, so the block (rows·K floats) stays in L2. */
+const DOT_BLOCK_BYTES = 256 * 1024;
+
+type Kernel6 = (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+type Kernel9 = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
+type Kernel10 = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
+
+/** True if this runtime validates WebAssembly SIMD (and relaxed SIMD, when asked). */
+export function wasmSimdSupported(relaxed = false): boolean {
+  const api = wasmApi();
+  if (!api) return false;
+  try {
+    return api.validate(probeBytes(false)) && (!relaxed || api.validate(probeBytes(true)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates a WebAssembly SIMD backend with its own memory.
+ * @throws EddyError ERR_INVALID_ARG naming the option; or when the runtime lacks WebAssembly SIMD (fall back to `jsBackend`)
+ */
+export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
+  checkObject('options', options);
+  const capacity = pageAlign(checkInt('options.capacity', options.capacity ?? 2 ** 30, 4 * 2 ** 20, 2 ** 31));
+  const whenFull = checkOneOf('options.whenFull', options.whenFull ?? 'error', ['error', 'heap'] as const);
+  const relaxed = checkBool('options.relaxedSimd', options.relaxedSimd ?? false);
+  const api = wasmApi();
+  if (!api || !wasmSimdSupported(relaxed)) {
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      relaxed
+        ? 'WebAssembly relaxed SIMD is not available in this runtime (Node 20 needs --experimental-wasm-relaxed-simd); create the backend without options.relaxedSimd'
+        : 'WebAssembly SIMD is not available in this runtime; use jsBackend instead of the wasm backend',
+    );
+  }
+  const apBytes = align16(MC * KC * 4);
+  const bpBytes = align16(KC * NC * 4);
+  const arena = new WasmArena(api, capacity, apBytes + bpBytes + MR * NR * 4, whenFull);
+  const ap = arena.packBase;
+  const bp = ap + apBytes;
+  const tmp = bp + bpBytes;
+  const module = new api.Module(gemmModuleBytes({ relaxed }));
+  const exports = new api.Instance(module, { env: { memory: arena.memory } }).exports;
+  const packA = exports.packA as Kernel6;
+  const packB = exports.packB as Kernel6;
+  const gebp = exports.gebp as Kernel9;
+  const dotNT = exports.dotNT as Kernel10;
+  const f32 = arena.f32;
+
+  // Staged addresses of the current call's A, B, C (fields, not a returned array: gemms run per time step).
+  let aAddr = 0, bAddr = 0, cAddr = 0;
+  let cStaged = false;
+
+  /** Resolves A, B, C to byte addresses, staging any outside the memory. False if staging did not fit ('heap'). */
+  function place(A: Float32Array, aOff: number, aLen: number, B: Float32Array, bOff: number, bLen: number, C: Float32Array, cOff: number, cLen: number, accumulate: boolean): boolean {
+    const aIn = arena.owns(A), bIn = arena.owns(B), cIn = arena.owns(C);
+    let need = 0;
+    if (!aIn) need += align16(aLen * 4);
+    if (!bIn) need += align16(bLen * 4);
+    if (!cIn) need += align16(cLen * 4);
+    let s = 0;
+    if (need > 0) {
+      s = arena.stage(need);
+      if (s < 0) return false;
+    }
+    if (aIn) aAddr = A.byteOffset + 4 * aOff;
+    else { aAddr = s; f32.set(A.subarray(aOff, aOff + aLen), s >> 2); s += align16(aLen * 4); }
+    if (bIn) bAddr = B.byteOffset + 4 * bOff;
+    else { bAddr = s; f32.set(B.subarray(bOff, bOff + bLen), s >> 2); s += align16(bLen * 4); }
+    cStaged = !cIn;
+    if (cIn) cAddr = C.byteOffset + 4 * cOff;
+    else { cAddr = s; if (accumulate) f32.set(C.subarray(cOff, cOff + cLen), s >> 2); }
+    return true;
+  }
+
+  function unplace(C: Float32Array, cOff: number, cLen: number): void {
+    if (cStaged) C.set(f32.subarray(cAddr >> 2, (cAddr >> 2) + cLen), cOff);
+  }
+
+  /** C(i, j) (+)= Σp A(i, p)·B(p, j) with A(i, p) at `a + i·rsA + p·csA`, B(p, j) at `b + p·rsB + j·csB` (bytes). */
+  function blocked(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: boolean): void {
+    for (let jc = 0; jc < N; jc += NC) {
+      const nc = Math.min(NC, N - jc);
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = Math.min(KC, K - pc);
+        packB(kc, nc, b + pc * rsB + jc * csB, rsB, csB, bp);
+        const acc = accumulate || pc > 0 ? 1 : 0;
+        for (let ic = 0; ic < M; ic += MC) {
+          const mc = Math.min(MC, M - ic);
+          packA(mc, kc, a + ic * rsA + pc * csA, rsA, csA, ap);
+          gebp(mc, nc, kc, ap, bp, c + ic * ldc + jc * 4, ldc, acc, tmp);
+        }
+      }
+    }
+  }
+
+  /** Shape guards at kernel entry (cheap; an out-of-range offset would otherwise read a neighbouring buffer). */
+  function check(op: string, M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number): void {
+    const ok = (x: number): boolean => Number.isInteger(x) && x >= 0;
+    if (!ok(M) || !ok(N) || !ok(K)) throw shapeError(`${op} sizes`, 'non-negative integers M, N, K', `M=${M}, N=${N}, K=${K}`);
+    const fits = (X: Float32Array, off: number, len: number): boolean => ok(off) && off + len <= X.length;
+    if (!fits(A, aOff, M * K)) throw shapeError(`${op} A`, `of at least ${aOff} + ${M * K} elements`, `length ${A.length}`);
+    if (!fits(B, bOff, N * K)) throw shapeError(`${op} B`, `of at least ${bOff} + ${N * K} elements`, `length ${B.length}`);
+    if (!fits(C, cOff, M * N)) throw shapeError(`${op} C`, `of at least ${cOff} + ${M * N} elements`, `length ${C.length}`);
+  }
+
+  /** Work every gemm shares: guards, the empty cases, placement, and the `'heap'` fallback (jsBackend) when staging is full. */
+  function run(op: 'gemmNN' | 'gemmNT' | 'gemmTN', M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean, kernel: () => void): void {
+    check(op, M, N, K, A, aOff, B, bOff, C, cOff);
+    if (M === 0 || N === 0) return;
+    if (K === 0) {
+      if (!accumulate) C.fill(0, cOff, cOff + M * N);
+      return;
+    }
+    if (!place(A, aOff, M * K, B, bOff, N * K, C, cOff, M * N, accumulate)) {
+      jsBackend[op](M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
+      return;
+    }
+    kernel();
+    unplace(C, cOff, M * N);
+  }
+
+  const backend: WasmBackend = {
+    name: relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
+    memory: arena.memory,
+    capacity,
+    get used() { return arena.used; },
+    owns: (x) => arena.owns(x),
+    alloc(length) {
+      checkInt('alloc length', length, 0);
+      return arena.alloc(length);
+    },
+    gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
+      run('gemmNN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate, () => blocked(M, N, K, aAddr, 4 * K, 4, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate));
+    },
+    gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
+      run('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate, () => {
+        if (M >= NT_DIRECT_BELOW) return blocked(M, N, K, aAddr, 4 * K, 4, bAddr, 4, 4 * K, cAddr, 4 * N, accumulate);
+        const rows = Math.max(8, Math.floor(DOT_BLOCK_BYTES / (4 * K)) & ~7);
+        for (let j = 0; j < N; j += rows) dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, accumulate ? 1 : 0);
+      });
+    },
+    gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
+      run('gemmTN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate, () => blocked(M, N, K, aAddr, 4, 4 * M, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate));
+    },
+  };
+  return backend;
+}
+
+let shared: WasmBackend | null = null;
+
+/** The process-wide default instance, created (1 GiB reserved) on first use. */
+function sharedBackend(): WasmBackend {
+  shared ??= createWasmBackend();
+  return shared;
+}
+
+/**
+ * The default wasm SIMD backend: one instance with default options, created lazily on its first call (so
+ * importing this module has no side effects and a runtime without SIMD fails only when it is used). Every model
+ * that uses it shares its memory; call `createWasmBackend` for a private one with its own capacity.
+ * @throws EddyError from the first call when the runtime lacks WebAssembly SIMD
+ */
+export const wasmBackend: Backend = {
+  name: 'wasm-simd',
+  alloc: (length) => sharedBackend().alloc(length),
+  gemmNN: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) => sharedBackend().gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
+  gemmNT: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) => sharedBackend().gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
+  gemmTN: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) => sharedBackend().gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
+};
