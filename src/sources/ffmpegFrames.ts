@@ -73,7 +73,8 @@ function ffmpegArgs(input: string, o: Resolved): string[] {
 
 /** Local paths (not URLs, not devices) are checked before ffmpeg starts, for a plain "no such file" error. */
 async function checkLocalInput(input: string, o: Resolved): Promise<void> {
-  if (o.inputFormat !== undefined || /^[a-z][a-z0-9+.-]+:/i.test(input)) return;
+  // URLs, devices (with inputFormat) and image-sequence patterns (`frame%03d.png`) are left to ffmpeg.
+  if (o.inputFormat !== undefined || /^[a-z][a-z0-9+.-]+:/i.test(input) || input.includes('%')) return;
   try {
     const s = await stat(input);
     if (!s.isFile() && !s.isCharacterDevice() && !s.isFIFO()) throw new EddyError('ERR_FILE', `Cannot read video ${JSON.stringify(input)}: not a file`);
@@ -222,6 +223,9 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
  * 3. A frame ffmpeg reports as corrupt, a frame it could not decode, or a truncated input fails the stream with
  *    `ERR_FILE`, or under `onCorrupt: 'skip'` is dropped and reported to `onSkip`.
  * 4. Breaking out, an Ix abort signal, or an error kills ffmpeg at once (SIGKILL) and waits until it is gone.
+ *
+ * Needs ffmpeg 5.1 or newer (`-fps_mode`); each frame is matched to ffmpeg's `showinfo` line for its size, time
+ * and corrupt flag (see `ffmpegLog.ts`).
  *
  * @example
  * for await (const f of videoFrames('clip.mpg', { width: 64, height: 64, channels: 1 })) console.log(f.index, f.timeMs);

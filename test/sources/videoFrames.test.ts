@@ -110,6 +110,13 @@ describe('videoFrames on a GRID clip', () => {
   });
 });
 
+describe('videoFrames on other inputs', () => {
+  it('reads a synthetic pattern through inputFormat (lavfi), with times from its frame rate', async () => {
+    const frames = await collect(videoFrames('testsrc=size=32x24:rate=10:duration=0.5', { inputFormat: 'lavfi', channels: 3 }));
+    expect(frames.map((f) => [f.index, f.timeMs, f.width, f.height])).toEqual([0, 1, 2, 3, 4].map((k) => [k, 100 * k, 32, 24]));
+  });
+});
+
 describe('videoFrames stops ffmpeg', () => {
   it('RxJS take(3) unsubscribes and kills ffmpeg', async () => {
     const pids: number[] = [];
