@@ -1,0 +1,243 @@
+/**
+ * The `KeyedStepper` core: one model, one carried state per key (many concurrent streams), an LRU bound and
+ * idle expiry, and batched steps. Shared by `keyedRecurrent` (RxJS, micro-batched) and `keyedRecurrentAsync`.
+ *
+ * ```
+ * key -> { state h [L,1,H] (+ c), last seen }          Map in LRU order (least recently stepped first)
+ *
+ * stepBatch(keys k_0..k_{B-1}, inputs):                 keys distinct, B <= maxBatch
+ *   gather   h[l, b, :] = state(k_b).h[l, 0, :]         (and c) into one batch state [L, B, H]
+ *   step     model.step(x [B, X] | ids [B], batch state, y [B, Y])
+ *   scatter  state(k_b).h[l, 0, :] = h[l, b, :]         rows of one batch never interact, so each output
+ *                                                      equals stepping that key alone
+ * ```
+ * 1. A key seen for the first time starts from `options.initialState(key)` (a persisted state) or zeros.
+ * 2. Adding a key beyond `maxKeys` evicts the least recently stepped key: `onEvict(key, state, 'lru')`.
+ * 3. `sweep(now)` evicts keys idle for `idleMs` or more: `onEvict(key, state, 'idle')`.
+ * 4. The state handed to `onEvict` is the key's own (no longer used by the stepper): keep it or serialize it.
+ */
+import type { RecurrentState } from '../model/recurrentState.ts';
+import type { RNNModel } from '../model/rnnModel.ts';
+import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
+import { checkInt, checkNumber } from '../util/validate.ts';
+import { outputWidth, resolveState, type StateLike, type StepInput } from './stepper.ts';
+
+/** Why a key's state left the map. */
+export type EvictReason = 'lru' | 'idle' | 'complete';
+
+/** Options of the per-key state map. */
+export interface KeyedStateOptions<K> {
+  /** The most keys held; adding one more evicts the least recently stepped. @default 10000 */
+  maxKeys?: number;
+  /** Evict a key not stepped for this many milliseconds (> 0). @default undefined (never) */
+  idleMs?: number;
+  /**
+   * Receives each evicted key with its final state (to persist it), and why: `'lru'`, `'idle'`, or
+   * `'complete'` for the keys left when the source completes. A throw becomes a stream error.
+   * @default undefined
+   */
+  onEvict?: (key: K, state: RecurrentState, reason: EvictReason) => void;
+  /**
+   * The state a key starts from when first seen (or seen again after eviction): a one-row state, its
+   * `serializeState` JSON, or undefined for zeros.
+   * @default undefined (zeros)
+   */
+  initialState?: (key: K) => StateLike | undefined;
+}
+
+/** `KeyedStateOptions` after validation. */
+export interface ResolvedKeyedState<K> {
+  readonly maxKeys: number;
+  readonly idleMs: number; // Infinity: never
+  readonly onEvict: ((key: K, state: RecurrentState, reason: EvictReason) => void) | null;
+  readonly initialState: ((key: K) => StateLike | undefined) | null;
+}
+
+/** Validates the per-key options. @throws EddyError ERR_INVALID_ARG naming `options.<field>` */
+export function resolveKeyedState<K>(o: KeyedStateOptions<K>): ResolvedKeyedState<K> {
+  const maxKeys = checkInt('options.maxKeys', o.maxKeys ?? 10000, 1);
+  const idleMs = o.idleMs === undefined ? Infinity : checkNumber('options.idleMs', o.idleMs, 0, Infinity, { min: true });
+  if (o.onEvict !== undefined && typeof o.onEvict !== 'function') throw invalidArg('options.onEvict', 'a function (key, state, reason) => void', o.onEvict);
+  if (o.initialState !== undefined && typeof o.initialState !== 'function') throw invalidArg('options.initialState', 'a function (key) => state | undefined', o.initialState);
+  return { maxKeys, idleMs, onEvict: o.onEvict ?? null, initialState: o.initialState ?? null };
+}
+
+interface Entry {
+  state: RecurrentState; // h [L,1,H], c? [L,1,H]
+  last: number; // time of the last step
+}
+
+interface BatchViews {
+  state: RecurrentState; // h [L,B,H], c? [L,B,H]
+  x: Float32Array | Int32Array; // [B, X] or ids [B]
+  y: Float32Array; // [B, Y]
+}
+
+/** Per-key states with LRU and idle eviction, stepped in batches. */
+export class KeyedStepper<K> {
+  readonly model: RNNModel;
+  /** The largest batch `stepBatch` accepts. */
+  readonly capacity: number;
+  readonly #o: ResolvedKeyedState<K>;
+  #entries: Map<K, Entry> | null = new Map();
+  #buffers: { h: Float32Array; c: Float32Array | null; x: Float32Array | Int32Array; y: Float32Array } | null = null;
+  #views: Map<number, BatchViews> | null = new Map();
+
+  /** @param maxBatch the largest batch wanted; capped at `maxKeys` so a batch never evicts its own keys */
+  constructor(model: RNNModel, o: ResolvedKeyedState<K>, maxBatch: number) {
+    this.model = model;
+    this.#o = o;
+    this.capacity = Math.min(maxBatch, o.maxKeys);
+  }
+
+  /** Number of keys held. */
+  get size(): number {
+    return this.#map().size;
+  }
+
+  /** A copy of a key's state, or undefined if it is not held. */
+  peek(key: K): RecurrentState | undefined {
+    const e = this.#map().get(key);
+    return e && (e.state.c ? { h: e.state.h.slice(), c: e.state.c.slice() } : { h: e.state.h.slice() });
+  }
+
+  /**
+   * One batched step for `n` distinct keys. Returns a copy of each key's output `[Y]`.
+   * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG for an input of the wrong kind, naming its key
+   */
+  stepBatch(keys: readonly K[], inputs: readonly StepInput[], n: number, now: number): Float32Array[] {
+    if (n < 1 || n > this.capacity) throw new EddyError('ERR_INVALID_ARG', `stepBatch: expected 1..${this.capacity} rows but received ${n}`);
+    const { numLayers: L, hiddenSize: H, input: kind, inputSize: X } = this.model.config;
+    const Y = outputWidth(this.model);
+    const v = this.#batch(n);
+    for (let b = 0; b < n; b++) {
+      // Check every input before touching any state, so a bad element leaves all states as they were.
+      const x = inputs[b];
+      if (kind === 'dense') {
+        if (!(x instanceof Float32Array) || x.length !== X) throw shapeError(`input of key ${String(keys[b])}`, `Float32Array of length ${X} ([X=${X}])`, describe(x));
+      } else {
+        const id = typeof x === 'number' ? x : x instanceof Int32Array && x.length === 1 ? x[0] : NaN;
+        if (!Number.isInteger(id) || id < 0 || id >= X) throw invalidArg(`input of key ${String(keys[b])}`, `token id (integer in [0, ${X}))`, x);
+      }
+    }
+    const entries: Entry[] = new Array(n);
+    for (let b = 0; b < n; b++) entries[b] = this.#touch(keys[b], now);
+    const bh = v.state.h;
+    const bc = v.state.c;
+    for (let b = 0; b < n; b++) {
+      const s = entries[b].state;
+      for (let l = 0; l < L; l++) {
+        const src = l * H;
+        const dst = (l * n + b) * H;
+        for (let k = 0; k < H; k++) bh[dst + k] = s.h[src + k];
+        if (bc && s.c) for (let k = 0; k < H; k++) bc[dst + k] = s.c[src + k];
+      }
+      const x = inputs[b];
+      if (kind === 'dense') (v.x as Float32Array).set(x as Float32Array, b * X);
+      else (v.x as Int32Array)[b] = typeof x === 'number' ? x : (x as Int32Array)[0];
+    }
+    this.model.step(v.x, v.state, v.y);
+    const outs: Float32Array[] = new Array(n);
+    for (let b = 0; b < n; b++) {
+      const s = entries[b].state;
+      for (let l = 0; l < L; l++) {
+        const dst = l * H;
+        const src = (l * n + b) * H;
+        for (let k = 0; k < H; k++) s.h[dst + k] = bh[src + k];
+        if (bc && s.c) for (let k = 0; k < H; k++) s.c[dst + k] = bc[src + k];
+      }
+      outs[b] = v.y.slice(b * Y, (b + 1) * Y);
+    }
+    return outs;
+  }
+
+  /** The time at which the least recently stepped key expires (Infinity without idleMs or keys). */
+  nextExpiry(): number {
+    if (this.#o.idleMs === Infinity) return Infinity;
+    for (const e of this.#map().values()) return e.last + this.#o.idleMs;
+    return Infinity;
+  }
+
+  /** Evicts the keys idle for `idleMs` or more at time `now`. */
+  sweep(now: number): void {
+    const map = this.#map();
+    for (const [key, e] of map) {
+      if (now - e.last < this.#o.idleMs) break; // LRU order: the rest are younger
+      map.delete(key);
+      this.#o.onEvict?.(key, e.state, 'idle');
+    }
+  }
+
+  /** Evicts every key (with `reason`), least recently stepped first. */
+  evictAll(reason: EvictReason): void {
+    const map = this.#map();
+    for (const [key, e] of map) {
+      map.delete(key);
+      this.#o.onEvict?.(key, e.state, reason);
+    }
+  }
+
+  /** Drops every state and buffer without calling `onEvict`. */
+  release(): void {
+    this.#entries = null;
+    this.#buffers = null;
+    this.#views = null;
+  }
+
+  #map(): Map<K, Entry> {
+    if (this.#entries === null) throw new EddyError('ERR_INVALID_ARG', 'The keyed stepper was released (its subscription ended)');
+    return this.#entries;
+  }
+
+  /** The key's entry, moved to the most recent end of the LRU order; created (evicting the LRU) if absent. */
+  #touch(key: K, now: number): Entry {
+    const map = this.#map();
+    let e = map.get(key);
+    if (e !== undefined) map.delete(key);
+    else {
+      const init = this.#o.initialState?.(key);
+      const state = init === undefined ? this.model.createState(1) : resolveState(this.model, init, `options.initialState(${String(key)})`);
+      e = { state, last: now };
+      if (map.size >= this.#o.maxKeys) {
+        const [oldKey, old] = map.entries().next().value as [K, Entry];
+        map.delete(oldKey);
+        this.#o.onEvict?.(oldKey, old.state, 'lru');
+      }
+    }
+    e.last = now;
+    map.set(key, e);
+    return e;
+  }
+
+  /** Views of the batch buffers for B rows (allocated once at capacity, views cached per B). */
+  #batch(B: number): BatchViews {
+    const views = this.#views as Map<number, BatchViews>;
+    let v = views.get(B);
+    if (v !== undefined) return v;
+    const { numLayers: L, hiddenSize: H, input: kind, inputSize: X } = this.model.config;
+    const cap = this.capacity;
+    if (this.#buffers === null) {
+      const n = L * cap * H;
+      this.#buffers = {
+        h: this.model.backend.alloc(n),
+        c: this.model.cell.hasCell ? this.model.backend.alloc(n) : null,
+        x: kind === 'dense' ? new Float32Array(cap * X) : new Int32Array(cap),
+        y: new Float32Array(cap * outputWidth(this.model)),
+      };
+    }
+    const buf = this.#buffers;
+    const n = L * B * H;
+    v = {
+      state: buf.c ? { h: buf.h.subarray(0, n), c: buf.c.subarray(0, n) } : { h: buf.h.subarray(0, n) },
+      x: buf.x.subarray(0, kind === 'dense' ? B * X : B),
+      y: buf.y.subarray(0, B * outputWidth(this.model)),
+    };
+    views.set(B, v);
+    return v;
+  }
+}
+
+function describe(v: unknown): string {
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as { length: number }).length}`;
+  return v === null ? 'null' : typeof v;
+}
