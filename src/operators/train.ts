@@ -20,7 +20,7 @@
  * @param options `{ signal? }`
  * @throws EddyError `ERR_INVALID_ARG` naming `trainer` or `options.signal`, at the call
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, Subscription, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkObject } from '../util/validate.ts';
 import { Trainer, type TrainEvent } from '../train/trainer.ts';
@@ -43,7 +43,7 @@ export function trainOn(trainer: Trainer, options?: TrainOnOptions): OperatorFun
       }
       const onAbort = (): void => subscriber.error(abortError(signal as AbortSignal));
       signal?.addEventListener('abort', onAbort, { once: true });
-      const sub = source.subscribe({
+      subscribeChained(source, subscriber, {
         next(window) {
           if (signal?.aborted) return subscriber.error(abortError(signal));
           let event: TrainEvent;
@@ -54,14 +54,60 @@ export function trainOn(trainer: Trainer, options?: TrainOnOptions): OperatorFun
           }
           subscriber.next(event);
         },
-        error: (err: unknown) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
-      return () => {
-        signal?.removeEventListener('abort', onAbort);
-        sub.unsubscribe();
-      };
+      return () => signal?.removeEventListener('abort', onAbort);
     });
+}
+
+/** Handlers of `subscribeChained`. */
+export interface ChainedHandlers<T> {
+  next(value: T): void;
+  /** @default forwards to the destination */
+  error?(err: unknown): void;
+  /** @default forwards to the destination */
+  complete?(): void;
+}
+
+/**
+ * Subscribes to `source` with an inner subscriber chained to `destination` (RxJS's operator subscriber, from
+ * public parts): when the destination closes (`take`, unsubscribe, an error), the source sees `closed` at once,
+ * so a synchronous source stops mid-loop and no window is trained on after the consumer has gone.
+ */
+export function subscribeChained<T>(source: Observable<T>, destination: Subscriber<unknown>, handlers: ChainedHandlers<T>): void {
+  const inner = new ChainedSubscriber(destination, handlers);
+  destination.add(inner);
+  source.subscribe(inner);
+}
+
+class ChainedSubscriber<T> extends Subscription implements Observer<T> {
+  constructor(
+    private readonly destination: Subscriber<unknown>,
+    private readonly handlers: ChainedHandlers<T>,
+  ) {
+    super();
+  }
+  next(value: T): void {
+    if (!this.closed) this.handlers.next(value);
+  }
+  error(err: unknown): void {
+    if (this.closed) return;
+    try {
+      if (this.handlers.error) this.handlers.error(err);
+      else this.destination.error(err);
+    } finally {
+      this.unsubscribe();
+    }
+  }
+  complete(): void {
+    if (this.closed) return;
+    try {
+      if (this.handlers.complete) this.handlers.complete();
+      else this.destination.complete();
+    } finally {
+      this.unsubscribe();
+    }
+  }
 }
 
 /** Asserts a `Trainer`. */

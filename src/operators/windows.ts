@@ -20,6 +20,7 @@
  * @throws EddyError `ERR_INVALID_ARG` naming `options.<field>`, at the call
  */
 import { Observable, type OperatorFunction } from 'rxjs';
+import { subscribeChained } from './train.ts';
 import { resolveWindowsOptions, TbpttWindower, type TbpttStep, type TbpttWindowsOptions } from '../train/tbpttWindows.ts';
 import type { FullWindow } from '../train/windows.ts';
 
@@ -30,7 +31,7 @@ export function tbpttWindows(options: TbpttWindowsOptions): OperatorFunction<Tbp
   return (source) =>
     new Observable<FullWindow>((subscriber) => {
       const windower = new TbpttWindower(resolved);
-      return source.subscribe({
+      subscribeChained(source, subscriber, {
         next(step) {
           let w: FullWindow | null;
           try {
@@ -41,7 +42,6 @@ export function tbpttWindows(options: TbpttWindowsOptions): OperatorFunction<Tbp
           }
           if (w !== null) subscriber.next(w);
         },
-        error: (err: unknown) => subscriber.error(err),
         complete() {
           const w = windower.flush();
           if (w !== null) subscriber.next(w);

@@ -5,7 +5,7 @@
  */
 import { invalidArg, shapeError, describe } from '../util/errors.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
-import { resolveGeometry, windowSpan, type FullWindow, type WindowGeometryOptions, type WindowSpan } from './windows.ts';
+import { resolveGeometry, windowSpan, type FullWindow, type IdWindow, type WindowGeometryOptions, type WindowSpan } from './windows.ts';
 
 /** Options for `charRnnBatches` and `sequenceWindows`. */
 export interface ArrayWindowsOptions extends WindowGeometryOptions {
@@ -38,7 +38,7 @@ export interface CharRnnBatchesOptions extends ArrayWindowsOptions {
  * @returns a fresh iterator of windows (call again for each epoch)
  * @throws EddyError `ERR_INVALID_ARG` naming `corpus` or `options.<field>` (checked at the call, not at the first pull)
  */
-export function charRnnBatches(corpus: Int32Array, options: CharRnnBatchesOptions): IterableIterator<FullWindow> {
+export function charRnnBatches(corpus: Int32Array, options: CharRnnBatchesOptions): IterableIterator<IdWindow> {
   if (!(corpus instanceof Int32Array)) throw invalidArg('corpus', 'Int32Array of token ids', corpus);
   const o = checkObject('options', options);
   const B = checkInt('options.B', o.B ?? 1, 1);
@@ -54,7 +54,7 @@ export function charRnnBatches(corpus: Int32Array, options: CharRnnBatchesOption
         targets[t * B + b] = corpus[p + 1];
       }
     }
-  }, () => new Int32Array(g.k2 * B), () => new Int32Array(g.k2 * B));
+  }, () => new Int32Array(g.k2 * B), () => new Int32Array(g.k2 * B)) as IterableIterator<IdWindow>;
 }
 
 /** Data for `sequenceWindows`: N time-major steps of B rows. */

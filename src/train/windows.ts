@@ -57,6 +57,9 @@ export interface TbpttWindow {
 /** A window as eddy's windowers emit it: every field set. */
 export type FullWindow = Required<TbpttWindow>;
 
+/** A window of token ids with class-id targets (`charRnnBatches`): `x [T, B]`, `targets [T, B]`. */
+export type IdWindow = FullWindow & { readonly x: Int32Array; readonly targets: Int32Array };
+
 /** Window geometry options. */
 export interface WindowGeometryOptions {
   /** k1: new steps per window (the stride). Required. */

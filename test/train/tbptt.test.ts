@@ -52,7 +52,7 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-const cells: ModelOptions['cell'][] = ['lstm', 'gru', 'rnn_tanh'];
+const cells = ['lstm', 'gru', 'rnn_tanh'] as const;
 
 describe('TBPTT gradients', () => {
   for (const cell of cells) {

@@ -9,9 +9,9 @@ import { countWindows, resolveGeometry, windowSpan, type FullWindow } from '../.
 import { EddyError } from '../../src/util/errors.ts';
 
 const ids = (s: string): Int32Array => Int32Array.from([...s].map((c) => c.charCodeAt(0)));
-const str = (a: Int32Array): string => [...a].map((v) => (v < 0 ? '_' : v === 0 ? '0' : String.fromCharCode(v))).join('');
+const str = (a: Int32Array | Float32Array): string => [...a].map((v) => (v < 0 ? '_' : v === 0 ? '0' : String.fromCharCode(v))).join('');
 /** Row b of a [T, B] window as a string. */
-const row = (a: Int32Array, B: number, b: number): string => str(a.filter((_, i) => i % B === b));
+const row = (a: Int32Array | Float32Array, B: number, b: number): string => str(Int32Array.from(a).filter((_, i) => i % B === b));
 
 function expectError(fn: () => unknown, code: string, ...parts: (string | RegExp)[]): void {
   let caught: unknown;
