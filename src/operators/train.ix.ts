@@ -5,8 +5,8 @@
  *
  * 1. Stopping between updates (`break`, `return()`, the signal) leaves the model with the parameters of the
  *    last completed update; the source iterator is returned in `finally`.
- * 2. The `AbortSignal` (`options.signal`, or the one IxJS passes to `[Symbol.asyncIterator]`) is checked on
- *    every pull and ends the iteration with `ERR_ABORTED`.
+ * 2. The `AbortSignal` (`options.signal`, or the one IxJS passes to `[Symbol.asyncIterator]`) stops a pending
+ *    pull at once and is checked on every pull, ending the iteration with `ERR_ABORTED`.
  * 3. A failed update is thrown from the pull; the trainer is unchanged by it.
  *
  * @example
@@ -15,67 +15,29 @@
  *
  * @param trainer the `Trainer` to update
  * @param options `{ signal? }`
- * @throws EddyError `ERR_INVALID_ARG` naming `trainer` or `options.signal`, at the call
+ * @returns an IxJS operator from windows to one `TrainEvent` per update
+ * @throws EddyError `ERR_INVALID_ARG` naming `trainer`, `options.signal` or `source`, at the call
  */
-import { AsyncIterableX } from 'ix/asynciterable';
-import { invalidArg } from '../util/errors.ts';
-import { checkObject } from '../util/validate.ts';
 import type { Trainer, TrainEvent } from '../train/trainer.ts';
 import type { TbpttWindow } from '../train/windows.ts';
-import { abortError, checkSignal, checkTrainer, type TrainOnOptions } from './train.ts';
+import { invalidArg } from '../util/errors.ts';
+import { checkObject } from '../util/validate.ts';
+import { checkSignal, ixOperator, pull, type AsyncOperator } from './ixCore.ts';
+import { checkTrainer, type TrainOnOptions } from './train.ts';
 
-class TrainOnIterable extends AsyncIterableX<TrainEvent> {
-  constructor(
-    private readonly source: AsyncIterable<TbpttWindow> | Iterable<TbpttWindow>,
-    private readonly trainer: Trainer,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    super();
-  }
-
-  async *[Symbol.asyncIterator](signal?: AbortSignal): AsyncGenerator<TrainEvent, void, undefined> {
-    const s = combineAbort(this.signal, signal);
-    checkAbort(s);
-    for await (const window of iterate(this.source, s)) {
-      checkAbort(s);
-      yield this.trainer.update(window);
-      checkAbort(s);
-    }
-  }
-}
-
-export function trainOnAsync(trainer: Trainer, options?: TrainOnOptions): (source: AsyncIterable<TbpttWindow> | Iterable<TbpttWindow>) => AsyncIterableX<TrainEvent> {
+export function trainOnAsync(trainer: Trainer, options: TrainOnOptions = {}): AsyncOperator<TbpttWindow, TrainEvent> {
   checkTrainer(trainer);
-  const signal = checkSignal(checkObject('options', options).signal);
-  return (source) => {
-    if (source === null || typeof source !== 'object' || (!(Symbol.asyncIterator in source) && !(Symbol.iterator in source))) {
-      throw invalidArg('source', 'an async-iterable or iterable of windows', source);
-    }
-    return new TrainOnIterable(source, trainer, signal);
-  };
+  const signal = checkSignal('options.signal', checkObject('options', options).signal);
+  const op = ixOperator<TbpttWindow, TrainEvent>(async function* trainOnCore(source, s) {
+    for await (const window of pull(source, s)) yield trainer.update(window);
+  }, signal);
+  return (source) => op(checkSource(source));
 }
 
-/** Throws `ERR_ABORTED` when the signal has fired. */
-export function checkAbort(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError(signal);
-}
-
-/** Combines two optional signals. */
-export function combineAbort(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (a === undefined) return b;
-  if (b === undefined || a === b) return a;
-  return AbortSignal.any([a, b]);
-}
-
-/**
- * Pulls a source one element at a time, passing the signal on to IxJS sources, and returns its iterator when
- * the consumer stops early (for-await's `finally`).
- */
-export async function* iterate<T>(source: AsyncIterable<T> | Iterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T, void, undefined> {
-  if (Symbol.asyncIterator in source) {
-    const it = (source as { [Symbol.asyncIterator](signal?: AbortSignal): AsyncIterator<T> })[Symbol.asyncIterator](signal);
-    yield* { [Symbol.asyncIterator]: () => it };
-  } else {
-    yield* source as Iterable<T>;
+/** Asserts an async-iterable or iterable source (the argument of an IxJS operator). */
+export function checkSource<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterable<T> | Iterable<T> {
+  if (source === null || typeof source !== 'object' || (!(Symbol.asyncIterator in source) && !(Symbol.iterator in source))) {
+    throw invalidArg('source', 'an async-iterable or iterable', source);
   }
+  return source;
 }

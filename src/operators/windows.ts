@@ -3,8 +3,8 @@
  * steps, a window of the last k2), for learning while streaming with `trainOn`.
  *
  * ```
- * steps:    --s0--s1--s2--s3--s4--s5--|          k1 = 2, k2 = 4, partial: 'keep'
- * windows:  --------------w0------w1--(w2|)      w0 = s0..s3 (reset), w1 = s2..s5 (context 2), w2 = s4..s5
+ * steps:    a-b-c-d-e-f-g-|          k1 = 2, k2 = 4, partial: 'keep'
+ * windows:  ------x---y---(z|)       x = abcd (reset), y = cdef (2 context steps), z = efg (2 context, 1 new)
  * ```
  * 1. Each subscription owns one `TbpttWindower`: two subscriptions never share steps.
  * 2. A window is emitted on the step that completes it; on completion the partial last window follows
@@ -17,36 +17,30 @@
  * ids$.pipe(tbpttWindows({ k1: 32, targets: 'next' }), trainOn(trainer)); // a language model on a token stream
  *
  * @param options k1, k2 (default k1), partial, B, targets ('given' | 'next'), start
+ * @returns an operator from steps (or ids, with `targets: 'next'`) to windows
  * @throws EddyError `ERR_INVALID_ARG` naming `options.<field>`, at the call
  */
-import { Observable, type OperatorFunction } from 'rxjs';
-import { subscribeChained } from './train.ts';
+import type { OperatorFunction } from 'rxjs';
 import { resolveWindowsOptions, TbpttWindower, type TbpttStep, type TbpttWindowsOptions } from '../train/tbpttWindows.ts';
 import type { FullWindow } from '../train/windows.ts';
+import { operate } from './operate.ts';
 
 export function tbpttWindows(options: TbpttWindowsOptions & { targets: 'next' }): OperatorFunction<number | Int32Array, FullWindow>;
 export function tbpttWindows(options: TbpttWindowsOptions): OperatorFunction<TbpttStep, FullWindow>;
 export function tbpttWindows(options: TbpttWindowsOptions): OperatorFunction<TbpttStep | number | Int32Array, FullWindow> {
   const resolved = resolveWindowsOptions(options);
-  return (source) =>
-    new Observable<FullWindow>((subscriber) => {
-      const windower = new TbpttWindower(resolved);
-      subscribeChained(source, subscriber, {
-        next(step) {
-          let w: FullWindow | null;
-          try {
-            w = windower.push(step);
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-          if (w !== null) subscriber.next(w);
-        },
-        complete() {
-          const w = windower.flush();
-          if (w !== null) subscriber.next(w);
-          subscriber.complete();
-        },
-      });
-    });
+  return operate<TbpttStep | number | Int32Array, FullWindow>((out) => {
+    const windower = new TbpttWindower(resolved);
+    return {
+      next(step) {
+        const w = windower.push(step);
+        if (w !== null) out.next(w);
+      },
+      complete() {
+        const w = windower.flush();
+        if (w !== null) out.next(w);
+        out.complete();
+      },
+    };
+  });
 }

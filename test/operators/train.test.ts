@@ -207,7 +207,7 @@ describe('trainOnAsync (IxJS)', () => {
   });
   it('validates its arguments at the call', () => {
     expect(() => trainOnAsync(null as never)).toThrow(/for trainer/);
-    expect(() => trainOnAsync(fresh())(42 as never)).toThrow(/an async-iterable or iterable of windows for source/);
+    expect(() => trainOnAsync(fresh())(42 as never)).toThrow(/an async-iterable or iterable for source/);
     expect(() => trainOnAsync(fresh(), { signal: {} as never })).toThrow(/options\.signal/);
   });
 });
