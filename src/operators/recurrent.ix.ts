@@ -27,12 +27,13 @@ export function recurrentAsync<T extends StepInput>(model: RNNModel, options: Re
     const st = new Stepper(model, o.initialState);
     o.control?.attach(st);
     try {
-      let i = 0;
+      let index = 0;
       for await (const x of pull(source, signal)) {
+        const i = index++;
         const hit = o.predicate !== null && o.predicate(x, i);
         if (hit && !o.resetAfter) st.reset();
         const y = st.step(x).slice();
-        o.onState?.(st.state, i++);
+        o.onState?.(st.state, i);
         if (hit && o.resetAfter) st.reset();
         yield y;
       }

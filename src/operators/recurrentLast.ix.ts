@@ -27,15 +27,16 @@ export function recurrentLastAsync<T extends StepInput>(model: RNNModel, options
       return y;
     };
     try {
-      let i = 0;
+      let index = 0;
       for await (const x of pull(source, signal)) {
+        const i = index++;
         const hit = o.predicate !== null && o.predicate(x, i);
         if (hit && !o.resetAfter) {
           const y = boundary();
           if (y !== null) yield y;
         }
         st.step(x);
-        o.onState?.(st.state, i++);
+        o.onState?.(st.state, i);
         if (hit && o.resetAfter) {
           const y = boundary();
           if (y !== null) yield y;

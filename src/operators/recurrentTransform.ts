@@ -24,16 +24,17 @@ export function recurrentTransform<T extends StepInput>(model: RNNModel, options
   const o = resolveRecurrentOptions<T>(model, options as RecurrentOptions, true);
   const st = new Stepper(model, o.initialState);
   o.control?.attach(st);
-  let i = 0;
+  let index = 0;
   return new Transform({
     objectMode: true,
     transform(chunk: T, _encoding, callback) {
       let y: Float32Array;
       try {
+        const i = index++;
         const hit = o.predicate !== null && o.predicate(chunk, i);
         if (hit && !o.resetAfter) st.reset();
         y = st.step(chunk).slice();
-        o.onState?.(st.state, i++);
+        o.onState?.(st.state, i);
         if (hit && o.resetAfter) st.reset();
       } catch (err) {
         callback(err as Error);
