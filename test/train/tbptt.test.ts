@@ -32,10 +32,10 @@ function referenceGrads(model: RNNModel, x: Float32Array, targets: Int32Array, T
   let count = 0;
   for (const t of masked) if (t >= 0) count++;
   const dy = new Float32Array(T * B * Y);
-  const loss = softmaxCrossEntropy(dy, y, masked, T * B, Y, 1 / count) / count;
+  const sum = softmaxCrossEntropy(dy, y, masked, T * B, Y, 1 / count);
   model.zeroGrads();
   model.backward(workspace, dy);
-  return { grads: model.grads.slice(), loss };
+  return { grads: model.grads.slice(), loss: sum / count, sum };
 }
 
 function stateAt(model: RNNModel, x: Float32Array, steps: number, B: number): RecurrentState | undefined {
@@ -94,7 +94,8 @@ describe('TBPTT gradients', () => {
       const N = 14, B = 2, k1 = 2, k2 = 5;
       const { x, targets } = randomData(N, B, 13);
       const trainer = new Trainer(model, { optimizer: { name: 'sgd', lr: 0 }, k1, k2 });
-      let n = 0;
+      const evaluated = trainer.evaluate(sequenceWindows({ x, targets, N, B }, { k1, k2 }));
+      let n = 0, sum = 0;
       for (const w of sequenceWindows({ x, targets, N, B }, { k1, k2 })) {
         const e = trainer.update(w);
         const start = w.index * k1;
@@ -105,9 +106,11 @@ describe('TBPTT gradients', () => {
         expect(maxRelDiff(model.grads, expected.grads)).toBeLessThan(1e-5);
         expect(e.loss).toBeCloseTo(expected.loss, 5);
         expect(e.tokens).toBe((k2 - w.context) * B);
+        sum += expected.sum;
         n++;
       }
       expect(n).toBe(5); // [0,5) [2,7) [4,9) [6,11) [8,13)
+      expect(evaluated.sum).toBeCloseTo(sum, 4); // evaluate carries its own state the same way
     });
   }
 });
