@@ -73,6 +73,8 @@ export function operate<T, R>(init: (out: Subscriber<R>) => OperatorHandlers<T>)
         finalized = true;
         handlers.finalize?.();
       };
+      // Registered before subscribing: a synchronous source may be unsubscribed (take) before subscribe returns.
+      out.add(finalize);
       if (!out.closed) source.subscribe(new HandlerSubscriber<T>(out as Subscriber<unknown>, handlers));
       return finalize;
     });

@@ -44,7 +44,10 @@ export function recurrentLast<T extends StepInput>(model: RNNModel, options: Rec
       next(x) {
         const i = index++;
         const hit = o.predicate !== null && o.predicate(x, i);
-        if (hit && !o.resetAfter) boundary();
+        if (hit && !o.resetAfter) {
+          boundary();
+          if (out.closed) return; // the emission ended the subscription (take): no more work
+        }
         st.step(x);
         o.onState?.(st.state, i);
         if (hit && o.resetAfter) boundary();
