@@ -11,7 +11,7 @@
  */
 export { asIterable, asObservable, checkAborted, type SourceCore } from './sourceCore.ts';
 export { Vocabulary, createEncodeStats, type EncodeStats, type UnknownPolicy, type VocabularyOptions } from './vocabulary.ts';
-export { resolveTextInput, textBytes, type TextInput } from './textBytes.ts';
+export type { TextInput } from './textBytes.ts';
 export { textChunks, textChunks$, splitCodePoints, countCodePoints, type TextOptions } from './textChunks.ts';
 export { textChars, textChars$, textIds, textIds$, type TextIdsOptions } from './textChars.ts';
 export {
