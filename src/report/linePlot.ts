@@ -50,7 +50,7 @@ export function linePlotSvg(series: readonly PlotSeries[], options: LinePlotOpti
   const W = options.width ?? 800;
   const H = options.height ?? 480;
   const m = { l: 70, r: 20, t: options.title ? 40 : 20, b: 55 };
-  const pts = series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+  const pts = series.flatMap((s) => s.points.filter(([x, y]: readonly [number, number]) => Number.isFinite(x) && Number.isFinite(y)));
   let x0 = Math.min(...pts.map((p) => p[0])), x1 = Math.max(...pts.map((p) => p[0]));
   let y0 = Math.min(...pts.map((p) => p[1])), y1 = Math.max(...pts.map((p) => p[1]));
   if (pts.length === 0) { x0 = 0; x1 = 1; y0 = 0; y1 = 1; }
@@ -66,7 +66,7 @@ export function linePlotSvg(series: readonly PlotSeries[], options: LinePlotOpti
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#333"/>`);
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
-    const d = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y], j) => `${j ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
+    const d = s.points.filter(([x, y]: readonly [number, number]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]: readonly [number, number], j: number) => `${j ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
     if (d) parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
     parts.push(`<rect x="${W - m.r - 190}" y="${m.t + 10 + i * 20}" width="14" height="4" fill="${color}"/><text x="${W - m.r - 170}" y="${m.t + 16 + i * 20}" font-size="13">${esc(s.name)}</text>`);
   });
