@@ -7,9 +7,10 @@
  * 2. A gemm argument that is not a view of this memory (a user's `x`, `dy` or state) is copied into a staging
  *    region first, and C copied back after: O(size) `TypedArray.set` copies, small next to the O(M·N·K) multiply
  *    except for a large argument of a tiny multiply.
- * 3. `gemmNN` and `gemmTN` (and `gemmNT` for M >= 32) run the blocked algorithm: panels of B (KC×NC) and of A
- *    (MC×KC) are packed into contiguous slivers, then a 4×8 register tile of C (eight v128 accumulators) runs
- *    over each pair. Small-M `gemmNT` (streaming and recurrent steps) runs dot products over the unpacked rows.
+ * 3. `gemmNN` and `gemmTN` run the blocked algorithm: panels of B (KC×NC) and of A (MC×KC) are packed into
+ *    contiguous slivers, then a 4×8 register tile of C (eight v128 accumulators) runs over each pair.
+ *    `gemmNT` needs no packing: both operands are read along contiguous rows, as 2×4 tiles of dot products,
+ *    over blocks of B's rows that stay in L2 (as fast as the packed path at M = 2048 and faster below).
  * 4. The memory is reserved at full capacity up front (virtual until touched) and never grows, because growing
  *    detaches every view; when it is full `alloc` throws a clear EddyError (or, with `whenFull: 'heap'`, returns
  *    ordinary arrays that are then staged).
@@ -57,8 +58,6 @@ export interface WasmBackend extends Backend {
 const MC = 128;
 const KC = 256;
 const NC = 1024;
-/** `gemmNT` with fewer rows than this skips packing (dot products over the rows as they lie). */
-const NT_DIRECT_BELOW = 32;
 /** Rows of B per `dotNT` call, so the block (rows·K floats) stays in L2. */
 const DOT_BLOCK_BYTES = 256 * 1024;
 
@@ -197,7 +196,6 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
     gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
       run('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate, () => {
-        if (M >= NT_DIRECT_BELOW) return blocked(M, N, K, aAddr, 4 * K, 4, bAddr, 4, 4 * K, cAddr, 4 * N, accumulate);
         const rows = Math.max(8, Math.floor(DOT_BLOCK_BYTES / (4 * K)) & ~7);
         for (let j = 0; j < N; j += rows) dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, accumulate ? 1 : 0);
       });

@@ -8,7 +8,7 @@
  * 3. `gebp(mc, nc, kc, ap, bp, c, ldc, acc, tmp)`: C[mc, nc] (+)= packed A · packed B, one MR×NR register tile at
  *    a time (MR·NR/4 v128 accumulators); a tile that sticks out of C goes through `tmp` and is copied element-wise.
  * 4. `dotNT(m, n, k, a, lda, b, ldb, c, ldc, acc)`: C[i, j] (+)= A[i, :] · B[j, :] without packing, for small m
- *    (streaming steps, recurrent steps): dot products along contiguous rows, 4 or 8 columns of C at a time
+ *    (streaming steps, recurrent steps): dot products along contiguous rows, 2×4 tiles of C (1×4 for a single row)
  *    whose f32x4 partial sums are reduced by a shuffle transpose into one vector.
  *
  * Every loop over k runs an unrolled body (constant memarg offsets, one pointer bump per unroll) and then a
@@ -25,6 +25,14 @@ export const NR = 8;
 export interface GemmModuleOptions {
   /** Use relaxed-SIMD `f32x4.relaxed_madd` (fused multiply-add) instead of `mul` + `add`. @default false */
   relaxed?: boolean;
+  /** k steps per iteration of the `gebp` inner loop (unrolling measured slower on Node 20's V8). @default 1 */
+  gebpUnroll?: number;
+  /** Vectors of k per iteration of the `dotNT` inner loop (likewise). @default 1 */
+  dotUnroll?: number;
+  /** Rows of the `gebp` register tile (and A sliver width). @default MR */
+  mr?: number;
+  /** Columns of the `gebp` register tile (and B sliver width, a multiple of 4). @default NR */
+  nr?: number;
 }
 
 /** `acc += x · y` on v128 locals. */
@@ -40,7 +48,7 @@ function clampTo(f: FunctionBuilder, dst: string, total: string, start: string, 
 }
 
 /** `packA`: slivers of MR rows; full slivers with rs = 4 (the Aᵀ layout of gemmTN) copy one v128 per k. */
-function packA(): FunctionBuilder {
+function packA(MR: number): FunctionBuilder {
   const f = new FunctionBuilder('packA', ['mc', 'kc', 'a', 'rs', 'cs', 'dst']);
   for (const n of ['i', 'p', 'r', 'rows', 'src']) f.local(n, 'i32');
   f.while(() => f.get('i').get('mc').i32LtS(), () => {
@@ -74,7 +82,7 @@ function packA(): FunctionBuilder {
 }
 
 /** `packB`: slivers of NR columns; full slivers with cs = 4 (the B layout of gemmNN/TN) copy NR/4 v128 per k. */
-function packB(): FunctionBuilder {
+function packB(NR: number): FunctionBuilder {
   const f = new FunctionBuilder('packB', ['kc', 'nc', 'b', 'rs', 'cs', 'dst']);
   for (const n of ['j', 'p', 'e', 'cols', 'src']) f.local(n, 'i32');
   f.while(() => f.get('j').get('nc').i32LtS(), () => {
@@ -107,7 +115,7 @@ function packB(): FunctionBuilder {
 }
 
 /** `gebp`: the register-tiled multiply of packed panels (BLIS order: B slivers outer, A slivers inner). */
-function gebp(relaxed: boolean, unroll: number): FunctionBuilder {
+function gebp(relaxed: boolean, unroll: number, MR: number, NR: number): FunctionBuilder {
   const f = new FunctionBuilder('gebp', ['mc', 'nc', 'kc', 'ap', 'bp', 'c', 'ldc', 'acc', 'tmp']);
   for (const n of ['i', 'j', 'pa', 'pb', 'q', 'ct', 'cr', 'rows', 'cols', 'r', 'e']) f.local(n, 'i32');
   const NV = NR / 4;
@@ -200,7 +208,7 @@ function dotNT(relaxed: boolean, unroll: number): FunctionBuilder {
   const f = new FunctionBuilder('dotNT', ['m', 'n', 'k', 'a', 'lda', 'b', 'ldb', 'c', 'ldc', 'acc']);
   for (const n of ['i', 'j', 'q', 't', 'kv', 'kt', 'cp']) f.local(n, 'i32');
   const RM = 2;
-  const CM = 8;
+  const CM = 4;
   const pa = Array.from({ length: RM }, (_, r) => f.local(`pa${r}`, 'i32'));
   const pb = Array.from({ length: CM }, (_, c) => f.local(`pb${c}`, 'i32'));
   const acc = Array.from({ length: RM }, (_, r) => Array.from({ length: CM }, (_, c) => f.local(`s${r}_${c}`, 'v128')));
@@ -280,14 +288,15 @@ function dotNT(relaxed: boolean, unroll: number): FunctionBuilder {
     }
   };
   f.while(() => f.get('i').i32Const(RM).i32Add().get('m').i32LeS(), () => { columns(RM, [4, 1]); f.inc('i', RM); });
-  f.while(() => f.get('i').get('m').i32LtS(), () => { columns(1, [CM, 4, 1]); f.inc('i', 1); });
+  f.while(() => f.get('i').get('m').i32LtS(), () => { columns(1, [4, 1]); f.inc('i', 1); });
   return f;
 }
 
 /** The module bytes: `packA`, `packB`, `gebp`, `dotNT` over an imported `env.memory`. */
 export function gemmModuleBytes(options: GemmModuleOptions = {}): Uint8Array {
   const relaxed = options.relaxed ?? false;
-  return emitModule([packA(), packB(), gebp(relaxed, 4), dotNT(relaxed, 2)]);
+  const mr = options.mr ?? MR, nr = options.nr ?? NR;
+  return emitModule([packA(mr), packB(nr), gebp(relaxed, options.gebpUnroll ?? 1, mr, nr), dotNT(relaxed, options.dotUnroll ?? 1)]);
 }
 
 /** A one-instruction SIMD module (`f32x4.splat`), or relaxed-SIMD (`relaxed_madd`), for feature detection. */
