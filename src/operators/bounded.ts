@@ -3,8 +3,10 @@
  * down (sensors, sockets, UI events). The IxJS forms pull, so they never need it.
  *
  * ```
- * source:  -a-b-c-d-e-f-g-h-|                 capacity 2, policy 'drop-oldest',
- * result:  -a-----d-----g---(h|)              ready: () => timer(5) (the consumer is busy 5 frames per element)
+ * source:  -a-b-c-d-e-f-g-h-|             capacity 2, ready: () => timer(5) (the consumer is busy 5 frames)
+ * oldest:  -a----b----e----g----(h|)     'drop-oldest' drops c, d, f
+ * newest:  -a----b----c----d----(g|)     'drop-newest' drops e, f, h
+ * error:   -a----b--#                    'error' fails when e finds the queue [c, d] full
  * ```
  * 1. An element arriving while the consumer is idle is emitted at once; the downstream (a `recurrent` step,
  *    a sink) runs synchronously inside that emission.
@@ -16,8 +18,8 @@
  *    errors the stream with `ERR_BACKPRESSURE`. The element being consumed is not in the queue, so at most
  *    `capacity + 1` elements are held whatever the producer's rate.
  * 4. Every drop is counted in `options.stats` (`dropped`) and reported to `options.onDrop`.
- * 5. Completion waits for the queue to drain; an error from the source is forwarded at once (the queue is
- *    dropped). Unsubscribing clears the queue and cancels the pending `ready`.
+ * 5. Completion waits for the queue to drain (not for the last element's `ready`); an error from the source
+ *    is forwarded at once (the queue is dropped). Unsubscribing clears the queue and cancels the pending `ready`.
  *
  * @example
  * const stats = createBoundedStats();
@@ -106,15 +108,10 @@ export function bounded<T>(options: BoundedOptions<T>): MonoTypeOperatorFunction
       return v;
     };
 
-    /** Emits queued elements while the consumer is idle; completes when drained after the source's end. */
+    /** Emits queued elements while the consumer is idle; completes once the source ended and the queue is empty. */
     const drain = (): void => {
-      while (!busy && !out.closed) {
-        if (size === 0) {
-          if (done) out.complete();
-          return;
-        }
-        emit(shift());
-      }
+      while (!busy && size > 0 && !out.closed) emit(shift());
+      if (done && size === 0 && !out.closed) out.complete();
     };
 
     const emit = (value: T): void => {
