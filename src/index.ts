@@ -45,3 +45,30 @@ export { rmsprop, type RmspropOptions } from './train/rmsprop.ts';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './train/clip.ts';
 export { createSchedule, type Schedule, type ScheduleOptions } from './train/schedule.ts';
 export { checkFinite, checkFiniteLoss } from './train/checkFinite.ts';
+export { saveCheckpoint, loadCheckpoint, type Checkpoint, type CheckpointParts } from './train/checkpoint.ts';
+
+// train: truncated BPTT
+export { Trainer, type TrainerOptions, type TrainEvent, type TrainerState, type EvalResult } from './train/trainer.ts';
+export {
+  PARTIAL_WINDOWS, resolveGeometry, countWindows, windowSpan,
+  type PartialWindow, type TbpttWindow, type FullWindow, type IdWindow, type WindowGeometryOptions, type WindowGeometry, type WindowSpan,
+} from './train/windows.ts';
+export { charRnnBatches, sequenceWindows, type ArrayWindowsOptions, type CharRnnBatchesOptions, type SequenceData } from './train/charRnnBatches.ts';
+export { TbpttWindower, resolveWindowsOptions, type TbpttStep, type TbpttWindowsOptions, type ResolvedWindowsOptions } from './train/tbpttWindows.ts';
+export {
+  sequenceCrossEntropy, manyToOneCrossEntropy, sequenceMse, lossFor, LOSS_NAMES,
+  type SequenceLoss, type LossShape, type LossResult, type LossName, type Reduction,
+} from './train/losses.ts';
+
+// sources
+export * from './sources/index.ts';
+
+// character-level language models
+export { trainCharLM, type TrainCharLMResult, type TrainCharLMHooks, type CharLMPoint } from './charlm/trainCharLM.ts';
+export { resolveCharLMOptions, type TrainCharLMOptions } from './charlm/charLMOptions.ts';
+export { generateText, generateText$, vocabularyOf, type GenerateTextOptions } from './charlm/generateText.ts';
+export { readCorpus, type ReadCorpusOptions } from './charlm/readCorpus.ts';
+
+// reports and progress
+export { ProgressLine, formatDuration, type ProgressOptions } from './util/progress.ts';
+export { linePlotSvg, renderLinePlot, writeLinePlot, type PlotSeries, type LinePlotOptions } from './report/linePlot.ts';

@@ -41,3 +41,11 @@ export {
 export { glimpse, glimpseInto, retina, rasterLocations, type Pixels, type GlimpseLocation, type GlimpseOptions } from './glimpse.ts';
 export { decodeImage, type DecodeImageOptions } from './decodeImage.ts';
 export { glimpses, glimpses$, type GlimpseLocations, type GlimpseStep, type GlimpsesOptions, type LocationPolicy } from './glimpses.ts';
+export { bytesToPlanar, planarToBytes, type Frame, type SkipInfo, type CorruptPolicy } from './frames.ts';
+export type { FrameSourceOptions } from './framesOptions.ts';
+export { videoFrames, videoFrames$, type VideoFramesOptions } from './ffmpegFrames.ts';
+export { animatedFrames, animatedFrames$, type AnimatedFramesOptions } from './animatedFrames.ts';
+export { imageDirFrames, imageDirFrames$, listNumberedImages, type ImageDirFramesOptions } from './imageDirFrames.ts';
+export { writeClip, type WriteClipOptions, type ClipShape } from './writeClip.ts';
+export { writeClipWebp, type WriteClipWebpOptions } from './writeClipWebp.ts';
+export { readGridAlign, parseGridAlign, gridAlignLabels, isSilent, type AlignSegment, type GridAlignOptions } from './gridAlign.ts';

@@ -14,6 +14,8 @@ export interface ProgressOptions {
   minIntervalMs?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+  /** Units already done before this process started (a resumed run): counted in `step`, not in the rate. @default 0 */
+  offset?: number;
 }
 
 /** Formats seconds as `1h02m`, `16m05s` or `42s`. */
@@ -32,6 +34,7 @@ export class ProgressLine {
   private readonly minIntervalMs: number;
   private readonly now: () => number;
   private readonly start: number;
+  private readonly offset: number;
   private lastPrint = -Infinity;
   private width = 0;
 
@@ -41,6 +44,7 @@ export class ProgressLine {
     this.minIntervalMs = options.minIntervalMs ?? 10_000;
     this.now = options.now ?? Date.now;
     this.start = this.now();
+    this.offset = options.offset ?? 0;
   }
 
   /**
@@ -53,7 +57,8 @@ export class ProgressLine {
     const parts = [this.total > 0 ? `step ${done}/${this.total}` : `step ${done}`];
     if (this.total > 0) parts.push(`${((100 * done) / this.total).toFixed(1)}%`);
     for (const [k, v] of Object.entries(fields)) parts.push(k.endsWith('/s') ? `${v} ${k}` : `${k} ${v}`);
-    if (this.total > 0 && done > 0) parts.push(`ETA ${formatDuration((elapsed / done) * (this.total - done))}`);
+    const doneHere = done - this.offset;
+    if (this.total > 0 && doneHere > 0) parts.push(`ETA ${formatDuration((elapsed / doneHere) * (this.total - done))}`);
     else parts.push(`elapsed ${formatDuration(elapsed)}`);
     const line = parts.join('  ');
     const t = this.now();

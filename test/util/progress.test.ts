@@ -42,3 +42,13 @@ describe('ProgressLine', () => {
     expect(chunks[2]).toBe('\n');
   });
 });
+
+describe('ProgressLine of a resumed run', () => {
+  it('counts the steps done before it in the step, not in the rate', () => {
+    let t = 0;
+    const { stream } = sink(false);
+    const p = new ProgressLine({ total: 100, offset: 50, stream, now: () => t });
+    t = 10_000;
+    expect(p.update(60, {})).toBe('step 60/100  60.0%  ETA 40s');
+  });
+});
