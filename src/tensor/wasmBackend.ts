@@ -62,7 +62,7 @@ const NC = 1024;
 const DOT_BLOCK_BYTES = 256 * 1024;
 
 type Kernel6 = (a: number, b: number, c: number, d: number, e: number, f: number) => void;
-type Kernel9 = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
+type Kernel13 = (...args: [number, number, number, number, number, number, number, number, number, number, number, number, number]) => void;
 type Kernel10 = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
 
 /** True if this runtime validates WebAssembly SIMD (and relaxed SIMD, when asked). */
@@ -104,7 +104,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const exports = new api.Instance(module, { env: { memory: arena.memory } }).exports;
   const packA = exports.packA as Kernel6;
   const packB = exports.packB as Kernel6;
-  const gebp = exports.gebp as Kernel9;
+  const gebp = exports.gebp as Kernel13;
   const dotNT = exports.dotNT as Kernel10;
   const f32 = arena.f32;
 
@@ -138,18 +138,26 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     if (cStaged) C.set(f32.subarray(cAddr >> 2, (cAddr >> 2) + cLen), cOff);
   }
 
-  /** C(i, j) (+)= Σp A(i, p)·B(p, j) with A(i, p) at `a + i·rsA + p·csA`, B(p, j) at `b + p·rsB + j·csB` (bytes). */
+  /**
+   * C(i, j) (+)= Σp A(i, p)·B(p, j) with A(i, p) at `a + i·rsA + p·csA`, B(p, j) at `b + p·rsB + j·csB` (bytes).
+   * B is read in place when its rows are contiguous and few rows of A reuse it (packing would not pay for itself),
+   * unless its row stride is a multiple of 4 KiB: then the rows of one sliver alias in L1 and L2 (measured 40%
+   * slower at N = 1024) and packing wins at any M.
+   */
   function blocked(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: boolean): void {
+    const inPlaceB = csB === 4 && M <= 256 && rsB % 4096 !== 0;
     for (let jc = 0; jc < N; jc += NC) {
       const nc = Math.min(NC, N - jc);
       for (let pc = 0; pc < K; pc += KC) {
         const kc = Math.min(KC, K - pc);
-        packB(kc, nc, b + pc * rsB + jc * csB, rsB, csB, bp);
+        const bSrc = b + pc * rsB + jc * csB;
+        if (!inPlaceB) packB(kc, nc, bSrc, rsB, csB, bp);
         const acc = accumulate || pc > 0 ? 1 : 0;
         for (let ic = 0; ic < M; ic += MC) {
           const mc = Math.min(MC, M - ic);
           packA(mc, kc, a + ic * rsA + pc * csA, rsA, csA, ap);
-          gebp(mc, nc, kc, ap, bp, c + ic * ldc + jc * 4, ldc, acc, tmp);
+          if (inPlaceB) gebp(mc, nc, kc, ap, 4 * kc, 4 * MR, bSrc, 4, rsB, c + ic * ldc + jc * 4, ldc, acc, tmp);
+          else gebp(mc, nc, kc, ap, 4 * kc, 4 * MR, bp, 4 * kc, 4 * NR, c + ic * ldc + jc * 4, ldc, acc, tmp);
         }
       }
     }
@@ -165,20 +173,20 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     if (!fits(C, cOff, M * N)) throw shapeError(`${op} C`, `of at least ${cOff} + ${M * N} elements`, `length ${C.length}`);
   }
 
-  /** Work every gemm shares: guards, the empty cases, placement, and the `'heap'` fallback (jsBackend) when staging is full. */
-  function run(op: 'gemmNN' | 'gemmNT' | 'gemmTN', M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean, kernel: () => void): void {
+  /**
+   * Work every gemm shares before its kernel: guards, the empty cases, placement, and the `'heap'` fallback
+   * (jsBackend) when staging is full. True if the kernel should run (then `unplace` after it).
+   */
+  function enter(op: 'gemmNN' | 'gemmNT' | 'gemmTN', M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): boolean {
     check(op, M, N, K, A, aOff, B, bOff, C, cOff);
-    if (M === 0 || N === 0) return;
+    if (M === 0 || N === 0) return false;
     if (K === 0) {
       if (!accumulate) C.fill(0, cOff, cOff + M * N);
-      return;
+      return false;
     }
-    if (!place(A, aOff, M * K, B, bOff, N * K, C, cOff, M * N, accumulate)) {
-      jsBackend[op](M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
-      return;
-    }
-    kernel();
-    unplace(C, cOff, M * N);
+    if (place(A, aOff, M * K, B, bOff, N * K, C, cOff, M * N, accumulate)) return true;
+    jsBackend[op](M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
+    return false;
   }
 
   const backend: WasmBackend = {
@@ -192,16 +200,20 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       return arena.alloc(length);
     },
     gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
-      run('gemmNN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate, () => blocked(M, N, K, aAddr, 4 * K, 4, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate));
+      if (!enter('gemmNN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
+      blocked(M, N, K, aAddr, 4 * K, 4, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate);
+      unplace(C, cOff, M * N);
     },
     gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
-      run('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate, () => {
-        const rows = Math.max(8, Math.floor(DOT_BLOCK_BYTES / (4 * K)) & ~7);
-        for (let j = 0; j < N; j += rows) dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, accumulate ? 1 : 0);
-      });
+      if (!enter('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
+      const rows = Math.max(8, Math.floor(DOT_BLOCK_BYTES / (4 * K)) & ~7);
+      for (let j = 0; j < N; j += rows) dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, accumulate ? 1 : 0);
+      unplace(C, cOff, M * N);
     },
     gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
-      run('gemmTN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate, () => blocked(M, N, K, aAddr, 4, 4 * M, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate));
+      if (!enter('gemmTN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
+      blocked(M, N, K, aAddr, 4, 4 * M, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate);
+      unplace(C, cOff, M * N);
     },
   };
   return backend;

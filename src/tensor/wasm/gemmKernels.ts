@@ -25,9 +25,7 @@ export const NR = 8;
 export interface GemmModuleOptions {
   /** Use relaxed-SIMD `f32x4.relaxed_madd` (fused multiply-add) instead of `mul` + `add`. @default false */
   relaxed?: boolean;
-  /** k steps per iteration of the `gebp` inner loop (unrolling measured slower on Node 20's V8). @default 1 */
-  gebpUnroll?: number;
-  /** Vectors of k per iteration of the `dotNT` inner loop (likewise). @default 1 */
+  /** Vectors of k per iteration of the `dotNT` inner loop (unrolling measured slower on Node 20's V8). @default 1 */
   dotUnroll?: number;
   /** Rows of the `gebp` register tile (and A sliver width). @default MR */
   mr?: number;
@@ -115,8 +113,8 @@ function packB(NR: number): FunctionBuilder {
 }
 
 /** `gebp`: the register-tiled multiply of packed panels (BLIS order: B slivers outer, A slivers inner). */
-function gebp(relaxed: boolean, unroll: number, MR: number, NR: number): FunctionBuilder {
-  const f = new FunctionBuilder('gebp', ['mc', 'nc', 'kc', 'ap', 'bp', 'c', 'ldc', 'acc', 'tmp']);
+function gebp(relaxed: boolean, MR: number, NR: number): FunctionBuilder {
+  const f = new FunctionBuilder('gebp', ['mc', 'nc', 'kc', 'ap', 'ajs', 'ak', 'bp', 'bjs', 'bk', 'c', 'ldc', 'acc', 'tmp']);
   for (const n of ['i', 'j', 'pa', 'pb', 'q', 'ct', 'cr', 'rows', 'cols', 'r', 'e']) f.local(n, 'i32');
   const NV = NR / 4;
   const accs: string[][] = [];
@@ -124,28 +122,25 @@ function gebp(relaxed: boolean, unroll: number, MR: number, NR: number): Functio
   const bs = Array.from({ length: NV }, (_, v) => f.local(`b${v}`, 'v128'));
   f.local('av', 'v128');
   f.local('sv', 'f32');
-  /** U steps of k: NV loads of B, MR broadcasts of A, MR·NV multiply-adds each. */
-  const body = (U: number): void => {
-    for (let u = 0; u < U; u++) {
-      for (let v = 0; v < NV; v++) f.get('pb').v128Load(4 * (u * NR + 4 * v)).set(bs[v]);
-      for (let r = 0; r < MR; r++) {
-        f.get('pa').v128Load32Splat(4 * (u * MR + r)).set('av');
-        for (let v = 0; v < NV; v++) madd(f, relaxed, accs[r][v], 'av', bs[v]);
-      }
+  /** One step of k: NV loads of B, MR broadcasts of A, MR·NV multiply-adds (unrolling measured slower on V8 11). */
+  const body = (): void => {
+    for (let v = 0; v < NV; v++) f.get('pb').v128Load(16 * v).set(bs[v]);
+    for (let r = 0; r < MR; r++) {
+      f.get('pa').v128Load32Splat(4 * r).set('av');
+      for (let v = 0; v < NV; v++) madd(f, relaxed, accs[r][v], 'av', bs[v]);
     }
-    f.inc('pa', 4 * MR * U).inc('pb', 4 * NR * U);
+    f.inc('pa', 'ak').inc('pb', 'bk');
   };
   f.while(() => f.get('j').get('nc').i32LtS(), () => {
     clampTo(f, 'cols', 'nc', 'j', NR);
-    f.get('ap').set('pa');
     f.i32Const(0).set('i');
     f.while(() => f.get('i').get('mc').i32LtS(), () => {
       clampTo(f, 'rows', 'mc', 'i', MR);
-      f.get('bp').get('j').get('kc').i32Mul().i32Const(2).i32Shl().i32Add().set('pb');
+      f.get('ap').get('i').get('ajs').i32Mul().i32Add().set('pa');
+      f.get('bp').get('j').get('bjs').i32Mul().i32Add().set('pb');
       for (const row of accs) for (const a of row) f.v128Zero().set(a);
       f.get('kc').set('q');
-      f.while(() => f.get('q').i32Const(unroll).i32GeS(), () => { body(unroll); f.inc('q', -unroll); });
-      f.while(() => f.get('q').i32Const(0).i32GtS(), () => { body(1); f.inc('q', -1); });
+      f.while(() => f.get('q').i32Const(0).i32GtS(), () => { body(); f.inc('q', -1); });
       f.get('c').get('i').get('ldc').i32Mul().i32Add().get('j').i32Const(2).i32Shl().i32Add().set('ct');
       f.get('rows').i32Const(MR).i32Ne().get('cols').i32Const(NR).i32Ne().i32Add().i32Eqz().if(() => {
         // a full tile straight into C
@@ -296,7 +291,7 @@ function dotNT(relaxed: boolean, unroll: number): FunctionBuilder {
 export function gemmModuleBytes(options: GemmModuleOptions = {}): Uint8Array {
   const relaxed = options.relaxed ?? false;
   const mr = options.mr ?? MR, nr = options.nr ?? NR;
-  return emitModule([packA(mr), packB(nr), gebp(relaxed, options.gebpUnroll ?? 1, mr, nr), dotNT(relaxed, options.dotUnroll ?? 1)]);
+  return emitModule([packA(mr), packB(nr), gebp(relaxed, mr, nr), dotNT(relaxed, options.dotUnroll ?? 1)]);
 }
 
 /** A one-instruction SIMD module (`f32x4.splat`), or relaxed-SIMD (`relaxed_madd`), for feature detection. */
