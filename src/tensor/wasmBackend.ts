@@ -165,9 +165,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
 
   /** Shape guards at kernel entry (cheap; an out-of-range offset would otherwise read a neighbouring buffer). */
   function check(op: string, M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number): void {
-    const ok = (x: number): boolean => Number.isInteger(x) && x >= 0;
-    if (!ok(M) || !ok(N) || !ok(K)) throw shapeError(`${op} sizes`, 'non-negative integers M, N, K', `M=${M}, N=${N}, K=${K}`);
-    const fits = (X: Float32Array, off: number, len: number): boolean => ok(off) && off + len <= X.length;
+    if (!isCount(M) || !isCount(N) || !isCount(K)) throw shapeError(`${op} sizes`, 'non-negative integers M, N, K', `M=${M}, N=${N}, K=${K}`);
     if (!fits(A, aOff, M * K)) throw shapeError(`${op} A`, `of at least ${aOff} + ${M * K} elements`, `length ${A.length}`);
     if (!fits(B, bOff, N * K)) throw shapeError(`${op} B`, `of at least ${bOff} + ${N * K} elements`, `length ${B.length}`);
     if (!fits(C, cOff, M * N)) throw shapeError(`${op} C`, `of at least ${cOff} + ${M * N} elements`, `length ${C.length}`);
@@ -217,6 +215,15 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
   };
   return backend;
+}
+
+function isCount(x: number): boolean {
+  return Number.isInteger(x) && x >= 0;
+}
+
+/** `X[off, off + len)` exists. */
+function fits(X: Float32Array, off: number, len: number): boolean {
+  return isCount(off) && off + len <= X.length;
 }
 
 let shared: WasmBackend | null = null;
