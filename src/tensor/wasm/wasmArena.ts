@@ -26,7 +26,8 @@ export type WhenFull = 'error' | 'heap';
 /** The memory and its allocators. */
 export class WasmArena {
   readonly memory: WasmMemory;
-  /** A view of the whole memory (valid forever: the memory never grows). */
+  /** The memory's buffer and a view of all of it (valid forever: the memory never grows). */
+  readonly buffer: ArrayBuffer;
   readonly f32: Float32Array;
   readonly capacity: number;
   /** Byte address of the pack buffers (`packBytes` of them). */
@@ -38,7 +39,8 @@ export class WasmArena {
   constructor(api: WasmApi, capacity: number, packBytes: number, whenFull: WhenFull) {
     this.capacity = capacity;
     this.memory = new api.Memory({ initial: capacity / PAGE, maximum: capacity / PAGE });
-    this.f32 = new Float32Array(this.memory.buffer);
+    this.buffer = this.memory.buffer;
+    this.f32 = new Float32Array(this.buffer);
     this.packBase = capacity - align16(packBytes);
     this.stageBase = this.packBase;
     this.whenFull = whenFull;
@@ -51,7 +53,7 @@ export class WasmArena {
 
   /** True if `x` is a view of this memory (gemm arguments that need no copy). */
   owns(x: Float32Array): boolean {
-    return x.buffer === this.memory.buffer;
+    return x.buffer === this.buffer;
   }
 
   /**
@@ -69,7 +71,7 @@ export class WasmArena {
           `create the backend with a larger options.capacity, or options.whenFull: 'heap' to continue with ordinary arrays`,
       );
     }
-    const view = new Float32Array(this.memory.buffer, this.bump, length);
+    const view = new Float32Array(this.buffer, this.bump, length);
     this.bump += bytes;
     return view;
   }
