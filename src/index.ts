@@ -60,6 +60,10 @@ export {
   type SequenceLoss, type LossShape, type LossResult, type LossName, type Reduction,
 } from './train/losses.ts';
 
+// operators: models inside RxJS and IxJS streams
+export * from './operators/index.ts';
+export { sample, sampleResolved, argmax, createSampleScratch, resolveSampleOptions, type SampleOptions, type SampleScratch } from './tensor/sample.ts';
+
 // sources
 export * from './sources/index.ts';
 

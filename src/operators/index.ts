@@ -34,3 +34,7 @@ export { bounded, createBoundedStats, type BoundedOptions, type BoundedStats, ty
 export type { AsyncOperator } from './ixCore.ts';
 
 // training operators
+export { trainOn, type TrainOnOptions } from './train.ts';
+export { trainOnAsync } from './train.ix.ts';
+export { tbpttWindows } from './windows.ts';
+export { tbpttWindowsAsync, type TbpttWindowsAsyncOptions } from './windows.ix.ts';

@@ -1,0 +1,122 @@
+/**
+ * The character-level LM end to end, small enough for CI: training on a slice of the sonnets lowers the loss
+ * well below ln V, samples use only the corpus's characters, and bad input gets clear errors.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { trainCharLM } from '../../src/charlm/trainCharLM.ts';
+import { generateText, generateText$ } from '../../src/charlm/generateText.ts';
+import { readCorpus } from '../../src/charlm/readCorpus.ts';
+import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { EddyError } from '../../src/util/errors.ts';
+import { dataPath } from '../sources/dataPath.ts';
+import { toArray } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'eddy-charlm-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sonnets = readFileSync(dataPath('sonnets.txt'), 'utf8');
+const slice = join(dir, 'sonnets-slice.txt');
+writeFileSync(slice, sonnets.slice(0, 30_000));
+
+async function collect(it: AsyncIterable<string>): Promise<string> {
+  let s = '';
+  for await (const ch of it) s += ch;
+  return s;
+}
+
+const small = { hiddenSize: 48, numLayers: 1, window: 24, batch: 16, lr: 0.01, evalEvery: 40, sampleEvery: 0, checkpointEvery: 40, progress: false, plot: false } as const;
+
+describe('trainCharLM', () => {
+  it('lowers the loss well below ln V on a slice of the sonnets, samples only corpus characters, writes plots', async () => {
+    const checkpoint = join(dir, 'smoke.safetensors');
+    const result = await trainCharLM({ corpus: slice, checkpoint, maxSteps: 120, ...small, plot: true });
+    const V = result.model.config.vocab!.length;
+    expect(V).toBe(new Set(sonnets.slice(0, 30_000)).size);
+    expect(result.model.config.vocab).toContain(' ');
+    expect(result.model.config.vocab).toContain('\n');
+    expect(result.steps).toBe(120);
+    expect(result.stopped).toBe('steps');
+    const first = result.history[0].trainLoss;
+    expect(first).toBeGreaterThan(Math.log(V) - 0.3);
+    expect(result.valLoss).toBeLessThan(Math.log(V) - 1.2); // ln 59 = 4.08; a unigram model reaches ~3.2
+    expect(result.history.filter((p) => p.valLoss !== undefined).length).toBe(3);
+    expect(result.plots).toHaveLength(2);
+    for (const p of result.plots) expect(readFileSync(p).subarray(1, 4).toString()).toBe('PNG');
+    const allowed = new Set(sonnets.slice(0, 30_000));
+    let text = '';
+    for await (const ch of generateText(result.model, { length: 300, seed: 4, temperature: 1 })) text += ch;
+    expect(text.length).toBe(300);
+    for (const ch of text) expect(allowed.has(ch)).toBe(true);
+    // the checkpoint holds the run
+    const ck = loadCheckpoint<{ step: number; history: unknown[] }>(checkpoint);
+    expect(ck.extra.step).toBe(120);
+    expect(ck.extra.history).toHaveLength(120);
+  });
+
+  it('generation: same seed same text, greedy is the argmax path, RxJS and IxJS agree', async () => {
+    const result = await trainCharLM({ corpus: slice, checkpoint: join(dir, 'gen.safetensors'), maxSteps: 20, ...small });
+    const m = result.model;
+    const a = await collect(generateText(m, { length: 80, seed: 9, prime: 'Thy ' }));
+    const b = await collect(generateText(m, { length: 80, seed: 9, prime: 'Thy ' }));
+    const c = (await firstValueFrom(generateText$(m, { length: 80, seed: 9, prime: 'Thy ' }).pipe(toArray()))).join('');
+    expect(a).toBe(b);
+    expect(c).toBe(a);
+    const greedy = await collect(generateText(m, { length: 30, temperature: 'greedy', prime: 'Thy ' }));
+    // greedy by hand
+    const vocab = m.config.vocab!;
+    const state = m.createState(1);
+    const out = new Float32Array(vocab.length);
+    for (const ch of 'Thy ') m.step(Int32Array.of(vocab.indexOf(ch)), state, out);
+    let manual = '';
+    for (let i = 0; i < 30; i++) {
+      let best = 0;
+      for (let j = 1; j < out.length; j++) if (out[j] > out[best]) best = j;
+      manual += vocab[best];
+      m.step(Int32Array.of(best), state, out);
+    }
+    expect(greedy).toBe(manual);
+  });
+
+  it('bad input: empty and binary corpora, a prime with unseen characters, a vocabulary mismatch, a truncated checkpoint', async () => {
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '');
+    await expect(readCorpus(empty)).rejects.toThrow(/empty/);
+    const binary = join(dir, 'binary.bin');
+    writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0xff, 0xfe]));
+    await expect(readCorpus(binary)).rejects.toThrow(/binary\.bin.*(binary|UTF-8)/);
+    const nul = join(dir, 'nul.txt');
+    writeFileSync(nul, 'abc\u0000def');
+    await expect(readCorpus(nul)).rejects.toThrow(/NUL character at position 3/);
+    await expect(readCorpus(join(dir, 'missing.txt'))).rejects.toThrow(/missing\.txt/);
+
+    const checkpoint = join(dir, 'mismatch.safetensors');
+    const r = await trainCharLM({ corpus: slice, checkpoint, maxSteps: 5, ...small });
+    expect(() => generateText(r.model, { prime: 'Thy €' })).toThrow(/options\.prime.*€.*position 4/);
+    // resuming on a text with characters the checkpoint's vocabulary lacks
+    const other = join(dir, 'other.txt');
+    writeFileSync(other, sonnets.slice(0, 30_000) + ' {}|~');
+    const before = readFileSync(checkpoint);
+    await expect(trainCharLM({ corpus: other, checkpoint, maxSteps: 10, ...small })).rejects.toThrow(/does not match the vocabulary of checkpoint .*mismatch\.safetensors/);
+    expect(readFileSync(checkpoint).equals(before)).toBe(true); // nothing already written is lost
+    // a truncated checkpoint
+    writeFileSync(checkpoint, before.subarray(0, before.length - 100));
+    await expect(trainCharLM({ corpus: slice, checkpoint, maxSteps: 10, ...small })).rejects.toThrow(EddyError);
+    await expect(trainCharLM({ corpus: slice, checkpoint, maxSteps: 10, ...small })).rejects.toThrow(/mismatch\.safetensors/);
+    expect(existsSync(checkpoint)).toBe(true);
+    // a corpus too short for batch x window
+    const tiny = join(dir, 'tiny.txt');
+    writeFileSync(tiny, 'to be or not to be');
+    await expect(trainCharLM({ corpus: tiny, checkpoint: join(dir, 't.safetensors'), ...small })).rejects.toThrow(/too short/);
+  });
+
+  it('invalid options name the option', async () => {
+    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), hiddenSize: 0 })).rejects.toThrow(/options\.hiddenSize/);
+    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), lr: -1 })).rejects.toThrow(/options\.lr/);
+    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), cell: 'tcn' as 'lstm' })).rejects.toThrow(/options\.cell/);
+    await expect(trainCharLM({ corpus: '', checkpoint: join(dir, 'x.safetensors') })).rejects.toThrow(/options\.corpus/);
+    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), valFraction: 1 })).rejects.toThrow(/options\.valFraction/);
+  });
+});
