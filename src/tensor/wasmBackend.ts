@@ -6,14 +6,17 @@
  *    its parameters, gradients and workspaces this way, so its multiplies run in place.
  * 2. A gemm argument that is not a view of this memory (a user's `x`, `dy` or state) is copied into a staging
  *    region first, and C copied back after: O(size) `TypedArray.set` copies, small next to the O(M·N·K) multiply
- *    except for a large argument of a tiny multiply.
- * 3. `gemmNN` and `gemmTN` run the blocked algorithm: panels of B (KC×NC) and of A (MC×KC) are packed into
- *    contiguous slivers, then a 4×8 register tile of C (eight v128 accumulators) runs over each pair.
- *    `gemmNT` needs no packing: both operands are read along contiguous rows, as 2×4 tiles of dot products,
- *    over blocks of B's rows that stay in L2 (as fast as the packed path at M = 2048 and faster below).
+ *    except when a large operand meets a small M (a staged 1024×256 weight at M = 1 runs at ~10 instead of ~25
+ *    GFLOP/s). Allocate weights and workspaces with `alloc`; small per-call inputs cost little.
+ * 3. `gemmNN` and `gemmTN` run the blocked algorithm: a panel of A (MC×KC) is packed into 4-row slivers, a panel
+ *    of B (KC×NC) into 8-column slivers, and a 4×8 register tile of C (eight v128 accumulators) runs over each
+ *    pair. For M <= 256 B is read in place instead (packing it would not pay off), unless its rows are a multiple
+ *    of 4 KiB apart, where they alias in the caches. `gemmNT` needs no packing: both operands are read along
+ *    contiguous rows as 2×4 tiles of dot products, over blocks of B's rows that stay in L2 (as fast as the packed
+ *    path at M = 2048, faster below).
  * 4. The memory is reserved at full capacity up front (virtual until touched) and never grows, because growing
- *    detaches every view; when it is full `alloc` throws a clear EddyError (or, with `whenFull: 'heap'`, returns
- *    ordinary arrays that are then staged).
+ *    detaches every view. Nothing is ever freed, so code that allocates per call fills it: when it is full `alloc`
+ *    throws a clear EddyError (or, with `whenFull: 'heap'`, returns ordinary arrays, which gemms then stage).
  *
  * @example
  * import { createWasmBackend } from './wasmBackend.ts';
@@ -32,7 +35,7 @@ import { WasmArena, align16, pageAlign, type WhenFull } from './wasm/wasmArena.t
 export interface WasmBackendOptions {
   /**
    * Bytes of WebAssembly memory to reserve, rounded up to 64 KiB pages; between 4 MiB and 2 GiB. The reservation
-   * is virtual: only pages that are written cost physical memory. About 1.3 MiB of it holds pack buffers.
+   * is virtual: only pages that are written cost physical memory. About 1.1 MiB of it holds pack buffers.
    * @default 1073741824 (1 GiB)
    */
   capacity?: number;
@@ -54,7 +57,7 @@ export interface WasmBackend extends Backend {
   owns(x: Float32Array): boolean;
 }
 
-/** Cache blocking: A panels MC×KC (L2), B panels KC×NC (one 8-column sliver, KC×NR, stays in L1). */
+/** Cache blocking: A panels MC×KC (128 KiB, L2), B panels KC×NC (1 MiB; one KC×NR sliver, 8 KiB, stays in L1). */
 const MC = 128;
 const KC = 256;
 const NC = 1024;
@@ -142,7 +145,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
    * C(i, j) (+)= Σp A(i, p)·B(p, j) with A(i, p) at `a + i·rsA + p·csA`, B(p, j) at `b + p·rsB + j·csB` (bytes).
    * B is read in place when its rows are contiguous and few rows of A reuse it (packing would not pay for itself),
    * unless its row stride is a multiple of 4 KiB: then the rows of one sliver alias in L1 and L2 (measured 40%
-   * slower at N = 1024) and packing wins at any M.
+   * slower at N = 1024) and packing wins at any M. An edge sliver read in place reads up to 28 bytes past B's
+   * last row; that stays inside the memory because the pack buffers lie above every view and staged copy.
    */
   function blocked(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: boolean): void {
     const inPlaceB = csB === 4 && M <= 256 && rsB % 4096 !== 0;
