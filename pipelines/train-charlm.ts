@@ -4,7 +4,7 @@
  *
  *   npm run train:charlm -- --corpus ../shared/data/tinyshakespeare.txt --checkpoint runs/tiny.safetensors --minutes 10
  *
- * Every option of `trainCharLM` is a flag in kebab-case: --cell lstm|gru|rnn_tanh|rnn_relu, --layers, --hidden,
+ * Every option of `trainCharLM` is a flag in kebab-case: --backend auto|wasm|js, --cell lstm|gru|rnn_tanh|rnn_relu, --layers, --hidden,
  * --dropout, --input onehot|embedding, --window, --batch, --optimizer, --lr, --schedule constant|cosine,
  * --warmup-steps, --clip-norm, --seed, --steps, --minutes, --val-fraction, --eval-every, --max-val-chars,
  * --sample-every, --sample-length, --checkpoint-every, --no-resume, --no-plot, --init MODEL, --json (print one
@@ -21,7 +21,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       corpus: { type: 'string' }, checkpoint: { type: 'string' }, init: { type: 'string' },
-      cell: { type: 'string' }, layers: { type: 'string' }, hidden: { type: 'string' }, dropout: { type: 'string' },
+      backend: { type: 'string' }, cell: { type: 'string' }, layers: { type: 'string' }, hidden: { type: 'string' }, dropout: { type: 'string' },
       input: { type: 'string' }, window: { type: 'string' }, batch: { type: 'string' }, optimizer: { type: 'string' },
       lr: { type: 'string' }, schedule: { type: 'string' }, 'warmup-steps': { type: 'string' }, 'clip-norm': { type: 'string' },
       seed: { type: 'string' }, steps: { type: 'string' }, minutes: { type: 'string' }, 'val-fraction': { type: 'string' },
@@ -47,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
   const set = <K extends keyof TrainCharLMOptions>(k: K, v: TrainCharLMOptions[K] | undefined) => { if (v !== undefined) options[k] = v; };
   set('init', values.init);
   set('cell', values.cell as TrainCharLMOptions['cell']);
+  set('backend', values.backend as TrainCharLMOptions['backend']);
   set('input', values.input as TrainCharLMOptions['input']);
   set('optimizer', values.optimizer as TrainCharLMOptions['optimizer']);
   set('schedule', values.schedule as TrainCharLMOptions['schedule']);

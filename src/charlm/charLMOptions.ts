@@ -17,6 +17,12 @@ export interface TrainCharLMOptions {
   resume?: boolean;
   /** Start from the weights of this model file (same configuration and vocabulary) instead of a random init. @default undefined */
   init?: string;
+  /**
+   * Kernels: `'wasm'` (WebAssembly SIMD), `'js'` (plain TypeScript) or `'auto'` (wasm where the runtime has SIMD).
+   * Saved with the run: a resumed run keeps its kernels, so its trajectory stays bit for bit the same.
+   * @default 'auto'
+   */
+  backend?: 'auto' | 'wasm' | 'js';
   /** @default 'lstm' */
   cell?: CellKind;
   /** @default 2 */
@@ -71,7 +77,7 @@ export interface TrainCharLMOptions {
 export type ResolvedCharLMOptions = Required<Omit<TrainCharLMOptions, 'init' | 'signal'>> & { init: string | undefined; signal: AbortSignal | undefined };
 
 /** The fields that define the run (saved in the checkpoint and reused on resume). */
-export const RUN_FIELDS = ['cell', 'numLayers', 'hiddenSize', 'dropout', 'input', 'window', 'batch', 'optimizer', 'lr', 'schedule', 'warmupSteps', 'clipNorm', 'seed', 'valFraction', 'maxValChars'] as const;
+export const RUN_FIELDS = ['backend', 'cell', 'numLayers', 'hiddenSize', 'dropout', 'input', 'window', 'batch', 'optimizer', 'lr', 'schedule', 'warmupSteps', 'clipNorm', 'seed', 'valFraction', 'maxValChars'] as const;
 
 /** Validates and fills in defaults. @throws EddyError ERR_INVALID_ARG naming `options.<field>` */
 export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharLMOptions {
@@ -85,6 +91,7 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     checkpoint: o.checkpoint,
     resume: checkBool('options.resume', o.resume ?? true),
     init: o.init,
+    backend: checkOneOf('options.backend', o.backend ?? 'auto', ['auto', 'wasm', 'js'] as const),
     cell: checkOneOf('options.cell', o.cell ?? 'lstm', CELL_KINDS),
     numLayers: checkInt('options.numLayers', o.numLayers ?? 2, 1, 16),
     hiddenSize: checkInt('options.hiddenSize', o.hiddenSize ?? 256, 1, 8192),

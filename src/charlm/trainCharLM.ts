@@ -16,9 +16,12 @@
  * @example
  * const result = await trainCharLM({ corpus: 'tinyshakespeare.txt', checkpoint: 'runs/tiny.safetensors', maxMinutes: 10 });
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { RNNModel } from '../model/rnnModel.ts';
+import type { Backend } from '../tensor/backend.ts';
+import { jsBackend } from '../tensor/jsBackend.ts';
+import { createWasmBackend, wasmSimdSupported } from '../tensor/wasmBackend.ts';
 import { loadModel } from '../model/modelFile.ts';
 import { Trainer, type TrainEvent } from '../train/trainer.ts';
 import { charRnnBatches } from '../train/charRnnBatches.ts';
@@ -83,21 +86,28 @@ const LN2 = Math.log(2);
 export async function trainCharLM(options: TrainCharLMOptions, hooks: TrainCharLMHooks = {}): Promise<TrainCharLMResult> {
   let o = resolveCharLMOptions(options);
   const text = await readCorpus(o.corpus, o.signal ? { signal: o.signal } : {});
+  try {
+    mkdirSync(dirname(o.checkpoint), { recursive: true }); // fail now, not after the first hour of training
+  } catch (err) {
+    throw new EddyError('ERR_FILE', `Cannot create the directory of checkpoint ${o.checkpoint}: ${(err as Error).message}`, { cause: err });
+  }
   const resumed = o.resume && existsSync(o.checkpoint);
   let model: RNNModel;
   let extra: Extra;
   let trainer: Trainer;
   if (resumed) {
-    const ck = loadCheckpoint<Extra>(o.checkpoint);
-    if (!ck.extra || !Array.isArray(ck.extra.history)) throw new EddyError('ERR_FILE', `Cannot resume from ${o.checkpoint}: it is not a char-LM training checkpoint`);
-    o = { ...o, ...(ck.extra.run as Partial<ResolvedCharLMOptions>) }; // the run continues with its own settings
+    const peek = loadCheckpoint<Extra>(o.checkpoint);
+    if (!peek.extra || !Array.isArray(peek.extra.history)) throw new EddyError('ERR_FILE', `Cannot resume from ${o.checkpoint}: it is not a char-LM training checkpoint`);
+    o = { ...o, ...(peek.extra.run as Partial<ResolvedCharLMOptions>) }; // the run continues with its own settings
+    const ck = o.backend === 'js' ? peek : loadCheckpoint<Extra>(o.checkpoint, { backend: backendFor(o) });
     model = ck.model;
     extra = ck.extra;
     trainer = makeTrainer(model, o);
     trainer.setState({ step: extra.step, cursor: extra.cursor, carried: ck.state, optimizer: ck.optimizer, rng: ck.rng ?? [1, 2, 3, 4] });
   } else {
+    if (o.backend === 'auto') o = { ...o, backend: wasmSimdSupported() ? 'wasm' : 'js' };
     const vocab = Vocabulary.fromText(text);
-    model = RNNModel.create({ cell: o.cell, input: o.input, inputSize: vocab.size, hiddenSize: o.hiddenSize, numLayers: o.numLayers, dropout: o.dropout, outputSize: vocab.size, vocab: vocab.toJSON() }, { seed: o.seed });
+    model = RNNModel.create({ cell: o.cell, input: o.input, inputSize: vocab.size, hiddenSize: o.hiddenSize, numLayers: o.numLayers, dropout: o.dropout, outputSize: vocab.size, vocab: vocab.toJSON() }, { seed: o.seed, backend: backendFor(o) });
     if (o.init) {
       const init = loadModel(o.init);
       if (JSON.stringify(init.config) !== JSON.stringify(model.config)) {
@@ -199,6 +209,13 @@ export async function trainCharLM(options: TrainCharLMOptions, hooks: TrainCharL
   const plots: string[] = [];
   if (o.plot && extra.history.length > 0) plots.push(...(await writePlots(o.checkpoint, extra.history, o.corpus)));
   return { model, steps: trainer.step, history: extra.history, valLoss: lastVal, checkpoint: o.checkpoint, plots, stopped, resumed };
+}
+
+/** The kernels of a run: one WebAssembly memory per run (its buffers live as long as the model). */
+function backendFor(o: ResolvedCharLMOptions): Backend {
+  if (o.backend === 'js') return jsBackend;
+  if (o.backend === 'wasm' && !wasmSimdSupported()) throw new EddyError('ERR_INVALID_ARG', 'options.backend is "wasm" but this runtime has no WebAssembly SIMD; use "js"');
+  return wasmSimdSupported() ? createWasmBackend({ capacity: 256 * 2 ** 20, whenFull: 'heap' }) : jsBackend;
 }
 
 function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions): Trainer {

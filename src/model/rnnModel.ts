@@ -137,7 +137,13 @@ export class RNNModel {
   createState(B: number): RecurrentState {
     checkInt('B', B, 1);
     const n = this.config.numLayers * B * this.config.hiddenSize;
-    return this.cell.hasCell ? { h: this.backend.alloc(n), c: this.backend.alloc(n) } : { h: this.backend.alloc(n) };
+    // caller-owned: plain arrays of the parameters' element type (not backend memory, which is never freed)
+    return this.cell.hasCell ? { h: this.newArray(n), c: this.newArray(n) } : { h: this.newArray(n) };
+  }
+
+  /** A zeroed caller-owned array of the parameters' element type (Float64Array on the float64 check backend). */
+  private newArray(n: number): Float32Array {
+    return new (this.params.constructor as Float32ArrayConstructor)(n);
   }
 
   /** A workspace for windows of T steps over B rows (to hold several windows' caches at once). */
@@ -207,7 +213,7 @@ export class RNNModel {
     this.checkInput('x', x, B, `[B=${B}]`);
     this.checkState('state', state, B);
     const Y = this.config.outputSize > 0 ? this.config.outputSize : this.config.hiddenSize;
-    const y = out ?? this.backend.alloc(B * Y);
+    const y = out ?? this.newArray(B * Y);
     if (!isFloatArray(y) || y.length !== B * Y) throw shapeError('out', `Float32Array of length ${B * Y} ([B=${B}, Y=${Y}])`, `length ${y.length}`);
     let ws = this.stepScratch.get(B);
     if (!ws) {

@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { referenceBackend } from '../../src/tensor/referenceBackend.ts';
 import { jsBackend } from '../../src/tensor/jsBackend.ts';
+import { createWasmBackend, wasmSimdSupported } from '../../src/tensor/wasmBackend.ts';
 import { Rng } from '../../src/util/rng.ts';
 
-export const backendsUnderTest: Backend[] = [jsBackend];
+export const backendsUnderTest: Backend[] = [jsBackend, ...(wasmSimdSupported() ? [createWasmBackend({ capacity: 64 * 2 ** 20 })] : [])];
 
 function rand(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
