@@ -7,7 +7,7 @@
  * 3. `pull` reads the source racing the signal: an abort stops a pending pull at once with `ERR_ABORTED`, and
  *    the signal is checked again after every `yield`. The source iterator is returned in `finally`.
  */
-import { AsyncIterableX } from 'ix/asynciterable';
+import { AsyncIterableX } from 'ix/asynciterable/asynciterablex'; // the class alone: the package index loads every operator
 import { EddyError, invalidArg } from '../util/errors.ts';
 
 /** An operator's core: a fresh async generator per iteration. */

@@ -12,7 +12,7 @@
  * Arguments are validated by the public functions before either wrapper is built, so invalid options throw
  * synchronously at the call, never at the first pull.
  */
-import { AsyncIterableX } from 'ix/asynciterable';
+import { AsyncIterableX } from 'ix/asynciterable/asynciterablex'; // the class alone: the package index loads every operator
 import { Observable } from 'rxjs';
 import { EddyError } from '../util/errors.ts';
 
