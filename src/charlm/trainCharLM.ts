@@ -28,7 +28,7 @@ import { charRnnBatches } from '../train/charRnnBatches.ts';
 import { saveCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { createOptimizer } from '../train/optimizer.ts';
 import { EddyError } from '../util/errors.ts';
-import { ProgressLine } from '../util/progress.ts';
+import { ProgressLine, formatDuration } from '../util/progress.ts';
 import { Vocabulary } from '../sources/vocabulary.ts';
 import { writeLinePlot } from '../report/linePlot.ts';
 import { readCorpus } from './readCorpus.ts';
@@ -140,7 +140,8 @@ export async function trainCharLM(options: TrainCharLMOptions, hooks: TrainCharL
   const valB = Math.max(1, Math.min(B, Math.floor((valIds.length - 1) / T)));
   const canValidate = valIds.length >= T + 1;
 
-  const progress = o.progress ? new ProgressLine({ total: o.maxSteps, offset: extra.step }) : null;
+  // a time-limited run counts down its minutes; a step-limited one its steps
+  const progress = o.progress ? new ProgressLine({ total: o.maxMinutes > 0 ? 0 : o.maxSteps, offset: extra.step }) : null;
   const validate = (): number => {
     trainer.resetEvalState();
     return trainer.evaluate(charRnnBatches(valIds, { B: valB, k1: T })).loss;
@@ -189,6 +190,7 @@ export async function trainCharLM(options: TrainCharLMOptions, hooks: TrainCharL
       const fields: Record<string, string> = { epoch: String(extra.epoch), loss: event.loss.toFixed(3) };
       if (!Number.isNaN(lastVal)) fields.val = `${lastVal.toFixed(3)} nats/char (${(lastVal / LN2).toFixed(3)} bits)`;
       fields['chars/s'] = Math.round(rate).toLocaleString('en-US');
+      if (o.maxMinutes > 0) fields['time left'] = formatDuration(Math.max(0, o.maxMinutes * 60 - point.elapsedMs / 1000));
       progress.update(step, fields, point.valLoss !== undefined);
       if (o.sampleEvery > 0 && step % o.sampleEvery === 0) {
         let s = '';
