@@ -11,22 +11,10 @@ import { RNNModel } from '../../src/model/rnnModel.ts';
 import { loadModel, saveModel } from '../../src/model/modelFile.ts';
 import { writeSafetensors } from '../../src/model/safetensors.ts';
 import { modelFromStateDict } from '../../src/model/stateDict.ts';
-import { EddyError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
 import type { ModelOptions } from '../../src/model/modelConfig.ts';
+import { expectError } from '../helpers/expectError.ts';
 
-function expectError(fn: () => unknown, code: string, ...parts: (string | RegExp)[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(EddyError);
-  const e = caught as EddyError;
-  expect(e.code).toBe(code);
-  for (const p of parts) expect(e.message).toMatch(p);
-}
 
 const base: ModelOptions = { cell: 'lstm', inputSize: 3, hiddenSize: 4 };
 

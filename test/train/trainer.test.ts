@@ -11,22 +11,9 @@ import { charRnnBatches, sequenceWindows } from '../../src/train/charRnnBatches.
 import { sequenceMse } from '../../src/train/losses.ts';
 import { sgd } from '../../src/train/sgd.ts';
 import type { TbpttWindow } from '../../src/train/windows.ts';
-import { EddyError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { expectError } from '../helpers/expectError.ts';
 
-function expectError(fn: () => unknown, code: string, ...parts: string[]): EddyError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(EddyError);
-  const e = caught as EddyError;
-  expect(e.code).toBe(code);
-  for (const p of parts) expect(e.message).toContain(p);
-  return e;
-}
 
 const TEXT = 'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness';
 const chars = [...new Set(TEXT)].sort();

@@ -6,24 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { charRnnBatches, sequenceWindows } from '../../src/train/charRnnBatches.ts';
 import { TbpttWindower } from '../../src/train/tbpttWindows.ts';
 import { countWindows, resolveGeometry, windowSpan, type FullWindow } from '../../src/train/windows.ts';
-import { EddyError } from '../../src/util/errors.ts';
+import { expectError } from '../helpers/expectError.ts';
 
 const ids = (s: string): Int32Array => Int32Array.from([...s].map((c) => c.charCodeAt(0)));
 const str = (a: Int32Array | Float32Array): string => [...a].map((v) => (v < 0 ? '_' : v === 0 ? '0' : String.fromCharCode(v))).join('');
 /** Row b of a [T, B] window as a string. */
 const row = (a: Int32Array | Float32Array, B: number, b: number): string => str(Int32Array.from(a).filter((_, i) => i % B === b));
 
-function expectError(fn: () => unknown, code: string, ...parts: (string | RegExp)[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(EddyError);
-  expect((caught as EddyError).code).toBe(code);
-  for (const p of parts) expect((caught as EddyError).message).toMatch(p);
-}
 
 describe('window geometry', () => {
   it('k1 = k2: back-to-back windows; the partial last one is dropped, padded or kept', () => {
