@@ -6,11 +6,15 @@
  * Options: --model PATH (default: the shipped Shakespeare model), --prime TEXT, --length N (default 1000),
  * --temperature T (default 0.8), --top-k K, --top-p P, --greedy, --seed N (default: random, printed on stderr).
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { generateText, loadModel, EddyError } from '../src/index.ts';
 
-export const SHIPPED_MODEL = fileURLToPath(new URL('./models/shakespeare.safetensors', import.meta.url));
+/** The shipped model, found from pipelines/ (sources) or from dist/pipelines/ (compiled by `npm run build`). */
+export const SHIPPED_MODEL = [new URL('./models/shakespeare.safetensors', import.meta.url), new URL('../../pipelines/models/shakespeare.safetensors', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => existsSync(p)) ?? fileURLToPath(new URL('./models/shakespeare.safetensors', import.meta.url));
 
 /** Parses the command line and streams the text. Exported for `start.ts`. */
 export async function main(argv: string[], defaults: { prime?: string; length?: number } = {}): Promise<void> {
