@@ -1,3 +1,5 @@
+import type { CellKind } from '../tensor/backend.ts';
+
 /**
  * The contract every recurrent cell implements: the pointwise part of one time step, forward and backward.
  * The matrix products (`x · W_ihᵀ + b_ih` for a whole window, `h · W_hhᵀ` per step, and their gradients) are
@@ -38,8 +40,8 @@ export interface CellKernel {
   ): void;
 }
 
-/** The recurrent cells eddy implements, named as PyTorch's modules and `nonlinearity` are. */
-export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
+/** The recurrent cells eddy implements, named as PyTorch's modules and `nonlinearity` are (declared in `Backend`'s file). */
+export type { CellKind };
 
 /** All cell kinds, for validation. */
 export const CELL_KINDS: readonly CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];

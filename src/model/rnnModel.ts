@@ -15,6 +15,8 @@ import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
 import type { CellKernel } from '../cells/cellKernel.ts';
 import { cellFor } from '../cells/cellFor.ts';
+import { backendCell } from '../cells/backendCell.ts';
+import { addBiasRows, gatherColumns } from '../tensor/rowOps.ts';
 import { Rng } from '../util/rng.ts';
 import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject } from '../util/validate.ts';
@@ -63,6 +65,7 @@ export interface ForwardResult {
 export class RNNModel {
   readonly config: ModelConfig;
   readonly layout: ParamLayout;
+  /** The cell's step kernel: the backend's fused one where it has one (`backendCell`), else the TypeScript cell. */
   readonly cell: CellKernel;
   readonly backend: Backend;
   /** All parameters, laid out by `layout`. */
@@ -76,7 +79,7 @@ export class RNNModel {
   constructor(config: ModelConfig, params: Float32Array, backend: Backend = jsBackend) {
     this.config = config;
     this.layout = paramLayout(config);
-    this.cell = cellFor(config.cell);
+    this.cell = backendCell(cellFor(config.cell), backend);
     this.backend = backend;
     if (!isFloatArray(params) || params.length !== this.layout.total) {
       throw shapeError('params', `Float32Array of length ${this.layout.total}`, isFloatArray(params) ? `length ${params.length}` : describeKind(params));
@@ -277,11 +280,7 @@ function stepForward(m: RNNModel, ws: Workspace, x: Float32Array | Int32Array, s
     const lo = layout.layers[l];
     const lc = ws.layers[l];
     if (l === 0 && config.input === 'onehot') {
-      const V = config.inputSize;
-      for (let b = 0; b < B; b++) {
-        const id = (x as Int32Array)[b];
-        for (let k = 0; k < GH; k++) lc.gx[b * GH + k] = P[lo.wih + k * V + id] + P[lo.bih + k];
-      }
+      gatherColumns(be, lc.gx, 0, P, lo.wih, P, lo.bih, x as Int32Array, 0, B, GH, config.inputSize);
     } else {
       let inp: Float32Array;
       let inOff = 0;
@@ -295,7 +294,7 @@ function stepForward(m: RNNModel, ws: Workspace, x: Float32Array | Int32Array, s
       } else if (l === 0) inp = x as Float32Array;
       else { inp = state.h; inOff = (l - 1) * B * H; }
       be.gemmNT(B, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
-      for (let b = 0; b < B; b++) for (let k = 0; k < GH; k++) lc.gx[b * GH + k] += P[lo.bih + k];
+      addBiasRows(be, lc.gx, 0, P, lo.bih, B, GH);
     }
     const off = l * B * H;
     be.gemmNT(B, GH, H, state.h, off, P, lo.whh, ws.gh, 0, false);
@@ -304,7 +303,7 @@ function stepForward(m: RNNModel, ws: Workspace, x: Float32Array | Int32Array, s
   if (config.outputSize > 0) {
     const Y = config.outputSize;
     be.gemmNT(B, Y, H, state.h, (L - 1) * B * H, P, layout.headWeight, y, 0, false);
-    for (let b = 0; b < B; b++) for (let k = 0; k < Y; k++) y[b * Y + k] += P[layout.headBias + k];
+    addBiasRows(be, y, 0, P, layout.headBias, B, Y);
   } else {
     y.set(state.h.subarray((L - 1) * B * H, L * B * H));
   }

@@ -6,6 +6,7 @@
 import type { Workspace } from './workspace.ts';
 import type { RecurrentState } from './recurrentState.ts';
 import type { ModelCore } from './windowForward.ts';
+import { scatterAddColumns, sumRows } from '../tensor/rowOps.ts';
 
 /**
  * @param dy `[T, B, Y]` gradient of the loss with respect to the outputs (Y = H without a head)
@@ -28,7 +29,7 @@ export function windowBackward(m: ModelCore, ws: Workspace, dy: Float32Array, dF
     const Y = config.outputSize;
     be.gemmNN(TB, H, Y, dy, 0, P, layout.headWeight, ws.dOut, 0, false);
     be.gemmTN(Y, H, TB, dy, 0, top, B * H, D, layout.headWeight, true);
-    for (let r = 0; r < TB; r++) for (let k = 0; k < Y; k++) D[layout.headBias + k] += dy[r * Y + k];
+    sumRows(be, D, layout.headBias, dy, 0, TB, Y);
   } else {
     ws.dOut.set(dy.subarray(0, TB * H));
   }
@@ -55,22 +56,11 @@ export function windowBackward(m: ModelCore, ws: Workspace, dy: Float32Array, dF
     if (cell.hasCell) (dState0.c as Float32Array).set(ws.dc, l * B * H);
     // 3. weight gradients for the whole window in single multiplies
     be.gemmTN(GH, H, TB, ws.dgh, 0, lc.hseq, 0, D, lo.whh, true);
-    for (let r = 0; r < TB; r++) {
-      const g = r * GH;
-      for (let k = 0; k < GH; k++) {
-        D[lo.bhh + k] += ws.dgh[g + k];
-        D[lo.bih + k] += ws.dgx[g + k];
-      }
-    }
+    sumRows(be, D, lo.bhh, ws.dgh, 0, TB, GH);
+    sumRows(be, D, lo.bih, ws.dgx, 0, TB, GH);
     // 4. the input side
     if (l === 0 && config.input === 'onehot') {
-      const ids = x as Int32Array;
-      const V = config.inputSize;
-      for (let r = 0; r < TB; r++) {
-        const id = ids[r];
-        const g = r * GH;
-        for (let k = 0; k < GH; k++) D[lo.wih + k * V + id] += ws.dgx[g + k];
-      }
+      scatterAddColumns(be, D, lo.wih, ws.dgx, 0, x as Int32Array, 0, TB, GH, config.inputSize);
       continue;
     }
     let inp: Float32Array;

@@ -9,6 +9,7 @@ import type { ParamLayout } from './paramLayout.ts';
 import type { Workspace } from './workspace.ts';
 import type { RecurrentState } from './recurrentState.ts';
 import type { Rng } from '../util/rng.ts';
+import { addBiasRows, gatherColumns } from '../tensor/rowOps.ts';
 
 /** What a window pass needs from the model. */
 export interface ModelCore {
@@ -40,13 +41,7 @@ export function windowForward(m: ModelCore, ws: Workspace, x: Float32Array | Int
     const lc = ws.layers[l];
     // 1. input projection for the whole window: gx [TB, GH] = input · W_ihᵀ + b_ih
     if (l === 0 && config.input === 'onehot') {
-      const ids = x as Int32Array;
-      const V = config.inputSize;
-      for (let r = 0; r < TB; r++) {
-        const id = ids[r];
-        const g = r * GH;
-        for (let k = 0; k < GH; k++) lc.gx[g + k] = P[lo.wih + k * V + id] + P[lo.bih + k];
-      }
+      gatherColumns(be, lc.gx, 0, P, lo.wih, P, lo.bih, x as Int32Array, 0, TB, GH, config.inputSize);
     } else {
       let inp: Float32Array;
       let inOff = 0;
@@ -63,10 +58,7 @@ export function windowForward(m: ModelCore, ws: Workspace, x: Float32Array | Int
         else { inp = below.hseq; inOff = B * H; }
       }
       be.gemmNT(TB, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
-      for (let r = 0; r < TB; r++) {
-        const g = r * GH;
-        for (let k = 0; k < GH; k++) lc.gx[g + k] += P[lo.bih + k];
-      }
+      addBiasRows(be, lc.gx, 0, P, lo.bih, TB, GH);
     }
     // 2. the recurrence
     lc.hseq.set(state0.h.subarray(l * B * H, (l + 1) * B * H), 0);
@@ -94,7 +86,7 @@ export function windowForward(m: ModelCore, ws: Workspace, x: Float32Array | Int
   if (config.outputSize > 0) {
     const Y = config.outputSize;
     be.gemmNT(TB, Y, H, top, B * H, P, layout.headWeight, ws.y, 0, false);
-    for (let r = 0; r < TB; r++) for (let k = 0; k < Y; k++) ws.y[r * Y + k] += P[layout.headBias + k];
+    addBiasRows(be, ws.y, 0, P, layout.headBias, TB, Y);
   } else {
     ws.y.set(top.subarray(B * H, (T + 1) * B * H));
   }

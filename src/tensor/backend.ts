@@ -4,6 +4,11 @@
  *
  * All matrices are dense, row-major, contiguous, addressed by an array and an element offset, so callers never
  * allocate views in hot loops. `accumulate` adds into C instead of overwriting it.
+ *
+ * The three multiplies are required. The pointwise work around them (a cell's step, bias rows, one-hot columns) is
+ * optional: a backend that fuses it (the wasm backend) declares the methods, and wherever one is absent the model
+ * runs the TypeScript reference (`src/cells/*Cell.ts`, `rowOps.ts`), which every such method must match to float32
+ * rounding.
  */
 export interface Backend {
   /** Short name for tables and errors, e.g. `"js"`, `"reference"`, `"wasm-simd"`. */
@@ -16,4 +21,33 @@ export interface Backend {
   gemmNT(M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): void;
   /** `C[M,N] (+)= A[K,M]ᵀ · B[K,N]` (weight gradients: `dW += dGᵀ · X`) */
   gemmTN(M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): void;
+
+  /**
+   * Optional: `CellKernel.forward` of the cell `kind`, same arguments and aliasing rules (`h` may be `hPrev`, `c` `cPrev`).
+   * @returns false if it could not run this time (e.g. its memory is full): the caller then runs the TypeScript cell
+   */
+  cellForward?(
+    kind: CellKind,
+    h: Float32Array, hOff: number, c: Float32Array, cOff: number, act: Float32Array, actOff: number, aux: Float32Array, auxOff: number,
+    gx: Float32Array, gxOff: number, gh: Float32Array, ghOff: number, hPrev: Float32Array, hpOff: number, cPrev: Float32Array, cpOff: number,
+    bhh: Float32Array, bOff: number, B: number, H: number,
+  ): boolean;
+  /** Optional: `CellKernel.backward` of the cell `kind`, same arguments (`dgh` may be `dgx`). @returns as `cellForward` */
+  cellBackward?(
+    kind: CellKind,
+    dgx: Float32Array, dgxOff: number, dgh: Float32Array, dghOff: number, dhPrev: Float32Array, dhpOff: number, dcPrev: Float32Array, dcpOff: number,
+    dh: Float32Array, dhOff: number, dc: Float32Array, dcOff: number, act: Float32Array, actOff: number, aux: Float32Array, auxOff: number,
+    hPrev: Float32Array, hpOff: number, cPrev: Float32Array, cpOff: number, B: number, H: number,
+  ): boolean;
+  /** Optional: `C[i, :] += bias[0, N)` for each of M rows `C [M, N]`. */
+  addBiasRows?(C: Float32Array, cOff: number, bias: Float32Array, bOff: number, M: number, N: number): void;
+  /** Optional: `out[0, N) += Σ_i A[i, :]` over `A [M, N]`, rows added into `out` in order (bias gradients). */
+  sumRows?(out: Float32Array, oOff: number, A: Float32Array, aOff: number, M: number, N: number): void;
+  /** Optional: the one-hot projection `out[i, :] = W[:, ids[i]] + bias` for `out [M, N]`, `W [N, V]`, `bias [N]`. */
+  gatherColumns?(out: Float32Array, oOff: number, W: Float32Array, wOff: number, bias: Float32Array, bOff: number, ids: Int32Array, idOff: number, M: number, N: number, V: number): void;
+  /** Optional: its gradient `W[:, ids[i]] += A[i, :]` for `A [M, N]`, `W [N, V]`. */
+  scatterAddColumns?(W: Float32Array, wOff: number, A: Float32Array, aOff: number, ids: Int32Array, idOff: number, M: number, N: number, V: number): void;
 }
+
+/** The recurrent cells eddy implements, named as PyTorch's modules and `nonlinearity` are (declared here, below the cells, so a backend can name them). */
+export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';

@@ -17,6 +17,10 @@
  * 4. The memory is reserved at full capacity up front (virtual until touched) and never grows, because growing
  *    detaches every view. Nothing is ever freed, so code that allocates per call fills it: when it is full `alloc`
  *    throws a clear EddyError (or, with `whenFull: 'heap'`, returns ordinary arrays, which gemms then stage).
+ * 5. It also has the optional pointwise methods of `Backend` (`wasm/wasmPointwise.ts`): each cell's step forward and
+ *    backward with sigmoid and tanh in f32x4 (`wasm/simdMath.ts`, float32-accurate), bias rows, bias gradients and
+ *    the one-hot gather and its gradient, in a second module on the same memory. Arguments outside the memory
+ *    (a caller's state) are staged as for the gemms. `pointwise: false` leaves that work to the TypeScript loops.
  *
  * @example
  * import { createWasmBackend } from './wasmBackend.ts';
@@ -28,8 +32,13 @@ import { jsBackend } from './jsBackend.ts';
 import { EddyError, shapeError } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/validate.ts';
 import { MR, NR, gemmModuleBytes, probeBytes } from './wasm/gemmKernels.ts';
-import { wasmApi, type WasmMemory } from './wasm/wasmApi.ts';
+import { wasmApi, type WasmApi, type WasmMemory } from './wasm/wasmApi.ts';
 import { WasmArena, align16, pageAlign, type WhenFull } from './wasm/wasmArena.ts';
+import { emitModule } from './wasm/wasmEmitter.ts';
+import { cellFunctions } from './wasm/cellKernels.ts';
+import { rowFunctions } from './wasm/rowKernels.ts';
+import { ArgStaging } from './wasm/argStaging.ts';
+import { wasmPointwise } from './wasm/wasmPointwise.ts';
 
 /** Options for `createWasmBackend`. */
 export interface WasmBackendOptions {
@@ -43,6 +52,13 @@ export interface WasmBackendOptions {
   whenFull?: WhenFull;
   /** Use relaxed-SIMD fused multiply-add (Node 20: `--experimental-wasm-relaxed-simd`); throws if unavailable. @default false */
   relaxedSimd?: boolean;
+  /**
+   * Also run the pointwise work in WebAssembly SIMD (`cellForward`, `cellBackward`, `addBiasRows`, `sumRows`,
+   * `gatherColumns`, `scatterAddColumns`); false leaves it to the TypeScript reference loops (to compare; the
+   * backend is then named `wasm-simd-gemm`).
+   * @default true
+   */
+  pointwise?: boolean;
 }
 
 /** A `Backend` over one WebAssembly memory. */
@@ -88,6 +104,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const capacity = pageAlign(checkInt('options.capacity', options.capacity ?? 2 ** 30, 4 * 2 ** 20, 2 ** 31));
   const whenFull = checkOneOf('options.whenFull', options.whenFull ?? 'error', ['error', 'heap'] as const);
   const relaxed = checkBool('options.relaxedSimd', options.relaxedSimd ?? false);
+  const pointwise = checkBool('options.pointwise', options.pointwise ?? true);
   const api = wasmApi();
   if (!api || !wasmSimdSupported(relaxed)) {
     throw new EddyError(
@@ -192,7 +209,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   }
 
   const backend: WasmBackend = {
-    name: relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
+    ...(pointwise ? pointwiseMethods(api, arena) : {}),
+    name: (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd') + (pointwise ? '' : '-gemm'),
     memory: arena.memory,
     capacity,
     get used() { return arena.used; },
@@ -219,6 +237,13 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
   };
   return backend;
+}
+
+/** The optional pointwise methods, over their own module instance on the same memory. */
+function pointwiseMethods(api: WasmApi, arena: WasmArena): ReturnType<typeof wasmPointwise> {
+  const module = new api.Module(emitModule([...cellFunctions(), ...rowFunctions()]));
+  const { exports } = new api.Instance(module, { env: { memory: arena.memory } });
+  return wasmPointwise(exports, new ArgStaging(arena));
 }
 
 function isCount(x: number): boolean {
@@ -250,4 +275,12 @@ export const wasmBackend: Backend = {
   gemmNN: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) => sharedBackend().gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
   gemmNT: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) => sharedBackend().gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
   gemmTN: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) => sharedBackend().gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
+  cellForward: (kind, h, hOff, c, cOff, act, actOff, aux, auxOff, gx, gxOff, gh, ghOff, hPrev, hpOff, cPrev, cpOff, bhh, bOff, B, H) =>
+    sharedBackend().cellForward!(kind, h, hOff, c, cOff, act, actOff, aux, auxOff, gx, gxOff, gh, ghOff, hPrev, hpOff, cPrev, cpOff, bhh, bOff, B, H),
+  cellBackward: (kind, dgx, dgxOff, dgh, dghOff, dhPrev, dhpOff, dcPrev, dcpOff, dh, dhOff, dc, dcOff, act, actOff, aux, auxOff, hPrev, hpOff, cPrev, cpOff, B, H) =>
+    sharedBackend().cellBackward!(kind, dgx, dgxOff, dgh, dghOff, dhPrev, dhpOff, dcPrev, dcpOff, dh, dhOff, dc, dcOff, act, actOff, aux, auxOff, hPrev, hpOff, cPrev, cpOff, B, H),
+  addBiasRows: (C, cOff, bias, bOff, M, N) => sharedBackend().addBiasRows!(C, cOff, bias, bOff, M, N),
+  sumRows: (out, oOff, A, aOff, M, N) => sharedBackend().sumRows!(out, oOff, A, aOff, M, N),
+  gatherColumns: (out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V) => sharedBackend().gatherColumns!(out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V),
+  scatterAddColumns: (W, wOff, A, aOff, ids, idOff, M, N, V) => sharedBackend().scatterAddColumns!(W, wOff, A, aOff, ids, idOff, M, N, V),
 };

@@ -1,7 +1,7 @@
 /**
- * A tiny WebAssembly binary emitter: just the opcodes the gemm kernels need (i32 arithmetic, locals, structured
- * loops, scalar f32 and 128-bit SIMD loads, stores and arithmetic), so the module is generated from TypeScript
- * at load time with no build step, no toolchain and nothing downloaded.
+ * A tiny WebAssembly binary emitter: just the opcodes the gemm and cell kernels need (i32 arithmetic, locals,
+ * structured loops, scalar f32 and 128-bit SIMD loads, stores, arithmetic, comparisons and lane conversions), so the
+ * modules are generated from TypeScript at load time with no build step, no toolchain and nothing downloaded.
  *
  * The format, in the few pieces used here (WebAssembly core spec 2.0, "Binary Format"):
  * 1. A module is the magic `\0asm`, version 1, then sections `id, byteLength, contents` in increasing id order:
@@ -162,6 +162,8 @@ export class FunctionBuilder {
   f32Store(offset = 0): this { return this.op(0x38, 2, ...uleb(offset)); }
   f32Add(): this { return this.op(0x92); }
   f32Mul(): this { return this.op(0x94); }
+  /** `i32.load` (token ids) */
+  i32Load(offset = 0): this { return this.op(0x28, 2, ...uleb(offset)); }
 
   // SIMD (align log2 = 4 for v128; a hint only, unaligned addresses are allowed)
   v128Load(offset = 0): this { return this.simd(0x00, 4, ...uleb(offset)); }
@@ -178,7 +180,30 @@ export class FunctionBuilder {
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
   f32x4ReplaceLane(lane: number): this { return this.simd(0x20, lane); }
   f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  /** `f32x4.pmin(a, b) = b < a ? b : a` lane-wise (one x86 `minps`; `f32x4.min` needs several for NaN and -0) */
+  f32x4Pmin(): this { return this.simd(0xea); }
+  /** `f32x4.pmax(a, b) = a < b ? b : a` lane-wise (so `pmax(0, x)` is `x > 0 ? x : 0`, NaN to 0) */
+  f32x4Pmax(): this { return this.simd(0xeb); }
+  f32x4Abs(): this { return this.simd(0xe0); }
+  f32x4Neg(): this { return this.simd(0xe1); }
+  /** Round to nearest, ties to even. */
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  /** Lane-wise `a < b` as all-ones / all-zeros masks. */
+  f32x4Lt(): this { return this.simd(0x43); }
+  f32x4Gt(): this { return this.simd(0x44); }
+  v128And(): this { return this.simd(0x4e); }
+  v128Or(): this { return this.simd(0x50); }
+  /** `v128.bitselect(a, b, mask) = (a & mask) | (b & ~mask)` */
+  v128Bitselect(): this { return this.simd(0x52); }
+  i32x4Splat(): this { return this.simd(0x11); }
+  i32x4Add(): this { return this.simd(0xae); }
+  /** `i32x4.shl(v, n)`: every lane shifted left by the i32 on top of the stack. */
+  i32x4Shl(): this { return this.simd(0xab); }
+  /** `i32x4.trunc_sat_f32x4_s`: float lanes to signed integers (saturating, NaN to 0). */
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
   /** Relaxed SIMD `f32x4.relaxed_madd(a, b, c) = a·b + c` (fused where the CPU has FMA). */
   f32x4RelaxedMadd(): this { return this.simd(0x105); }
 
