@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { RNNModel } from '../../src/model/rnnModel.ts';
 import { saveModel } from '../../src/model/modelFile.ts';
 import { videoFrames, videoFrames$ } from '../../src/sources/ffmpegFrames.ts';
@@ -21,6 +21,7 @@ import { labelVideo, labelVideos$ } from '../../src/video/labelVideo.ts';
 import { GRID_SPEECH_LABELS, gridSpeechClip } from '../../src/video/videoClips.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
+vi.setConfig({ testTimeout: 30_000 }); // ffmpeg start-up on a busy machine
 const dir = mkdtempSync(join(tmpdir(), 'eddy-video-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const clip = dataPath('grid/s1/bbal6n.mpg');
