@@ -8,7 +8,8 @@
  * Flags: --size WxH (decode size, default 90x72), --crop left,top,width,height (mouth region in decoded pixels,
  * default 29,46,24,16), --pool k, --appearance (add the pixels to the motion features), --no-normalize (raw
  * frame differences instead of differences over their running RMS), --cell gru|lstm,
- * --hidden H, --epochs, --lr, --window k1, --streams B, --seed, --json (one JSON line of results on stdout).
+ * --hidden H, --epochs, --lr, --window k1, --streams B, --seed, --seeds N (repeat with seeds seed..seed+N-1 and
+ * print the mean, min and max; the first seed's model is saved), --json (one JSON line of results on stdout).
  */
 import { readdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -52,7 +53,7 @@ export async function main(argv: string[]): Promise<void> {
       size: { type: 'string', default: '90x72' }, crop: { type: 'string', default: '29,46,24,16' }, pool: { type: 'string', default: '1' },
       appearance: { type: 'boolean', default: false }, 'no-normalize': { type: 'boolean', default: false }, cell: { type: 'string', default: 'gru' }, hidden: { type: 'string', default: '16' },
       epochs: { type: 'string', default: '30' }, lr: { type: 'string', default: '0.003' }, window: { type: 'string', default: '25' },
-      streams: { type: 'string', default: '8' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false },
+      streams: { type: 'string', default: '8' }, seed: { type: 'string', default: '1' }, seeds: { type: 'string', default: '1' }, json: { type: 'boolean', default: false },
     },
   });
   const num = (flag: keyof typeof values): number => {
@@ -81,25 +82,44 @@ export async function main(argv: string[]): Promise<void> {
   const heldOut = clips.slice(8);
   process.stderr.write(`decoded ${clips.length + speaker2.length} clips at ${width}x${height} in ${((performance.now() - t0) / 1000).toFixed(1)} s; train: ${train.map((c) => c.name).join(' ')}; held out: ${heldOut.map((c) => c.name).join(' ')}; speaker 2: ${speaker2.map((c) => c.name).join(' ')}\n`);
 
-  const options: FrameLabelerOptions = {
-    labels: [...GRID_SPEECH_LABELS], width, height, crop: { left, top, width: cw, height: ch }, pool: num('pool'),
-    appearance: values.appearance, diff: true, normalize: !values['no-normalize'], cell: values.cell as NonNullable<FrameLabelerOptions['cell']>, hiddenSize: num('hidden'), seed: num('seed'),
-  };
-  const labeler = createFrameLabeler(options);
-  const train1 = { epochs: num('epochs'), lr: num('lr'), window: num('window'), streams: num('streams'), seed: num('seed') };
-  const rec = trainFrameLabeler(labeler, train, { ...train1, onEpoch: (e, loss) => { if ((e + 1) % 10 === 0) process.stderr.write(`recurrent epoch ${e + 1}: loss ${loss.toFixed(4)}\n`); } });
-  const mlp = PerFrameClassifier.create({ inputSize: labeler.spec.size, hiddenSize: num('hidden'), outputSize: 2 }, { seed: num('seed') });
-  const per = trainPerFrame(mlp, labeler.spec, train, { ...train1, onEpoch: (e, loss) => { if ((e + 1) % 10 === 0) process.stderr.write(`per-frame epoch ${e + 1}: loss ${loss.toFixed(4)}\n`); } });
-  process.stderr.write(`trained: recurrent ${labeler.model.numParams} params in ${rec.seconds.toFixed(1)} s, per-frame ${mlp.numParams} params in ${per.seconds.toFixed(1)} s (${rec.updates} updates each)\n`);
-
-  const results = [score('s1 train (8 clips)', labeler, mlp, train), score('s1 held-out (2 clips)', labeler, mlp, heldOut), score('s2 (new speaker)', labeler, mlp, speaker2)];
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`.padStart(7);
-  process.stdout.write(`\n${'set'.padEnd(24)}${'frames'.padStart(7)}  ${'recurrent acc'.padStart(13)} ${'F1'.padStart(6)}  ${'per-frame acc'.padStart(13)} ${'F1'.padStart(6)}  ${'majority'.padStart(8)}\n`);
-  for (const r of results) {
-    process.stdout.write(`${r.set.padEnd(24)}${String(r.frames).padStart(7)}  ${pct(r.recurrent.accuracy).padStart(13)} ${r.recurrent.f1.toFixed(3).padStart(6)}  ${pct(r.perFrame.accuracy).padStart(13)} ${r.perFrame.f1.toFixed(3).padStart(6)}  ${pct(r.majority).padStart(8)}\n`);
+  const seeds = num('seeds');
+  const runs: ReturnType<typeof score>[][] = [];
+  for (let k = 0; k < seeds; k++) {
+    const seed = num('seed') + k;
+    const options: FrameLabelerOptions = {
+      labels: [...GRID_SPEECH_LABELS], width, height, crop: { left, top, width: cw, height: ch }, pool: num('pool'),
+      appearance: values.appearance, diff: true, normalize: !values['no-normalize'], cell: values.cell as NonNullable<FrameLabelerOptions['cell']>,
+      hiddenSize: num('hidden'), seed,
+    };
+    const labeler = createFrameLabeler(options);
+    const train1 = { epochs: num('epochs'), lr: num('lr'), window: num('window'), streams: num('streams'), seed };
+    const every = (who: string) => (e: number, loss: number) => { if ((e + 1) % 10 === 0) process.stderr.write(`seed ${seed} ${who} epoch ${e + 1}: loss ${loss.toFixed(4)}\n`); };
+    const rec = trainFrameLabeler(labeler, train, { ...train1, onEpoch: every('recurrent') });
+    const mlp = PerFrameClassifier.create({ inputSize: labeler.spec.size, hiddenSize: num('hidden'), outputSize: 2 }, { seed });
+    const per = trainPerFrame(mlp, labeler.spec, train, { ...train1, onEpoch: every('per-frame') });
+    process.stderr.write(`seed ${seed}: recurrent ${labeler.model.numParams} params in ${rec.seconds.toFixed(1)} s, per-frame ${mlp.numParams} params in ${per.seconds.toFixed(1)} s (${rec.updates} updates each, features X = ${labeler.spec.size})\n`);
+    const results = [score('s1 train (8 clips)', labeler, mlp, train), score('s1 held-out (2 clips)', labeler, mlp, heldOut), score('s2 (new speaker)', labeler, mlp, speaker2)];
+    runs.push(results);
+    process.stdout.write(`\nseed ${seed}\n${'set'.padEnd(24)}${'frames'.padStart(7)}  ${'recurrent acc'.padStart(13)} ${'F1'.padStart(6)}  ${'per-frame acc'.padStart(13)} ${'F1'.padStart(6)}  ${'majority'.padStart(8)}\n`);
+    for (const r of results) {
+      process.stdout.write(`${r.set.padEnd(24)}${String(r.frames).padStart(7)}  ${pct(r.recurrent.accuracy).padStart(13)} ${r.recurrent.f1.toFixed(3).padStart(6)}  ${pct(r.perFrame.accuracy).padStart(13)} ${r.perFrame.f1.toFixed(3).padStart(6)}  ${pct(r.majority).padStart(8)}\n`);
+    }
+    if (k === 0) await saveSmall(values.out, labeler, { 'eddy.video.task': 'grid speaking vs silent', 'eddy.video.train': train.map((c) => c.name).join(' ') });
   }
-  await saveSmall(values.out, labeler, { 'eddy.video.task': 'grid speaking vs silent', 'eddy.video.train': train.map((c) => c.name).join(' ') });
-  if (values.json) process.stdout.write(JSON.stringify({ spec: labeler.spec, params: labeler.model.numParams, results }) + '\n');
+  if (seeds > 1) {
+    const mean = (f: (r: ReturnType<typeof score>) => number, i: number): number => runs.reduce((s, rs) => s + f(rs[i]), 0) / seeds;
+    const min = (f: (r: ReturnType<typeof score>) => number, i: number): number => Math.min(...runs.map((rs) => f(rs[i])));
+    const max = (f: (r: ReturnType<typeof score>) => number, i: number): number => Math.max(...runs.map((rs) => f(rs[i])));
+    process.stdout.write(`\nmean over ${seeds} seeds [min, max]\n${'set'.padEnd(24)}  ${'recurrent acc'.padStart(22)} ${'F1'.padStart(6)}  ${'per-frame acc'.padStart(22)} ${'F1'.padStart(6)}\n`);
+    runs[0].forEach((r, i) => {
+      const ra = (x: ReturnType<typeof score>) => x.recurrent.accuracy, pa = (x: ReturnType<typeof score>) => x.perFrame.accuracy;
+      const rf = (x: ReturnType<typeof score>) => x.recurrent.f1, pf = (x: ReturnType<typeof score>) => x.perFrame.f1;
+      const cell = (f: (x: ReturnType<typeof score>) => number) => `${pct(mean(f, i)).trim()} [${pct(min(f, i)).trim()}, ${pct(max(f, i)).trim()}]`;
+      process.stdout.write(`${r.set.padEnd(24)}  ${cell(ra).padStart(22)} ${mean(rf, i).toFixed(3).padStart(6)}  ${cell(pa).padStart(22)} ${mean(pf, i).toFixed(3).padStart(6)}\n`);
+    });
+  }
+  if (values.json) process.stdout.write(JSON.stringify({ runs }) + '\n');
 }
 
 async function saveSmall(path: string, labeler: ReturnType<typeof createFrameLabeler>, extra: Record<string, string>): Promise<void> {
