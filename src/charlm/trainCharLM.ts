@@ -165,6 +165,7 @@ export async function trainCharLM(options: TrainCharLMOptions, hooks: TrainCharL
   const elapsedBefore = extra.elapsedMs;
   let rate = 0;
   while (trainer.step < o.maxSteps) {
+    await yieldToEventLoop(); // lets SIGINT handlers and abort signals run between two updates
     if (o.signal?.aborted) { stopped = 'signal'; break; }
     if (o.maxMinutes > 0 && elapsedBefore + (Date.now() - t0) >= o.maxMinutes * 60_000) { stopped = 'time'; break; }
     let next = windows.next();
@@ -211,6 +212,11 @@ export async function trainCharLM(options: TrainCharLMOptions, hooks: TrainCharL
   const plots: string[] = [];
   if (o.plot && extra.history.length > 0) plots.push(...(await writePlots(o.checkpoint, extra.history, o.corpus)));
   return { model, steps: trainer.step, history: extra.history, valLoss: lastVal, checkpoint: o.checkpoint, plots, stopped, resumed };
+}
+
+/** Resolves on the next turn of the event loop (after pending I/O and signal callbacks). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The kernels of a run: one WebAssembly memory per run (its buffers live as long as the model). */
