@@ -112,6 +112,20 @@ describe('trainCharLM', () => {
     await expect(trainCharLM({ corpus: tiny, checkpoint: join(dir, 't.safetensors'), ...small })).rejects.toThrow(/too short/);
   });
 
+  it('an abort signal stops between two updates and leaves a checkpoint of the last one', async () => {
+    const controller = new AbortController();
+    const checkpoint = join(dir, 'aborted.safetensors');
+    const result = await trainCharLM({ corpus: slice, checkpoint, maxSteps: 10_000, ...small, checkpointEvery: 1000, signal: controller.signal }, {
+      onUpdate: (e) => { if (e.step === 6) setImmediate(() => controller.abort()); },
+    });
+    expect(result.stopped).toBe('signal');
+    expect(result.steps).toBeGreaterThanOrEqual(7);
+    expect(result.steps).toBeLessThan(10);
+    const ck = loadCheckpoint<{ step: number }>(checkpoint);
+    expect(ck.extra.step).toBe(result.steps);
+    expect(Number.isFinite(result.valLoss)).toBe(true);
+  });
+
   it('invalid options name the option', async () => {
     await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), hiddenSize: 0 })).rejects.toThrow(/options\.hiddenSize/);
     await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), lr: -1 })).rejects.toThrow(/options\.lr/);
