@@ -5,9 +5,9 @@
  * macro F1 on visible and on hidden frames of clips made from MNIST test digits. On hidden frames a per-frame
  * model can do no better than the most frequent digit among them (printed as "chance"); memory can.
  *
- *   npm run video:digits -- [--data ../shared/data] [--clips 800] [--epochs 5] [--out pipelines/models/video-digits.safetensors]
+ *   npm run video:digits -- [--data ../shared/data] [--clips 2000] [--epochs 15] [--out pipelines/models/video-digits.safetensors]
  *
- * Flags: --test-clips, --size S (frame side, default 40), --grid G (feature grid, default 20), --occluder W (bar
+ * Flags: --test-clips, --size S (frame side, default 40), --grid G (feature grid, default 10), --occluder W (bar
  * width, default 16), --frames T (per clip, default 20), --features pixels|motion|both (default both), --hidden,
  * --lr, --window, --streams, --seed, --limit (MNIST digits loaded per split, default 20000), --json.
  */
@@ -47,9 +47,9 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       data: { type: 'string', default: '../shared/data' }, out: { type: 'string', default: 'pipelines/models/video-digits.safetensors' },
-      clips: { type: 'string', default: '800' }, 'test-clips': { type: 'string', default: '200' }, size: { type: 'string', default: '40' },
-      grid: { type: 'string', default: '20' }, occluder: { type: 'string', default: '16' }, frames: { type: 'string', default: '20' },
-      features: { type: 'string', default: 'both' }, hidden: { type: 'string', default: '64' }, epochs: { type: 'string', default: '5' },
+      clips: { type: 'string', default: '2000' }, 'test-clips': { type: 'string', default: '200' }, size: { type: 'string', default: '40' },
+      grid: { type: 'string', default: '10' }, occluder: { type: 'string', default: '16' }, frames: { type: 'string', default: '20' },
+      features: { type: 'string', default: 'both' }, hidden: { type: 'string', default: '64' }, epochs: { type: 'string', default: '15' },
       lr: { type: 'string', default: '0.003' }, window: { type: 'string', default: '10' }, streams: { type: 'string', default: '8' },
       seed: { type: 'string', default: '1' }, limit: { type: 'string', default: '20000' }, json: { type: 'boolean', default: false },
     },

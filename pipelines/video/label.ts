@@ -92,8 +92,7 @@ export async function main(argv: string[]): Promise<void> {
           s.latencySumMs += l.latencyMs;
           s.latencyMaxMs = Math.max(s.latencyMaxMs, l.latencyMs);
           s.recentLatenciesMs.push(l.latencyMs);
-          const { key, ...rest } = l;
-          process.stdout.write(JSON.stringify({ video: key, ...rest }) + '\n');
+          process.stdout.write(JSON.stringify({ video: l.key, frameIndex: l.frameIndex, timeMs: l.timeMs, label: l.label, confidence: Number(l.confidence.toFixed(4)), latencyMs: Number(l.latencyMs.toFixed(3)) }) + '\n');
         },
         error: reject,
         complete: resolve,
