@@ -4,7 +4,7 @@
  * step alone (checked against the reference backend first, and timed against it as a peer), and a real-time
  * run at 25 fps with its latency, dropped frames and CPU use. Not a test.
  *
- *   npm run video:bench -- [--clip ../shared/data/grid/s1/bbal6n.mpg] [--hidden 128] [--size 64] [--runs 5] [--stress-hidden 1024]
+ *   npm run video:bench -- [--clip ../shared/data/grid/s1/bbal6n.mpg] [--hidden 128] [--size 64] [--runs 5] [--stress-hidden 2048]
  *
  * A last run labels the clip in real time with a model too big to keep up (--stress-hidden, 0 to skip), to show
  * late frames being dropped. CPU time is read from /proc (this process plus the ffmpeg children it has reaped), so "share of a core"
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       clip: { type: 'string', default: '../shared/data/grid/s1/bbal6n.mpg' }, hidden: { type: 'string', default: '128' },
       size: { type: 'string', default: '64' }, runs: { type: 'string', default: '5' }, steps: { type: 'string', default: '2000' },
-      'stress-hidden': { type: 'string', default: '1024' },
+      'stress-hidden': { type: 'string', default: '2048' },
     },
   });
   const H = Number(values.hidden), S = Number(values.size), runs = Number(values.runs), steps = Number(values.steps);
