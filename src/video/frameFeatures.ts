@@ -5,7 +5,7 @@
  * ```
  * frame t [1, H, W] ──crop──► [ch, cw] ──pool k──► grid g_t [gh, gw]      (gh = ⌊ch/k⌋, gw = ⌊cw/k⌋)
  * x_t = [ g_t ,  diffScale · (g_t - g_{t-1}) ]                               // [X], X = gh·gw·(appearance + diff)
- *     appearance    motion (0 on a stream's first frame)
+ *     appearance    motion (0 on a stream's first frame; with `normalize`, divided by its running RMS)
  * ```
  * 1. Pixels stay in [0, 1] (a dark background is zero, so the input is sparse; centring them at 0.5 made a
  *    large constant input that stalled training on moving digits). Nothing is learned or stored but the spec.
@@ -52,9 +52,20 @@ export interface FrameFeatureOptions {
   appearance?: boolean;
   /** Include the scaled difference from the previous frame (motion). @default true */
   diff?: boolean;
-  /** Factor on the difference block. @default 4 */
+  /** Factor on the difference block (without `normalize`). @default 4 */
   diffScale?: number;
+  /**
+   * Divide the difference block by a running RMS of this stream's differences (exponential average with decay
+   * 0.95, about 20 frames; floor 0.01), scaled to RMS 0.5: the motion features then do not depend on how much a
+   * given camera, face or lighting moves overall. Causal, so it works live. @default false
+   */
+  normalize?: boolean;
 }
+
+/** `normalize`: decay of the running mean square, its floor, and the RMS the block is scaled to. */
+const NORM_DECAY = 0.95;
+const NORM_FLOOR = 1e-4;
+const NORM_RMS = 0.5;
 
 /** A resolved feature spec: what a frame-labeler model was trained on (saved in its metadata). */
 export interface FrameFeatureSpec {
@@ -71,6 +82,7 @@ export interface FrameFeatureSpec {
   readonly appearance: boolean;
   readonly diff: boolean;
   readonly diffScale: number;
+  readonly normalize: boolean;
   /** X: features per frame, `gh·gw·(appearance + diff)`. */
   readonly size: number;
 }
@@ -98,8 +110,9 @@ export function resolveFeatureSpec(options: FrameFeatureOptions, path = 'options
   const diff = checkBool(`${path}.diff`, o.diff ?? true);
   if (!appearance && !diff) throw invalidArg(`${path}.diff`, `true when ${path}.appearance is false (no features left)`, diff);
   const diffScale = checkNumber(`${path}.diffScale`, o.diffScale ?? 4, 0, Infinity, { min: true });
+  const normalize = checkBool(`${path}.normalize`, o.normalize ?? false);
   const size = gridWidth * gridHeight * ((appearance ? 1 : 0) + (diff ? 1 : 0));
-  return { width, height, channels: 1, crop, pool, gridWidth, gridHeight, appearance, diff, diffScale, size };
+  return { width, height, channels: 1, crop, pool, gridWidth, gridHeight, appearance, diff, diffScale, normalize, size };
 }
 
 /** `32x32x1`: how a frame size reads in messages. */
@@ -142,6 +155,7 @@ export class FrameFeatures {
   #cur: Float32Array; // [gh, gw] this frame's grid
   #prev: Float32Array; // [gh, gw] the previous frame's grid
   #has = false;
+  #ms = -1; // running mean square of the differences (normalize), -1 before the first
   #out: Float32Array; // [X] reused output
 
   constructor(spec: FrameFeatureSpec) {
@@ -167,7 +181,7 @@ export class FrameFeatures {
    * features of whole `[T, H, W]` clips).
    */
   pixels(src: Float32Array, srcOff: number, out: Float32Array, outOff: number): void {
-    const { width: W, crop, pool: k, gridWidth: gw, gridHeight: gh, appearance, diff, diffScale } = this.spec;
+    const { width: W, crop, pool: k, gridWidth: gw, gridHeight: gh, appearance, diff, diffScale, normalize } = this.spec;
     const g = this.#cur;
     const n = gw * gh;
     if (k === 1) {
@@ -192,8 +206,20 @@ export class FrameFeatures {
     if (diff) {
       const prev = this.#prev;
       const d = appearance ? outOff + n : outOff;
-      if (this.#has) for (let p = 0; p < n; p++) out[d + p] = diffScale * (g[p] - prev[p]);
-      else out.fill(0, d, d + n);
+      if (this.#has) {
+        let sc = diffScale;
+        if (normalize) {
+          // a running mean square of this stream's differences: the motion scale of this camera and face
+          let ss = 0;
+          for (let p = 0; p < n; p++) {
+            const v = g[p] - prev[p];
+            ss += v * v;
+          }
+          this.#ms = this.#ms < 0 ? ss / n : NORM_DECAY * this.#ms + (1 - NORM_DECAY) * (ss / n);
+          sc = NORM_RMS / Math.sqrt(this.#ms + NORM_FLOOR);
+        }
+        for (let p = 0; p < n; p++) out[d + p] = sc * (g[p] - prev[p]);
+      } else out.fill(0, d, d + n);
     }
     this.#cur = this.#prev;
     this.#prev = g;
@@ -203,6 +229,7 @@ export class FrameFeatures {
   /** Forgets the previous frame (a new stream starts: its first difference is zero). */
   reset(): void {
     this.#has = false;
+    this.#ms = -1;
   }
 }
 

@@ -71,8 +71,8 @@ export function createFrameLabeler(options: FrameLabelerOptions): FrameLabeler {
 
 /** The `eddy.video` metadata of a labeller. */
 export function frameLabelerMetadata(labeler: FrameLabeler): Record<string, string> {
-  const { width, height, channels, crop, pool, appearance, diff, diffScale } = labeler.spec;
-  return { [VIDEO_METADATA_KEY]: JSON.stringify({ format: 1, width, height, channels, crop, pool, appearance, diff, diffScale, labels: labeler.labels }) };
+  const { width, height, channels, crop, pool, appearance, diff, diffScale, normalize } = labeler.spec;
+  return { [VIDEO_METADATA_KEY]: JSON.stringify({ format: 1, width, height, channels, crop, pool, appearance, diff, diffScale, normalize, labels: labeler.labels }) };
 }
 
 /** Saves a labeller as a safetensors model file (atomically), the spec and labels in its metadata. */
@@ -98,7 +98,7 @@ export function loadFrameLabeler(path: string, options: LoadFrameLabelerOptions 
   if (raw === undefined) {
     throw new EddyError('ERR_FILE', `Cannot load ${path} as a frame labeller: it has no ${VIDEO_METADATA_KEY} metadata (frame size and labels); save it with saveFrameLabeler`);
   }
-  let meta: { width?: unknown; height?: unknown; channels?: unknown; crop?: unknown; pool?: unknown; appearance?: unknown; diff?: unknown; diffScale?: unknown; labels?: unknown };
+  let meta: { width?: unknown; height?: unknown; channels?: unknown; crop?: unknown; pool?: unknown; appearance?: unknown; diff?: unknown; diffScale?: unknown; normalize?: unknown; labels?: unknown };
   try {
     meta = JSON.parse(raw) as typeof meta;
   } catch {

@@ -53,7 +53,7 @@ export async function writeContactSheet(path: string, frames: readonly SheetFram
   const cw = Math.max(...frames.map((f) => f.width)) * scale;
   const ch = Math.max(...frames.map((f) => f.height)) * scale;
   const cap = 34;
-  const pad = 6;
+  const pad = 12;
   const head = o.title ? 28 : 0;
   const rows = Math.ceil(frames.length / columns);
   const W = columns * (cw + pad) + pad;
@@ -71,8 +71,8 @@ export async function writeContactSheet(path: string, frames: readonly SheetFram
     const input = await sharp(bytes, { raw: { width: f.width, height: f.height, channels: 1 } })
       .resize(f.width * scale, f.height * scale, { kernel: 'nearest' }).png().toBuffer();
     composites.push({ input, left, top });
-    svg.push(`<text x="${left}" y="${top + ch + 14}" font-size="12">${esc(f.title)}</text>`);
-    svg.push(`<text x="${left}" y="${top + ch + 29}" font-size="12" fill="${f.wrong ? '#c00000' : '#006000'}">${esc(f.label)}</text>`);
+    svg.push(`<text x="${left}" y="${top + ch + 14}" font-size="11">${esc(f.title)}</text>`);
+    svg.push(`<text x="${left}" y="${top + ch + 29}" font-size="11" fill="${f.wrong ? '#c00000' : '#006000'}">${esc(f.label)}</text>`);
   }
   svg.push('</svg>');
   composites.push({ input: Buffer.from(svg.join('')), left: 0, top: 0 });
