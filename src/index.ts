@@ -77,3 +77,6 @@ export { readCorpus, type ReadCorpusOptions } from './charlm/readCorpus.ts';
 // reports and progress
 export { ProgressLine, formatDuration, type ProgressOptions } from './util/progress.ts';
 export { linePlotSvg, renderLinePlot, writeLinePlot, type PlotSeries, type LinePlotOptions } from './report/linePlot.ts';
+
+// frame-level video labelling
+export * from './video/index.ts';
