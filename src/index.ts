@@ -73,6 +73,7 @@ export { trainCharLM, type TrainCharLMResult, type TrainCharLMHooks, type CharLM
 export { resolveCharLMOptions, type TrainCharLMOptions } from './charlm/charLMOptions.ts';
 export { generateText, generateText$, vocabularyOf, type GenerateTextOptions } from './charlm/generateText.ts';
 export { readCorpus, type ReadCorpusOptions } from './charlm/readCorpus.ts';
+export { evaluateCharLM, type EvaluateCharLMOptions, type CharLMEvaluation } from './charlm/evaluateCharLM.ts';
 
 // reports and progress
 export { ProgressLine, formatDuration, type ProgressOptions } from './util/progress.ts';

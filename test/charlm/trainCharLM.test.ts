@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { trainCharLM } from '../../src/charlm/trainCharLM.ts';
 import { generateText, generateText$ } from '../../src/charlm/generateText.ts';
 import { readCorpus } from '../../src/charlm/readCorpus.ts';
+import { evaluateCharLM } from '../../src/charlm/evaluateCharLM.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { EddyError } from '../../src/util/errors.ts';
 import { dataPath } from '../sources/dataPath.ts';
@@ -50,6 +51,11 @@ describe('trainCharLM', () => {
     for await (const ch of generateText(result.model, { length: 300, seed: 4, temperature: 1 })) text += ch;
     expect(text.length).toBe(300);
     for (const ch of text) expect(allowed.has(ch)).toBe(true);
+    // evaluateCharLM measures the same split the same way
+    const ev = evaluateCharLM(result.model, sonnets.slice(0, 30_000), { window: 24, batch: 16 });
+    expect(Math.abs(ev.nats - result.valLoss)).toBeLessThan(1e-9);
+    expect(ev.bits).toBeCloseTo(ev.nats / Math.LN2, 12);
+    expect(() => evaluateCharLM(result.model, 'text with a € sign')).toThrow(/does not match the model's vocabulary.*€/);
     // the checkpoint holds the run
     const ck = loadCheckpoint<{ step: number; history: unknown[] }>(checkpoint);
     expect(ck.extra.step).toBe(120);
