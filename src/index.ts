@@ -69,7 +69,7 @@ export { sample, sampleResolved, argmax, createSampleScratch, resolveSampleOptio
 export * from './sources/index.ts';
 
 // character-level language models
-export { trainCharLM, type TrainCharLMResult, type TrainCharLMHooks, type CharLMPoint } from './charlm/trainCharLM.ts';
+export { trainCharLM, writePlots as writeCharLMPlots, type TrainCharLMResult, type TrainCharLMHooks, type CharLMPoint } from './charlm/trainCharLM.ts';
 export { resolveCharLMOptions, type TrainCharLMOptions } from './charlm/charLMOptions.ts';
 export { generateText, generateText$, vocabularyOf, type GenerateTextOptions } from './charlm/generateText.ts';
 export { readCorpus, type ReadCorpusOptions } from './charlm/readCorpus.ts';

@@ -237,8 +237,12 @@ function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions): Trainer {
   });
 }
 
-/** Training loss (smoothed) and validation loss against steps and against minutes. */
-async function writePlots(checkpoint: string, history: readonly CharLMPoint[], corpus: string): Promise<string[]> {
+/**
+ * Writes `<stem>.loss-steps.png` and `<stem>.loss-time.png` next to `checkpoint`: training loss (smoothed) and
+ * validation loss against updates and against minutes of training.
+ * @returns the two paths
+ */
+export async function writePlots(checkpoint: string, history: readonly CharLMPoint[], corpus: string): Promise<string[]> {
   const stem = join(dirname(checkpoint), basename(checkpoint).replace(/\.safetensors$/, ''));
   let ema = history[0].trainLoss;
   const smooth = history.map((p) => (ema = 0.95 * ema + 0.05 * p.trainLoss));
