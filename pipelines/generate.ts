@@ -45,7 +45,6 @@ export async function main(argv: string[], defaults: { prime?: string; length?: 
   const model = loadModel(values.model);
   const prime = values.prime ?? defaults.prime ?? '\n';
   process.stderr.write(`eddy: ${model.config.numLayers}-layer ${model.config.cell.toUpperCase()} ${model.config.hiddenSize}, ${model.config.vocab?.length ?? 0} characters, seed ${seed}\n`);
-  process.stdout.write(prime);
   const chars = generateText(model, {
     prime,
     length: num('length', values.length),
@@ -53,7 +52,8 @@ export async function main(argv: string[], defaults: { prime?: string; length?: 
     topK: num('top-k', values['top-k']),
     topP: num('top-p', values['top-p']),
     seed,
-  });
+  }); // validates the options (an unseen character in the prime, say) before anything is printed
+  process.stdout.write(prime);
   let pending = '';
   for await (const ch of chars) {
     // flush in small pieces so the text streams without one write per character
