@@ -24,7 +24,7 @@ import { resolveConfig, type ModelConfig, type ModelOptions } from './modelConfi
 import { paramLayout, type ParamLayout } from './paramLayout.ts';
 import { createWorkspace, type Workspace } from './workspace.ts';
 import type { RecurrentState } from './recurrentState.ts';
-import { windowForward } from './windowForward.ts';
+import { windowForward, type ModelCore } from './windowForward.ts';
 import { windowBackward } from './windowBackward.ts';
 
 /** Options for `RNNModel.create`. */
@@ -62,7 +62,7 @@ export interface ForwardResult {
 }
 
 /** A stacked RNN / LSTM / GRU with an input encoding and a linear head. */
-export class RNNModel {
+export class RNNModel implements ModelCore {
   readonly config: ModelConfig;
   readonly layout: ParamLayout;
   /** The cell's step kernel: the backend's fused one where it has one (`backendCell`), else the TypeScript cell. */
