@@ -14,6 +14,7 @@ export { referenceBackend } from './tensor/referenceBackend.ts';
 export { jsBackend } from './tensor/jsBackend.ts';
 export { float64CheckBackend } from './tensor/float64Backend.ts';
 export { wasmBackend, createWasmBackend, wasmSimdSupported, type WasmBackend, type WasmBackendOptions } from './tensor/wasmBackend.ts';
+export { createNativeBackend, nativeAvailable, nativeProblem, nativeInfo, type NativeBackendOptions } from './tensor/nativeBackend.ts';
 export { softmaxRows, softmaxCrossEntropy } from './tensor/softmax.ts';
 export { sigmoid, relu, sigmoidGradFromOutput, tanhGradFromOutput, reluGradFromOutput } from './tensor/activations.ts';
 

@@ -96,10 +96,29 @@ export function wasmSimdSupported(relaxed = false): boolean {
 }
 
 /**
+ * Multiplies that replace the wasm ones over the same memory (the native addon, `nativeBackend.ts`): `bind` is
+ * given the memory's buffer once and returns a slot; `gemm` takes byte addresses in it (op 0 NN, 1 NT, 2 TN).
+ */
+export interface GemmAccelerator {
+  /** Appended to the backend's name, e.g. `"native-avx512"`. */
+  readonly name: string;
+  bind(buffer: ArrayBuffer): number;
+  gemm(slot: number, op: 0 | 1 | 2, M: number, N: number, K: number, a: number, b: number, c: number, accumulate: boolean): void;
+}
+
+/**
  * Creates a WebAssembly SIMD backend with its own memory.
  * @throws EddyError ERR_INVALID_ARG naming the option; or when the runtime lacks WebAssembly SIMD (fall back to `jsBackend`)
  */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
+  return createWasmBackendWith(options);
+}
+
+/**
+ * `createWasmBackend`, with its three multiplies run by `accel` when one is given (staging, guards and the
+ * pointwise methods stay the wasm backend's).
+ */
+export function createWasmBackendWith(options: WasmBackendOptions, accel?: GemmAccelerator): WasmBackend {
   checkObject('options', options);
   const capacity = pageAlign(checkInt('options.capacity', options.capacity ?? 2 ** 30, 4 * 2 ** 20, 2 ** 31));
   const whenFull = checkOneOf('options.whenFull', options.whenFull ?? 'error', ['error', 'heap'] as const);
@@ -127,6 +146,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const gebp = exports.gebp as Kernel13;
   const dotNT = exports.dotNT as Kernel10;
   const f32 = arena.f32;
+  const slot = accel ? accel.bind(arena.buffer) : -1;
 
   // Staged addresses of the current call's A, B, C (fields, not a returned array: gemms run per time step).
   let aAddr = 0, bAddr = 0, cAddr = 0;
@@ -210,7 +230,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
 
   const backend: WasmBackend = {
     ...(pointwise ? pointwiseMethods(api, arena) : {}),
-    name: (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd') + (pointwise ? '' : '-gemm'),
+    name: accel ? accel.name : (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd') + (pointwise ? '' : '-gemm'),
     memory: arena.memory,
     capacity,
     get used() { return arena.used; },
@@ -221,18 +241,25 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
     gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
       if (!enter('gemmNN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
-      blocked(M, N, K, aAddr, 4 * K, 4, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate);
+      if (accel) accel.gemm(slot, 0, M, N, K, aAddr, bAddr, cAddr, accumulate);
+      else blocked(M, N, K, aAddr, 4 * K, 4, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate);
       unplace(C, cOff, M * N);
     },
     gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
       if (!enter('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
+      if (accel) {
+        accel.gemm(slot, 1, M, N, K, aAddr, bAddr, cAddr, accumulate);
+        unplace(C, cOff, M * N);
+        return;
+      }
       const rows = Math.max(8, Math.floor(DOT_BLOCK_BYTES / (4 * K)) & ~7);
       for (let j = 0; j < N; j += rows) dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, accumulate ? 1 : 0);
       unplace(C, cOff, M * N);
     },
     gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
       if (!enter('gemmTN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
-      blocked(M, N, K, aAddr, 4, 4 * M, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate);
+      if (accel) accel.gemm(slot, 2, M, N, K, aAddr, bAddr, cAddr, accumulate);
+      else blocked(M, N, K, aAddr, 4, 4 * M, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate);
       unplace(C, cOff, M * N);
     },
   };

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { referenceBackend } from '../../src/tensor/referenceBackend.ts';
+import { checkOp, fill, gemmOps, maxDiff } from '../helpers/gemmCheck.ts';
 import { jsBackend } from '../../src/tensor/jsBackend.ts';
 import { createWasmBackend, wasmBackend, wasmSimdSupported } from '../../src/tensor/wasmBackend.ts';
 import { RNNModel } from '../../src/model/rnnModel.ts';
@@ -14,34 +15,7 @@ import { EddyError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const MiB = 2 ** 20;
-const ops = ['gemmNN', 'gemmNT', 'gemmTN'] as const;
-
-function fill(rng: Rng, x: Float32Array): Float32Array {
-  for (let i = 0; i < x.length; i++) x[i] = rng.uniform(-1, 1);
-  return x;
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
-/** One multiply on `be` and on the reference; each of A, B, C inside the backend's memory or not, at random. */
-function checkOp(be: Backend, rng: Rng, op: (typeof ops)[number], M: number, N: number, K: number, accumulate: boolean, inside: () => boolean): void {
-  const aOff = rng.int(5), bOff = rng.int(5), cOff = rng.int(5);
-  const make = (len: number): Float32Array => fill(rng, inside() ? be.alloc(len) : new Float32Array(len));
-  const A = make(aOff + M * K + 3);
-  const B = make(bOff + K * N + 3);
-  const C = make(cOff + M * N + 3);
-  if (rng.next() < 0.3) for (let i = 0; i < A.length; i += 3) A[i] = 0;
-  const want = C.slice();
-  referenceBackend[op](M, N, K, A, aOff, B, bOff, want, cOff, accumulate);
-  be[op](M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
-  const tol = 1e-5 * Math.max(1, K);
-  const d = maxDiff(C, want);
-  if (!(d < tol)) expect.fail(`${be.name} ${op} M=${M} N=${N} K=${K} acc=${accumulate} aOff=${aOff} bOff=${bOff} cOff=${cOff}: max error ${d} > ${tol}`);
-}
+const ops = gemmOps;
 
 describe.runIf(wasmSimdSupported())('wasm backend against the reference', () => {
   const be = createWasmBackend({ capacity: 256 * MiB });

@@ -1,0 +1,521 @@
+// eddy's optional native kernels: the three matrix multiplies of `Backend` (NN, NT, TN) in C++ vectorised for the
+// machine that builds them (-march=native at `npm install`), on up to two threads, over one bound ArrayBuffer (the
+// wasm backend's memory), addressed by byte offsets. Nothing here allocates per call once its scratch has grown.
+//
+// One kernel family does all three layouts: C'(i, j) (+)= Σk A'(i, k) · B'(k, j), where A' is read as broadcast
+// scalars through any strides and B' along contiguous rows (j), with an MR × 2·VL register tile of accumulators.
+//   NN: A' = A [M,K], B' = B [K,N]                    C' = C
+//   TN: A' = Aᵀ (A [K,M], packed into MR-row slivers), B' = B [K,N]   C' = C
+//   NT: A' = B [N,K] (a weight, read in place), B' = Aᵀ (A [M,K] transposed into scratch)   C' = Cᵀ
+// NT with few rows (a streaming step, M <= 4) is a set of dot products along contiguous rows instead.
+// Both threads take chunks of one job from a shared counter; the calling thread never waits for a chunk nobody
+// has started, so a descheduled helper thread costs nothing but its own chunk.
+#include <node_api.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__AVX512F__)
+constexpr int VL = 16;
+#define EDDY_ISA "avx512"
+#elif defined(__AVX2__) && defined(__FMA__)
+constexpr int VL = 8;
+#define EDDY_ISA "avx2-fma"
+#elif defined(__AVX__)
+constexpr int VL = 8;
+#define EDDY_ISA "avx"
+#else
+constexpr int VL = 4;
+#define EDDY_ISA "generic"
+#endif
+
+typedef float vf __attribute__((vector_size(VL * 4)));
+typedef float vfu __attribute__((vector_size(VL * 4), aligned(4), may_alias));
+
+static inline vf vload(const float* p) { return *reinterpret_cast<const vfu*>(p); }
+static inline void vstore(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
+static inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+static inline float hsum(vf v) {
+  float s = 0;
+  for (int l = 0; l < VL; l++) s += v[l];
+  return s;
+}
+
+// Register tile: MR rows of C' by NR = 2·VL columns (16 accumulators with AVX-512's 32 registers, 12 with AVX2's 16).
+constexpr int MR = VL == 16 ? 8 : 6;
+constexpr int NR = 2 * VL;
+// Cache blocking: KC values of k per pass (a KC × NR sliver of B' stays in L1), MC rows of A' per packed block.
+constexpr int KC = 256;
+constexpr int MC = 96;
+
+// C'(i, j) (+)= Σk A'(i, k) B'(k, j) over one MR' × NR tile; B' rows hold NR readable floats (edge slivers padded).
+template <int R>
+static inline void tile(int kc, const float* __restrict a, long rsA, long csA, const float* __restrict b, long ldb,
+                        float* __restrict c, long rsC, long csC, int nr, bool acc) {
+  vf c0[R], c1[R];
+  for (int r = 0; r < R; r++) c0[r] = c1[r] = vf{};
+  for (int k = 0; k < kc; k++) {
+    const vf b0 = vload(b + k * ldb), b1 = vload(b + k * ldb + VL);
+    const float* ak = a + k * csA;
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      const float s = ak[r * rsA];
+      c0[r] += b0 * s;
+      c1[r] += b1 * s;
+    }
+  }
+  if (csC == 1 && nr == NR) {
+    for (int r = 0; r < R; r++) {
+      float* cr = c + r * rsC;
+      if (acc) {
+        vstore(cr, vload(cr) + c0[r]);
+        vstore(cr + VL, vload(cr + VL) + c1[r]);
+      } else {
+        vstore(cr, c0[r]);
+        vstore(cr + VL, c1[r]);
+      }
+    }
+    return;
+  }
+  for (int r = 0; r < R; r++) {
+    float t[NR];
+    vstore(t, c0[r]);
+    vstore(t + VL, c1[r]);
+    float* cr = c + r * rsC;
+    for (int j = 0; j < nr; j++) cr[j * csC] = (acc ? cr[j * csC] : 0.f) + t[j];
+  }
+}
+
+static void tileAny(int rows, int kc, const float* a, long rsA, long csA, const float* b, long ldb, float* c, long rsC, long csC, int nr, bool acc) {
+  switch (rows) {
+    case 1: return tile<1>(kc, a, rsA, csA, b, ldb, c, rsC, csC, nr, acc);
+    case 2: return tile<2>(kc, a, rsA, csA, b, ldb, c, rsC, csC, nr, acc);
+    case 3: return tile<3>(kc, a, rsA, csA, b, ldb, c, rsC, csC, nr, acc);
+    case 4: return tile<4>(kc, a, rsA, csA, b, ldb, c, rsC, csC, nr, acc);
+    case 5: return tile<5>(kc, a, rsA, csA, b, ldb, c, rsC, csC, nr, acc);
+    case 6: return tile<6>(kc, a, rsA, csA, b, ldb, c, rsC, csC, nr, acc);
+    default:
+      if constexpr (MR >= 8) {
+        if (rows == 7) return tile<7>(kc, a, rsA, csA, b, ldb, c, rsC, csC, nr, acc);
+        return tile<8>(kc, a, rsA, csA, b, ldb, c, rsC, csC, nr, acc);
+      }
+  }
+}
+
+// One product C'[M', N'] (+)= A'[M', K] B'[K, N'] as described at the top (strides in floats).
+struct Outer {
+  int M, N, K;
+  const float* a;
+  long rsA, csA;
+  const float* b;
+  long ldb;
+  float* c;
+  long rsC, csC;
+  bool acc;
+};
+
+// Per-thread scratch: packed A' slivers and one zero-padded edge sliver of B'.
+struct Scratch {
+  std::vector<float> apack, bedge;
+};
+
+// Rows [i0, i1) and columns [j0, j1) of an Outer product (i0, j0 on tile boundaries).
+static void outerBlock(const Outer& g, int i0, int i1, int j0, int j1, Scratch& s) {
+  const bool pack = g.csA != 1;  // A' strided along k (TN): pack into slivers [k][MR] per block
+  if (pack && s.apack.size() < size_t(MC) * KC) s.apack.resize(size_t(MC) * KC);
+  if (s.bedge.size() < size_t(KC) * NR) s.bedge.resize(size_t(KC) * NR);
+  for (int pc = 0; pc < g.K; pc += KC) {
+    const int kc = std::min(KC, g.K - pc);
+    const bool acc = g.acc || pc > 0;
+    for (int ic = i0; ic < i1; ic += MC) {
+      const int mc = std::min(MC, i1 - ic);
+      const float* ablk = g.a + ic * g.rsA + pc * g.csA;
+      long rsA = g.rsA, csA = g.csA, sliver = 0;
+      if (pack) {
+        // sliver q holds rows ic + q·MR .. +MR as [k][MR]; rows past mc are zero
+        float* dst = s.apack.data();
+        for (int q = 0; q < mc; q += MR) {
+          const int rows = std::min(MR, mc - q);
+          for (int k = 0; k < kc; k++) {
+            const float* src = ablk + q * g.rsA + k * g.csA;
+            float* d = dst + (q / MR) * (MR * kc) + k * MR;
+            for (int r = 0; r < rows; r++) d[r] = src[r * g.rsA];
+            for (int r = rows; r < MR; r++) d[r] = 0.f;
+          }
+        }
+        ablk = dst;
+        rsA = 1;
+        csA = MR;
+        sliver = long(MR) * kc;
+      }
+      for (int jr = j0; jr < j1; jr += NR) {
+        const int nr = std::min(NR, j1 - jr);
+        const float* bs = g.b + long(pc) * g.ldb + jr;
+        long ldb = g.ldb;
+        if (nr < NR) {
+          float* e = s.bedge.data();
+          for (int k = 0; k < kc; k++) {
+            std::memcpy(e + k * NR, bs + k * g.ldb, sizeof(float) * nr);
+            std::memset(e + k * NR + nr, 0, sizeof(float) * (NR - nr));
+          }
+          bs = e;
+          ldb = NR;
+        }
+        for (int ir = 0; ir < mc; ir += MR) {
+          const int rows = std::min(MR, mc - ir);
+          const float* at = pack ? ablk + (ir / MR) * sliver : ablk + ir * rsA;
+          tileAny(rows, kc, at, rsA, csA, bs, ldb, g.c + long(ic + ir) * g.rsC + long(jr) * g.csC, g.rsC, g.csC, nr, acc);
+        }
+      }
+    }
+  }
+}
+
+// C[M, N] (+)= A[M, K] · B[N, K]ᵀ by dot products, rows [j0, j1) of B (for small M).
+static void dotNT(int M, int K, const float* A, const float* B, float* C, int N, int j0, int j1, bool acc) {
+  const int kv = K - K % VL;
+  for (int i = 0; i < M; i++) {
+    const float* a = A + long(i) * K;
+    float* c = C + long(i) * N;
+    int j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      const float *b0 = B + long(j) * K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
+      vf s0{}, s1{}, s2{}, s3{};
+      for (int k = 0; k < kv; k += VL) {
+        const vf x = vload(a + k);
+        s0 += x * vload(b0 + k);
+        s1 += x * vload(b1 + k);
+        s2 += x * vload(b2 + k);
+        s3 += x * vload(b3 + k);
+      }
+      float t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+      for (int k = kv; k < K; k++) {
+        t0 += a[k] * b0[k];
+        t1 += a[k] * b1[k];
+        t2 += a[k] * b2[k];
+        t3 += a[k] * b3[k];
+      }
+      if (acc) {
+        c[j] += t0; c[j + 1] += t1; c[j + 2] += t2; c[j + 3] += t3;
+      } else {
+        c[j] = t0; c[j + 1] = t1; c[j + 2] = t2; c[j + 3] = t3;
+      }
+    }
+    for (; j < j1; j++) {
+      const float* b = B + long(j) * K;
+      vf s{};
+      for (int k = 0; k < kv; k += VL) s += vload(a + k) * vload(b + k);
+      float t = hsum(s);
+      for (int k = kv; k < K; k++) t += a[k] * b[k];
+      c[j] = acc ? c[j] + t : t;
+    }
+  }
+}
+
+// ---- threads ------------------------------------------------------------------------------------------------
+
+// A job split into n chunks along one dimension; chunk q covers [q·step, min((q+1)·step, total)).
+struct Job {
+  int kind;  // 0 outer split by rows of C', 1 outer split by columns of C', 2 dotNT split by rows of B
+  Outer g;
+  int total, step;
+  // dotNT
+  int M, N, K;
+  const float *A, *B;
+  float* C;
+  bool acc;
+};
+
+struct Pool;
+static void runChunk(Pool& p, const Job& job, int q, Scratch& s);
+
+struct Pool {
+  // ticket: generation (high 32 bits) | next chunk (bits 16..31) | chunk count (bits 0..15)
+  std::atomic<uint64_t> ticket{0};
+  std::atomic<int> completed{0};
+  std::atomic<bool> sleeping{false}, stop{false};
+  std::mutex m;
+  std::condition_variable cv;
+  Job job{};
+  std::thread worker;
+  bool running = false;
+  int threads = 1;
+  Scratch main, helper;
+  std::vector<float> at, ct;  // Aᵀ and Cᵀ for NT
+  double spinSeconds = 0.0002;
+
+  // Claims the next chunk of the current job; -1 when none is left.
+  int claim() {
+    uint64_t t = ticket.load(std::memory_order_acquire);
+    for (;;) {
+      const int next = int((t >> 16) & 0xffff), n = int(t & 0xffff);
+      if (next >= n) return -1;
+      if (ticket.compare_exchange_weak(t, t + (uint64_t(1) << 16), std::memory_order_acq_rel, std::memory_order_acquire)) return next;
+    }
+  }
+
+  void workerLoop() {
+    uint64_t seenGen = ticket.load() >> 32;
+    while (!stop.load(std::memory_order_acquire)) {
+      const auto t0 = std::chrono::steady_clock::now();
+      int spins = 0;
+      while ((ticket.load(std::memory_order_acquire) >> 32) == seenGen && !stop.load(std::memory_order_relaxed)) {
+        cpuRelax();
+        if (++spins % 256 == 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > spinSeconds) {
+          std::unique_lock<std::mutex> lk(m);
+          sleeping.store(true);
+          cv.wait(lk, [&] { return (ticket.load() >> 32) != seenGen || stop.load(); });
+          sleeping.store(false);
+        }
+      }
+      if (stop.load()) break;
+      seenGen = ticket.load() >> 32;
+      for (int q; (q = claim()) >= 0;) {
+        runChunk(*this, job, q, helper);
+        completed.fetch_add(1, std::memory_order_release);
+      }
+    }
+  }
+
+  void setThreads(int n) {
+    n = std::max(1, std::min(2, n));
+    if (n == threads) return;
+    if (running) {
+      stop.store(true);
+      { std::lock_guard<std::mutex> lk(m); cv.notify_all(); }
+      worker.join();
+      running = false;
+      stop.store(false);
+    }
+    threads = n;
+    if (n > 1) {
+      worker = std::thread([this] { workerLoop(); });
+      running = true;
+    }
+  }
+
+  // Runs every chunk of `j`, on both threads when there are two and the job has more than one chunk.
+  void run(const Job& j, int chunks) {
+    if (threads == 1 || chunks <= 1) {
+      for (int q = 0; q < chunks; q++) runChunk(*this, j, q, main);
+      return;
+    }
+    job = j;
+    completed.store(0, std::memory_order_relaxed);
+    const uint64_t gen = (ticket.load() >> 32) + 1;
+    ticket.store((gen << 32) | uint64_t(chunks), std::memory_order_seq_cst);
+    if (sleeping.load(std::memory_order_seq_cst)) {
+      std::lock_guard<std::mutex> lk(m);
+      cv.notify_all();
+    }
+    int mine = 0;
+    for (int q; (q = claim()) >= 0; mine++) runChunk(*this, job, q, main);
+    while (completed.load(std::memory_order_acquire) != chunks - mine) cpuRelax();
+  }
+
+  ~Pool() { setThreads(1); }
+};
+
+static void runChunk(Pool&, const Job& j, int q, Scratch& s) {
+  const int lo = q * j.step, hi = std::min(j.total, lo + j.step);
+  if (lo >= hi) return;
+  if (j.kind == 0) outerBlock(j.g, lo, hi, 0, j.g.N, s);
+  else if (j.kind == 1) outerBlock(j.g, 0, j.g.M, lo, hi, s);
+  else dotNT(j.M, j.K, j.A, j.B, j.C, j.N, lo, hi, j.acc);
+}
+
+// Below this many multiply-adds a product runs on the calling thread alone (waking the helper costs more).
+constexpr double PARALLEL_MACS = double(1 << 24);
+// Streaming steps (few rows): two threads each keep their half of a weight in their own L2 from step to step.
+constexpr double PARALLEL_DOT_MACS = double(1 << 17);
+
+static void outer(Pool& p, const Outer& g) {
+  Job j{};
+  j.g = g;
+  const int tilesM = (g.M + MR - 1) / MR, tilesN = (g.N + NR - 1) / NR;
+  const bool par = p.threads > 1 && double(g.M) * g.N * g.K >= PARALLEL_MACS && std::max(tilesM, tilesN) > 1;
+  const int chunks = par ? p.threads : 1;
+  if (tilesM >= tilesN) {
+    j.kind = 0;
+    j.total = g.M;
+    j.step = ((tilesM + chunks - 1) / chunks) * MR;
+  } else {
+    j.kind = 1;
+    j.total = g.N;
+    j.step = ((tilesN + chunks - 1) / chunks) * NR;
+  }
+  p.run(j, chunks);
+}
+
+// dst[j, i] (+)= src[i, j] for src [rows, cols] with row strides ls, ld (floats), in cache-sized blocks.
+static void transpose(const float* src, int rows, int cols, long ls, float* dst, long ld, bool acc) {
+  constexpr int TB = 16;
+  for (int i0 = 0; i0 < rows; i0 += TB)
+    for (int j0 = 0; j0 < cols; j0 += TB) {
+      const int i1 = std::min(rows, i0 + TB), j1 = std::min(cols, j0 + TB);
+      for (int j = j0; j < j1; j++) {
+        float* d = dst + long(j) * ld;
+        if (acc)
+          for (int i = i0; i < i1; i++) d[i] += src[long(i) * ls + j];
+        else
+          for (int i = i0; i < i1; i++) d[i] = src[long(i) * ls + j];
+      }
+    }
+}
+
+static void gemm(Pool& p, int op, int M, int N, int K, const float* A, const float* B, float* C, bool acc) {
+  if (op == 0) {  // NN
+    outer(p, Outer{M, N, K, A, K, 1, B, N, C, N, 1, acc});
+  } else if (op == 2) {  // TN: A [K, M]
+    outer(p, Outer{M, N, K, A, 1, M, B, N, C, N, 1, acc});
+  } else if (M <= 4) {  // NT, few rows: dot products
+    Job j{};
+    j.kind = 2;
+    j.M = M; j.N = N; j.K = K; j.A = A; j.B = B; j.C = C; j.acc = acc;
+    j.total = N;
+    const int chunks = p.threads > 1 && double(M) * N * K >= PARALLEL_DOT_MACS && N >= 8 ? p.threads : 1;
+    j.step = ((N + chunks - 1) / chunks + 3) / 4 * 4;
+    p.run(j, chunks);
+  } else {  // NT: Cᵀ[N, M] = B[N, K] · Aᵀ[K, M] into scratch (rows padded to whole tiles), then transposed into C
+    const int mp = (M + NR - 1) / NR * NR;
+    if (p.at.size() < size_t(K) * mp) p.at.resize(size_t(K) * mp);
+    if (p.ct.size() < size_t(N) * mp) p.ct.resize(size_t(N) * mp);
+    float* at = p.at.data();
+    float* ct = p.ct.data();
+    transpose(A, M, K, K, at, mp, false);
+    for (int k = 0; k < K; k++) std::memset(at + long(k) * mp + M, 0, sizeof(float) * (mp - M));
+    outer(p, Outer{N, mp, K, B, K, 1, at, mp, ct, mp, 1, false});
+    transpose(ct, N, M, mp, C, N, acc);
+  }
+}
+
+// ---- N-API ----------------------------------------------------------------------------------------------------
+
+// A bound buffer. The caller keeps the ArrayBuffer alive (the wasm backend holds its memory) and never grows it.
+struct Bound {
+  uint8_t* base;
+  size_t length;
+};
+
+struct Instance {
+  Pool pool;
+  std::vector<Bound> bound;
+};
+
+static napi_value fail(napi_env env, const char* code, const char* msg) {
+  napi_throw_error(env, code, msg);
+  return nullptr;
+}
+
+static Instance* instance(napi_env env) {
+  void* d = nullptr;
+  napi_get_instance_data(env, &d);
+  return static_cast<Instance*>(d);
+}
+
+// bind(buffer: ArrayBuffer) -> slot: later calls address it as (slot, byte offset). The caller keeps the buffer
+// alive and never detaches or grows it (a wasm memory created at its maximum size).
+static napi_value Bind(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool isAb = false;
+  if (argc < 1 || napi_is_arraybuffer(env, argv[0], &isAb) != napi_ok || !isAb) return fail(env, "ERR_INVALID_ARG", "eddy native bind: expected an ArrayBuffer");
+  Instance* in = instance(env);
+  void* data = nullptr;
+  size_t len = 0;
+  napi_get_arraybuffer_info(env, argv[0], &data, &len);
+  in->bound.push_back(Bound{static_cast<uint8_t*>(data), len});
+  napi_value out;
+  napi_create_int32(env, int32_t(in->bound.size() - 1), &out);
+  return out;
+}
+
+// gemm(slot, op, M, N, K, aAddr, bAddr, cAddr, accumulate): op 0 NN, 1 NT, 2 TN; addresses are 4-aligned byte
+// offsets into the bound buffer `slot`.
+static napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 9) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: expected 9 arguments");
+  int32_t slot, v[7];
+  if (napi_get_value_int32(env, argv[0], &slot) != napi_ok) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: slot must be an integer");
+  for (int i = 0; i < 7; i++)
+    if (napi_get_value_int32(env, argv[i + 1], &v[i]) != napi_ok) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: arguments 2-8 must be integers");
+  bool acc = false;
+  napi_get_value_bool(env, argv[8], &acc);
+  Instance* in = instance(env);
+  const int op = v[0], M = v[1], N = v[2], K = v[3];
+  if (slot < 0 || size_t(slot) >= in->bound.size()) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: no such bound buffer");
+  const Bound& bd = in->bound[size_t(slot)];
+  if (op < 0 || op > 2 || M < 0 || N < 0 || K < 0) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: bad op or size");
+  const uint64_t sa = uint64_t(M) * K * 4, sb = uint64_t(N) * K * 4, sc = uint64_t(M) * N * 4;
+  for (int i = 4; i < 7; i++)
+    if (v[i] < 0 || (v[i] & 3) != 0) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: addresses must be non-negative multiples of 4");
+  if (uint64_t(v[4]) + sa > bd.length || uint64_t(v[5]) + sb > bd.length || uint64_t(v[6]) + sc > bd.length)
+    return fail(env, "ERR_OUT_OF_RANGE", "eddy native gemm: an operand extends past the bound buffer");
+  if (M == 0 || N == 0) return nullptr;
+  float* C = reinterpret_cast<float*>(bd.base + v[6]);
+  if (K == 0) {
+    if (!acc) std::memset(C, 0, sc);
+    return nullptr;
+  }
+  gemm(in->pool, op, M, N, K, reinterpret_cast<const float*>(bd.base + v[4]), reinterpret_cast<const float*>(bd.base + v[5]), C, acc);
+  return nullptr;
+}
+
+// setThreads(n): 1 or 2; returns the count in effect.
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t n = 1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok) return fail(env, "ERR_INVALID_ARG", "eddy native setThreads: expected an integer");
+  Instance* in = instance(env);
+  in->pool.setThreads(n);
+  napi_value out;
+  napi_create_int32(env, in->pool.threads, &out);
+  return out;
+}
+
+// info(): { isa, vectorFloats, threads, hardwareThreads }
+static napi_value Info(napi_env env, napi_callback_info) {
+  Instance* in = instance(env);
+  napi_value o, s, n1, n2, n3;
+  napi_create_object(env, &o);
+  napi_create_string_utf8(env, EDDY_ISA, NAPI_AUTO_LENGTH, &s);
+  napi_create_int32(env, VL, &n1);
+  napi_create_int32(env, in->pool.threads, &n2);
+  napi_create_int32(env, int(std::thread::hardware_concurrency()), &n3);
+  napi_set_named_property(env, o, "isa", s);
+  napi_set_named_property(env, o, "vectorFloats", n1);
+  napi_set_named_property(env, o, "threads", n2);
+  napi_set_named_property(env, o, "hardwareThreads", n3);
+  return o;
+}
+
+static void finalize(napi_env, void* data, void*) { delete static_cast<Instance*>(data); }
+
+NAPI_MODULE_INIT() {
+  Instance* in = new Instance();
+  napi_set_instance_data(env, in, finalize, nullptr);
+  napi_property_descriptor props[] = {
+      {"bind", nullptr, Bind, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}

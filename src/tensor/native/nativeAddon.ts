@@ -1,0 +1,51 @@
+/**
+ * Loads eddy's optional native addon (`eddy_native.cc`, built by `npm install` with node-gyp when a C++ compiler
+ * and Node's headers are present; `npm run build:native` rebuilds it). Nothing requires it: when it is missing,
+ * failed to build, or `EDDY_NATIVE=0` is set, `nativeAddon()` returns undefined and `nativeAddonProblem()` says why.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** What the addon exports (see `eddy_native.cc`). */
+export interface NativeAddon {
+  /** Registers a buffer that later calls address by byte offsets; returns its slot. */
+  bind(buffer: ArrayBuffer): number;
+  /** `C (+)= op(A, B)` for op 0 NN, 1 NT, 2 TN (the `Backend` multiplies), operands at byte offsets in slot's buffer. */
+  gemm(slot: number, op: 0 | 1 | 2, M: number, N: number, K: number, a: number, b: number, c: number, accumulate: boolean): void;
+  /** Sets the process-wide thread count (1 or 2); returns the count in effect. */
+  setThreads(n: number): number;
+  /** The instruction set it was compiled for, its vector width in floats and its thread counts. */
+  info(): { isa: string; vectorFloats: number; threads: number; hardwareThreads: number };
+}
+
+/** Where `npm install` leaves the compiled addon. */
+export const NATIVE_ADDON_PATH = fileURLToPath(new URL('./build/Release/eddy_native.node', import.meta.url));
+
+let loaded: NativeAddon | undefined;
+let problem: string | undefined;
+let tried = false;
+
+/** The addon, loaded once; undefined when it is absent, unloadable or disabled by `EDDY_NATIVE=0`. */
+export function nativeAddon(): NativeAddon | undefined {
+  if (tried) return loaded;
+  tried = true;
+  if (process.env.EDDY_NATIVE === '0') {
+    problem = 'disabled by EDDY_NATIVE=0';
+  } else if (!existsSync(NATIVE_ADDON_PATH)) {
+    problem = `not built (${NATIVE_ADDON_PATH} is missing; run npm run build:native, which needs g++, make and Node's headers)`;
+  } else {
+    try {
+      loaded = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon;
+    } catch (err) {
+      problem = `could not be loaded from ${NATIVE_ADDON_PATH}: ${(err as Error).message} (rebuild it with npm run build:native)`;
+    }
+  }
+  return loaded;
+}
+
+/** Why `nativeAddon()` is undefined (undefined when it loaded). */
+export function nativeAddonProblem(): string | undefined {
+  nativeAddon();
+  return problem;
+}
