@@ -21,7 +21,7 @@ const minutes = Number(values.minutes);
 rmSync(values.out, { force: true }); // from scratch, every time
 const t0 = Date.now();
 const result = await trainCharLM({
-  corpus: values.corpus, checkpoint: values.out, resume: false, backend: values.backend as 'auto' | 'wasm' | 'js',
+  corpus: values.corpus, checkpoint: values.out, resume: false, backend: values.backend as 'auto' | 'native' | 'wasm' | 'js',
   cell: 'lstm', input: 'onehot', numLayers: 1, hiddenSize: 256, batch: 32, window: 64, optimizer: 'adam', lr: 2e-3, clipNorm: 5,
   maxSteps: 1_000_000, maxMinutes: minutes, evalEvery: 500, sampleEvery: 0, checkpointEvery: 200, seed: 1,
 });

@@ -4,7 +4,7 @@
  *
  *   npm run train:charlm -- --corpus ../shared/data/tinyshakespeare.txt --checkpoint runs/tiny.safetensors --minutes 10
  *
- * Every option of `trainCharLM` is a flag in kebab-case: --backend auto|wasm|js, --cell lstm|gru|rnn_tanh|rnn_relu, --layers, --hidden,
+ * Every option of `trainCharLM` is a flag in kebab-case: --backend auto|native|wasm|js, --cell lstm|gru|rnn_tanh|rnn_relu, --layers, --hidden,
  * --dropout, --input onehot|embedding, --window, --batch, --optimizer, --lr, --schedule constant|cosine,
  * --warmup-steps, --clip-norm, --seed, --steps, --minutes, --val-fraction, --eval-every, --max-val-chars,
  * --sample-every, --sample-length, --checkpoint-every, --no-resume, --no-plot, --init MODEL, --json (print one

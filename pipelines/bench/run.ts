@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { referenceBackend, type Backend } from '../../src/index.ts';
+import { nativeInfo, nativeProblem, referenceBackend, type Backend } from '../../src/index.ts';
 import { checkStreamBackend, checkTrainBackend, discoverBackends, goldenStream, goldenTrain, timeStream, timeTrain } from './eddyBench.ts';
 import { compareProbs, compareTrain, metricValue, type CaseResult, type Golden } from './results.ts';
 import { formatJson, formatTable } from './table.ts';
@@ -82,7 +82,9 @@ async function main(): Promise<number> {
   const rows: CaseResult[] = [];
 
   const { backends, skipped } = discoverBackends();
-  footer.push(`eddy backends timed: ${backends.map((b) => b.name).join(', ')}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''} (1 thread)`);
+  const native = nativeInfo();
+  const threads = native ? `js and wasm on 1 thread; native (${native.isa}, ${native.vectorFloats} floats a vector) on ${native.threads} thread(s) for large products and streaming steps` : `1 thread; native addon ${nativeProblem()}`;
+  footer.push(`eddy backends timed: ${backends.map((b) => b.name).join(', ')}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''} (${threads})`);
 
   let tf: Tf | null = null;
   let tfBackends: string[] = [];

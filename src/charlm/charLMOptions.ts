@@ -18,11 +18,13 @@ export interface TrainCharLMOptions {
   /** Start from the weights of this model file (same configuration and vocabulary) instead of a random init. @default undefined */
   init?: string;
   /**
-   * Kernels: `'wasm'` (WebAssembly SIMD), `'js'` (plain TypeScript) or `'auto'` (wasm where the runtime has SIMD).
+   * Kernels: `'native'` (the optional C++ addon's multiplies on two threads, with the wasm pointwise kernels),
+   * `'wasm'` (WebAssembly SIMD), `'js'` (plain TypeScript) or `'auto'` (native where the addon is built, else wasm
+   * where the runtime has SIMD, else js).
    * Saved with the run: a resumed run keeps its kernels, so its trajectory stays bit for bit the same.
    * @default 'auto'
    */
-  backend?: 'auto' | 'wasm' | 'js';
+  backend?: 'auto' | 'native' | 'wasm' | 'js';
   /** @default 'lstm' */
   cell?: CellKind;
   /** @default 2 */
@@ -91,7 +93,7 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     checkpoint: o.checkpoint,
     resume: checkBool('options.resume', o.resume ?? true),
     init: o.init,
-    backend: checkOneOf('options.backend', o.backend ?? 'auto', ['auto', 'wasm', 'js'] as const),
+    backend: checkOneOf('options.backend', o.backend ?? 'auto', ['auto', 'native', 'wasm', 'js'] as const),
     cell: checkOneOf('options.cell', o.cell ?? 'lstm', CELL_KINDS),
     numLayers: checkInt('options.numLayers', o.numLayers ?? 2, 1, 16),
     hiddenSize: checkInt('options.hiddenSize', o.hiddenSize ?? 256, 1, 8192),

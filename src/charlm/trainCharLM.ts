@@ -22,6 +22,7 @@ import { RNNModel } from '../model/rnnModel.ts';
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
 import { createWasmBackend, wasmSimdSupported } from '../tensor/wasmBackend.ts';
+import { createNativeBackend, nativeAvailable, nativeProblem } from '../tensor/nativeBackend.ts';
 import { loadModel } from '../model/modelFile.ts';
 import { Trainer, type TrainEvent } from '../train/trainer.ts';
 import { charRnnBatches } from '../train/charRnnBatches.ts';
@@ -105,7 +106,7 @@ export async function trainCharLM(options: TrainCharLMOptions, hooks: TrainCharL
     trainer = makeTrainer(model, o);
     trainer.setState({ step: extra.step, cursor: extra.cursor, carried: ck.state, optimizer: ck.optimizer, rng: ck.rng ?? [1, 2, 3, 4] });
   } else {
-    if (o.backend === 'auto') o = { ...o, backend: wasmSimdSupported() ? 'wasm' : 'js' };
+    if (o.backend === 'auto') o = { ...o, backend: nativeAvailable() ? 'native' : wasmSimdSupported() ? 'wasm' : 'js' };
     const vocab = Vocabulary.fromText(text);
     model = RNNModel.create({ cell: o.cell, input: o.input, inputSize: vocab.size, hiddenSize: o.hiddenSize, numLayers: o.numLayers, dropout: o.dropout, outputSize: vocab.size, vocab: vocab.toJSON() }, { seed: o.seed, backend: backendFor(o) });
     if (o.init) {
@@ -223,6 +224,10 @@ function yieldToEventLoop(): Promise<void> {
 function backendFor(o: ResolvedCharLMOptions): Backend {
   if (o.backend === 'js') return jsBackend;
   if (o.backend === 'wasm' && !wasmSimdSupported()) throw new EddyError('ERR_INVALID_ARG', 'options.backend is "wasm" but this runtime has no WebAssembly SIMD; use "js"');
+  if (o.backend === 'native') {
+    if (!nativeAvailable()) throw new EddyError('ERR_INVALID_ARG', `options.backend is "native" but the native addon is ${nativeProblem()}; use "wasm"`);
+    return createNativeBackend({ capacity: 256 * 2 ** 20, whenFull: 'heap' });
+  }
   return wasmSimdSupported() ? createWasmBackend({ capacity: 256 * 2 ** 20, whenFull: 'heap' }) : jsBackend;
 }
 
