@@ -1,7 +1,8 @@
 /**
  * The native backend: the wasm backend (its memory, staging, guards and SIMD pointwise kernels) with its three
- * multiplies replaced by the optional C++ addon (`native/eddy_native.cc`): vectorised for the machine that built
- * it (AVX-512 or AVX2 with fused multiply-add), on both cores, reading the same memory in place.
+ * multiplies and the LSTM step forward and backward replaced by the optional C++ addon (`native/eddy_native.cc`):
+ * vectorised for the machine that built it (AVX-512 or AVX2 with fused multiply-add), the multiplies on both
+ * cores, reading the same memory in place.
  *
  * 1. The addon is built by `npm install` when g++, make and Node's headers are present, and never required:
  *    `nativeAvailable()` says whether it loaded, `createNativeBackend` throws a clear error when it did not, and
@@ -59,5 +60,5 @@ export function createNativeBackend(options: NativeBackendOptions = {}): WasmBac
   if (!addon) throw new EddyError('ERR_INVALID_ARG', `the native backend is not available: the addon is ${nativeAddonProblem()}; use wasmBackend instead`);
   addon.setThreads(threads);
   const { isa } = addon.info();
-  return createWasmBackendWith(wasmOptions, { name: `native-${isa}`, bind: (buffer) => addon.bind(buffer), gemm: addon.gemm });
+  return createWasmBackendWith(wasmOptions, { name: `native-${isa}`, bind: (buffer) => addon.bind(buffer), gemm: addon.gemm, lstmForward: addon.lstmForward, lstmBackward: addon.lstmBackward });
 }

@@ -96,14 +96,18 @@ export function wasmSimdSupported(relaxed = false): boolean {
 }
 
 /**
- * Multiplies that replace the wasm ones over the same memory (the native addon, `nativeBackend.ts`): `bind` is
- * given the memory's buffer once and returns a slot; `gemm` takes byte addresses in it (op 0 NN, 1 NT, 2 TN).
+ * Kernels that replace wasm ones over the same memory (the native addon, `nativeBackend.ts`): `bind` is given the
+ * memory's buffer once and returns a slot; the others take it and byte addresses in that buffer. `gemm` (op 0 NN,
+ * 1 NT, 2 TN) replaces the three multiplies; `lstmForward` / `lstmBackward`, when present, the wasm pointwise
+ * kernels of those names (same arguments after the slot), behind the same guards and staging.
  */
-export interface GemmAccelerator {
-  /** Appended to the backend's name, e.g. `"native-avx512"`. */
+export interface Accelerator {
+  /** The backend's name, e.g. `"native-avx512"`. */
   readonly name: string;
   bind(buffer: ArrayBuffer): number;
   gemm(slot: number, op: 0 | 1 | 2, M: number, N: number, K: number, a: number, b: number, c: number, accumulate: boolean): void;
+  lstmForward?(slot: number, h: number, c: number, act: number, aux: number, gx: number, gh: number, cPrev: number, bhh: number, B: number, H: number): void;
+  lstmBackward?(slot: number, dgx: number, dgh: number, dhPrev: number, dcPrev: number, dh: number, dc: number, act: number, aux: number, cPrev: number, B: number, H: number): void;
 }
 
 /**
@@ -118,7 +122,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
  * `createWasmBackend`, with its three multiplies run by `accel` when one is given (staging, guards and the
  * pointwise methods stay the wasm backend's).
  */
-export function createWasmBackendWith(options: WasmBackendOptions, accel?: GemmAccelerator): WasmBackend {
+export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accelerator): WasmBackend {
   checkObject('options', options);
   const capacity = pageAlign(checkInt('options.capacity', options.capacity ?? 2 ** 30, 4 * 2 ** 20, 2 ** 31));
   const whenFull = checkOneOf('options.whenFull', options.whenFull ?? 'error', ['error', 'heap'] as const);
@@ -229,7 +233,7 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: GemmA
   }
 
   const backend: WasmBackend = {
-    ...(pointwise ? pointwiseMethods(api, arena) : {}),
+    ...(pointwise ? pointwiseMethods(api, arena, accel, slot) : {}),
     name: accel ? accel.name : (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd') + (pointwise ? '' : '-gemm'),
     memory: arena.memory,
     capacity,
@@ -266,10 +270,16 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: GemmA
   return backend;
 }
 
-/** The optional pointwise methods, over their own module instance on the same memory. */
-function pointwiseMethods(api: WasmApi, arena: WasmArena): ReturnType<typeof wasmPointwise> {
+/** The optional pointwise methods, over their own module instance on the same memory (LSTM steps from `accel` if it has them). */
+function pointwiseMethods(api: WasmApi, arena: WasmArena, accel: Accelerator | undefined, slot: number): ReturnType<typeof wasmPointwise> {
   const module = new api.Module(emitModule([...cellFunctions(), ...rowFunctions()]));
-  const { exports } = new api.Instance(module, { env: { memory: arena.memory } });
+  const exports: Record<string, unknown> = { ...new api.Instance(module, { env: { memory: arena.memory } }).exports };
+  const { lstmForward: fwd, lstmBackward: bwd } = accel ?? {};
+  if (fwd) exports.lstmForward = (h: number, c: number, act: number, aux: number, gx: number, gh: number, cp: number, b: number, B: number, H: number) => fwd(slot, h, c, act, aux, gx, gh, cp, b, B, H);
+  if (bwd) {
+    exports.lstmBackward = (dgx: number, dgh: number, dhp: number, dcp: number, dh: number, dc: number, act: number, aux: number, cp: number, B: number, H: number) =>
+      bwd(slot, dgx, dgh, dhp, dcp, dh, dc, act, aux, cp, B, H);
+  }
   return wasmPointwise(exports, new ArgStaging(arena));
 }
 

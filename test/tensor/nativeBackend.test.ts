@@ -16,6 +16,7 @@ import type { ModelOptions } from '../../src/model/modelConfig.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { checkOp, fill, gemmOps, maxDiff } from '../helpers/gemmCheck.ts';
 import { repoRoot } from '../sources/dataPath.ts';
+import { backwardCase, forwardCase, shapes } from '../helpers/cellCheck.ts';
 
 const MiB = 2 ** 20;
 const available = nativeAvailable();
@@ -94,6 +95,34 @@ describe.runIf(available)('native backend against the reference', () => {
   it('invalid options name the option', () => {
     expect(() => createNativeBackend({ threads: 3 })).toThrow('Expected integer in [1, 2] for options.threads but received 3 of type number');
     expect(() => createNativeBackend({ capacity: 1000 })).toThrow(/options.capacity/);
+  });
+});
+
+describe.runIf(available)('native LSTM steps against the TypeScript cell', () => {
+  /** As the wasm kernels: relative to max(1, |reference|). */
+  const TOL = 1e-6;
+  const be = createNativeBackend({ capacity: 64 * MiB });
+  it(`forward on random shapes (H across the vector width), offsets, inside/outside memory, in place or not, to ${TOL}`, () => {
+    const rng = new Rng(21);
+    for (const [B, H] of [...shapes(rng, 40), [2, 16], [3, 17], [1, 33], [4, 100]] as [number, number][]) {
+      const inPlace = rng.next() < 0.5;
+      const d = forwardCase(be, rng, 'lstm', B, H, inPlace);
+      if (!(d <= TOL)) expect.fail(`lstm forward B=${B} H=${H} inPlace=${inPlace}: max relative error ${d}`);
+    }
+  });
+  it(`backward on random shapes, offsets, inside/outside memory, dgh = dgx or not, to ${TOL}`, () => {
+    const rng = new Rng(22);
+    for (const [B, H] of [...shapes(rng, 40), [2, 16], [3, 17], [1, 33], [4, 100]] as [number, number][]) {
+      const shared = rng.next() < 0.5;
+      const d = backwardCase(be, rng, 'lstm', B, H, shared);
+      if (!(d <= TOL)) expect.fail(`lstm backward B=${B} H=${H} dgh=dgx ${shared}: max relative error ${d}`);
+    }
+  });
+  it('the addon refuses LSTM operands outside its buffer', () => {
+    const addon = nativeAddon()!;
+    const slot = addon.bind(new ArrayBuffer(4096));
+    expect(() => addon.lstmForward(slot, 0, 0, 0, 0, 0, 0, 0, 4000, 1, 16)).toThrow(/lstmForward: bad arguments or an operand outside/);
+    expect(() => addon.lstmBackward(slot, 0, 0, 0, 0, 0, 0, 0, 0, 4096, 1, 1)).toThrow(/lstmBackward/);
   });
 });
 

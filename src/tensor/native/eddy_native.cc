@@ -400,6 +400,93 @@ static void gemm(Pool& p, int op, int M, int N, int K, const float* A, const flo
   }
 }
 
+// ---- LSTM pointwise step (the wasm kernels' contract: byte addresses, rows of B, H units) ---------------------
+
+typedef int32_t vi __attribute__((vector_size(VL * 4)));
+
+// e^x for float32 (Cephes expf: x = n·ln2 + r, |r| <= ln2/2, degree-6 polynomial, 2^n built in the exponent bits).
+static inline vf vexp(vf x) {
+  const vf lo = vf{} - 87.3f, hi = vf{} + 88.3f;
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  const vf n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;  // round to nearest
+  vf r = x - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  vf p = vf{} + 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.f;
+  const vi e = (__builtin_convertvector(n, vi) + 127) << 23;
+  return p * reinterpret_cast<const vf&>(e);
+}
+static inline vf vsigmoid(vf x) { return 1.f / (1.f + vexp(-x)); }
+static inline vf vtanh(vf x) { return 1.f - 2.f / (vexp(x + x) + 1.f); }
+static inline float sexp(float x) { vf v = vf{} + x; return vexp(v)[0]; }
+static inline float ssigmoid(float x) { return 1.f / (1.f + sexp(-x)); }
+static inline float stanh(float x) { return 1.f - 2.f / (sexp(x + x) + 1.f); }
+
+// i, f, g, o = σ, σ, tanh, σ of gx + gh + bhh (rows [B, 4H]); c = f·cPrev + i·g; h = o·tanh(c); act, aux cached.
+static void lstmForward(float* h, float* c, float* act, float* aux, const float* gx, const float* gh, const float* cp, const float* b, int B, int H) {
+  const int hv = H - H % VL;
+  for (int r = 0; r < B; r++) {
+    const long g4 = long(r) * 4 * H, o1 = long(r) * H;
+    const float *x = gx + g4, *y = gh + g4;
+    float* a = act + g4;
+    int j = 0;
+    for (; j < hv; j += VL) {
+      const vf i = vsigmoid(vload(x + j) + vload(y + j) + vload(b + j));
+      const vf f = vsigmoid(vload(x + H + j) + vload(y + H + j) + vload(b + H + j));
+      const vf g = vtanh(vload(x + 2 * H + j) + vload(y + 2 * H + j) + vload(b + 2 * H + j));
+      const vf o = vsigmoid(vload(x + 3 * H + j) + vload(y + 3 * H + j) + vload(b + 3 * H + j));
+      vstore(a + j, i); vstore(a + H + j, f); vstore(a + 2 * H + j, g); vstore(a + 3 * H + j, o);
+      const vf cv = f * vload(cp + o1 + j) + i * g;
+      const vf tc = vtanh(cv);
+      vstore(c + o1 + j, cv); vstore(aux + o1 + j, tc); vstore(h + o1 + j, o * tc);
+    }
+    for (; j < H; j++) {
+      const float i = ssigmoid(x[j] + y[j] + b[j]), f = ssigmoid(x[H + j] + y[H + j] + b[H + j]);
+      const float g = stanh(x[2 * H + j] + y[2 * H + j] + b[2 * H + j]), o = ssigmoid(x[3 * H + j] + y[3 * H + j] + b[3 * H + j]);
+      a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o;
+      const float cv = f * cp[o1 + j] + i * g, tc = stanh(cv);
+      c[o1 + j] = cv; aux[o1 + j] = tc; h[o1 + j] = o * tc;
+    }
+  }
+}
+
+// Gate gradients into dgx and dgh (the same values; dgh may be dgx), dcPrev = dc_t · f, dhPrev = 0.
+static void lstmBackward(float* dgx, float* dgh, float* dhp, float* dcp, const float* dh, const float* dc, const float* act, const float* aux, const float* cp, int B, int H) {
+  const int hv = H - H % VL;
+  for (int r = 0; r < B; r++) {
+    const long g4 = long(r) * 4 * H, o1 = long(r) * H;
+    const float* a = act + g4;
+    float *x = dgx + g4, *y = dgh + g4;
+    int j = 0;
+    for (; j < hv; j += VL) {
+      const vf i = vload(a + j), f = vload(a + H + j), g = vload(a + 2 * H + j), o = vload(a + 3 * H + j);
+      const vf tc = vload(aux + o1 + j), dhv = vload(dh + o1 + j);
+      const vf dct = dhv * o * (1.f - tc * tc) + vload(dc + o1 + j);
+      const vf di = dct * g * i * (1.f - i), df = dct * vload(cp + o1 + j) * f * (1.f - f);
+      const vf dg = dct * i * (1.f - g * g), dO = dhv * tc * o * (1.f - o);
+      vstore(x + j, di); vstore(x + H + j, df); vstore(x + 2 * H + j, dg); vstore(x + 3 * H + j, dO);
+      vstore(y + j, di); vstore(y + H + j, df); vstore(y + 2 * H + j, dg); vstore(y + 3 * H + j, dO);
+      vstore(dcp + o1 + j, dct * f);
+      vstore(dhp + o1 + j, vf{});
+    }
+    for (; j < H; j++) {
+      const float i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], tc = aux[o1 + j], dhv = dh[o1 + j];
+      const float dct = dhv * o * (1.f - tc * tc) + dc[o1 + j];
+      const float di = dct * g * i * (1.f - i), df = dct * cp[o1 + j] * f * (1.f - f), dg = dct * i * (1.f - g * g), dO = dhv * tc * o * (1.f - o);
+      x[j] = di; x[H + j] = df; x[2 * H + j] = dg; x[3 * H + j] = dO;
+      y[j] = di; y[H + j] = df; y[2 * H + j] = dg; y[3 * H + j] = dO;
+      dcp[o1 + j] = dct * f;
+      dhp[o1 + j] = 0.f;
+    }
+  }
+}
+
 // ---- N-API ----------------------------------------------------------------------------------------------------
 
 // A bound buffer. The caller keeps the ArrayBuffer alive (the wasm backend holds its memory) and never grows it.
@@ -475,6 +562,49 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Reads `count` int32 arguments (slot first, then byte addresses, then B, H) and resolves the addresses, each
+// checked to hold `floats[k]`·B·H floats (or -floats[k]·H when negative) inside the bound buffer. Returns false after throwing.
+static bool cellArgs(napi_env env, napi_callback_info info, const char* name, int count, const long* floats, float** out, int& B, int& H) {
+  napi_value argv[16];
+  size_t argc = 16;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (int(argc) < count + 3) { fail(env, "ERR_INVALID_ARG", name); return false; }
+  int32_t v[16];
+  for (int i = 0; i < count + 3; i++)
+    if (napi_get_value_int32(env, argv[i], &v[i]) != napi_ok) { fail(env, "ERR_INVALID_ARG", name); return false; }
+  Instance* in = instance(env);
+  B = v[count + 1];
+  H = v[count + 2];
+  if (v[0] < 0 || size_t(v[0]) >= in->bound.size() || B < 0 || H < 0) { fail(env, "ERR_INVALID_ARG", name); return false; }
+  const Bound& bd = in->bound[size_t(v[0])];
+  for (int k = 0; k < count; k++) {
+    const uint64_t bytes = floats[k] < 0 ? uint64_t(-floats[k]) * uint64_t(H) * 4 : uint64_t(floats[k]) * uint64_t(B) * uint64_t(H) * 4;
+    if (v[k + 1] < 0 || (v[k + 1] & 3) != 0 || uint64_t(v[k + 1]) + bytes > bd.length) { fail(env, "ERR_OUT_OF_RANGE", name); return false; }
+    out[k] = reinterpret_cast<float*>(bd.base + v[k + 1]);
+  }
+  return true;
+}
+
+// lstmForward(slot, h, c, act, aux, gx, gh, cPrev, bhh, B, H): as the wasm kernel of that name.
+static napi_value LstmForward(napi_env env, napi_callback_info info) {
+  static const long floats[8] = {1, 1, 4, 1, 4, 4, 1, -4};  // per B·H; bhh [4H]
+  float* p[8];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native lstmForward: bad arguments or an operand outside the bound buffer", 8, floats, p, B, H)) return nullptr;
+  lstmForward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], B, H);
+  return nullptr;
+}
+
+// lstmBackward(slot, dgx, dgh, dhPrev, dcPrev, dh, dc, act, aux, cPrev, B, H): as the wasm kernel of that name.
+static napi_value LstmBackward(napi_env env, napi_callback_info info) {
+  static const long floats[9] = {4, 4, 1, 1, 1, 1, 4, 1, 1};
+  float* p[9];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native lstmBackward: bad arguments or an operand outside the bound buffer", 9, floats, p, B, H)) return nullptr;
+  lstmBackward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], B, H);
+  return nullptr;
+}
+
 // setThreads(n): 1 or 2; returns the count in effect.
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -514,6 +644,8 @@ NAPI_MODULE_INIT() {
       {"bind", nullptr, Bind, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
