@@ -6,9 +6,10 @@
  * Skipped, with a line on stderr, where the addon is not built: nothing else needs it.
  */
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { jsBackend } from '../../src/tensor/jsBackend.ts';
+import type { WasmBackend } from '../../src/tensor/wasmBackend.ts';
 import { createNativeBackend, nativeAvailable, nativeInfo, nativeProblem } from '../../src/tensor/nativeBackend.ts';
 import { nativeAddon } from '../../src/tensor/native/nativeAddon.ts';
 import { RNNModel } from '../../src/model/rnnModel.ts';
@@ -24,12 +25,15 @@ if (!available) process.stderr.write(`native backend tests skipped: the addon is
 
 describe.runIf(available)('native backend against the reference', () => {
   for (const threads of [1, 2]) {
-    const be = createNativeBackend({ capacity: 256 * MiB, threads });
+    // created on first use: describe bodies run even where the suite is skipped
+    let made: Backend | undefined;
+    const backend = (): Backend => (made ??= createNativeBackend({ capacity: 256 * MiB, threads }));
     const rng = new Rng(7 + threads);
     const shapes: [number, number, number][] = [[1, 1, 1], [1, 7, 3], [4, 8, 4], [5, 9, 3], [8, 32, 16], [9, 33, 17], [6, 16, 5], [7, 17, 300], [3, 5, 7], [13, 17, 19], [1, 256, 65], [32, 33, 31], [4, 1, 9], [2, 13, 7]];
     for (let i = 0; i < 50; i++) shapes.push([1 + rng.int(70), 1 + rng.int(70), 1 + rng.int(70)]);
     for (const op of gemmOps) {
       it(`${op}, ${threads} thread(s), on ${shapes.length} shapes (1..70), offsets, accumulate on/off, inside and outside its memory`, () => {
+        const be = backend();
         createNativeBackend({ capacity: 4 * MiB, threads }); // threads are process-wide: set them for this test
         for (const [M, N, K] of shapes) for (const accumulate of [false, true]) checkOp(be, rng, op, M, N, K, accumulate, () => rng.next() < 0.5);
       });
@@ -38,6 +42,7 @@ describe.runIf(available)('native backend against the reference', () => {
     const large: [number, number, number][] = [[1, 1024, 256], [3, 1030, 300], [32, 1024, 256], [97, 1025, 257], [300, 260, 300], [1030, 70, 261], [2048, 65, 256], [65, 256, 1100]];
     for (const op of gemmOps) {
       it(`${op}, ${threads} thread(s), on large and block-crossing shapes`, () => {
+        const be = backend();
         createNativeBackend({ capacity: 4 * MiB, threads });
         for (const [M, N, K] of large) {
           checkOp(be, rng, op, M, N, K, false, () => true);
@@ -101,7 +106,10 @@ describe.runIf(available)('native backend against the reference', () => {
 describe.runIf(available)('native LSTM steps against the TypeScript cell', () => {
   /** As the wasm kernels: relative to max(1, |reference|). */
   const TOL = 1e-6;
-  const be = createNativeBackend({ capacity: 64 * MiB });
+  let be: WasmBackend;
+  beforeAll(() => {
+    be = createNativeBackend({ capacity: 64 * MiB });
+  });
   it(`forward on random shapes (H across the vector width), offsets, inside/outside memory, in place or not, to ${TOL}`, () => {
     const rng = new Rng(21);
     for (const [B, H] of [...shapes(rng, 40), [2, 16], [3, 17], [1, 33], [4, 100]] as [number, number][]) {
