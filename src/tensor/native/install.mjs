@@ -32,8 +32,13 @@ if (!gyp) {
   say('node-gyp not found; skipped (eddy uses its WebAssembly kernels)');
   process.exit(strict ? 1 : 0);
 }
+// Build against the headers installed beside this node (node-gyp would otherwise try to download them; the
+// machines eddy runs on reach no such address), unless npm already says where they are.
+const args = [gyp, 'rebuild', '--directory', dir];
+const prefix = join(dirname(process.execPath), '..');
+if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include/node/node_api.h'))) args.push(`--nodedir=${prefix}`);
 const t0 = Date.now();
-const r = spawnSync(process.execPath, [gyp, 'rebuild', '--directory', dir], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status === 0) {
   say(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s (${join(dir, 'build/Release/eddy_native.node')})`);
 } else {
