@@ -38,7 +38,7 @@ describe.runIf(available)('native backend against the reference', () => {
         for (const [M, N, K] of shapes) for (const accumulate of [false, true]) checkOp(be, rng, op, M, N, K, accumulate, () => rng.next() < 0.5);
       });
     }
-    // the models' shapes, and products big enough to run on two threads (>= 2^24 multiply-adds; dot products >= 2^17)
+    // the models' shapes, and products big enough to run on two threads (>= 2^22 multiply-adds; dot products >= 2^17)
     const large: [number, number, number][] = [[1, 1024, 256], [3, 1030, 300], [32, 1024, 256], [97, 1025, 257], [300, 260, 300], [1030, 70, 261], [2048, 65, 256], [65, 256, 1100]];
     for (const op of gemmOps) {
       it(`${op}, ${threads} thread(s), on large and block-crossing shapes`, () => {

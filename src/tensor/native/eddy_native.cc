@@ -336,9 +336,13 @@ static void runChunk(Pool&, const Job& j, int q, Scratch& s) {
 }
 
 // Below this many multiply-adds a product runs on the calling thread alone (waking the helper costs more).
-constexpr double PARALLEL_MACS = double(1 << 24);
-// Streaming steps (few rows): two threads each keep their half of a weight in their own L2 from step to step.
-constexpr double PARALLEL_DOT_MACS = double(1 << 17);
+// Measured on the 2-core machines, interleaved in one process (W1 of the bench): one thread 44 ms per step; two
+// for products >= 2^24 (the window's weight gradient and the head) 40 ms; >= 2^22 (also the 32 x 1024 x 256
+// products of every time step) 37 ms; every product 37 ms. Tunable for measurement with `tune` (not public API).
+static double PARALLEL_MACS = double(1 << 22);
+// Streaming steps (few rows): two threads each keep their half of a weight in their own L2 from step to step
+// (W2 LSTM: 19.5 µs on one thread, 12.5 on two; W1b's 512 x 128 steps gain nothing at 2^15).
+static double PARALLEL_DOT_MACS = double(1 << 17);
 
 static void outer(Pool& p, const Outer& g) {
   Job j{};
@@ -619,6 +623,18 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// tune(minMacs, minDotMacs): the sizes from which products use both threads (for measurement).
+static napi_value Tune(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double a, b;
+  if (argc < 2 || napi_get_value_double(env, argv[0], &a) != napi_ok || napi_get_value_double(env, argv[1], &b) != napi_ok) return fail(env, "ERR_INVALID_ARG", "eddy native tune: expected two numbers");
+  PARALLEL_MACS = a;
+  PARALLEL_DOT_MACS = b;
+  return nullptr;
+}
+
 // info(): { isa, vectorFloats, threads, hardwareThreads }
 static napi_value Info(napi_env env, napi_callback_info) {
   Instance* in = instance(env);
@@ -646,6 +662,7 @@ NAPI_MODULE_INIT() {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"tune", nullptr, Tune, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
