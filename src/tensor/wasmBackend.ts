@@ -31,7 +31,7 @@ import type { Backend } from './backend.ts';
 import { jsBackend } from './jsBackend.ts';
 import { EddyError, shapeError } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/validate.ts';
-import { MR, NR, gemmModuleBytes, probeBytes } from './wasm/gemmKernels.ts';
+import { KC, MC, MR, NC, NR, gemmModuleBytes, probeBytes } from './wasm/gemmKernels.ts';
 import { wasmApi, type WasmApi, type WasmMemory } from './wasm/wasmApi.ts';
 import { WasmArena, align16, pageAlign, type WhenFull } from './wasm/wasmArena.ts';
 import { emitModule } from './wasm/wasmEmitter.ts';
@@ -73,15 +73,10 @@ export interface WasmBackend extends Backend {
   owns(x: Float32Array): boolean;
 }
 
-/** Cache blocking: A panels MC×KC (128 KiB, L2), B panels KC×NC (1 MiB; one KC×NR sliver, 8 KiB, stays in L1). */
-const MC = 128;
-const KC = 256;
-const NC = 1024;
 /** Rows of B per `dotNT` call, so the block (rows·K floats) stays in L2. */
 const DOT_BLOCK_BYTES = 256 * 1024;
 
-type Kernel6 = (a: number, b: number, c: number, d: number, e: number, f: number) => void;
-type Kernel13 = (...args: [number, number, number, number, number, number, number, number, number, number, number, number, number]) => void;
+type Kernel16 = (...args: [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number]) => void;
 type Kernel10 = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
 
 /** True if this runtime validates WebAssembly SIMD (and relaxed SIMD, when asked). */
@@ -145,10 +140,8 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
   const tmp = bp + bpBytes;
   const module = new api.Module(gemmModuleBytes({ relaxed }));
   const exports = new api.Instance(module, { env: { memory: arena.memory } }).exports;
-  const packA = exports.packA as Kernel6;
-  const packB = exports.packB as Kernel6;
-  const gebp = exports.gebp as Kernel13;
   const dotNT = exports.dotNT as Kernel10;
+  const blockedKernel = exports.blocked as Kernel16;
   const f32 = arena.f32;
   const slot = accel ? accel.bind(arena.buffer) : -1;
 
@@ -190,22 +183,8 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
    * last row; that stays inside the memory because the pack buffers lie above every view and staged copy.
    */
   function blocked(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: boolean): void {
-    const inPlaceB = csB === 4 && M <= 256 && rsB % 4096 !== 0;
-    for (let jc = 0; jc < N; jc += NC) {
-      const nc = Math.min(NC, N - jc);
-      for (let pc = 0; pc < K; pc += KC) {
-        const kc = Math.min(KC, K - pc);
-        const bSrc = b + pc * rsB + jc * csB;
-        if (!inPlaceB) packB(kc, nc, bSrc, rsB, csB, bp);
-        const acc = accumulate || pc > 0 ? 1 : 0;
-        for (let ic = 0; ic < M; ic += MC) {
-          const mc = Math.min(MC, M - ic);
-          packA(mc, kc, a + ic * rsA + pc * csA, rsA, csA, ap);
-          if (inPlaceB) gebp(mc, nc, kc, ap, 4 * kc, 4 * MR, bSrc, 4, rsB, c + ic * ldc + jc * 4, ldc, acc, tmp);
-          else gebp(mc, nc, kc, ap, 4 * kc, 4 * MR, bp, 4 * kc, 4 * NR, c + ic * ldc + jc * 4, ldc, acc, tmp);
-        }
-      }
-    }
+    const inPlaceB = csB === 4 && M <= 256 && rsB % 4096 !== 0 ? 1 : 0;
+    blockedKernel(M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, accumulate ? 1 : 0, ap, bp, tmp, inPlaceB);
   }
 
   /** Shape guards at kernel entry (cheap; an out-of-range offset would otherwise read a neighbouring buffer). */

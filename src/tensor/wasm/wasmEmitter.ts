@@ -143,6 +143,8 @@ export class FunctionBuilder {
     return this.op(0x0b);
   }
   br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
+  /** `call` the module's function at `index` (its position in `emitModule`'s list: the module imports no functions). */
+  call(index: number): this { return this.op(0x10, ...uleb(index)); }
   brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
 
   /**
@@ -216,13 +218,15 @@ export class FunctionBuilder {
 }
 
 /**
- * A module that imports its memory as `env.memory` (minimum one page, no maximum, so any memory fits) and
- * exports every function by name.
+ * A module that imports its memory as `env.memory` (minimum one page, no maximum, so any memory fits; with
+ * `shared`, a shared memory of at most 65536 pages, as the threads proposal requires a maximum) and exports every
+ * function by name.
  */
-export function emitModule(functions: readonly FunctionBuilder[]): Uint8Array {
+export function emitModule(functions: readonly FunctionBuilder[], options: { shared?: boolean } = {}): Uint8Array {
   const arities = [...new Set(functions.map((f) => f.paramCount))];
   const types = arities.map((n) => [0x60, ...uleb(n), ...new Array<number>(n).fill(VALTYPE.i32), 0]);
-  const imports = [[...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...uleb(1)]];
+  const limits = options.shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+  const imports = [[...utf8('env'), ...utf8('memory'), 0x02, ...limits]];
   const funcs = functions.map((f) => uleb(arities.indexOf(f.paramCount)));
   const exports = functions.map((f, i) => [...utf8(f.name), 0x00, ...uleb(i)]);
   return new Uint8Array([
