@@ -22,7 +22,8 @@ function isBackend(v: unknown): v is Backend {
 
 /**
  * Every backend the public door exports (objects like `jsBackend`, `wasmBackend`, and the default instance of
- * each `create*Backend` factory), less the reference ones, deduplicated by name.
+ * each `create*Backend` factory, and with `{ threads: 2 }` where it takes that), less the reference ones,
+ * deduplicated by name.
  * @param api the module namespace of `src/index.ts` (a parameter so a test can pass a superset)
  * @returns the backends, and a line for each export that could not be used (e.g. no SIMD in this runtime)
  */
@@ -43,6 +44,13 @@ export function discoverBackends(api: Readonly<Record<string, unknown>> = eddy):
       else skipped.push(`${name}() did not return a Backend`);
     } catch (err) {
       skipped.push(`${name}(): ${(err as Error).message}`);
+    }
+    // and on two threads where the factory takes { threads } (a backend of the same name is the same one twice)
+    try {
+      const b: unknown = (v as (o: { threads: number }) => unknown)({ threads: 2 });
+      if (isBackend(b)) add(b);
+    } catch {
+      // no such option: one row is enough
     }
   }
   // Probe each once: a backend that cannot run here (e.g. wasm without SIMD) throws on first use.

@@ -21,6 +21,10 @@
  *    backward with sigmoid and tanh in f32x4 (`wasm/simdMath.ts`, float32-accurate), bias rows, bias gradients and
  *    the one-hot gather and its gradient, in a second module on the same memory. Arguments outside the memory
  *    (a caller's state) are staged as for the gemms. `pointwise: false` leaves that work to the TypeScript loops.
+ * 6. `threads: 2` makes the memory shared and starts a helper Worker with its own instance of the gemm module
+ *    (`wasm/wasmHelper.ts`): products of at least 2^20 multiply-adds are computed as two bands of C, one per
+ *    thread, bit-identical to one thread. Measured on the 2-core machines: 1.1-1.4x per product (the two cores do
+ *    not double the throughput), 1.06x on the bench's W1; so it is opt-in.
  *
  * @example
  * import { createWasmBackend } from './wasmBackend.ts';
@@ -39,6 +43,7 @@ import { cellFunctions } from './wasm/cellKernels.ts';
 import { rowFunctions } from './wasm/rowKernels.ts';
 import { ArgStaging } from './wasm/argStaging.ts';
 import { wasmPointwise } from './wasm/wasmPointwise.ts';
+import { CONTROL_BYTES, WasmHelper, inPlace } from './wasm/wasmHelper.ts';
 
 /** Options for `createWasmBackend`. */
 export interface WasmBackendOptions {
@@ -59,6 +64,13 @@ export interface WasmBackendOptions {
    * @default true
    */
   pointwise?: boolean;
+  /**
+   * Threads for the multiplies: 2 adds a helper Worker on a shared memory that computes half of each product of
+   * at least 2^20 multiply-adds (a band of C's rows or columns; results do not depend on the thread count). The
+   * backend is then named `wasm-simd-2t`; `close()` ends the helper.
+   * @default 1
+   */
+  threads?: number;
 }
 
 /** A `Backend` over one WebAssembly memory. */
@@ -71,10 +83,16 @@ export interface WasmBackend extends Backend {
   readonly used: number;
   /** True if `x` is a view of this backend's memory (a gemm argument that needs no copy). */
   owns(x: Float32Array): boolean;
+  /** Ends the helper thread of `threads: 2` (the backend then computes on one thread); nothing otherwise. */
+  close(): void;
 }
 
 /** Rows of B per `dotNT` call, so the block (rows·K floats) stays in L2. */
 const DOT_BLOCK_BYTES = 256 * 1024;
+/** From this many multiply-adds a product is split between the two threads of `threads: 2`. */
+const PARALLEL_MACS = 2 ** 20;
+
+
 
 type Kernel16 = (...args: [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number]) => void;
 type Kernel10 = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
@@ -123,6 +141,9 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
   const whenFull = checkOneOf('options.whenFull', options.whenFull ?? 'error', ['error', 'heap'] as const);
   const relaxed = checkBool('options.relaxedSimd', options.relaxedSimd ?? false);
   const pointwise = checkBool('options.pointwise', options.pointwise ?? true);
+  const threads = checkInt('options.threads', options.threads ?? 1, 1, 2);
+  if (threads > 1 && accel) throw new EddyError('ERR_INVALID_ARG', 'options.threads must be 1 with native kernels (they have threads of their own)');
+  const shared = threads > 1;
   const api = wasmApi();
   if (!api || !wasmSimdSupported(relaxed)) {
     throw new EddyError(
@@ -134,12 +155,14 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
   }
   const apBytes = align16(MC * KC * 4);
   const bpBytes = align16(KC * NC * 4);
-  const arena = new WasmArena(api, capacity, apBytes + bpBytes + MR * NR * 4, whenFull);
+  const packSet = apBytes + bpBytes + align16(MR * NR * 4);
+  const arena = new WasmArena(api, capacity, threads * packSet + (shared ? CONTROL_BYTES : 0), whenFull, shared);
   const ap = arena.packBase;
   const bp = ap + apBytes;
   const tmp = bp + bpBytes;
-  const module = new api.Module(gemmModuleBytes({ relaxed }));
+  const module = new api.Module(gemmModuleBytes({ relaxed, shared }));
   const exports = new api.Instance(module, { env: { memory: arena.memory } }).exports;
+  const helper = shared ? new WasmHelper(module, arena.memory, ap + 2 * packSet, [ap + packSet, bp + packSet, tmp + packSet], { blocked: exports.blocked as Kernel16, dotNT: exports.dotNT as Kernel10, pack: [ap, bp, tmp] }) : null;
   const dotNT = exports.dotNT as Kernel10;
   const blockedKernel = exports.blocked as Kernel16;
   const f32 = arena.f32;
@@ -183,8 +206,17 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
    * last row; that stays inside the memory because the pack buffers lie above every view and staged copy.
    */
   function blocked(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: boolean): void {
-    const inPlaceB = csB === 4 && M <= 256 && rsB % 4096 !== 0 ? 1 : 0;
-    blockedKernel(M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, accumulate ? 1 : 0, ap, bp, tmp, inPlaceB);
+    const acc = accumulate ? 1 : 0;
+    if (helper && M * N * K >= PARALLEL_MACS && (M >= 2 * MR || N >= 2 * NR)) {
+      helper.blocked(M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, acc);
+      return;
+    }
+    blockedKernel(M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, acc, ap, bp, tmp, inPlace(M, rsB, csB));
+  }
+
+  /** Rows of B per `dotNT` call, so the block (rows·K floats) stays in L2. */
+  function dotRows(K: number): number {
+    return Math.max(8, Math.floor(DOT_BLOCK_BYTES / (4 * K)) & ~7);
   }
 
   /** Shape guards at kernel entry (cheap; an out-of-range offset would otherwise read a neighbouring buffer). */
@@ -212,12 +244,13 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
   }
 
   const backend: WasmBackend = {
-    ...(pointwise ? pointwiseMethods(api, arena, accel, slot) : {}),
-    name: accel ? accel.name : (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd') + (pointwise ? '' : '-gemm'),
+    ...(pointwise ? pointwiseMethods(api, arena, accel, slot, shared) : {}),
+    name: accel ? accel.name : (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd') + (pointwise ? '' : '-gemm') + (shared ? '-2t' : ''),
     memory: arena.memory,
     capacity,
     get used() { return arena.used; },
     owns: (x) => arena.owns(x),
+    close: () => helper?.close(),
     alloc(length) {
       checkInt('alloc length', length, 0);
       return arena.alloc(length);
@@ -235,8 +268,12 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
         unplace(C, cOff, M * N);
         return;
       }
-      const rows = Math.max(8, Math.floor(DOT_BLOCK_BYTES / (4 * K)) & ~7);
-      for (let j = 0; j < N; j += rows) dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, accumulate ? 1 : 0);
+      const rows = dotRows(K), acc = accumulate ? 1 : 0;
+      if (helper && M * N * K >= PARALLEL_MACS && N >= 16) {
+        helper.dot(M, N, K, aAddr, bAddr, cAddr, acc, rows);
+      } else {
+        for (let j = 0; j < N; j += rows) dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, acc);
+      }
       unplace(C, cOff, M * N);
     },
     gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
@@ -250,8 +287,8 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
 }
 
 /** The optional pointwise methods, over their own module instance on the same memory (LSTM steps from `accel` if it has them). */
-function pointwiseMethods(api: WasmApi, arena: WasmArena, accel: Accelerator | undefined, slot: number): ReturnType<typeof wasmPointwise> {
-  const module = new api.Module(emitModule([...cellFunctions(), ...rowFunctions()]));
+function pointwiseMethods(api: WasmApi, arena: WasmArena, accel: Accelerator | undefined, slot: number, shared: boolean): ReturnType<typeof wasmPointwise> {
+  const module = new api.Module(emitModule([...cellFunctions(), ...rowFunctions()], { shared }));
   const exports: Record<string, unknown> = { ...new api.Instance(module, { env: { memory: arena.memory } }).exports };
   const { lstmForward: fwd, lstmBackward: bwd } = accel ?? {};
   if (fwd) exports.lstmForward = (h: number, c: number, act: number, aux: number, gx: number, gh: number, cp: number, b: number, B: number, H: number) => fwd(slot, h, c, act, aux, gx, gh, cp, b, B, H);

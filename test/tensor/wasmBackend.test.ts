@@ -3,12 +3,12 @@
  * arguments inside and outside its memory, sizes that cross every cache block), whole models against jsBackend,
  * and its memory limits and option errors.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { referenceBackend } from '../../src/tensor/referenceBackend.ts';
 import { checkOp, fill, gemmOps, maxDiff } from '../helpers/gemmCheck.ts';
 import { jsBackend } from '../../src/tensor/jsBackend.ts';
-import { createWasmBackend, wasmBackend, wasmSimdSupported } from '../../src/tensor/wasmBackend.ts';
+import { createWasmBackend, wasmBackend, wasmSimdSupported, type WasmBackend } from '../../src/tensor/wasmBackend.ts';
 import { RNNModel } from '../../src/model/rnnModel.ts';
 import type { ModelOptions } from '../../src/model/modelConfig.ts';
 import { EddyError } from '../../src/util/errors.ts';
@@ -58,6 +58,54 @@ describe.runIf(wasmSimdSupported())('wasm backend against the reference', () => 
     const A = wasmBackend.alloc(6).fill(1), B = wasmBackend.alloc(6).fill(2), C = wasmBackend.alloc(4);
     wasmBackend.gemmNT(2, 2, 3, A, 0, B, 0, C, 0, false);
     expect([...C]).toEqual([6, 6, 6, 6]);
+  });
+});
+
+describe.runIf(wasmSimdSupported())('wasm backend on two threads (a helper Worker on shared memory)', () => {
+  let made: WasmBackend | undefined;
+  const two = (): WasmBackend => (made ??= createWasmBackend({ capacity: 256 * MiB, threads: 2 }));
+  afterAll(() => made?.close());
+  // products of >= 2^20 multiply-adds are split in two bands: rows when M >= N, else columns; odd sizes at the cut
+  const split: [number, number, number][] = [[32, 1024, 256], [32, 256, 1024], [1030, 70, 261], [70, 1030, 261], [9, 9, 13000], [1, 1024, 1030], [3, 2050, 300], [257, 300, 40]];
+  for (const op of ops) {
+    it(`${op} on shapes big enough to split, accumulate on/off, inside and outside its memory`, () => {
+      const be = two();
+      expect(be.name).toBe('wasm-simd-2t');
+      const rng = new Rng(31);
+      for (const [M, N, K] of split) {
+        checkOp(be, rng, op, M, N, K, false, () => true);
+        checkOp(be, rng, op, M, N, K, true, () => rng.next() < 0.5);
+      }
+    });
+  }
+
+  it('gives the same bits as one thread', () => {
+    const one = createWasmBackend({ capacity: 64 * MiB });
+    const rng = new Rng(32);
+    for (const op of ops) {
+      for (const [M, N, K] of [[32, 1024, 256], [1030, 70, 261], [1, 1024, 1030]] as [number, number, number][]) {
+        const A = fill(rng, new Float32Array(M * K)), B = fill(rng, new Float32Array(N * K));
+        const results = [one, two()].map((be) => {
+          const a = be.alloc(M * K), b = be.alloc(N * K), C = be.alloc(M * N);
+          a.set(A);
+          b.set(B);
+          be[op](M, N, K, a, 0, b, 0, C, 0, false);
+          return C.slice();
+        });
+        expect(maxDiff(results[0], results[1]), `${op} ${M}x${N}x${K}`).toBe(0);
+      }
+    }
+  });
+
+  it('after close() it computes on one thread', () => {
+    const be = createWasmBackend({ capacity: 64 * MiB, threads: 2 });
+    be.close();
+    checkOp(be, new Rng(33), 'gemmNT', 32, 1024, 256, true, () => true);
+    be.close();
+  });
+
+  it('invalid thread counts name the option', () => {
+    expect(() => createWasmBackend({ threads: 3 })).toThrow('Expected integer in [1, 2] for options.threads but received 3 of type number');
   });
 });
 

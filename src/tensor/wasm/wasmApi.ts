@@ -6,7 +6,8 @@
 
 /** `WebAssembly.Memory`: `buffer` is replaced (and old views detached) only by `grow`, which eddy never calls. */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  /** An ArrayBuffer, or a SharedArrayBuffer for a shared memory. */
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(pages: number): number;
 }
 
@@ -17,7 +18,7 @@ export interface WasmInstance {
 
 /** The `WebAssembly` namespace object. */
 export interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => WasmInstance;
   validate(bytes: Uint8Array): boolean;

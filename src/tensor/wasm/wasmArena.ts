@@ -36,10 +36,11 @@ export class WasmArena {
   private stageBase: number;
   private readonly whenFull: WhenFull;
 
-  constructor(api: WasmApi, capacity: number, packBytes: number, whenFull: WhenFull) {
+  /** @param shared a shared memory (its buffer a SharedArrayBuffer), for worker threads */
+  constructor(api: WasmApi, capacity: number, packBytes: number, whenFull: WhenFull, shared = false) {
     this.capacity = capacity;
-    this.memory = new api.Memory({ initial: capacity / PAGE, maximum: capacity / PAGE });
-    this.buffer = this.memory.buffer;
+    this.memory = new api.Memory({ initial: capacity / PAGE, maximum: capacity / PAGE, shared });
+    this.buffer = this.memory.buffer as ArrayBuffer;
     this.f32 = new Float32Array(this.buffer);
     this.packBase = capacity - align16(packBytes);
     this.stageBase = this.packBase;
