@@ -19,7 +19,7 @@ export interface TrainCharLMOptions {
   init?: string;
   /**
    * Kernels: `'native'` (the optional C++ addon's multiplies on two threads, with the wasm pointwise kernels),
-   * `'wasm'` (WebAssembly SIMD), `'js'` (plain TypeScript) or `'auto'` (native where the addon is built, else wasm
+   * `'wasm'` (WebAssembly SIMD, on two threads where there are two cores), `'js'` (plain TypeScript) or `'auto'` (native where the addon is built, else wasm
    * where the runtime has SIMD, else js).
    * Saved with the run: a resumed run keeps its kernels, so its trajectory stays bit for bit the same.
    * @default 'auto'

@@ -23,8 +23,10 @@
  *    (a caller's state) are staged as for the gemms. `pointwise: false` leaves that work to the TypeScript loops.
  * 6. `threads: 2` makes the memory shared and starts a helper Worker with its own instance of the gemm module
  *    (`wasm/wasmHelper.ts`): products of at least 2^20 multiply-adds are computed as two bands of C, one per
- *    thread, bit-identical to one thread. Measured on the 2-core machines: 1.1-1.4x per product (the two cores do
- *    not double the throughput), 1.06x on the bench's W1; so it is opt-in.
+ *    thread, bit-identical to one thread. Measured on the 2-core machines: 1.75-1.95x per product when the other
+ *    core is free (as little as 1.1x when it is not), 1.5x on the bench's W1 (batched training) and W3 (1024-wide
+ *    frames); nothing on streaming steps below the threshold. Opt-in: it costs a Worker (about 45 ms to start) and
+ *    the second core; the char-LM trainer turns it on where there are two cores.
  *
  * @example
  * import { createWasmBackend } from './wasmBackend.ts';
