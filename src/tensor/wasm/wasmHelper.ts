@@ -110,7 +110,9 @@ export class WasmHelper {
       const lo = k === 0 ? 0 : half, len = k === 0 ? half : total - half;
       const m = byRows ? len : M, n = byRows ? N : len;
       const aa = byRows ? a + lo * rsA : a, bb = byRows ? b : b + lo * csB, cc = byRows ? c + lo * ldc : c + 4 * lo;
-      this.I.set([1, m, n, K, aa, rsA, csA, bb, rsB, csB, cc, ldc, acc, 0, 0, 0, inPlace(m, rsB, csB)], this.part(k));
+      const I = this.I, o = this.part(k);
+      I[o] = 1; I[o + 1] = m; I[o + 2] = n; I[o + 3] = K; I[o + 4] = aa; I[o + 5] = rsA; I[o + 6] = csA; I[o + 7] = bb;
+      I[o + 8] = rsB; I[o + 9] = csB; I[o + 10] = cc; I[o + 11] = ldc; I[o + 12] = acc; I[o + 16] = inPlace(m, rsB, csB);
     }
     this.run(2);
   }
@@ -118,9 +120,15 @@ export class WasmHelper {
   /** C[M, N] (+)= A[M, K] · B[N, K]ᵀ (byte addresses, C rows N apart) by `dotNT` over blocks of `rows` rows of B, as two bands of B's rows. */
   dot(M: number, N: number, K: number, a: number, b: number, c: number, acc: number, rows: number): void {
     const half = Math.min(N, Math.ceil(N / 2 / NR) * NR);
-    this.I.set([2, M, half, K, a, b, c, 4 * N, acc, rows], this.part(0));
-    this.I.set([2, M, N - half, K, a, b + 4 * K * half, c + 4 * half, 4 * N, acc, rows], this.part(1));
+    this.putDot(0, M, half, K, a, b, c, 4 * N, acc, rows);
+    this.putDot(1, M, N - half, K, a, b + 4 * K * half, c + 4 * half, 4 * N, acc, rows);
     this.run(2);
+  }
+
+  /** Writes a `dotNT` part (no array literal: this runs every time step). */
+  private putDot(k: number, m: number, n: number, K: number, a: number, b: number, c: number, ldc: number, acc: number, rows: number): void {
+    const I = this.I, o = this.part(k);
+    I[o] = 2; I[o + 1] = m; I[o + 2] = n; I[o + 3] = K; I[o + 4] = a; I[o + 5] = b; I[o + 6] = c; I[o + 7] = ldc; I[o + 8] = acc; I[o + 9] = rows;
   }
 
   private part(k: number): number {
