@@ -83,7 +83,7 @@ async function main(): Promise<number> {
 
   const { backends, skipped } = discoverBackends();
   const native = nativeInfo();
-  const threads = `js and wasm-simd on 1 thread; wasm-simd-2t splits products of >= 2^20 multiply-adds with a helper Worker; ${native ? `native (${native.isa}, ${native.vectorFloats} floats a vector) on ${native.threads} thread(s) for products >= 2^22 and streaming steps >= 2^17` : `native addon ${nativeProblem()}`}`;
+  const threads = `js and wasm-simd on 1 thread; wasm-simd-2t splits products of >= 2^20 multiply-adds (streaming steps >= 2^17) with a helper Worker; ${native ? `native (${native.isa}, ${native.vectorFloats} floats a vector) on ${native.threads} thread(s) for products >= 2^22 and streaming steps >= 2^17` : `native addon ${nativeProblem()}`}`;
   footer.push(`eddy backends timed: ${backends.map((b) => b.name).join(', ')}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''} (${threads})`);
 
   let tf: Tf | null = null;

@@ -22,11 +22,11 @@
  *    the one-hot gather and its gradient, in a second module on the same memory. Arguments outside the memory
  *    (a caller's state) are staged as for the gemms. `pointwise: false` leaves that work to the TypeScript loops.
  * 6. `threads: 2` makes the memory shared and starts a helper Worker with its own instance of the gemm module
- *    (`wasm/wasmHelper.ts`): products of at least 2^20 multiply-adds are computed as two bands of C, one per
- *    thread, bit-identical to one thread. Measured on the 2-core machines: 1.75-1.95x per product when the other
- *    core is free (as little as 1.1x when it is not), 1.5x on the bench's W1 (batched training) and W3 (1024-wide
- *    frames); nothing on streaming steps below the threshold. Opt-in: it costs a Worker (about 45 ms to start) and
- *    the second core; the char-LM trainer turns it on where there are two cores.
+ *    (`wasm/wasmHelper.ts`): products of at least 2^20 multiply-adds (2^17 for a streaming step's few rows) are
+ *    computed as two bands of C, one per thread, bit-identical to one thread. Measured on the 2-core machines:
+ *    1.75-1.95x per product when the other core is free (as little as 1.1x when it is not), 1.5x on the bench's
+ *    W1 (batched training) and W3 (1024-wide frames), W2's LSTM step 21.9 -> 16.3 µs. Opt-in: it costs a Worker
+ *    (about 45 ms to start) and the second core; the char-LM trainer turns it on where there are two cores.
  *
  * @example
  * import { createWasmBackend } from './wasmBackend.ts';
@@ -68,7 +68,8 @@ export interface WasmBackendOptions {
   pointwise?: boolean;
   /**
    * Threads for the multiplies: 2 adds a helper Worker on a shared memory that computes half of each product of
-   * at least 2^20 multiply-adds (a band of C's rows or columns; results do not depend on the thread count). The
+   * at least 2^20 multiply-adds, or 2^17 with at most 4 rows (a band of C's rows or columns; results do not depend
+   * on the thread count). The
    * backend is then named `wasm-simd-2t`; `close()` ends the helper.
    * @default 1
    */
@@ -93,6 +94,8 @@ export interface WasmBackend extends Backend {
 const DOT_BLOCK_BYTES = 256 * 1024;
 /** From this many multiply-adds a product is split between the two threads of `threads: 2`. */
 const PARALLEL_MACS = 2 ** 20;
+/** The same for a streaming step (few rows): each thread then keeps half of the weight in its own cache. */
+const PARALLEL_DOT_MACS = 2 ** 17;
 
 
 
@@ -271,7 +274,7 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
         return;
       }
       const rows = dotRows(K), acc = accumulate ? 1 : 0;
-      if (helper && M * N * K >= PARALLEL_MACS && N >= 16) {
+      if (helper && M * N * K >= (M <= 4 ? PARALLEL_DOT_MACS : PARALLEL_MACS) && N >= 16) {
         helper.dot(M, N, K, aAddr, bAddr, cAddr, acc, rows);
       } else {
         for (let j = 0; j < N; j += rows) dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, acc);

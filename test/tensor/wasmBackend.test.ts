@@ -65,8 +65,9 @@ describe.runIf(wasmSimdSupported())('wasm backend on two threads (a helper Worke
   let made: WasmBackend | undefined;
   const two = (): WasmBackend => (made ??= createWasmBackend({ capacity: 256 * MiB, threads: 2 }));
   afterAll(() => made?.close());
-  // products of >= 2^20 multiply-adds are split in two bands: rows when M >= N, else columns; odd sizes at the cut
-  const split: [number, number, number][] = [[32, 1024, 256], [32, 256, 1024], [1030, 70, 261], [70, 1030, 261], [9, 9, 13000], [1, 1024, 1030], [3, 2050, 300], [257, 300, 40]];
+  // products of >= 2^20 multiply-adds are split in two bands: rows when M >= N, else columns; streaming NT
+  // products (M <= 4) from 2^17; odd sizes at the cut
+  const split: [number, number, number][] = [[32, 1024, 256], [32, 256, 1024], [1030, 70, 261], [70, 1030, 261], [9, 9, 13000], [1, 1024, 1030], [3, 2050, 300], [257, 300, 40], [1, 1024, 256], [2, 301, 400]];
   for (const op of ops) {
     it(`${op} on shapes big enough to split, accumulate on/off, inside and outside its memory`, () => {
       const be = two();
