@@ -35,7 +35,7 @@
  */
 import type { Backend } from './backend.ts';
 import { jsBackend } from './jsBackend.ts';
-import { EddyError, shapeError } from '../util/errors.ts';
+import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/validate.ts';
 import { KC, MC, MR, NC, NR, gemmModuleBytes, probeBytes } from './wasm/gemmKernels.ts';
 import { wasmApi, type WasmApi, type WasmMemory } from './wasm/wasmApi.ts';
@@ -57,8 +57,13 @@ export interface WasmBackendOptions {
   capacity?: number;
   /** When `alloc` does not fit: `'error'` throws an EddyError; `'heap'` returns an ordinary (staged) array. @default 'error' */
   whenFull?: WhenFull;
-  /** Use relaxed-SIMD fused multiply-add (Node 20: `--experimental-wasm-relaxed-simd`); throws if unavailable. @default false */
-  relaxedSimd?: boolean;
+  /**
+   * Relaxed-SIMD fused multiply-add in the multiplies: `true` requires it (Node 20 needs
+   * `--experimental-wasm-relaxed-simd`; throws where the runtime lacks it), `false` never uses it, `'auto'` uses it
+   * where the runtime has it (the backend is then named `wasm-relaxed-simd`) and plain SIMD otherwise.
+   * @default 'auto'
+   */
+  relaxedSimd?: boolean | 'auto';
   /**
    * Also run the pointwise work in WebAssembly SIMD (`cellForward`, `cellBackward`, `addBiasRows`, `sumRows`,
    * `gatherColumns`, `scatterAddColumns`); false leaves it to the TypeScript reference loops (to compare; the
@@ -144,7 +149,9 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
   checkObject('options', options);
   const capacity = pageAlign(checkInt('options.capacity', options.capacity ?? 2 ** 30, 4 * 2 ** 20, 2 ** 31));
   const whenFull = checkOneOf('options.whenFull', options.whenFull ?? 'error', ['error', 'heap'] as const);
-  const relaxed = checkBool('options.relaxedSimd', options.relaxedSimd ?? false);
+  const relaxedOption: unknown = options.relaxedSimd ?? 'auto';
+  if (relaxedOption !== 'auto' && typeof relaxedOption !== 'boolean') throw invalidArg('options.relaxedSimd', 'boolean or "auto"', relaxedOption);
+  const relaxed = relaxedOption === 'auto' ? wasmSimdSupported(true) : relaxedOption;
   const pointwise = checkBool('options.pointwise', options.pointwise ?? true);
   const threads = checkInt('options.threads', options.threads ?? 1, 1, 2);
   if (threads > 1 && accel) throw new EddyError('ERR_INVALID_ARG', 'options.threads must be 1 with native kernels (they have threads of their own)');

@@ -192,7 +192,7 @@ describe.runIf(wasmSimdSupported())('wasm backend memory and options', () => {
   it('invalid options name the option, the expectation and the value', () => {
     expect(() => createWasmBackend({ capacity: 1000 })).toThrow('Expected integer in [4194304, 2147483648] for options.capacity but received 1000 of type number');
     expect(() => createWasmBackend({ whenFull: 'grow' as 'error' })).toThrow('Expected one of "error", "heap" for options.whenFull but received "grow" of type string');
-    expect(() => createWasmBackend({ relaxedSimd: 1 as unknown as boolean })).toThrow('Expected boolean for options.relaxedSimd but received 1 of type number');
+    expect(() => createWasmBackend({ relaxedSimd: 1 as unknown as boolean })).toThrow('Expected boolean or "auto" for options.relaxedSimd but received 1 of type number');
     expect(() => createWasmBackend(null as unknown as object)).toThrow(/options/);
   });
 
@@ -203,5 +203,6 @@ describe.runIf(wasmSimdSupported())('wasm backend memory and options', () => {
       return;
     }
     expect(() => createWasmBackend({ relaxedSimd: true })).toThrow(/relaxed SIMD is not available.*--experimental-wasm-relaxed-simd/);
+    expect(createWasmBackend({ capacity: 4 * MiB }).name).toBe('wasm-simd'); // 'auto' falls back to plain SIMD
   });
 });
