@@ -15,6 +15,7 @@ export { jsBackend } from './tensor/jsBackend.ts';
 export { float64CheckBackend } from './tensor/float64Backend.ts';
 export { wasmBackend, createWasmBackend, wasmSimdSupported, type WasmBackend, type WasmBackendOptions } from './tensor/wasmBackend.ts';
 export { createNativeBackend, nativeAvailable, nativeProblem, nativeInfo, type NativeBackendOptions } from './tensor/nativeBackend.ts';
+export { backendByName, BACKEND_NAMES, type BackendName } from './tensor/backendByName.ts';
 export { softmaxRows, softmaxCrossEntropy } from './tensor/softmax.ts';
 export { sigmoid, relu, sigmoidGradFromOutput, tanhGradFromOutput, reluGradFromOutput } from './tensor/activations.ts';
 

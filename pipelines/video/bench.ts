@@ -5,6 +5,7 @@
  * run at 25 fps with its latency, dropped frames and CPU use. Not a test.
  *
  *   npm run video:bench -- [--clip ../shared/data/grid/s1/bbal6n.mpg] [--hidden 128] [--size 64] [--runs 5] [--stress-hidden 2048]
+ *                          [--backend js|wasm|native|auto]
  *
  * A last run labels the clip in real time with a model too big to keep up (--stress-hidden, 0 to skip), to show
  * late frames being dropped. CPU time is read from /proc (this process plus the ffmpeg children it has reaped), so "share of a core"
@@ -15,7 +16,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  EddyError, FrameFeatures, RNNModel, Rng, createFrameLabeler, createLiveStats, labelVideo, latencySummary, referenceBackend, videoFrames,
+  EddyError, FrameFeatures, RNNModel, Rng, backendByName, createFrameLabeler, createLiveStats, labelVideo, latencySummary, referenceBackend, videoFrames,
   type FrameLabeler,
 } from '../../src/index.ts';
 
@@ -94,15 +95,16 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       clip: { type: 'string', default: '../shared/data/grid/s1/bbal6n.mpg' }, hidden: { type: 'string', default: '128' },
       size: { type: 'string', default: '64' }, runs: { type: 'string', default: '5' }, steps: { type: 'string', default: '2000' },
-      'stress-hidden': { type: 'string', default: '2048' },
+      'stress-hidden': { type: 'string', default: '2048' }, backend: { type: 'string', default: 'js' },
     },
   });
+  const backend = backendByName(values.backend, { path: '--backend' });
   const H = Number(values.hidden), S = Number(values.size), runs = Number(values.runs), steps = Number(values.steps);
   const clip = values.clip;
   const out = (s: string): void => void process.stdout.write(s + '\n');
-  out(`video bench: ${clip}, ${S}x${S} gray features, GRU H=${H}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on this machine`);
+  out(`video bench: ${clip}, ${S}x${S} gray features, GRU H=${H}, ${backend.name} kernels; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on this machine`);
   for (const diff of [false, true]) {
-    const labeler = createFrameLabeler({ labels: ['silent', 'speaking'], width: S, height: S, appearance: true, diff, cell: 'gru', hiddenSize: H, seed: 1 });
+    const labeler = createFrameLabeler({ labels: ['silent', 'speaking'], width: S, height: S, appearance: true, diff, cell: 'gru', hiddenSize: H, seed: 1, backend });
     const X = labeler.spec.size;
     out(`\nfeatures: ${diff ? 'pixels + differences' : 'pixels'} (X = ${X}), ${labeler.model.numParams.toLocaleString('en-US')} parameters`);
     const size = { width: S, height: S, channels: 1 as const };
@@ -126,7 +128,7 @@ export async function main(argv: string[]): Promise<void> {
     out(`    CPU: ${perFrameCpuMs.toFixed(2)} ms per frame (node + ffmpeg) -> at 25 fps ${(perFrameCpuMs * 2.5).toFixed(1)}% of one core`);
     out(`  decode alone (ffmpeg -> frames): ${(d.frames / d.wall).toFixed(0)} frames/s, ${((1000 * d.cpu) / d.frames).toFixed(2)} ms CPU per frame`);
     out(`  features alone: ${featRate.toFixed(0)} frames/s (${(1000 / featRate).toFixed(3)} ms per frame)`);
-    out(`  model step alone (B = 1, checked against the reference backend: max |diff| ${step.maxDiff.toExponential(1)}): ${step.js.toFixed(0)} steps/s (${(1000 / step.js).toFixed(3)} ms wall, ${step.jsCpuMs.toFixed(3)} ms CPU); reference backend ${step.reference.toFixed(0)} steps/s; js/reference ${(step.js / step.reference).toFixed(1)}x`);
+    out(`  model step alone (B = 1, checked against the reference backend: max |diff| ${step.maxDiff.toExponential(1)}): ${step.js.toFixed(0)} steps/s (${(1000 / step.js).toFixed(3)} ms wall, ${step.jsCpuMs.toFixed(3)} ms CPU); reference backend ${step.reference.toFixed(0)} steps/s; ${backend.name}/reference ${(step.js / step.reference).toFixed(1)}x`);
     out(`    headroom over 25 fps: whole pipeline ${(w.frames / w.wall / 25).toFixed(1)}x, step alone ${(step.js / 25).toFixed(0)}x`);
     // real time: paced by the clip's timestamps, as a camera would deliver it
     const stats = createLiveStats();
@@ -139,7 +141,7 @@ export async function main(argv: string[]): Promise<void> {
   // an overloaded labeller, to show the real-time policy at work: late frames are dropped, latency stays bounded
   const Hs = Number(values['stress-hidden']);
   if (Hs > 0) {
-    const big = createFrameLabeler({ labels: ['silent', 'speaking'], width: S, height: S, diff: true, hiddenSize: Hs, seed: 1 });
+    const big = createFrameLabeler({ labels: ['silent', 'speaking'], width: S, height: S, diff: true, hiddenSize: Hs, seed: 1, backend });
     const stats = createLiveStats();
     const rt = await timed(() => drain(labelVideo(clip, big, { realtime: true, maxLagMs: 100, stats })));
     const l = latencySummary(stats);

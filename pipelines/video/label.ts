@@ -10,12 +10,13 @@
  * its own state: lines then carry "video"), --realtime (pace the video by its timestamps and report latency and
  * dropped frames), --max-lag ms (realtime: drop frames later than this, default 200), --align FILE (GRID
  * alignment: true labels for the timeline and an accuracy), --sheet PNG, --timeline PNG, --sheet-frames N
- * (default 18), --input-format FMT (ffmpeg -f, e.g. v4l2 for a camera).
+ * (default 18), --input-format FMT (ffmpeg -f, e.g. v4l2 for a camera), --backend auto|native|wasm|js (kernels of
+ * the model; auto, the default, picks the fastest this machine has).
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  EddyError, createLiveStats, frameLabelsAsync, isSilent, labelVideos$, latencySummary, loadFrameLabeler, readGridAlign, videoFrames,
+  EddyError, backendByName, createLiveStats, frameLabelsAsync, isSilent, labelVideos$, latencySummary, loadFrameLabeler, readGridAlign, videoFrames,
   writeContactSheet, writeLabelTimeline, type Frame, type FrameLabeler, type LiveStats, type SheetFrame,
 } from '../../src/index.ts';
 
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<void> {
       model: { type: 'string', default: 'pipelines/models/video-grid.safetensors' }, input: { type: 'string', multiple: true },
       align: { type: 'string' }, realtime: { type: 'boolean', default: false }, 'max-lag': { type: 'string', default: '200' },
       sheet: { type: 'string' }, timeline: { type: 'string' }, 'sheet-frames': { type: 'string', default: '18' }, 'input-format': { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
     },
   });
   const inputs = values.input ?? [];
@@ -71,9 +73,9 @@ export async function main(argv: string[]): Promise<void> {
   const sheetFrames = Number(values['sheet-frames']);
   if (!Number.isFinite(maxLagMs) || maxLagMs < 0) throw new EddyError('ERR_INVALID_ARG', `Expected a number >= 0 for --max-lag but received ${JSON.stringify(values['max-lag'])}`);
   if (!Number.isInteger(sheetFrames) || sheetFrames < 1) throw new EddyError('ERR_INVALID_ARG', `Expected an integer >= 1 for --sheet-frames but received ${JSON.stringify(values['sheet-frames'])}`);
-  const labeler = loadFrameLabeler(values.model);
+  const labeler = loadFrameLabeler(values.model, { backend: backendByName(values.backend, { path: '--backend' }) });
   const { width, height } = labeler.spec;
-  process.stderr.write(`model ${values.model}: ${labeler.model.config.cell} H=${labeler.model.config.hiddenSize}, ${width}x${height} gray frames, labels ${labeler.labels.join('/')}\n`);
+  process.stderr.write(`model ${values.model}: ${labeler.model.config.cell} H=${labeler.model.config.hiddenSize}, ${width}x${height} gray frames, labels ${labeler.labels.join('/')}, ${labeler.model.backend.name} kernels\n`);
   const decode = values['input-format'] === undefined ? {} : { inputFormat: values['input-format'] };
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());

@@ -13,6 +13,7 @@
  * saveFrameLabeler('video-grid.safetensors', labeler);
  * const again = loadFrameLabeler('video-grid.safetensors');
  */
+import type { Backend } from '../tensor/backend.ts';
 import type { CellKind } from '../cells/cellKernel.ts';
 import { modelFromSafetensors, saveModel } from '../model/modelFile.ts';
 import { RNNModel } from '../model/rnnModel.ts';
@@ -36,6 +37,8 @@ export interface FrameLabelerOptions extends FrameFeatureOptions {
   numLayers?: number;
   /** Seed of the initialisation. @default 0 */
   seed?: number;
+  /** Kernels of the model (`backendByName('auto')` picks the fastest here). @default jsBackend */
+  backend?: Backend;
 }
 
 /** A recurrent model with its feature spec and class names. */
@@ -65,7 +68,7 @@ export function createFrameLabeler(options: FrameLabelerOptions): FrameLabeler {
   const hiddenSize = checkInt('options.hiddenSize', o.hiddenSize ?? 64, 1, 1 << 14);
   const numLayers = checkInt('options.numLayers', o.numLayers ?? 1, 1, 8);
   const seed = checkInt('options.seed', o.seed ?? 0, 0, 0xffffffff);
-  const model = RNNModel.create({ cell, input: 'dense', inputSize: spec.size, hiddenSize, numLayers, outputSize: labels.length }, { seed });
+  const model = RNNModel.create({ cell, input: 'dense', inputSize: spec.size, hiddenSize, numLayers, outputSize: labels.length }, { seed, ...(o.backend ? { backend: o.backend as Backend } : {}) });
   return { model, spec, labels };
 }
 
@@ -84,6 +87,8 @@ export function saveFrameLabeler(path: string, labeler: FrameLabeler, extra: Rec
 export interface LoadFrameLabelerOptions {
   /** Fail unless the model was trained on frames of this size (`{ width, height }`). @default undefined (any) */
   expect?: { width: number; height: number };
+  /** Kernels of the model (`backendByName('auto')` picks the fastest here). @default jsBackend */
+  backend?: Backend;
 }
 
 /**
@@ -112,7 +117,7 @@ export function loadFrameLabeler(path: string, options: LoadFrameLabelerOptions 
   } catch (err) {
     throw new EddyError('ERR_FILE', `Cannot load ${path}: ${(err as Error).message}`, { cause: err });
   }
-  const model = modelFromSafetensors(file, path);
+  const model = modelFromSafetensors(file, path, o.backend ? { backend: o.backend as Backend } : {});
   if (model.config.input !== 'dense' || model.config.inputSize !== spec.size || model.config.outputSize !== labels.length) {
     throw new EddyError('ERR_FILE', `Cannot load ${path}: its model takes ${model.config.inputSize} inputs and gives ${model.config.outputSize} outputs, but its ${VIDEO_METADATA_KEY} metadata says ${spec.size} features (${sizeText(spec.width, spec.height, 1)} frames, a ${spec.gridWidth}x${spec.gridHeight} grid) and ${labels.length} labels`);
   }
