@@ -74,8 +74,7 @@ export interface WasmBackendOptions {
   /**
    * Threads for the multiplies: 2 adds a helper Worker on a shared memory that computes half of each product of
    * at least 2^20 multiply-adds, or 2^17 with at most 4 rows (a band of C's rows or columns; results do not depend
-   * on the thread count). The
-   * backend is then named `wasm-simd-2t`; `close()` ends the helper.
+   * on the thread count). The backend is then named `wasm-simd-2t`; `close()` ends the helper.
    * @default 1
    */
   threads?: number;
@@ -101,8 +100,6 @@ const DOT_BLOCK_BYTES = 256 * 1024;
 const PARALLEL_MACS = 2 ** 20;
 /** The same for a streaming step (few rows): each thread then keeps half of the weight in its own cache. */
 const PARALLEL_DOT_MACS = 2 ** 17;
-
-
 
 type Kernel16 = (...args: [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number]) => void;
 type Kernel10 = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
