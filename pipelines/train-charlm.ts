@@ -7,7 +7,8 @@
  * Every option of `trainCharLM` is a flag in kebab-case: --backend auto|native|wasm|js, --cell lstm|gru|rnn_tanh|rnn_relu, --layers, --hidden,
  * --dropout, --input onehot|embedding, --window, --batch, --optimizer, --lr, --schedule constant|cosine,
  * --warmup-steps, --clip-norm, --seed, --steps, --minutes, --val-fraction, --eval-every, --max-val-chars,
- * --sample-every, --sample-length, --checkpoint-every, --no-resume, --no-plot, --init MODEL, --json (print one
+ * --sample-every, --sample-length, --checkpoint-every, --no-resume, --no-plot, --init MODEL, --best MODEL (also keep
+ * the model with the lowest validation loss there), --json (print one
  * JSON line per update on stdout). SIGINT/SIGTERM stop between two updates after writing a checkpoint.
  */
 import { parseArgs } from 'node:util';
@@ -20,7 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      corpus: { type: 'string' }, checkpoint: { type: 'string' }, init: { type: 'string' },
+      corpus: { type: 'string' }, checkpoint: { type: 'string' }, init: { type: 'string' }, best: { type: 'string' },
       backend: { type: 'string' }, cell: { type: 'string' }, layers: { type: 'string' }, hidden: { type: 'string' }, dropout: { type: 'string' },
       input: { type: 'string' }, window: { type: 'string' }, batch: { type: 'string' }, optimizer: { type: 'string' },
       lr: { type: 'string' }, schedule: { type: 'string' }, 'warmup-steps': { type: 'string' }, 'clip-norm': { type: 'string' },
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
   const options: TrainCharLMOptions = { corpus: values.corpus, checkpoint: values.checkpoint ?? 'runs/charlm.safetensors', signal: controller.signal };
   const set = <K extends keyof TrainCharLMOptions>(k: K, v: TrainCharLMOptions[K] | undefined) => { if (v !== undefined) options[k] = v; };
   set('init', values.init);
+  set('best', values.best);
   set('cell', values.cell as TrainCharLMOptions['cell']);
   set('backend', values.backend as TrainCharLMOptions['backend']);
   set('input', values.input as TrainCharLMOptions['input']);

@@ -67,6 +67,11 @@ export interface TrainCharLMOptions {
   sampleLength?: number;
   /** Write a checkpoint every N updates (and at the end). @default 100 */
   checkpointEvery?: number;
+  /**
+   * Also write the model with the lowest validation loss so far to this path (a plain model file, written
+   * atomically at each new best), so that a run that starts to overfit keeps its best weights. @default undefined
+   */
+  best?: string;
   /** Write loss plots (PNG) next to the checkpoint at the end. @default true */
   plot?: boolean;
   /** Print progress on stderr. @default true */
@@ -76,7 +81,7 @@ export interface TrainCharLMOptions {
 }
 
 /** Resolved options. */
-export type ResolvedCharLMOptions = Required<Omit<TrainCharLMOptions, 'init' | 'signal'>> & { init: string | undefined; signal: AbortSignal | undefined };
+export type ResolvedCharLMOptions = Required<Omit<TrainCharLMOptions, 'init' | 'signal' | 'best'>> & { init: string | undefined; signal: AbortSignal | undefined; best: string | undefined };
 
 /** The fields that define the run (saved in the checkpoint and reused on resume). */
 export const RUN_FIELDS = ['backend', 'cell', 'numLayers', 'hiddenSize', 'dropout', 'input', 'window', 'batch', 'optimizer', 'lr', 'schedule', 'warmupSteps', 'clipNorm', 'seed', 'valFraction', 'maxValChars'] as const;
@@ -88,6 +93,7 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
   if (typeof o.checkpoint !== 'string' || o.checkpoint.length === 0) throw invalidArg('options.checkpoint', 'a file path', o.checkpoint);
   if (o.init !== undefined && (typeof o.init !== 'string' || o.init.length === 0)) throw invalidArg('options.init', 'a model file path', o.init);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArg('options.signal', 'an AbortSignal', o.signal);
+  if (o.best !== undefined && (typeof o.best !== 'string' || o.best.length === 0 || o.best === o.checkpoint)) throw invalidArg('options.best', 'a model file path other than options.checkpoint', o.best);
   return {
     corpus: o.corpus,
     checkpoint: o.checkpoint,
@@ -115,6 +121,7 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     sampleEvery: checkInt('options.sampleEvery', o.sampleEvery ?? 200, 0),
     sampleLength: checkInt('options.sampleLength', o.sampleLength ?? 200, 1, 100_000),
     checkpointEvery: checkInt('options.checkpointEvery', o.checkpointEvery ?? 100, 1),
+    best: o.best,
     plot: checkBool('options.plot', o.plot ?? true),
     progress: checkBool('options.progress', o.progress ?? true),
     signal: o.signal,

@@ -24,7 +24,7 @@ import { jsBackend } from '../tensor/jsBackend.ts';
 import { availableParallelism } from 'node:os';
 import { createWasmBackend, wasmSimdSupported, type WasmBackend } from '../tensor/wasmBackend.ts';
 import { createNativeBackend, nativeAvailable, nativeProblem } from '../tensor/nativeBackend.ts';
-import { loadModel } from '../model/modelFile.ts';
+import { loadModel, saveModel } from '../model/modelFile.ts';
 import { Trainer, type TrainEvent } from '../train/trainer.ts';
 import { charRnnBatches } from '../train/charRnnBatches.ts';
 import { saveCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
@@ -99,6 +99,7 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
   const text = await readCorpus(o.corpus, o.signal ? { signal: o.signal } : {});
   try {
     mkdirSync(dirname(o.checkpoint), { recursive: true }); // fail now, not after the first hour of training
+    if (o.best !== undefined) mkdirSync(dirname(o.best), { recursive: true });
   } catch (err) {
     throw new EddyError('ERR_FILE', `Cannot create the directory of checkpoint ${o.checkpoint}: ${(err as Error).message}`, { cause: err });
   }
@@ -162,6 +163,13 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
     const v = extra.history[i].valLoss;
     if (v !== undefined) { lastVal = v; break; }
   }
+  // the lowest validation loss so far (a resumed run continues from its history)
+  let bestVal = Math.min(Infinity, ...extra.history.map((p) => p.valLoss ?? Infinity));
+  const keepBest = (step: number, val: number): void => {
+    if (o.best === undefined || !(val < bestVal)) return;
+    bestVal = val;
+    saveModel(o.best, model, { 'eddy.valLoss': String(val), 'eddy.steps': String(step), 'eddy.source': basename(o.checkpoint) });
+  };
   const save = () => {
     const st = trainer.getState();
     extra.step = st.step;
@@ -194,6 +202,7 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
       lastVal = validate();
       point.valLoss = lastVal;
       hooks.onValidate?.(step, lastVal);
+      keepBest(step, lastVal);
     }
     extra.history.push(point);
     extra.elapsedMs = point.elapsedMs;
@@ -216,6 +225,7 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
     if (canValidate && extra.history[extra.history.length - 1].valLoss === undefined) {
       lastVal = validate();
       extra.history[extra.history.length - 1].valLoss = lastVal;
+      keepBest(extra.history[extra.history.length - 1].step, lastVal);
     }
     save();
   }

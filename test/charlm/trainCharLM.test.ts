@@ -11,6 +11,8 @@ import { generateText, generateText$ } from '../../src/charlm/generateText.ts';
 import { readCorpus } from '../../src/charlm/readCorpus.ts';
 import { evaluateCharLM } from '../../src/charlm/evaluateCharLM.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { readSafetensors } from '../../src/model/safetensors.ts';
+import { loadModel } from '../../src/model/modelFile.ts';
 import { EddyError } from '../../src/util/errors.ts';
 import { dataPath } from '../sources/dataPath.ts';
 import { toArray } from 'rxjs';
@@ -130,6 +132,25 @@ describe('trainCharLM', () => {
     const ck = loadCheckpoint<{ step: number }>(checkpoint);
     expect(ck.extra.step).toBe(result.steps);
     expect(Number.isFinite(result.valLoss)).toBe(true);
+  });
+
+  it('best: keeps the model with the lowest validation loss, even when the run gets worse after it', async () => {
+    const checkpoint = join(dir, 'overfit.safetensors'), best = join(dir, 'sub', 'overfit.best.safetensors');
+    // a high learning rate on a tiny corpus: validation goes down, then up
+    const tiny = join(dir, 'tiny.txt');
+    writeFileSync(tiny, sonnets.slice(0, 4_000));
+    const result = await trainCharLM({ corpus: tiny, checkpoint, best, maxSteps: 240, ...small, hiddenSize: 96, lr: 0.03, evalEvery: 10 });
+    const vals = result.history.filter((p) => p.valLoss !== undefined).map((p) => ({ step: p.step, val: p.valLoss as number }));
+    const lowest = vals.reduce((a, b) => (b.val < a.val ? b : a));
+    expect(lowest.step).toBeLessThan(240); // it did get worse after its best
+    expect(result.valLoss).toBeGreaterThan(lowest.val);
+    const file = readSafetensors(best);
+    expect(Number(file.metadata['eddy.valLoss'])).toBe(lowest.val);
+    expect(Number(file.metadata['eddy.steps'])).toBe(lowest.step);
+    // and it is that model: it measures the same on the held-out split
+    const ev = evaluateCharLM(loadModel(best), sonnets.slice(0, 4_000), { window: 24, batch: 16 });
+    expect(Math.abs(ev.nats - lowest.val)).toBeLessThan(1e-4);
+    await expect(trainCharLM({ corpus: tiny, checkpoint, best: checkpoint, maxSteps: 1, ...small })).rejects.toThrow(/options.best/);
   });
 
   it('invalid options name the option', async () => {
