@@ -1,6 +1,7 @@
-// eddy's optional native kernels: the three matrix multiplies of `Backend` (NN, NT, TN) in C++ vectorised for the
-// machine that builds them (-march=native at `npm install`), on up to two threads, over one bound ArrayBuffer (the
-// wasm backend's memory), addressed by byte offsets. Nothing here allocates per call once its scratch has grown.
+// eddy's optional native kernels: the three matrix multiplies of `Backend` (NN, NT, TN) and the LSTM step forward
+// and backward, in C++ vectorised for the machine that builds them (-march=native at `npm install`), the multiplies
+// on up to two threads, over bound ArrayBuffers (wasm backends' memories) addressed by byte offsets. Nothing here
+// allocates per call once its scratch has grown.
 //
 // One kernel family does all three layouts: C'(i, j) (+)= Σk A'(i, k) · B'(k, j), where A' is read as broadcast
 // scalars through any strides and B' along contiguous rows (j), with an MR × 2·VL register tile of accumulators.
