@@ -20,10 +20,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { RNNModel } from '../model/rnnModel.ts';
 import type { Backend } from '../tensor/backend.ts';
-import { jsBackend } from '../tensor/jsBackend.ts';
 import { availableParallelism } from 'node:os';
-import { createWasmBackend, wasmSimdSupported, type WasmBackend } from '../tensor/wasmBackend.ts';
-import { createNativeBackend, nativeAvailable, nativeProblem } from '../tensor/nativeBackend.ts';
+import { wasmSimdSupported, type WasmBackend } from '../tensor/wasmBackend.ts';
+import { nativeAvailable } from '../tensor/nativeBackend.ts';
+import { backendByName } from '../tensor/backendByName.ts';
 import { loadModel, saveModel } from '../model/modelFile.ts';
 import { Trainer, type TrainEvent } from '../train/trainer.ts';
 import { charRnnBatches } from '../train/charRnnBatches.ts';
@@ -245,16 +245,9 @@ function yieldToEventLoop(): Promise<void> {
  * runs on two threads where there are two cores (1.5x on batched training here); `opened` collects it to close.
  */
 function backendFor(o: ResolvedCharLMOptions, opened: WasmBackend[]): Backend {
-  if (o.backend === 'js') return jsBackend;
-  if (o.backend === 'wasm' && !wasmSimdSupported()) throw new EddyError('ERR_INVALID_ARG', 'options.backend is "wasm" but this runtime has no WebAssembly SIMD; use "js"');
-  if (o.backend === 'native') {
-    if (!nativeAvailable()) throw new EddyError('ERR_INVALID_ARG', `options.backend is "native" but the native addon is ${nativeProblem()}; use "wasm"`);
-    return createNativeBackend({ capacity: 256 * 2 ** 20, whenFull: 'heap' });
-  }
-  if (!wasmSimdSupported()) return jsBackend;
-  const wasm = createWasmBackend({ capacity: 256 * 2 ** 20, whenFull: 'heap', threads: availableParallelism() >= 2 ? 2 : 1 });
-  opened.push(wasm);
-  return wasm;
+  const backend = backendByName(o.backend, { path: 'options.backend', threads: availableParallelism() >= 2 ? 2 : 1 });
+  if ('close' in backend) opened.push(backend as WasmBackend);
+  return backend;
 }
 
 function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions): Trainer {
