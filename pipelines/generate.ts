@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { generateText, loadModel, EddyError } from '../src/index.ts';
+import { generateTextAsync, loadModel, EddyError } from '../src/index.ts';
 
 /** The shipped model, found from pipelines/ (sources) or from dist/pipelines/ (compiled by `npm run build`). */
 export const SHIPPED_MODEL = [new URL('./models/shakespeare.safetensors', import.meta.url), new URL('../../pipelines/models/shakespeare.safetensors', import.meta.url)]
@@ -45,7 +45,7 @@ export async function main(argv: string[], defaults: { prime?: string; length?: 
   const model = loadModel(values.model);
   const prime = values.prime ?? defaults.prime ?? '\n';
   process.stderr.write(`eddy: ${model.config.numLayers}-layer ${model.config.cell.toUpperCase()} ${model.config.hiddenSize}, ${model.config.vocab?.length ?? 0} characters, seed ${seed}\n`);
-  const chars = generateText(model, {
+  const chars = generateTextAsync(model, {
     prime,
     length: num('length', values.length),
     temperature: values.greedy ? 'greedy' : num('temperature', values.temperature),

@@ -1,46 +1,89 @@
 /**
- * eddy's public door: everything a user (and `pipelines/`) may import. Grouped by layer, imports flow one way:
- * util -> tensor -> cells -> model -> train -> operators; sources beside operators.
+ * eddy's public door: every name a user (and `pipelines/`) may import, listed by name and grouped by layer.
+ * Imports flow one way: util -> tensor -> cells -> model -> train -> operators; sources beside the operators;
+ * applications (charlm, video, report) on top. Internals (option resolvers, checks, scratch helpers, adapters)
+ * stay out; `test/api/publicSurface.test.ts` snapshots this list so that a change to it is deliberate.
+ *
+ * Naming rule for the RxJS / IxJS pairs: the RxJS form has the plain name (an `OperatorFunction` or an
+ * `Observable`), the IxJS form ends in `Async` (an operator over async-iterables or an `AsyncIterableX`), with the
+ * same arguments and options.
  */
 
-// util
-export { EddyError, invalidArg, shapeError, type EddyErrorCode } from './util/errors.ts';
+// util: errors, seeded random numbers, atomic files, progress
+export { EddyError, type EddyErrorCode } from './util/errors.ts';
 export { Rng, type RngState } from './util/rng.ts';
 export { writeFileAtomic, writeFileAtomicAsync } from './util/atomicWrite.ts';
+export { ProgressLine, formatDuration, type ProgressOptions } from './util/progress.ts';
 
-// tensor: kernels
+// tensor: kernels, softmax, sampling
 export type { Backend } from './tensor/backend.ts';
 export { referenceBackend } from './tensor/referenceBackend.ts';
 export { jsBackend } from './tensor/jsBackend.ts';
 export { float64CheckBackend } from './tensor/float64Backend.ts';
-export { wasmBackend, createWasmBackend, wasmSimdSupported, type WasmBackend, type WasmBackendOptions } from './tensor/wasmBackend.ts';
-export { createNativeBackend, nativeAvailable, nativeProblem, nativeInfo, type NativeBackendOptions } from './tensor/nativeBackend.ts';
+export {
+  wasmBackend,
+  createWasmBackend,
+  wasmSimdSupported,
+  type WasmBackend,
+  type WasmBackendOptions,
+} from './tensor/wasmBackend.ts';
+export {
+  createNativeBackend,
+  nativeAvailable,
+  nativeProblem,
+  nativeInfo,
+  type NativeBackendOptions,
+} from './tensor/nativeBackend.ts';
 export { backendByName, BACKEND_NAMES, type BackendName } from './tensor/backendByName.ts';
 export { softmaxRows, softmaxCrossEntropy } from './tensor/softmax.ts';
-export { sigmoid, relu, sigmoidGradFromOutput, tanhGradFromOutput, reluGradFromOutput } from './tensor/activations.ts';
+export { sample, argmax, type SampleOptions } from './tensor/sample.ts';
 
-// cells
+// cells: one step forward and backward, PyTorch's gate layout
 export { CELL_KINDS, GATE_NAMES, type CellKernel, type CellKind } from './cells/cellKernel.ts';
 export { cellFor } from './cells/cellFor.ts';
 export { lstmCell } from './cells/lstmCell.ts';
 export { gruCell } from './cells/gruCell.ts';
 export { rnnTanhCell, rnnReluCell } from './cells/rnnCell.ts';
 
-// model
+// model: stacked cells over one flat buffer, window BPTT, streaming step, files
 export { RNNModel, type CreateOptions, type ForwardOptions, type ForwardResult } from './model/rnnModel.ts';
-export { resolveConfig, type ModelOptions, type ModelConfig, type InputKind } from './model/modelConfig.ts';
-export { paramLayout, type ParamLayout, type ParamEntry } from './model/paramLayout.ts';
+export type { ModelOptions, ModelConfig, InputKind } from './model/modelConfig.ts';
+export type { ParamLayout, ParamEntry } from './model/paramLayout.ts';
 export type { Workspace } from './model/workspace.ts';
-export { cloneState, copyState, serializeState, deserializeState, type RecurrentState, type SerializedState } from './model/recurrentState.ts';
-export { modelFromStateDict, stateDictOf, inferOptions, type StateTensor, type FromStateDictOptions } from './model/stateDict.ts';
-export { saveModel, saveModelAsync, loadModel, loadModelAsync, modelFromSafetensors, modelMetadata, modelTensors, type LoadModelOptions } from './model/modelFile.ts';
 export {
-  encodeSafetensors, decodeSafetensors, readSafetensors, readSafetensorsAsync, writeSafetensors, writeSafetensorsAsync,
-  type SafetensorsFile, type SafetensorsInput, type SafetensorsTensor,
+  cloneState,
+  copyState,
+  serializeState,
+  deserializeState,
+  type RecurrentState,
+  type SerializedState,
+} from './model/recurrentState.ts';
+export { modelFromStateDict, stateDictOf, type StateTensor, type FromStateDictOptions } from './model/stateDict.ts';
+export {
+  saveModel,
+  saveModelAsync,
+  loadModel,
+  loadModelAsync,
+  modelFromSafetensors,
+  modelMetadata,
+  modelTensors,
+  type LoadModelOptions,
+} from './model/modelFile.ts';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  readSafetensors,
+  readSafetensorsAsync,
+  writeSafetensors,
+  writeSafetensorsAsync,
+  type SafetensorsFile,
+  type SafetensorsInput,
+  type SafetensorsTensor,
 } from './model/safetensors.ts';
 
-// train: optimizers, clipping, schedules
-export { createOptimizer, OPTIMIZER_NAMES, type Optimizer, type OptimizerState, type OptimizerOptions } from './train/optimizer.ts';
+// train: optimizers, clipping, schedules, checkpoints
+export { OPTIMIZER_NAMES, type Optimizer, type OptimizerState } from './train/optimizer.ts';
+export { createOptimizer, type OptimizerOptions } from './train/createOptimizer.ts';
 export { sgd, type SgdOptions } from './train/sgd.ts';
 export { adam, adamw, type AdamOptions } from './train/adam.ts';
 export { adagrad, type AdagradOptions } from './train/adagrad.ts';
@@ -53,33 +96,214 @@ export { saveCheckpoint, loadCheckpoint, type Checkpoint, type CheckpointParts }
 // train: truncated BPTT
 export { Trainer, type TrainerOptions, type TrainEvent, type TrainerState, type EvalResult } from './train/trainer.ts';
 export {
-  PARTIAL_WINDOWS, resolveGeometry, countWindows, windowSpan,
-  type PartialWindow, type TbpttWindow, type FullWindow, type IdWindow, type WindowGeometryOptions, type WindowGeometry, type WindowSpan,
+  PARTIAL_WINDOWS,
+  type PartialWindow,
+  type TbpttWindow,
+  type FullWindow,
+  type IdWindow,
+  type WindowGeometryOptions,
+  type WindowGeometry,
+  type WindowSpan,
 } from './train/windows.ts';
-export { charRnnBatches, sequenceWindows, type ArrayWindowsOptions, type CharRnnBatchesOptions, type SequenceData } from './train/charRnnBatches.ts';
-export { TbpttWindower, resolveWindowsOptions, type TbpttStep, type TbpttWindowsOptions, type ResolvedWindowsOptions } from './train/tbpttWindows.ts';
 export {
-  sequenceCrossEntropy, manyToOneCrossEntropy, sequenceMse, lossFor, LOSS_NAMES,
-  type SequenceLoss, type LossShape, type LossResult, type LossName, type Reduction,
+  charRnnBatches,
+  sequenceWindows,
+  type ArrayWindowsOptions,
+  type CharRnnBatchesOptions,
+  type SequenceData,
+} from './train/charRnnBatches.ts';
+export type { TbpttStep, TbpttWindowsOptions } from './train/tbpttWindows.ts';
+export {
+  sequenceCrossEntropy,
+  manyToOneCrossEntropy,
+  sequenceMse,
+  lossFor,
+  LOSS_NAMES,
+  type SequenceLoss,
+  type LossShape,
+  type LossResult,
+  type LossName,
+  type Reduction,
 } from './train/losses.ts';
 
-// operators: models inside RxJS and IxJS streams
-export * from './operators/index.ts';
-export { sample, sampleResolved, argmax, createSampleScratch, resolveSampleOptions, type SampleOptions, type SampleScratch } from './tensor/sample.ts';
+// operators: models inside RxJS streams (plain name) and IxJS async-iterables (`...Async`)
+export type { StepInput, StateLike } from './operators/stepper.ts';
+export { StateControl } from './operators/stateControl.ts';
+export type { RecurrentOptions, ResetOn } from './operators/recurrentOptions.ts';
+export { recurrent } from './operators/recurrent.ts';
+export { recurrentAsync } from './operators/recurrent.ix.ts';
+export { recurrentTransform } from './operators/recurrentTransform.ts';
+export { recurrentLast } from './operators/recurrentLast.ts';
+export { recurrentLastAsync } from './operators/recurrentLast.ix.ts';
+export type { GenerateOptions, GenerateEachOptions, SamplingOptions, Sequence } from './operators/generateCore.ts';
+export { generate } from './operators/generate.ts';
+export { generateAsync } from './operators/generate.ix.ts';
+export { generateEach } from './operators/generateEach.ts';
+export { generateEachAsync } from './operators/generateEach.ix.ts';
+export type { Seq2seqOptions } from './operators/seq2seqCore.ts';
+export { seq2seq } from './operators/seq2seq.ts';
+export { seq2seqAsync } from './operators/seq2seq.ix.ts';
+export type { EvictReason, KeyedStateOptions } from './operators/keyedStepper.ts';
+export type { KeyedRecurrentOptions, KeyedOutput, MicroBatchOptions } from './operators/keyedOptions.ts';
+export { keyedRecurrent } from './operators/keyedRecurrent.ts';
+export { keyedRecurrentAsync } from './operators/keyedRecurrent.ix.ts';
+export {
+  bounded,
+  createBoundedStats,
+  type BoundedOptions,
+  type BoundedStats,
+  type BackpressurePolicy,
+} from './operators/bounded.ts';
+export type { AsyncOperator } from './operators/ixCore.ts';
+export { trainOn, type TrainOnOptions } from './operators/train.ts';
+export { trainOnAsync } from './operators/train.ix.ts';
+export { tbpttWindows } from './operators/windows.ts';
+export { tbpttWindowsAsync, type TbpttWindowsAsyncOptions } from './operators/windows.ix.ts';
 
-// sources
-export * from './sources/index.ts';
+// sources: RxJS Observables (plain name) and IxJS async-iterables (`...Async`); they know no model
+export {
+  Vocabulary,
+  createEncodeStats,
+  type EncodeStats,
+  type UnknownPolicy,
+  type VocabularyOptions,
+} from './sources/vocabulary.ts';
+export type { TextInput } from './sources/textBytes.ts';
+export { textChunks, textChunksAsync, type TextOptions } from './sources/textChunks.ts';
+export { textChars, textCharsAsync, textIds, textIdsAsync, type TextIdsOptions } from './sources/textChars.ts';
+export {
+  loadMnist,
+  mnistPaths,
+  parseMnistImages,
+  parseMnistLabels,
+  type MnistSet,
+  type MnistPaths,
+  type MnistLoadOptions,
+} from './sources/mnist.ts';
+export {
+  translatedMnist,
+  translatedMnistAsync,
+  clutteredMnist,
+  clutteredMnistAsync,
+  movingDigitClips,
+  movingDigitClipsAsync,
+  type PlacedMnistOptions,
+  type PlacedMnistSample,
+  type MovingDigitOptions,
+  type MovingDigitClip,
+} from './sources/mnistGenerators.ts';
+export {
+  glimpse,
+  rasterLocations,
+  type Pixels,
+  type GlimpseLocation,
+  type GlimpseOptions,
+} from './sources/glimpse.ts';
+export { decodeImage, type DecodeImageOptions } from './sources/decodeImage.ts';
+export {
+  glimpses,
+  glimpsesAsync,
+  type GlimpseLocations,
+  type GlimpseStep,
+  type GlimpsesOptions,
+  type LocationPolicy,
+} from './sources/glimpses.ts';
+export { bytesToPlanar, planarToBytes, type Frame, type SkipInfo, type CorruptPolicy } from './sources/frames.ts';
+export type { FrameSourceOptions } from './sources/framesOptions.ts';
+export { videoFrames, videoFramesAsync, type VideoFramesOptions } from './sources/ffmpegFrames.ts';
+export { animatedFrames, animatedFramesAsync, type AnimatedFramesOptions } from './sources/animatedFrames.ts';
+export {
+  imageDirFrames,
+  imageDirFramesAsync,
+  listNumberedImages,
+  type ImageDirFramesOptions,
+} from './sources/imageDirFrames.ts';
+export { writeClip, type WriteClipOptions, type ClipShape } from './sources/writeClip.ts';
+export { writeClipWebp, type WriteClipWebpOptions } from './sources/writeClipWebp.ts';
+export {
+  readGridAlign,
+  parseGridAlign,
+  gridAlignLabels,
+  isSilent,
+  type AlignSegment,
+  type GridAlignOptions,
+} from './sources/gridAlign.ts';
 
 // character-level language models
-export { trainCharLM, writePlots as writeCharLMPlots, type TrainCharLMResult, type TrainCharLMHooks, type CharLMPoint } from './charlm/trainCharLM.ts';
-export { resolveCharLMOptions, type TrainCharLMOptions } from './charlm/charLMOptions.ts';
-export { generateText, generateText$, vocabularyOf, type GenerateTextOptions } from './charlm/generateText.ts';
+export {
+  trainCharLM,
+  writePlots as writeCharLMPlots,
+  type TrainCharLMResult,
+  type TrainCharLMHooks,
+  type CharLMPoint,
+} from './charlm/trainCharLM.ts';
+export type { TrainCharLMOptions } from './charlm/charLMOptions.ts';
+export { generateText, generateTextAsync, vocabularyOf, type GenerateTextOptions } from './charlm/generateText.ts';
 export { readCorpus, type ReadCorpusOptions } from './charlm/readCorpus.ts';
 export { evaluateCharLM, type EvaluateCharLMOptions, type CharLMEvaluation } from './charlm/evaluateCharLM.ts';
 
-// reports and progress
-export { ProgressLine, formatDuration, type ProgressOptions } from './util/progress.ts';
-export { linePlotSvg, renderLinePlot, writeLinePlot, type PlotSeries, type LinePlotOptions } from './report/linePlot.ts';
+// reports: PNG pictures
+export { renderLinePlot, writeLinePlot, type PlotSeries, type LinePlotOptions } from './report/linePlot.ts';
 
 // frame-level video labelling
-export * from './video/index.ts';
+export {
+  FrameFeatures,
+  type FrameFeatureOptions,
+  type FrameFeatureSpec,
+  type FrameLike,
+  type CropRect,
+} from './video/frameFeatures.ts';
+export {
+  createFrameLabeler,
+  saveFrameLabeler,
+  loadFrameLabeler,
+  frameLabelerMetadata,
+  VIDEO_METADATA_KEY,
+  type FrameLabeler,
+  type FrameLabelerOptions,
+  type LoadFrameLabelerOptions,
+} from './video/frameLabeler.ts';
+export { PerFrameClassifier, type PerFrameOptions } from './video/perFrameClassifier.ts';
+export { joinClips, type LabeledClip, type JoinClipsOptions, type JoinedStreams } from './video/joinClips.ts';
+export {
+  trainFrameLabeler,
+  trainPerFrame,
+  type TrainFramesOptions,
+  type TrainFramesResult,
+} from './video/trainFrameLabeler.ts';
+export { labelClips, labelClipsPerFrame, type ClipPredictions } from './video/labelClips.ts';
+export { frameMetrics, type FrameMetrics, type FrameMetricsOptions } from './video/frameMetrics.ts';
+export {
+  readVideoClip,
+  gridSpeechClip,
+  digitClips,
+  GRID_SPEECH_LABELS,
+  DIGIT_LABELS,
+  type ReadVideoClipOptions,
+  type VideoClip,
+  type DigitClipsOptions,
+} from './video/videoClips.ts';
+export {
+  createLiveStats,
+  latencySummary,
+  type FrameLabel,
+  type FrameLabelsOptions,
+  type LiveFrame,
+  type LiveStats,
+} from './video/frameLabelCore.ts';
+export { frameLabels } from './video/frameLabels.ts';
+export { frameLabelsAsync } from './video/frameLabels.ix.ts';
+export { keyedFrameLabels, type KeyedFrameLabel, type KeyedFrameLabelsOptions } from './video/keyedFrameLabels.ts';
+export {
+  labelVideos,
+  labelVideoAsync,
+  type LabelVideoOptions,
+  type LabelVideosOptions,
+} from './video/labelVideo.ts';
+export {
+  writeContactSheet,
+  writeLabelTimeline,
+  type SheetFrame,
+  type ContactSheetOptions,
+  type TimelineData,
+} from './video/labelReports.ts';

@@ -16,7 +16,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  EddyError, FrameFeatures, RNNModel, Rng, backendByName, createFrameLabeler, createLiveStats, labelVideo, latencySummary, referenceBackend, videoFrames,
+  EddyError, FrameFeatures, RNNModel, Rng, backendByName, createFrameLabeler, createLiveStats, labelVideoAsync, latencySummary, referenceBackend, videoFramesAsync,
   type FrameLabeler,
 } from '../../src/index.ts';
 
@@ -110,12 +110,12 @@ export async function main(argv: string[]): Promise<void> {
     const size = { width: S, height: S, channels: 1 as const };
     const decode: Timed[] = [], whole: Timed[] = [];
     for (let r = 0; r < runs; r++) {
-      decode.push(await timed(() => drain(videoFrames(clip, size))));
-      whole.push(await timed(() => drain(labelVideo(clip, labeler))));
+      decode.push(await timed(() => drain(videoFramesAsync(clip, size))));
+      whole.push(await timed(() => drain(labelVideoAsync(clip, labeler))));
     }
     // features alone, on the decoded frames
     const frames: Float32Array[] = [];
-    for await (const f of videoFrames(clip, size)) frames.push(f.data);
+    for await (const f of videoFramesAsync(clip, size)) frames.push(f.data);
     const fx = new FrameFeatures(labeler.spec);
     const reps = 20;
     const f0 = performance.now();
@@ -132,7 +132,7 @@ export async function main(argv: string[]): Promise<void> {
     out(`    headroom over 25 fps: whole pipeline ${(w.frames / w.wall / 25).toFixed(1)}x, step alone ${(step.js / 25).toFixed(0)}x`);
     // real time: paced by the clip's timestamps, as a camera would deliver it
     const stats = createLiveStats();
-    const rt = await timed(() => drain(labelVideo(clip, labeler, { realtime: true, stats })));
+    const rt = await timed(() => drain(labelVideoAsync(clip, labeler, { realtime: true, stats })));
     const l = latencySummary(stats);
     out(`  real time (25 fps pacing): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped, latency p50 ${l.p50Ms.toFixed(2)} ms, p95 ${l.p95Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms; CPU ${(100 * rt.cpu / rt.wall).toFixed(1)}% of one core over ${rt.wall.toFixed(2)} s`);
     const keepsUp = stats.dropped === 0 && 100 * rt.cpu / rt.wall < 50;
@@ -143,7 +143,7 @@ export async function main(argv: string[]): Promise<void> {
   if (Hs > 0) {
     const big = createFrameLabeler({ labels: ['silent', 'speaking'], width: S, height: S, diff: true, hiddenSize: Hs, seed: 1, backend });
     const stats = createLiveStats();
-    const rt = await timed(() => drain(labelVideo(clip, big, { realtime: true, maxLagMs: 100, stats })));
+    const rt = await timed(() => drain(labelVideoAsync(clip, big, { realtime: true, maxLagMs: 100, stats })));
     const l = latencySummary(stats);
     out(`\noverloaded (GRU H=${Hs} on pixels + differences, ${big.model.numParams.toLocaleString('en-US')} parameters; real time, maxLagMs 100): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped late, latency p50 ${l.p50Ms.toFixed(1)} ms, p95 ${l.p95Ms.toFixed(1)} ms, max ${l.maxMs.toFixed(1)} ms over ${rt.wall.toFixed(2)} s`);
   }

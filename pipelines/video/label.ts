@@ -16,7 +16,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  EddyError, backendByName, createLiveStats, frameLabelsAsync, isSilent, labelVideos$, latencySummary, loadFrameLabeler, readGridAlign, videoFrames,
+  EddyError, backendByName, createLiveStats, frameLabelsAsync, isSilent, labelVideos, latencySummary, loadFrameLabeler, readGridAlign, videoFramesAsync,
   writeContactSheet, writeLabelTimeline, type Frame, type FrameLabeler, type LiveStats, type SheetFrame,
 } from '../../src/index.ts';
 
@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<void> {
     if (values.sheet || values.timeline || values.align) process.stderr.write('note: --sheet, --timeline and --align apply to a single --input; ignored\n');
     const perVideo = new Map<string, LiveStats>();
     await new Promise<void>((resolve, reject) => {
-      const sub = labelVideos$(inputs, labeler, { realtime: values.realtime, decode }).subscribe({
+      const sub = labelVideos(inputs, labeler, { realtime: values.realtime, decode }).subscribe({
         next: (l) => {
           let s = perVideo.get(l.key);
           if (!s) perVideo.set(l.key, (s = createLiveStats()));
@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<void> {
   const input = inputs[0];
   const stats = createLiveStats();
   const sample = new FrameSample(sheetFrames);
-  const frames = videoFrames(input, { width, height, channels: 1, realtime: values.realtime, signal: controller.signal, ...decode });
+  const frames = videoFramesAsync(input, { width, height, channels: 1, realtime: values.realtime, signal: controller.signal, ...decode });
   async function* tapped(): AsyncGenerator<Frame> {
     for await (const f of frames) {
       sample.offer(f);

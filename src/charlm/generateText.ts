@@ -2,12 +2,12 @@
  * Streaming character generation from a character-level language model: prime the state with a text, then
  * sample one character at a time, feed it back, repeat. Characters are emitted as they are sampled.
  *
- * `generateText(model, options)` is a pull-based IxJS async-iterable of one-character strings;
- * `generateText$(model, options)` the same as an RxJS Observable. Each iteration or subscription has its own
+ * `generateTextAsync(model, options)` is a pull-based IxJS async-iterable of one-character strings;
+ * `generateText(model, options)` the same as an RxJS Observable. Each iteration or subscription has its own
  * state and its own RNG seeded from `options.seed`, so the same seed gives the same text every run.
  *
  * @example
- * for await (const ch of generateText(loadModel('shakespeare.safetensors'), { prime: 'ROMEO:', length: 200, temperature: 0.8 }))
+ * for await (const ch of generateTextAsync(loadModel('shakespeare.safetensors'), { prime: 'ROMEO:', length: 200, temperature: 0.8 }))
  *   process.stdout.write(ch);
  */
 import type { AsyncIterableX } from 'ix/asynciterable';
@@ -18,9 +18,10 @@ import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
 import { createSampleScratch, resolveSampleOptions, sampleResolved } from '../tensor/sample.ts';
 import { Vocabulary } from '../sources/vocabulary.ts';
-import { asIterable, asObservable, checkAborted } from '../sources/sourceCore.ts';
+import { checkAborted } from '../util/abort.ts';
+import { asIterable, asObservable } from '../util/coreAdapters.ts';
 
-/** Options for `generateText`. */
+/** Options for `generateTextAsync`. */
 export interface GenerateTextOptions {
   /** Text fed through the model before sampling starts; every character must be in the model's vocabulary. @default '\n' (or the first vocabulary entry when there is no newline) */
   prime?: string;
@@ -94,11 +95,11 @@ function core(model: RNNModel, options: GenerateTextOptions) {
 }
 
 /** Generated characters as an IxJS async-iterable (pull: one step per character pulled). */
-export function generateText(model: RNNModel, options: GenerateTextOptions = {}): AsyncIterableX<string> {
+export function generateTextAsync(model: RNNModel, options: GenerateTextOptions = {}): AsyncIterableX<string> {
   return asIterable(core(model, options), options.signal);
 }
 
 /** Generated characters as an RxJS Observable. */
-export function generateText$(model: RNNModel, options: GenerateTextOptions = {}): Observable<string> {
+export function generateText(model: RNNModel, options: GenerateTextOptions = {}): Observable<string> {
   return asObservable(core(model, options), options.signal);
 }

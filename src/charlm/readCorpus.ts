@@ -3,7 +3,7 @@
  * UTF-8, or NUL bytes (a binary file).
  */
 import { EddyError, invalidArg } from '../util/errors.ts';
-import { textChunks } from '../sources/textChunks.ts';
+import { textChunksAsync } from '../sources/textChunks.ts';
 
 /** Options for `readCorpus`. */
 export interface ReadCorpusOptions {
@@ -23,7 +23,7 @@ export async function readCorpus(input: string, options: ReadCorpusOptions = {})
   if (typeof input !== 'string' || input.length === 0) throw invalidArg('corpus', 'a file path or URL', input);
   const parts: string[] = [];
   try {
-    for await (const chunk of textChunks(input, { fatal: true, maxBytes: options.maxBytes ?? 256 * 1024 * 1024, timeoutMs: options.timeoutMs ?? 30_000, ...(options.signal ? { signal: options.signal } : {}) })) {
+    for await (const chunk of textChunksAsync(input, { fatal: true, maxBytes: options.maxBytes ?? 256 * 1024 * 1024, timeoutMs: options.timeoutMs ?? 30_000, ...(options.signal ? { signal: options.signal } : {}) })) {
       parts.push(chunk);
     }
   } catch (err) {

@@ -28,13 +28,13 @@ import { loadModel, saveModel } from '../model/modelFile.ts';
 import { Trainer, type TrainEvent } from '../train/trainer.ts';
 import { charRnnBatches } from '../train/charRnnBatches.ts';
 import { saveCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
-import { createOptimizer } from '../train/optimizer.ts';
+import { createOptimizer } from '../train/createOptimizer.ts';
 import { EddyError } from '../util/errors.ts';
 import { ProgressLine, formatDuration } from '../util/progress.ts';
 import { Vocabulary } from '../sources/vocabulary.ts';
 import { writeLinePlot } from '../report/linePlot.ts';
 import { readCorpus } from './readCorpus.ts';
-import { generateText } from './generateText.ts';
+import { generateTextAsync } from './generateText.ts';
 import { resolveCharLMOptions, RUN_FIELDS, type ResolvedCharLMOptions, type TrainCharLMOptions } from './charLMOptions.ts';
 
 /** One point of the loss history. */
@@ -215,7 +215,7 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
       progress.update(step, fields, point.valLoss !== undefined);
       if (o.sampleEvery > 0 && step % o.sampleEvery === 0) {
         let s = '';
-        for await (const ch of generateText(model, { length: o.sampleLength, temperature: 0.8, seed: (o.seed + step) >>> 0 })) s += ch;
+        for await (const ch of generateTextAsync(model, { length: o.sampleLength, temperature: 0.8, seed: (o.seed + step) >>> 0 })) s += ch;
         progress.log(`--- sample at step ${step} ---\n${s}\n---`);
       }
     }

@@ -73,3 +73,8 @@ export function resolveConfig(options: ModelOptions, path = 'options'): ModelCon
   }
   return config;
 }
+
+/** Y, the width of a model's per-step output: the head's size, or H when the model has no head. */
+export function outputWidth(config: ModelConfig): number {
+  return config.outputSize > 0 ? config.outputSize : config.hiddenSize;
+}

@@ -18,9 +18,9 @@ import { cellFor } from '../cells/cellFor.ts';
 import { backendCell } from '../cells/backendCell.ts';
 import { addBiasRows, gatherColumns } from '../tensor/rowOps.ts';
 import { Rng } from '../util/rng.ts';
-import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
+import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject } from '../util/validate.ts';
-import { resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
+import { outputWidth, resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
 import { paramLayout, type ParamLayout } from './paramLayout.ts';
 import { createWorkspace, type Workspace } from './workspace.ts';
 import type { RecurrentState } from './recurrentState.ts';
@@ -194,7 +194,7 @@ export class RNNModel implements ModelCore {
    * @returns the gradient of the initial state
    */
   backward(ws: Workspace, dy: Float32Array, dFinal?: RecurrentState): RecurrentState {
-    const Y = this.config.outputSize > 0 ? this.config.outputSize : this.config.hiddenSize;
+    const Y = outputWidth(this.config);
     if (ws.last.x === null) throw new EddyError('ERR_INVALID_ARG', 'backward: the workspace holds no forward pass; call forward first');
     if (!isFloatArray(dy) || dy.length !== ws.T * ws.B * Y) {
       throw shapeError('dy', `Float32Array of length ${ws.T * ws.B * Y} ([T=${ws.T}, B=${ws.B}, Y=${Y}])`, isFloatArray(dy) ? `length ${dy.length}` : describeKind(dy));
@@ -215,7 +215,7 @@ export class RNNModel implements ModelCore {
     if (!Number.isInteger(B) || B < 1) throw shapeError('state.h', `of length L·B·H = ${this.config.numLayers}·B·${this.config.hiddenSize}`, `length ${state.h.length}`);
     this.checkInput('x', x, B, `[B=${B}]`);
     this.checkState('state', state, B);
-    const Y = this.config.outputSize > 0 ? this.config.outputSize : this.config.hiddenSize;
+    const Y = outputWidth(this.config);
     const y = out ?? this.newArray(B * Y);
     if (!isFloatArray(y) || y.length !== B * Y) throw shapeError('out', `Float32Array of length ${B * Y} ([B=${B}, Y=${Y}])`, `length ${y.length}`);
     let ws = this.stepScratch.get(B);
@@ -261,12 +261,6 @@ function isFloatArray(v: unknown): v is Float32Array {
   return v instanceof Float32Array || v instanceof Float64Array;
 }
 
-function describeKind(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as { length: number }).length}`;
-  if (Array.isArray(v)) return `array of length ${v.length}`;
-  return typeof v;
-}
 
 /** One step for B rows in place, through the layers and the head. */
 function stepForward(m: RNNModel, ws: Workspace, x: Float32Array | Int32Array, state: RecurrentState, y: Float32Array): void {

@@ -4,7 +4,7 @@
  * per step.
  */
 import type { Backend } from '../tensor/backend.ts';
-import type { ModelConfig } from './modelConfig.ts';
+import { outputWidth, type ModelConfig } from './modelConfig.ts';
 import { cellFor } from '../cells/cellFor.ts';
 
 /** Per-layer caches. */
@@ -78,7 +78,7 @@ export function createWorkspace(config: ModelConfig, backend: Backend, T: number
     B,
     layers,
     emb: backend.alloc(config.input === 'embedding' ? T * B * config.embeddingSize : 0),
-    y: backend.alloc(T * B * (config.outputSize > 0 ? config.outputSize : H)),
+    y: backend.alloc(T * B * outputWidth(config)),
     gh: backend.alloc(B * GH),
     dgx,
     dgh: config.cell === 'gru' ? backend.alloc(T * B * GH) : dgx, // LSTM and RNN: the two sides are equal

@@ -14,7 +14,8 @@ import type { AsyncIterableX } from 'ix/asynciterable';
 import type { RNNModel } from '../model/rnnModel.ts';
 import { checkObject } from '../util/validate.ts';
 import { checkGenerative, feedSequence, resolveInitial, resolveSampling, resolveSequence, sampleLoop, Sampler, type GenerateOptions } from './generateCore.ts';
-import { checkAborted, ixSource } from './ixCore.ts';
+import { checkAborted } from '../util/abort.ts';
+import { asIterable } from '../util/coreAdapters.ts';
 import { Stepper } from './stepper.ts';
 
 export function generateAsync(model: RNNModel, options: GenerateOptions): AsyncIterableX<number> {
@@ -23,7 +24,7 @@ export function generateAsync(model: RNNModel, options: GenerateOptions): AsyncI
   const o = resolveSampling(model, opts, true);
   const prime = resolveSequence(model, opts.prime, 'options.prime', 1);
   const initial = resolveInitial(model, opts.initialState, 'options.initialState');
-  return ixSource<number>(async function* generateCore(signal) {
+  return asIterable<number>(async function* generateCore(signal) {
     checkAborted(signal);
     const st = new Stepper(model, initial);
     const sampler = new Sampler(model, o);

@@ -17,7 +17,7 @@
 import type { RecurrentState } from '../model/recurrentState.ts';
 import type { RNNModel } from '../model/rnnModel.ts';
 import { createSampleScratch, resolveSampleOptions, sampleResolved, type SampleScratch } from '../tensor/sample.ts';
-import { invalidArg, shapeError } from '../util/errors.ts';
+import { invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { checkBool, checkInt, checkObject } from '../util/validate.ts';
 import { checkSignal } from './ixCore.ts';
@@ -140,10 +140,6 @@ function checkId(path: string, v: unknown, V: number): number {
   return v;
 }
 
-function describeKind(v: unknown): string {
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as { length: number }).length}`;
-  return v === null ? 'null' : typeof v;
-}
 
 /** Per-subscription sampling state: the seeded generator, scratch buffers and the feedback buffer. */
 export class Sampler {

@@ -8,45 +8,14 @@
  *    the signal is checked again after every `yield`. The source iterator is returned in `finally`.
  */
 import { AsyncIterableX } from 'ix/asynciterable/asynciterablex'; // the class alone: the package index loads every operator
-import { EddyError, invalidArg } from '../util/errors.ts';
+import { checkAborted, combineSignals, raceAbort } from '../util/abort.ts';
+import { invalidArg } from '../util/errors.ts';
 
 /** An operator's core: a fresh async generator per iteration. */
 export type IxCore<T, R> = (source: AsyncIterable<T> | Iterable<T>, signal: AbortSignal | undefined) => AsyncGenerator<R, void, undefined>;
 
 /** An IxJS operator that also takes a synchronous iterable (arrays, generators) as its source. */
 export type AsyncOperator<T, R> = (source: AsyncIterable<T> | Iterable<T>) => AsyncIterableX<R>;
-
-/** A source's core: a fresh async generator per iteration. */
-export type IxSourceCore<R> = (signal: AbortSignal | undefined) => AsyncGenerator<R, void, undefined>;
-
-/** The `ERR_ABORTED` error for a fired signal, keeping its reason as the cause. */
-export function abortedError(signal: AbortSignal): EddyError {
-  return new EddyError('ERR_ABORTED', 'The operator was aborted through its AbortSignal', { cause: signal.reason });
-}
-
-/** Throws `ERR_ABORTED` when the signal has fired. */
-export function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortedError(signal);
-}
-
-/** Combines two optional signals into one (or none). */
-export function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (a === undefined) return b;
-  if (b === undefined || a === b) return a;
-  return AbortSignal.any([a, b]);
-}
-
-/** Settles with `p`, or rejects with `ERR_ABORTED` as soon as the signal fires. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
-}
 
 /**
  * Iterates a source under a signal: each pull races the signal, and the signal is checked after each yield.
@@ -93,30 +62,12 @@ class CoreOperator<T, R> extends AsyncIterableX<R> {
   }
 }
 
-class CoreSource<R> extends AsyncIterableX<R> {
-  readonly #core: IxSourceCore<R>;
-  readonly #signal: AbortSignal | undefined;
-  constructor(core: IxSourceCore<R>, signal: AbortSignal | undefined) {
-    super();
-    this.#core = core;
-    this.#signal = signal;
-  }
-  [Symbol.asyncIterator](signal?: AbortSignal): AsyncIterator<R> {
-    return this.#core(combineSignals(this.#signal, signal));
-  }
-}
-
 /**
  * Wraps a core as an IxJS operator; each iteration of the result runs the core afresh.
  * @param signal the `options.signal` of the operator, if any
  */
 export function ixOperator<T, R>(core: IxCore<T, R>, signal?: AbortSignal): AsyncOperator<T, R> {
   return (source) => new CoreOperator(source, core, signal);
-}
-
-/** Wraps a source core as an IxJS async-iterable; each iteration runs the core afresh. */
-export function ixSource<R>(core: IxSourceCore<R>, signal?: AbortSignal): AsyncIterableX<R> {
-  return new CoreSource(core, signal);
 }
 
 /** Validates an optional `options.signal`. */

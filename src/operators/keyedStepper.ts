@@ -18,7 +18,7 @@
  */
 import type { RecurrentState } from '../model/recurrentState.ts';
 import type { RNNModel } from '../model/rnnModel.ts';
-import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
+import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { checkInt, checkNumber } from '../util/validate.ts';
 import { outputWidth, resolveState, type StateLike, type StepInput } from './stepper.ts';
 
@@ -114,7 +114,7 @@ export class KeyedStepper<K> {
       // Check every input before touching any state, so a bad element leaves all states as they were.
       const x = inputs[b];
       if (kind === 'dense') {
-        if (!(x instanceof Float32Array) || x.length !== X) throw shapeError(`input of key ${String(keys[b])}`, `Float32Array of length ${X} ([X=${X}])`, describe(x));
+        if (!(x instanceof Float32Array) || x.length !== X) throw shapeError(`input of key ${String(keys[b])}`, `Float32Array of length ${X} ([X=${X}])`, describeKind(x));
       } else {
         const id = typeof x === 'number' ? x : x instanceof Int32Array && x.length === 1 ? x[0] : NaN;
         if (!Number.isInteger(id) || id < 0 || id >= X) throw invalidArg(`input of key ${String(keys[b])}`, `token id (integer in [0, ${X}))`, x);
@@ -237,7 +237,3 @@ export class KeyedStepper<K> {
   }
 }
 
-function describe(v: unknown): string {
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as { length: number }).length}`;
-  return v === null ? 'null' : typeof v;
-}

@@ -9,7 +9,7 @@
  *    `ERR_ABORTED`; `break`, `take` and errors release the state in `finally`.
  *
  * @example
- * for await (const y of textIds(path, vocab).pipe(flatMap(from), recurrentAsync(model))) console.log(argmax(y, 0, V));
+ * for await (const y of textIdsAsync(path, vocab).pipe(flatMap(from), recurrentAsync(model))) console.log(argmax(y, 0, V));
  *
  * @param model the model to step
  * @param options see `RecurrentOptions`

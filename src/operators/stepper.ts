@@ -10,6 +10,7 @@
  * ```
  */
 import { RNNModel } from '../model/rnnModel.ts';
+import { outputWidth as widthOf } from '../model/modelConfig.ts';
 import { cloneState, copyState, type RecurrentState, type SerializedState } from '../model/recurrentState.ts';
 import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
 
@@ -27,7 +28,7 @@ export function checkModel(path: string, value: unknown): RNNModel {
 
 /** Y: the width of one output row (the head's outputs, or the top layer's h without a head). */
 export function outputWidth(model: RNNModel): number {
-  return model.config.outputSize > 0 ? model.config.outputSize : model.config.hiddenSize;
+  return widthOf(model.config);
 }
 
 /**

@@ -26,7 +26,8 @@ import { invalidArg } from '../util/errors.ts';
 import { checkObject } from '../util/validate.ts';
 import { Trainer, type TrainEvent } from '../train/trainer.ts';
 import type { TbpttWindow } from '../train/windows.ts';
-import { abortedError, checkAborted, checkSignal } from './ixCore.ts';
+import { abortedError, checkAborted } from '../util/abort.ts';
+import { checkSignal } from './ixCore.ts';
 import { operate } from './operate.ts';
 
 /** Options of `trainOn` and `trainOnAsync`. */

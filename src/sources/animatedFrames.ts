@@ -1,17 +1,18 @@
 /**
  * Frames of an animated GIF or WebP (or any single image sharp reads), decoded by sharp with `pages: -1`, as an
- * IxJS async iterable (`animatedFrames`) and an RxJS Observable (`animatedFrames$`).
+ * IxJS async iterable (`animatedFramesAsync`) and an RxJS Observable (`animatedFrames`).
  */
 import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
 import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkNumber, checkObject } from '../util/validate.ts';
 import { bytesToPlanar, type Frame } from './frames.ts';
-import { asIterable, asObservable, checkAborted } from './sourceCore.ts';
+import { checkAborted } from '../util/abort.ts';
+import { asIterable, asObservable } from '../util/coreAdapters.ts';
 import { resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
 import { checkLimitInputPixels, loadSharp, toRawPixels } from './framesSharp.ts';
 
-/** Options of `animatedFrames` / `animatedFrames$`. A corrupt file always fails the stream. */
+/** Options of `animatedFramesAsync` / `animatedFrames`. A corrupt file always fails the stream. */
 export interface AnimatedFramesOptions extends Omit<FrameSourceOptions, 'onCorrupt' | 'onSkip'> {
   /** Frame rate for timestamps, overriding the animation's own delays. @default the delays in the file (40 ms each when it has none) */
   fps?: number;
@@ -80,28 +81,28 @@ async function* animatedFramesCore(input: string | Uint8Array, o: Resolved, sign
  *    libvips reads a delay of 10 ms or less as 100 ms, as browsers do.
  *
  * @example
- * for await (const f of animatedFrames('spinner.gif', { width: 32, height: 32, channels: 1 })) console.log(f.timeMs);
+ * for await (const f of animatedFramesAsync('spinner.gif', { width: 32, height: 32, channels: 1 })) console.log(f.timeMs);
  * @param input A file path or the file's bytes.
  * @param options See `AnimatedFramesOptions`.
  * @returns An `AsyncIterableX<Frame>`.
  * @throws EddyError `ERR_INVALID_ARG` at once; the iteration fails with `ERR_FILE` (missing or corrupt file) or `ERR_ABORTED`.
  */
-export function animatedFrames(input: string | Uint8Array, options?: AnimatedFramesOptions): AsyncIterableX<Frame> {
+export function animatedFramesAsync(input: string | Uint8Array, options?: AnimatedFramesOptions): AsyncIterableX<Frame> {
   const o = resolveOptions(input, options);
   return asIterable((signal) => animatedFramesCore(input, o, signal), o.signal);
 }
 
 /**
- * The RxJS form of `animatedFrames`.
+ * The RxJS form of `animatedFramesAsync`.
  *
  * @example
- * animatedFrames$('clip.webp', { channels: 1 }).subscribe((f) => console.log(f.index));
+ * animatedFrames('clip.webp', { channels: 1 }).subscribe((f) => console.log(f.index));
  * @param input A file path or the file's bytes.
  * @param options See `AnimatedFramesOptions`.
  * @returns An `Observable<Frame>`.
- * @throws EddyError `ERR_INVALID_ARG` at once; stream errors as for `animatedFrames`.
+ * @throws EddyError `ERR_INVALID_ARG` at once; stream errors as for `animatedFramesAsync`.
  */
-export function animatedFrames$(input: string | Uint8Array, options?: AnimatedFramesOptions): Observable<Frame> {
+export function animatedFrames(input: string | Uint8Array, options?: AnimatedFramesOptions): Observable<Frame> {
   const o = resolveOptions(input, options);
   return asObservable((signal) => animatedFramesCore(input, o, signal), o.signal);
 }

@@ -1,6 +1,6 @@
 /**
  * Video frames from anything ffmpeg reads (a file, a URL, a capture device), as an IxJS async iterable
- * (`videoFrames`) and an RxJS Observable (`videoFrames$`) over one async-generator core.
+ * (`videoFramesAsync`) and an RxJS Observable (`videoFrames`) over one async-generator core.
  */
 import { stat } from 'node:fs/promises';
 import type { AsyncIterableX } from 'ix/asynciterable';
@@ -8,12 +8,13 @@ import type { Observable } from 'rxjs';
 import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkBool, checkNumber, checkObject } from '../util/validate.ts';
 import { bytesToPlanar, sleep, type Frame, type SkipInfo } from './frames.ts';
-import { asIterable, asObservable, checkAborted } from './sourceCore.ts';
+import { checkAborted } from '../util/abort.ts';
+import { asIterable, asObservable } from '../util/coreAdapters.ts';
 import { FfmpegLog, type LoggedFrame, type LoggedProblem } from './ffmpegLog.ts';
 import { checkCallback, checkString, resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
 import { spawnFailure, spawnFfmpeg } from './ffmpegProcess.ts';
 
-/** Options of `videoFrames` / `videoFrames$`. */
+/** Options of `videoFramesAsync` / `videoFrames`. */
 export interface VideoFramesOptions extends FrameSourceOptions {
   /** The ffmpeg binary. @default 'ffmpeg' */
   ffmpegPath?: string;
@@ -228,29 +229,29 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
  * and corrupt flag (see `ffmpegLog.ts`).
  *
  * @example
- * for await (const f of videoFrames('clip.mpg', { width: 64, height: 64, channels: 1 })) console.log(f.index, f.timeMs);
+ * for await (const f of videoFramesAsync('clip.mpg', { width: 64, height: 64, channels: 1 })) console.log(f.index, f.timeMs);
  * @param input A path, URL or device name as ffmpeg's `-i` takes it.
  * @param options See `VideoFramesOptions`.
  * @returns An `AsyncIterableX<Frame>`.
  * @throws EddyError `ERR_INVALID_ARG` at once for a bad option; the iteration fails with `ERR_FILE` (missing,
  * unreadable, corrupt or truncated input), `ERR_SOURCE` (ffmpeg missing or failing) or `ERR_ABORTED`.
  */
-export function videoFrames(input: string, options?: VideoFramesOptions): AsyncIterableX<Frame> {
+export function videoFramesAsync(input: string, options?: VideoFramesOptions): AsyncIterableX<Frame> {
   const o = resolveOptions(input, options);
   return asIterable((signal) => videoFramesCore(input, o, signal), o.signal);
 }
 
 /**
- * The RxJS form of `videoFrames`: each subscription runs its own ffmpeg; unsubscribing kills it at once.
+ * The RxJS form of `videoFramesAsync`: each subscription runs its own ffmpeg; unsubscribing kills it at once.
  *
  * @example
- * videoFrames$('clip.mpg', { channels: 1 }).pipe(take(3)).subscribe((f) => console.log(f.index));
+ * videoFrames('clip.mpg', { channels: 1 }).pipe(take(3)).subscribe((f) => console.log(f.index));
  * @param input A path, URL or device name as ffmpeg's `-i` takes it.
  * @param options See `VideoFramesOptions`.
  * @returns An `Observable<Frame>`.
- * @throws EddyError `ERR_INVALID_ARG` at once for a bad option; stream errors as for `videoFrames`.
+ * @throws EddyError `ERR_INVALID_ARG` at once for a bad option; stream errors as for `videoFramesAsync`.
  */
-export function videoFrames$(input: string, options?: VideoFramesOptions): Observable<Frame> {
+export function videoFrames(input: string, options?: VideoFramesOptions): Observable<Frame> {
   const o = resolveOptions(input, options);
   return asObservable((signal) => videoFramesCore(input, o, signal), o.signal);
 }

@@ -1,8 +1,8 @@
 /**
- * The frame type shared by the video sources, and what they share besides the core wrappers of `sourceCore.ts`:
+ * The frame type shared by the video sources, and what they share besides the core adapters of `util/coreAdapters.ts`:
  * an abortable sleep for real-time pacing, and pixel conversion between interleaved bytes and planar floats.
  */
-import { abortedError } from './sourceCore.ts';
+import { abortedError } from '../util/abort.ts';
 
 /** One decoded video frame: planar pixels in [0, 1]. */
 export interface Frame {

@@ -14,7 +14,7 @@
  * model's latest output through its closure:
  * @example
  * const policy = (last, t) => (t === 6 ? null : model.nextLocation());
- * for await (const g of glimpses('digit.png', policy, { size: 8, scales: 3, channels: 1 })) model.observe(g.data);
+ * for await (const g of glimpsesAsync('digit.png', policy, { size: 8, scales: 3, channels: 1 })) model.observe(g.data);
  */
 import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
@@ -22,7 +22,8 @@ import { invalidArg } from '../util/errors.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
 import { checkImageInput, decodeResolved, resolveDecodeImageOptions, type DecodeImageOptions, type ResolvedDecodeImageOptions } from './decodeImage.ts';
 import { checkLocation, checkPixels, rasterLocations, resolveGlimpseOptions, retina, type GlimpseLocation, type GlimpseOptions, type Pixels } from './glimpse.ts';
-import { asIterable, asObservable, checkAborted, type SourceCore } from './sourceCore.ts';
+import { checkAborted } from '../util/abort.ts';
+import { asIterable, asObservable, type SourceCore } from '../util/coreAdapters.ts';
 
 /** Chooses the next location from the last glimpse (null at step 0); `null` ends the sequence. */
 export type LocationPolicy = (lastOutput: Float32Array | null, step: number) => GlimpseLocation | null | Promise<GlimpseLocation | null>;
@@ -30,7 +31,7 @@ export type LocationPolicy = (lastOutput: Float32Array | null, step: number) => 
 /** Where to look: a list of locations, a raster scan, or a policy callback. */
 export type GlimpseLocations = readonly GlimpseLocation[] | { rows: number; cols: number } | LocationPolicy;
 
-/** Options of `glimpses`: the retina plus decoding (used when the image is a path or Buffer). */
+/** Options of `glimpsesAsync`: the retina plus decoding (used when the image is a path or Buffer). */
 export interface GlimpsesOptions extends GlimpseOptions, DecodeImageOptions {
   /** Aborts the source. @default undefined */
   signal?: AbortSignal;
@@ -114,13 +115,13 @@ function prepare(image: unknown, locations: unknown, options: GlimpsesOptions | 
  * @throws {EddyError} ERR_INVALID_ARG at the call for bad arguments; in the stream ERR_FILE / ERR_SOURCE from
  *   decoding, ERR_INVALID_ARG for a bad location returned by a policy, ERR_ABORTED on abort
  */
-export function glimpses(image: string | Uint8Array | Pixels, locations: GlimpseLocations, options?: GlimpsesOptions): AsyncIterableX<GlimpseStep> {
+export function glimpsesAsync(image: string | Uint8Array | Pixels, locations: GlimpseLocations, options?: GlimpsesOptions): AsyncIterableX<GlimpseStep> {
   const { core, signal } = prepare(image, locations, options);
   return asIterable(core, signal);
 }
 
-/** `glimpses` as an RxJS Observable (a policy callback then runs as fast as the steps are produced). */
-export function glimpses$(image: string | Uint8Array | Pixels, locations: GlimpseLocations, options?: GlimpsesOptions): Observable<GlimpseStep> {
+/** `glimpsesAsync` as an RxJS Observable (a policy callback then runs as fast as the steps are produced). */
+export function glimpses(image: string | Uint8Array | Pixels, locations: GlimpseLocations, options?: GlimpsesOptions): Observable<GlimpseStep> {
   const { core, signal } = prepare(image, locations, options);
   return asObservable(core, signal);
 }

@@ -1,6 +1,6 @@
 /**
  * Frames from a directory of numbered images (`frame_0001.png`, `2.jpg`, ...), in numeric order, decoded by sharp,
- * as an IxJS async iterable (`imageDirFrames`) and an RxJS Observable (`imageDirFrames$`).
+ * as an IxJS async iterable (`imageDirFramesAsync`) and an RxJS Observable (`imageDirFrames`).
  */
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
@@ -9,11 +9,12 @@ import type { Observable } from 'rxjs';
 import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkInt, checkNumber, checkObject } from '../util/validate.ts';
 import { bytesToPlanar, type Frame } from './frames.ts';
-import { asIterable, asObservable, checkAborted } from './sourceCore.ts';
+import { checkAborted } from '../util/abort.ts';
+import { asIterable, asObservable } from '../util/coreAdapters.ts';
 import { checkString, resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
 import { checkLimitInputPixels, loadSharp, toRawPixels, type RawPixels, type SharpFactory } from './framesSharp.ts';
 
-/** Options of `imageDirFrames` / `imageDirFrames$`. */
+/** Options of `imageDirFramesAsync` / `imageDirFrames`. */
 export interface ImageDirFramesOptions extends FrameSourceOptions {
   /** Frame rate for timestamps: frame k is at `k * 1000 / fps` ms. @default 25 */
   fps?: number;
@@ -128,29 +129,29 @@ async function* imageDirFramesCore(dir: string, o: Resolved, signal?: AbortSigna
  *    with `ERR_FILE`, or under `onCorrupt: 'skip'` leaves a gap and is reported to `onSkip`.
  *
  * @example
- * for await (const f of imageDirFrames('frames/', { width: 64, height: 64, channels: 1, fps: 30 })) console.log(f.index);
+ * for await (const f of imageDirFramesAsync('frames/', { width: 64, height: 64, channels: 1, fps: 30 })) console.log(f.index);
  * @param dir The directory.
  * @param options See `ImageDirFramesOptions`.
  * @returns An `AsyncIterableX<Frame>`.
  * @throws EddyError `ERR_INVALID_ARG` at once; the iteration fails with `ERR_FILE` (missing directory, no images,
  * corrupt image) or `ERR_ABORTED`.
  */
-export function imageDirFrames(dir: string, options?: ImageDirFramesOptions): AsyncIterableX<Frame> {
+export function imageDirFramesAsync(dir: string, options?: ImageDirFramesOptions): AsyncIterableX<Frame> {
   const o = resolveOptions(dir, options);
   return asIterable((signal) => imageDirFramesCore(dir, o, signal), o.signal);
 }
 
 /**
- * The RxJS form of `imageDirFrames`.
+ * The RxJS form of `imageDirFramesAsync`.
  *
  * @example
- * imageDirFrames$('frames/', { channels: 1 }).pipe(take(10)).subscribe((f) => console.log(f.timeMs));
+ * imageDirFrames('frames/', { channels: 1 }).pipe(take(10)).subscribe((f) => console.log(f.timeMs));
  * @param dir The directory.
  * @param options See `ImageDirFramesOptions`.
  * @returns An `Observable<Frame>`.
- * @throws EddyError `ERR_INVALID_ARG` at once; stream errors as for `imageDirFrames`.
+ * @throws EddyError `ERR_INVALID_ARG` at once; stream errors as for `imageDirFramesAsync`.
  */
-export function imageDirFrames$(dir: string, options?: ImageDirFramesOptions): Observable<Frame> {
+export function imageDirFrames(dir: string, options?: ImageDirFramesOptions): Observable<Frame> {
   const o = resolveOptions(dir, options);
   return asObservable((signal) => imageDirFramesCore(dir, o, signal), o.signal);
 }

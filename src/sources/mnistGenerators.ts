@@ -13,7 +13,7 @@
  *
  * @example
  * const set = await loadMnist(mnistPaths(dir, 'train'));
- * for await (const s of clutteredMnist(set, { seed: 1, count: 100 })) learn(s.image, s.label);  // [60*60]
+ * for await (const s of clutteredMnistAsync(set, { seed: 1, count: 100 })) learn(s.image, s.label);  // [60*60]
  */
 import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
@@ -21,9 +21,10 @@ import { invalidArg } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { checkInt, checkNumber, checkObject } from '../util/validate.ts';
 import { checkMnistSet, type MnistSet } from './mnist.ts';
-import { asIterable, asObservable, checkAborted, type SourceCore } from './sourceCore.ts';
+import { checkAborted } from '../util/abort.ts';
+import { asIterable, asObservable, type SourceCore } from '../util/coreAdapters.ts';
 
-/** Options of `translatedMnist` and `clutteredMnist`. */
+/** Options of `translatedMnistAsync` and `clutteredMnistAsync`. */
 export interface PlacedMnistOptions {
   /** Seed of the `Rng` each iteration starts from. @default 0 */
   seed?: number;
@@ -31,7 +32,7 @@ export interface PlacedMnistOptions {
   count?: number;
   /** Side of the square canvas in pixels. @default 60 */
   canvasSize?: number;
-  /** Pieces of clutter. @default 0 for translatedMnist, 4 for clutteredMnist */
+  /** Pieces of clutter. @default 0 for translatedMnistAsync, 4 for clutteredMnistAsync */
   clutter?: number;
   /** Side of each square piece of clutter. @default 8 */
   clutterSize?: number;
@@ -55,7 +56,7 @@ export interface PlacedMnistSample {
   size: number;
 }
 
-/** Options of `movingDigitClips`. */
+/** Options of `movingDigitClipsAsync`. */
 export interface MovingDigitOptions {
   /** Seed of the `Rng` each iteration starts from. @default 0 */
   seed?: number;
@@ -177,28 +178,28 @@ function placedCore(set: MnistSet, o: PlacedResolved): SourceCore<PlacedMnistSam
 }
 
 /** Translated MNIST (digit at a random place in a 60x60 canvas) as an IxJS async-iterable. */
-export function translatedMnist(set: MnistSet, options?: PlacedMnistOptions): AsyncIterableX<PlacedMnistSample> {
+export function translatedMnistAsync(set: MnistSet, options?: PlacedMnistOptions): AsyncIterableX<PlacedMnistSample> {
   const s = checkMnistSet('set', set);
   const o = resolvePlaced(s, options, 0);
   return asIterable(placedCore(s, o), o.signal);
 }
 
-/** `translatedMnist` as an RxJS Observable. */
-export function translatedMnist$(set: MnistSet, options?: PlacedMnistOptions): Observable<PlacedMnistSample> {
+/** `translatedMnistAsync` as an RxJS Observable. */
+export function translatedMnist(set: MnistSet, options?: PlacedMnistOptions): Observable<PlacedMnistSample> {
   const s = checkMnistSet('set', set);
   const o = resolvePlaced(s, options, 0);
   return asObservable(placedCore(s, o), o.signal);
 }
 
 /** Cluttered MNIST (translated plus 4 random 8x8 pieces of other digits) as an IxJS async-iterable. */
-export function clutteredMnist(set: MnistSet, options?: PlacedMnistOptions): AsyncIterableX<PlacedMnistSample> {
+export function clutteredMnistAsync(set: MnistSet, options?: PlacedMnistOptions): AsyncIterableX<PlacedMnistSample> {
   const s = checkMnistSet('set', set);
   const o = resolvePlaced(s, options, 4);
   return asIterable(placedCore(s, o), o.signal);
 }
 
-/** `clutteredMnist` as an RxJS Observable. */
-export function clutteredMnist$(set: MnistSet, options?: PlacedMnistOptions): Observable<PlacedMnistSample> {
+/** `clutteredMnistAsync` as an RxJS Observable. */
+export function clutteredMnist(set: MnistSet, options?: PlacedMnistOptions): Observable<PlacedMnistSample> {
   const s = checkMnistSet('set', set);
   const o = resolvePlaced(s, options, 4);
   return asObservable(placedCore(s, o), o.signal);
@@ -300,14 +301,14 @@ function clipsCore(set: MnistSet, o: ResolvedMovingDigitOptions): SourceCore<Mov
 }
 
 /** Moving-digit clips with an occluder and a label per frame, as an IxJS async-iterable. */
-export function movingDigitClips(set: MnistSet, options?: MovingDigitOptions): AsyncIterableX<MovingDigitClip> {
+export function movingDigitClipsAsync(set: MnistSet, options?: MovingDigitOptions): AsyncIterableX<MovingDigitClip> {
   const s = checkMnistSet('set', set);
   const o = resolveClips(s, options);
   return asIterable(clipsCore(s, o), o.signal);
 }
 
-/** `movingDigitClips` as an RxJS Observable. */
-export function movingDigitClips$(set: MnistSet, options?: MovingDigitOptions): Observable<MovingDigitClip> {
+/** `movingDigitClipsAsync` as an RxJS Observable. */
+export function movingDigitClips(set: MnistSet, options?: MovingDigitOptions): Observable<MovingDigitClip> {
   const s = checkMnistSet('set', set);
   const o = resolveClips(s, options);
   return asObservable(clipsCore(s, o), o.signal);

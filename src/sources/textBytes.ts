@@ -17,7 +17,7 @@ import { Readable, addAbortSignal } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import fetch from 'node-fetch';
 import { EddyError, invalidArg } from '../util/errors.ts';
-import { abortedError, checkAborted } from './sourceCore.ts';
+import { abortedError, checkAborted } from '../util/abort.ts';
 
 /** What a text source reads: a file path, an http(s) URL (string or `URL`), or a byte stream such as a `Readable`. */
 export type TextInput = string | URL | AsyncIterable<Uint8Array | string>;

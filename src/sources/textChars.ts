@@ -2,26 +2,27 @@
  * Text as a stream of characters (one Unicode code point per element) or of token ids through a `Vocabulary`.
  *
  * ```
- * file/URL/Readable ──► textChunks ──► "First Citizen:\n..." ──► textChars ──► 'F' 'i' 'r' 's' 't' ...
- *                                                             └► textIds   ──► Int32Array [18, 47, 56, ...]
+ * file/URL/Readable ──► textChunksAsync ──► "First Citizen:\n..." ──► textCharsAsync ──► 'F' 'i' 'r' 's' 't' ...
+ *                                                             └► textIdsAsync   ──► Int32Array [18, 47, 56, ...]
  * ```
- * 1. `textChars` emits each code point as a string of one or two UTF-16 units ('🎉' is one element).
- * 2. `textIds` emits one `Int32Array` of ids per chunk (or line) of `textChunks`; unknown characters follow the
+ * 1. `textCharsAsync` emits each code point as a string of one or two UTF-16 units ('🎉' is one element).
+ * 2. `textIdsAsync` emits one `Int32Array` of ids per chunk (or line) of `textChunksAsync`; unknown characters follow the
  *    vocabulary's policy, with positions counted from the start of the stream.
  *
  * @example
  * const vocab = Vocabulary.fromText(await readFile(path, 'utf8'));
- * for await (const ids of textIds(path, vocab, { chunkSize: 4096 })) train(ids);
+ * for await (const ids of textIdsAsync(path, vocab, { chunkSize: 4096 })) train(ids);
  */
 import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
 import { invalidArg } from '../util/errors.ts';
-import { asIterable, asObservable, checkAborted, type SourceCore } from './sourceCore.ts';
+import { checkAborted } from '../util/abort.ts';
+import { asIterable, asObservable, type SourceCore } from '../util/coreAdapters.ts';
 import { resolveTextInput, type TextInput } from './textBytes.ts';
 import { resolveTextOptions, textChunksCore, type TextOptions } from './textChunks.ts';
 import { createEncodeStats, Vocabulary, type EncodeStats } from './vocabulary.ts';
 
-/** Options of `textIds`: the text options plus running counts. */
+/** Options of `textIdsAsync`: the text options plus running counts. */
 export interface TextIdsOptions extends TextOptions {
   /**
    * Running counts (position, skipped, mapped) updated as the stream is encoded; pass your own object to read
@@ -58,16 +59,16 @@ function idsCore(chunks: SourceCore<string>, vocab: Vocabulary, stats: EncodeSta
  * @param input a file path, an http(s) URL, or a Readable / async-iterable of bytes
  * @param options see `TextOptions`; `split: 'line'` drops the line breaks
  * @returns one string per code point
- * @throws {EddyError} as `textChunks`
+ * @throws {EddyError} as `textChunksAsync`
  */
-export function textChars(input: TextInput, options?: TextOptions): AsyncIterableX<string> {
+export function textCharsAsync(input: TextInput, options?: TextOptions): AsyncIterableX<string> {
   const resolved = resolveTextInput(input);
   const o = resolveTextOptions(options);
   return asIterable(charsCore(textChunksCore(resolved, o)), o.signal);
 }
 
-/** `textChars` as an RxJS Observable. */
-export function textChars$(input: TextInput, options?: TextOptions): Observable<string> {
+/** `textCharsAsync` as an RxJS Observable. */
+export function textChars(input: TextInput, options?: TextOptions): Observable<string> {
   const resolved = resolveTextInput(input);
   const o = resolveTextOptions(options);
   return asObservable(charsCore(textChunksCore(resolved, o)), o.signal);
@@ -94,10 +95,10 @@ function checkStats(stats: unknown): EncodeStats | undefined {
  * @param vocabulary maps code points to ids with its unknown-character policy
  * @param options see `TextIdsOptions`
  * @returns `Int32Array` of ids per chunk, `// [n]`
- * @throws {EddyError} as `textChunks`, plus ERR_INVALID_ARG in the stream for an unknown character under
+ * @throws {EddyError} as `textChunksAsync`, plus ERR_INVALID_ARG in the stream for an unknown character under
  *   `unknown: 'error'` (naming the character, its code point and its position in the stream)
  */
-export function textIds(input: TextInput, vocabulary: Vocabulary, options?: TextIdsOptions): AsyncIterableX<Int32Array> {
+export function textIdsAsync(input: TextInput, vocabulary: Vocabulary, options?: TextIdsOptions): AsyncIterableX<Int32Array> {
   const resolved = resolveTextInput(input);
   const vocab = checkVocabulary(vocabulary);
   const o = resolveTextOptions(options);
@@ -105,8 +106,8 @@ export function textIds(input: TextInput, vocabulary: Vocabulary, options?: Text
   return asIterable(idsCore(textChunksCore(resolved, o), vocab, stats), o.signal);
 }
 
-/** `textIds` as an RxJS Observable. */
-export function textIds$(input: TextInput, vocabulary: Vocabulary, options?: TextIdsOptions): Observable<Int32Array> {
+/** `textIdsAsync` as an RxJS Observable. */
+export function textIds(input: TextInput, vocabulary: Vocabulary, options?: TextIdsOptions): Observable<Int32Array> {
   const resolved = resolveTextInput(input);
   const vocab = checkVocabulary(vocabulary);
   const o = resolveTextOptions(options);

@@ -1,5 +1,5 @@
 /**
- * Text as a stream of decoded string chunks (or lines), the core that `textChars` and `textIds` build on.
+ * Text as a stream of decoded string chunks (or lines), the core that `textCharsAsync` and `textIdsAsync` build on.
  *
  * 1. Bytes come from `textBytes` (file, URL, Readable) and are decoded as UTF-8 with a streaming `TextDecoder`,
  *    so a character split across two byte chunks comes out whole.
@@ -9,17 +9,18 @@
  * 3. Invalid UTF-8 becomes U+FFFD, or fails with `ERR_SOURCE` when `fatal` is set.
  *
  * @example
- * for await (const line of textChunks('data/sonnets.txt', { split: 'line' })) console.log(line);
- * textChunks$('https://example.com/corpus.txt', { timeoutMs: 5000 }).subscribe((chunk) => ...);
+ * for await (const line of textChunksAsync('data/sonnets.txt', { split: 'line' })) console.log(line);
+ * textChunks('https://example.com/corpus.txt', { timeoutMs: 5000 }).subscribe((chunk) => ...);
  */
 import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
 import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/validate.ts';
-import { asIterable, asObservable, checkAborted, type SourceCore } from './sourceCore.ts';
+import { checkAborted } from '../util/abort.ts';
+import { asIterable, asObservable, type SourceCore } from '../util/coreAdapters.ts';
 import { resolveTextInput, textBytes, type ResolvedInput, type TextInput } from './textBytes.ts';
 
-/** Options of the text sources (`textChunks`, `textChars`, `textIds`). */
+/** Options of the text sources (`textChunksAsync`, `textCharsAsync`, `textIdsAsync`). */
 export interface TextOptions {
   /**
    * `'chunk'`: pieces of at most `chunkSize` code points as the text arrives; `'line'`: one string per line.
@@ -136,14 +137,14 @@ export function textChunksCore(input: ResolvedInput, o: ResolvedTextOptions): So
  * @throws {EddyError} ERR_INVALID_ARG at the call for invalid input or options; in the stream: ERR_FILE for a
  *   missing file, ERR_SOURCE for HTTP errors, refused connections, timeouts and limits, ERR_ABORTED on abort
  */
-export function textChunks(input: TextInput, options?: TextOptions): AsyncIterableX<string> {
+export function textChunksAsync(input: TextInput, options?: TextOptions): AsyncIterableX<string> {
   const resolved = resolveTextInput(input);
   const o = resolveTextOptions(options);
   return asIterable(textChunksCore(resolved, o), o.signal);
 }
 
-/** `textChunks` as an RxJS Observable; unsubscribing stops the read. */
-export function textChunks$(input: TextInput, options?: TextOptions): Observable<string> {
+/** `textChunksAsync` as an RxJS Observable; unsubscribing stops the read. */
+export function textChunks(input: TextInput, options?: TextOptions): Observable<string> {
   const resolved = resolveTextInput(input);
   const o = resolveTextOptions(options);
   return asObservable(textChunksCore(resolved, o), o.signal);

@@ -1,11 +1,11 @@
 /**
  * Writes a clip of generated frames (`// [T, H, W]` or `// [T, C, H, W]` floats in [0, 1]) as a real video file with
- * ffmpeg, so that `videoFrames` (or any player) can read it back.
+ * ffmpeg, so that `videoFramesAsync` (or any player) can read it back.
  */
 import { once } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
+import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { checkInt, checkNumber, checkObject, checkOneOf } from '../util/validate.ts';
 import { planarToBytes } from './frames.ts';
 import { checkCallback, checkString, MAX_SIDE } from './framesOptions.ts';
@@ -65,11 +65,6 @@ export function checkClip(frames: unknown, o: ClipShape): ResolvedClip {
   return { width, height, channels, frames: frames.length / per };
 }
 
-function describeKind(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
-  return typeof value;
-}
 
 /** A temporary name beside `path` with the same extension, so a failed write never leaves a half file at `path`. */
 export function tempPathFor(path: string): string {

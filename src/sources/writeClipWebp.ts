@@ -1,5 +1,5 @@
 /**
- * Writes a clip of generated frames as an animated WebP with sharp, so that `animatedFrames` (or a browser) can
+ * Writes a clip of generated frames as an animated WebP with sharp, so that `animatedFramesAsync` (or a browser) can
  * read it back.
  */
 import { rename, rm } from 'node:fs/promises';

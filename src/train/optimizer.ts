@@ -1,17 +1,13 @@
 /**
- * The optimizer contract shared by SGD, Adam, AdamW, Adagrad and RMSProp, the `createOptimizer` factory, and
- * the small helpers every optimizer uses for argument checks and checkpoint state.
+ * The optimizer contract shared by SGD, Adam, AdamW, Adagrad and RMSProp, and the small helpers every optimizer
+ * uses for argument checks and checkpoint state (`createOptimizer.ts` picks one by name).
  *
  * Every optimizer works on one flat parameter buffer and one flat gradient buffer of the same length
  * (convention 3). Its buffers (moments, accumulators) are allocated on the first `step()`, sized to
  * `params.length`, and reused for every later step: the update loops allocate nothing.
  */
 import { describe, invalidArg, shapeError } from '../util/errors.ts';
-import { checkInt, checkNumber, checkObject, checkOneOf } from '../util/validate.ts';
-import { adagrad, type AdagradOptions } from './adagrad.ts';
-import { adam, adamw, type AdamOptions } from './adam.ts';
-import { rmsprop, type RmspropOptions } from './rmsprop.ts';
-import { sgd, type SgdOptions } from './sgd.ts';
+import { checkInt, checkNumber } from '../util/validate.ts';
 
 /** The optimizers eddy implements, by name. */
 export const OPTIMIZER_NAMES = ['sgd', 'adam', 'adamw', 'adagrad', 'rmsprop'] as const;
@@ -38,43 +34,6 @@ export interface OptimizerState {
   step: number;
   scalars: Record<string, number>;
   buffers: Record<string, Float32Array>;
-}
-
-/** Options for `createOptimizer`: `name` picks the optimizer, the other fields are its own options. */
-export type OptimizerOptions =
-  | ({ name: 'sgd' } & SgdOptions)
-  | ({ name: 'adam' } & AdamOptions)
-  | ({ name: 'adamw' } & AdamOptions)
-  | ({ name: 'adagrad' } & AdagradOptions)
-  | ({ name: 'rmsprop' } & RmspropOptions);
-
-/**
- * Creates an optimizer by name.
- *
- * @example
- * const opt = createOptimizer({ name: 'adamw', lr: 3e-4 });
- * opt.step(params, grads); // params: [P], grads: [P]
- *
- * @param options `name` (`'sgd' | 'adam' | 'adamw' | 'adagrad' | 'rmsprop'`) plus that optimizer's options.
- * @returns a new optimizer with no state; its buffers are allocated on the first step.
- * @throws EddyError `ERR_INVALID_ARG` for an unknown name or an invalid option, naming `options.<field>`.
- */
-export function createOptimizer(options: OptimizerOptions): Optimizer {
-  const o = checkObject('options', options);
-  const name = checkOneOf('options.name', o.name, OPTIMIZER_NAMES);
-  const { name: _name, ...rest } = o;
-  switch (name) {
-    case 'sgd':
-      return sgd(rest as SgdOptions);
-    case 'adam':
-      return adam(rest as AdamOptions);
-    case 'adamw':
-      return adamw(rest as AdamOptions);
-    case 'adagrad':
-      return adagrad(rest as AdagradOptions);
-    case 'rmsprop':
-      return rmsprop(rest as RmspropOptions);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

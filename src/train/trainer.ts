@@ -24,6 +24,7 @@
  * for (const w of charRnnBatches(ids, { B: 32, k1: 64 })) console.log(trainer.update(w).loss);
  */
 import { RNNModel } from '../model/rnnModel.ts';
+import { outputWidth } from '../model/modelConfig.ts';
 import type { RecurrentState } from '../model/recurrentState.ts';
 import type { Workspace } from '../model/workspace.ts';
 import { EddyError, invalidArg, shapeError, describe } from '../util/errors.ts';
@@ -32,7 +33,8 @@ import { checkBool, checkInt, checkNumber, checkObject, checkOneOf } from '../ut
 import { checkFinite, checkFiniteLoss } from './checkFinite.ts';
 import { clipGradNorm, clipGradValue } from './clip.ts';
 import { lossFor, type LossName, type Reduction, type SequenceLoss } from './losses.ts';
-import { createOptimizer, type Optimizer, type OptimizerOptions, type OptimizerState } from './optimizer.ts';
+import { createOptimizer, type OptimizerOptions } from './createOptimizer.ts';
+import type { Optimizer, OptimizerState } from './optimizer.ts';
 import { createSchedule, type Schedule, type ScheduleOptions } from './schedule.ts';
 import type { TbpttWindow } from './windows.ts';
 
@@ -323,7 +325,7 @@ export class Trainer {
   /** Forward over a window, split at `carry` when the carried state is not the final one. */
   private forward(w: Resolved, start: RecurrentState, training: boolean) {
     const { model } = this;
-    const Y = model.config.outputSize > 0 ? model.config.outputSize : model.config.hiddenSize;
+    const Y = outputWidth(model.config);
     const { T, B, carry: a } = w;
     const buf = this.buffer(T * B * Y);
     const opts = { B, training, rng: this.rng };

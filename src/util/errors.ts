@@ -35,6 +35,14 @@ export function describe(value: unknown): string {
   return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
 }
 
+/** Describes what a received tensor-like value is, without its contents: `Int32Array of length 3`, `number`. */
+export function describeKind(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
+  if (Array.isArray(value)) return `array of length ${value.length}`;
+  return typeof value;
+}
+
 /**
  * The one factory for argument errors, in sharp's wording:
  * `Expected integer >= 1 for options.hiddenSize but received 0 of type number`.

@@ -2,7 +2,7 @@
  * Tiny validation predicates that throw `invalidArg` with the dotted option path.
  * Used at every public boundary; kernels trust their callers.
  */
-import { invalidArg, shapeError } from './errors.ts';
+import { invalidArg, shapeError, describeKind } from './errors.ts';
 
 /** Asserts an integer in [min, max]. */
 export function checkInt(path: string, value: unknown, min = -Infinity, max = Infinity): number {
@@ -62,9 +62,3 @@ export function checkF32(name: string, value: unknown, length: number, shape: st
   return value;
 }
 
-function describeKind(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
-  if (Array.isArray(value)) return `array of length ${value.length}`;
-  return typeof value;
-}

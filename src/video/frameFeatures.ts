@@ -15,7 +15,7 @@
  *    which generalises better across faces than raw pixels when there are few training clips.
  * 3. `crop` is a fixed region of interest in frame pixels (e.g. the mouth of a speaker facing the camera);
  *    `pool` averages k x k blocks of it. Both default to the whole frame at full resolution.
- * 4. Frames must arrive at the spec's size and in gray (`videoFrames(input, { width, height, channels: 1 })`
+ * 4. Frames must arrive at the spec's size and in gray (`videoFramesAsync(input, { width, height, channels: 1 })`
  *    scales them in ffmpeg): a frame of another size is an `ERR_SHAPE` naming both sizes, never a silent resize.
  * 5. `FrameFeatures` is the per-stream extractor: it keeps the previous grid for the difference, so each stream
  *    (each video, each key) needs its own.
@@ -23,7 +23,7 @@
  * @example
  * const spec = resolveFeatureSpec({ width: 32, height: 32 });
  * const fx = new FrameFeatures(spec);
- * for await (const f of videoFrames('clip.mpg', { width: 32, height: 32, channels: 1 })) model.step(fx.extract(f), state, y);
+ * for await (const f of videoFramesAsync('clip.mpg', { width: 32, height: 32, channels: 1 })) model.step(fx.extract(f), state, y);
  */
 import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
 import { checkBool, checkInt, checkNumber, checkObject } from '../util/validate.ts';

@@ -1,7 +1,7 @@
 /**
  * `frameLabelsAsync`: the IxJS (pull) mirror of `frameLabels`. Each frame pulled becomes one label, the recurrent
  * state carried from frame to frame; the consumer sets the pace (with a real-time source such as
- * `videoFrames(input, { realtime: true })`, the video does).
+ * `videoFramesAsync(input, { realtime: true })`, the video does).
  *
  * 1. Each iteration builds its own state and feature extractor; two iterations never share them.
  * 2. A frame of another size errors the iteration with `ERR_SHAPE` naming both sizes.
@@ -9,7 +9,7 @@
  *    `ERR_ABORTED`; `break`, `take` and errors release the state in `finally`.
  *
  * @example
- * for await (const l of videoFrames('clip.mpg', { width: 32, height: 32, channels: 1 }).pipe(frameLabelsAsync(labeler)))
+ * for await (const l of videoFramesAsync('clip.mpg', { width: 32, height: 32, channels: 1 }).pipe(frameLabelsAsync(labeler)))
  *   console.log(l.frameIndex, l.label, l.confidence);
  *
  * @param labeler a frame labeller

@@ -13,7 +13,7 @@
  * 3. Unsubscribing (or `take`) stops at once and drops the state.
  *
  * @example
- * videoFrames$('clip.mpg', { width: 32, height: 32, channels: 1, realtime: true })
+ * videoFrames('clip.mpg', { width: 32, height: 32, channels: 1, realtime: true })
  *   .pipe(frameLabels(labeler, { realtime: true, stats })).subscribe((l) => console.log(JSON.stringify(l)));
  *
  * @param labeler a frame labeller (`createFrameLabeler`, `loadFrameLabeler`)

@@ -13,8 +13,8 @@
  * 4. `latencyMs` runs from the element's arrival to its label (it includes the micro-batch wait).
  *
  * @example
- * merge(videoFrames$('a.mpg', size).pipe(map((frame) => ({ key: 'a', frame }))),
- *       videoFrames$('b.mpg', size).pipe(map((frame) => ({ key: 'b', frame }))))
+ * merge(videoFrames('a.mpg', size).pipe(map((frame) => ({ key: 'a', frame }))),
+ *       videoFrames('b.mpg', size).pipe(map((frame) => ({ key: 'b', frame }))))
  *   .pipe(keyedFrameLabels(labeler, { keyOf: (e) => e.key, frameOf: (e) => e.frame }))
  *
  * @param labeler a frame labeller

@@ -17,7 +17,7 @@
  */
 import { clipGradNorm } from '../train/clip.ts';
 import { sequenceWindows } from '../train/charRnnBatches.ts';
-import { createOptimizer } from '../train/optimizer.ts';
+import { createOptimizer } from '../train/createOptimizer.ts';
 import { Trainer } from '../train/trainer.ts';
 import { softmaxCrossEntropy } from '../tensor/softmax.ts';
 import { EddyError, invalidArg } from '../util/errors.ts';

@@ -2,7 +2,7 @@
  * Labelled clips from real video and from the moving-digit generator, at a feature grid size, ready for
  * `joinClips`, `trainFrameLabeler` and `labelClips`.
  *
- * 1. `readVideoClip` decodes a whole video through `videoFrames` (ffmpeg scales to the grid, gray) into
+ * 1. `readVideoClip` decodes a whole video through `videoFramesAsync` (ffmpeg scales to the grid, gray) into
  *    `pixels [T, H, W]`: the same decode path the live labeller uses, so training and live features agree.
  * 2. `gridSpeechClip` labels a GRID clip speaking (1) or silent (0) per frame from its `.align` file
  *    (`sil` and `sp` are silent; frame k gets the word of the segment holding time 1000·k).
@@ -13,7 +13,7 @@
  * const clip = await gridSpeechClip('grid/s1/bbal6n.mpg', { width: 32, height: 32 });  // labels: 0/1 per frame
  */
 import { readGridAlign, isSilent } from '../sources/gridAlign.ts';
-import { videoFrames, type VideoFramesOptions } from '../sources/ffmpegFrames.ts';
+import { videoFramesAsync, type VideoFramesOptions } from '../sources/ffmpegFrames.ts';
 import type { MnistSet } from '../sources/mnist.ts';
 import { makeMovingDigitClip, type MovingDigitOptions } from '../sources/mnistGenerators.ts';
 import { EddyError, invalidArg } from '../util/errors.ts';
@@ -62,7 +62,7 @@ export async function readVideoClip(input: string, options: ReadVideoClipOptions
   if (o.signal !== undefined) vo.signal = o.signal;
   const frames: Float32Array[] = [];
   const times: number[] = [];
-  for await (const f of videoFrames(input, vo)) {
+  for await (const f of videoFramesAsync(input, vo)) {
     frames.push(f.data);
     times.push(f.timeMs);
   }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { trainCharLM } from '../../src/charlm/trainCharLM.ts';
-import { generateText, generateText$ } from '../../src/charlm/generateText.ts';
+import { generateTextAsync, generateText } from '../../src/charlm/generateText.ts';
 import { readCorpus } from '../../src/charlm/readCorpus.ts';
 import { evaluateCharLM } from '../../src/charlm/evaluateCharLM.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
@@ -50,7 +50,7 @@ describe('trainCharLM', () => {
     for (const p of result.plots) expect(readFileSync(p).subarray(1, 4).toString()).toBe('PNG');
     const allowed = new Set(sonnets.slice(0, 30_000));
     let text = '';
-    for await (const ch of generateText(result.model, { length: 300, seed: 4, temperature: 1 })) text += ch;
+    for await (const ch of generateTextAsync(result.model, { length: 300, seed: 4, temperature: 1 })) text += ch;
     expect(text.length).toBe(300);
     for (const ch of text) expect(allowed.has(ch)).toBe(true);
     // evaluateCharLM measures the same split the same way
@@ -67,12 +67,12 @@ describe('trainCharLM', () => {
   it('generation: same seed same text, greedy is the argmax path, RxJS and IxJS agree', async () => {
     const result = await trainCharLM({ corpus: slice, checkpoint: join(dir, 'gen.safetensors'), maxSteps: 20, ...small });
     const m = result.model;
-    const a = await collect(generateText(m, { length: 80, seed: 9, prime: 'Thy ' }));
-    const b = await collect(generateText(m, { length: 80, seed: 9, prime: 'Thy ' }));
-    const c = (await firstValueFrom(generateText$(m, { length: 80, seed: 9, prime: 'Thy ' }).pipe(toArray()))).join('');
+    const a = await collect(generateTextAsync(m, { length: 80, seed: 9, prime: 'Thy ' }));
+    const b = await collect(generateTextAsync(m, { length: 80, seed: 9, prime: 'Thy ' }));
+    const c = (await firstValueFrom(generateText(m, { length: 80, seed: 9, prime: 'Thy ' }).pipe(toArray()))).join('');
     expect(a).toBe(b);
     expect(c).toBe(a);
-    const greedy = await collect(generateText(m, { length: 30, temperature: 'greedy', prime: 'Thy ' }));
+    const greedy = await collect(generateTextAsync(m, { length: 30, temperature: 'greedy', prime: 'Thy ' }));
     // greedy by hand
     const vocab = m.config.vocab!;
     const state = m.createState(1);
@@ -102,7 +102,7 @@ describe('trainCharLM', () => {
 
     const checkpoint = join(dir, 'mismatch.safetensors');
     const r = await trainCharLM({ corpus: slice, checkpoint, maxSteps: 5, ...small });
-    expect(() => generateText(r.model, { prime: 'Thy €' })).toThrow(/options\.prime.*€.*position 4/);
+    expect(() => generateTextAsync(r.model, { prime: 'Thy €' })).toThrow(/options\.prime.*€.*position 4/);
     // resuming on a text with characters the checkpoint's vocabulary lacks
     const other = join(dir, 'other.txt');
     writeFileSync(other, sonnets.slice(0, 30_000) + ' {}|~');

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EddyError } from '../../src/util/errors.ts';
 import type { Frame } from '../../src/sources/frames.ts';
-import { animatedFrames, animatedFrames$ } from '../../src/sources/animatedFrames.ts';
+import { animatedFramesAsync, animatedFrames } from '../../src/sources/animatedFrames.ts';
 import { writeClipWebp } from '../../src/sources/writeClipWebp.ts';
 
 let dir: string;
@@ -42,7 +42,7 @@ describe('animatedFrames', () => {
     const frames = movingSquare(T, H, W);
     const path = join(dir, 'square.webp');
     expect(await writeClipWebp(path, frames, { width: W, height: H, fps: 10 })).toEqual({ path, frames: T, nudged: 0 });
-    const back = await collect(animatedFrames(path, { channels: 1 }));
+    const back = await collect(animatedFramesAsync(path, { channels: 1 }));
     expect(back.length).toBe(T);
     back.forEach((f, t) => {
       expect([f.index, f.timeMs, f.width, f.height, f.channels]).toEqual([t, 100 * t, W, H, 1]);
@@ -57,13 +57,13 @@ describe('animatedFrames', () => {
     const path = join(dir, 'same.webp');
     const result = await writeClipWebp(path, frames, { width: W, height: H, delayMs: [20, 30, 40, 50] });
     expect(result.nudged).toBe(2); // frames 1 and 3; frame 2 already differs from the nudged frame 1
-    const back = await collect(animatedFrames(path, { channels: 1 }));
+    const back = await collect(animatedFramesAsync(path, { channels: 1 }));
     expect(back.map((f) => f.timeMs)).toEqual([0, 20, 50, 90]);
     for (const f of back) expect(maxAbsDiff(f.data, frames)).toBeLessThanOrEqual(2 / 255); // rounding + nudge
     // Without the nudge the encoder merges them into one frame lasting 100 ms.
     const merged = join(dir, 'merged.webp');
     await writeClipWebp(merged, frames, { width: W, height: H, delayMs: 25, keepDuplicates: false });
-    const one = await collect(animatedFrames(merged, { channels: 1 }));
+    const one = await collect(animatedFramesAsync(merged, { channels: 1 }));
     expect(one.length).toBe(1);
   });
 
@@ -75,14 +75,14 @@ describe('animatedFrames', () => {
     for (let t = 0; t < T; t++) for (let p = 0; p < H * W; p++) rgba.set([50 * t, 0, 0, 255], (t * H * W + p) * 4);
     const path = join(dir, 'red.gif');
     await sharp(rgba, { raw: { width: W, height: H * T, channels: 4, pageHeight: H } }).gif({ delay: new Array<number>(T).fill(70), loop: 0 }).toFile(path);
-    const back = await firstValueFrom(animatedFrames$(path, { width: 8, height: 4, channels: 3, fps: 20 }).pipe(toArray()));
+    const back = await firstValueFrom(animatedFrames(path, { width: 8, height: 4, channels: 3, fps: 20 }).pipe(toArray()));
     expect(back.length).toBe(T);
     back.forEach((f, t) => {
       expect([f.index, f.timeMs, f.width, f.height, f.channels, f.data.length]).toEqual([t, 50 * t, 8, 4, 3, 3 * 4 * 8]);
       expect(f.data[0]).toBeCloseTo((50 * t) / 255, 1); // R plane
       expect(f.data[32]).toBeCloseTo(0, 1); // G plane
     });
-    const withDelays = await collect(animatedFrames(path, { channels: 1 }));
+    const withDelays = await collect(animatedFramesAsync(path, { channels: 1 }));
     expect(withDelays.map((f) => f.timeMs)).toEqual([0, 70, 140, 210, 280]);
   });
 
@@ -91,7 +91,7 @@ describe('animatedFrames', () => {
     await writeClipWebp(path, movingSquare(6, 12, 16), { width: 16, height: 12 });
     const { readFile } = await import('node:fs/promises');
     let n = 0;
-    for await (const f of animatedFrames(await readFile(path), { channels: 1 })) {
+    for await (const f of animatedFramesAsync(await readFile(path), { channels: 1 })) {
       expect(f.index).toBe(n);
       if (++n === 2) break;
     }
@@ -100,27 +100,27 @@ describe('animatedFrames', () => {
 
   it('fails with ERR_FILE for a missing file and for a corrupt one', async () => {
     const missing = join(dir, 'missing.webp');
-    await expect(collect(animatedFrames(missing))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('missing.webp') });
+    await expect(collect(animatedFramesAsync(missing))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('missing.webp') });
     const bad = join(dir, 'bad.gif');
     writeFileSync(bad, Buffer.from('GIF89a this is not really a gif'));
-    await expect(collect(animatedFrames(bad))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('bad.gif') });
+    await expect(collect(animatedFramesAsync(bad))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('bad.gif') });
   });
 
   it('limitInputPixels guards against huge animations', async () => {
     const path = join(dir, 'square.webp');
     await writeClipWebp(path, movingSquare(4, 12, 16), { width: 16, height: 12 });
-    await expect(collect(animatedFrames(path, { limitInputPixels: 10 }))).rejects.toMatchObject({ code: 'ERR_FILE' });
+    await expect(collect(animatedFramesAsync(path, { limitInputPixels: 10 }))).rejects.toMatchObject({ code: 'ERR_FILE' });
   });
 
   const bad: Array<[string, () => unknown, RegExp]> = [
-    ['input', () => animatedFrames(3 as never), /for input but received 3/],
-    ['empty input', () => animatedFrames(''), /for input/],
-    ['width', () => animatedFrames('a.gif', { width: 0 }), /options\.width/],
-    ['channels', () => animatedFrames('a.gif', { channels: 4 as never }), /options\.channels/],
-    ['fps', () => animatedFrames('a.gif', { fps: -1 }), /options\.fps/],
-    ['limitInputPixels', () => animatedFrames('a.gif', { limitInputPixels: 0.5 }), /options\.limitInputPixels/],
-    ['maxFrameBytes', () => animatedFrames$('a.gif', { maxFrameBytes: 0 }), /options\.maxFrameBytes/],
-    ['signal', () => animatedFrames$('a.gif', { signal: 'stop' as never }), /options\.signal/],
+    ['input', () => animatedFramesAsync(3 as never), /for input but received 3/],
+    ['empty input', () => animatedFramesAsync(''), /for input/],
+    ['width', () => animatedFramesAsync('a.gif', { width: 0 }), /options\.width/],
+    ['channels', () => animatedFramesAsync('a.gif', { channels: 4 as never }), /options\.channels/],
+    ['fps', () => animatedFramesAsync('a.gif', { fps: -1 }), /options\.fps/],
+    ['limitInputPixels', () => animatedFramesAsync('a.gif', { limitInputPixels: 0.5 }), /options\.limitInputPixels/],
+    ['maxFrameBytes', () => animatedFrames('a.gif', { maxFrameBytes: 0 }), /options\.maxFrameBytes/],
+    ['signal', () => animatedFrames('a.gif', { signal: 'stop' as never }), /options\.signal/],
   ];
   for (const [name, call, message] of bad) {
     it(`rejects a bad ${name} at the call`, () => {

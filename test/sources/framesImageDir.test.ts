@@ -5,7 +5,7 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, SkipInfo } from '../../src/sources/frames.ts';
-import { imageDirFrames, imageDirFrames$, listNumberedImages } from '../../src/sources/imageDirFrames.ts';
+import { imageDirFramesAsync, imageDirFrames, listNumberedImages } from '../../src/sources/imageDirFrames.ts';
 
 let root: string;
 let seq: string; // 12 gray PNGs named f1.png .. f12.png (unpadded, so text order differs from numeric order)
@@ -46,7 +46,7 @@ describe('imageDirFrames', () => {
   });
 
   it('reads every image in order with index, time at fps, size and pixels', async () => {
-    const frames = await collect(imageDirFrames(seq, { channels: 1, fps: 10 }));
+    const frames = await collect(imageDirFramesAsync(seq, { channels: 1, fps: 10 }));
     expect(frames.length).toBe(12);
     frames.forEach((f, k) => {
       expect([f.index, f.timeMs, f.width, f.height, f.channels]).toEqual([k, 100 * k, 20, 10, 1]);
@@ -56,7 +56,7 @@ describe('imageDirFrames', () => {
   });
 
   it('resizes and converts to RGB; the Observable form takes 3', async () => {
-    const frames = await firstValueFrom(imageDirFrames$(seq, { width: 10, height: 5, channels: 3 }).pipe(take(3), toArray()));
+    const frames = await firstValueFrom(imageDirFrames(seq, { width: 10, height: 5, channels: 3 }).pipe(take(3), toArray()));
     expect(frames.map((f) => [f.index, f.timeMs, f.width, f.height, f.channels, f.data.length])).toEqual([
       [0, 0, 10, 5, 3, 150],
       [1, 40, 10, 5, 3, 150],
@@ -78,7 +78,7 @@ describe('imageDirFrames', () => {
     let seen = 0;
     const err = await (async () => {
       try {
-        for await (const _ of imageDirFrames(dir, { channels: 1 })) seen++;
+        for await (const _ of imageDirFramesAsync(dir, { channels: 1 })) seen++;
       } catch (e) {
         return e as { code: string; message: string };
       }
@@ -89,7 +89,7 @@ describe('imageDirFrames', () => {
     expect(err?.message).toContain('img_003.png');
 
     const skips: SkipInfo[] = [];
-    const frames = await collect(imageDirFrames(dir, { channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }));
+    const frames = await collect(imageDirFramesAsync(dir, { channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }));
     expect(frames.map((f) => f.index)).toEqual([0, 1, 3]);
     expect(frames.map((f) => f.timeMs)).toEqual([0, 40, 120]);
     expect(skips.map((s) => [s.index, s.reason, s.skipped, basename(s.source)])).toEqual([
@@ -103,7 +103,7 @@ describe('imageDirFrames', () => {
     mkdirSync(dir);
     await writeFrame(dir, '0.png', 1);
     await sharp({ create: { width: 40, height: 40, channels: 3, background: '#808080' } }).png().toFile(join(dir, '1.png'));
-    const frames = await collect(imageDirFrames(dir, { channels: 1 }));
+    const frames = await collect(imageDirFramesAsync(dir, { channels: 1 }));
     expect(frames.map((f) => [f.width, f.height])).toEqual([
       [20, 10],
       [20, 10],
@@ -112,10 +112,10 @@ describe('imageDirFrames', () => {
   });
 
   it('a missing directory, and one without numbered images, fail with ERR_FILE', async () => {
-    await expect(collect(imageDirFrames(join(root, 'nope')))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('no such directory') });
+    await expect(collect(imageDirFramesAsync(join(root, 'nope')))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('no such directory') });
     const empty = join(root, 'empty');
     mkdirSync(empty);
-    await expect(collect(imageDirFrames(empty))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('No numbered images') });
+    await expect(collect(imageDirFramesAsync(empty))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('No numbered images') });
   });
 
   it('an aborted signal stops the next pull', async () => {
@@ -123,26 +123,26 @@ describe('imageDirFrames', () => {
     let n = 0;
     await expect(
       (async () => {
-        for await (const _ of imageDirFrames(seq, { signal: controller.signal })) if (++n === 2) controller.abort();
+        for await (const _ of imageDirFramesAsync(seq, { signal: controller.signal })) if (++n === 2) controller.abort();
       })(),
     ).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     expect(n).toBe(2);
   });
 
   const bad: Array<[string, () => unknown, RegExp]> = [
-    ['dir', () => imageDirFrames(1 as never), /for dir/],
-    ['options', () => imageDirFrames('d', [] as never), /options object for options/],
-    ['width', () => imageDirFrames('d', { width: 70000 }), /options\.width/],
-    ['height', () => imageDirFrames('d', { height: 0 }), /options\.height/],
-    ['channels', () => imageDirFrames('d', { channels: 0 as never }), /options\.channels/],
-    ['fps', () => imageDirFrames('d', { fps: Number.NaN }), /options\.fps/],
-    ['extensions', () => imageDirFrames('d', { extensions: [] }), /options\.extensions/],
-    ['extensions[0]', () => imageDirFrames('d', { extensions: [3 as never] }), /options\.extensions\[0\]/],
-    ['concurrency', () => imageDirFrames('d', { concurrency: 0 }), /options\.concurrency/],
-    ['limitInputPixels', () => imageDirFrames('d', { limitInputPixels: -5 }), /options\.limitInputPixels/],
-    ['onCorrupt', () => imageDirFrames$('d', { onCorrupt: 'drop' as never }), /options\.onCorrupt/],
-    ['onSkip', () => imageDirFrames$('d', { onSkip: {} as never }), /options\.onSkip/],
-    ['maxFrameBytes', () => imageDirFrames$('d', { maxFrameBytes: 1.5 }), /options\.maxFrameBytes/],
+    ['dir', () => imageDirFramesAsync(1 as never), /for dir/],
+    ['options', () => imageDirFramesAsync('d', [] as never), /options object for options/],
+    ['width', () => imageDirFramesAsync('d', { width: 70000 }), /options\.width/],
+    ['height', () => imageDirFramesAsync('d', { height: 0 }), /options\.height/],
+    ['channels', () => imageDirFramesAsync('d', { channels: 0 as never }), /options\.channels/],
+    ['fps', () => imageDirFramesAsync('d', { fps: Number.NaN }), /options\.fps/],
+    ['extensions', () => imageDirFramesAsync('d', { extensions: [] }), /options\.extensions/],
+    ['extensions[0]', () => imageDirFramesAsync('d', { extensions: [3 as never] }), /options\.extensions\[0\]/],
+    ['concurrency', () => imageDirFramesAsync('d', { concurrency: 0 }), /options\.concurrency/],
+    ['limitInputPixels', () => imageDirFramesAsync('d', { limitInputPixels: -5 }), /options\.limitInputPixels/],
+    ['onCorrupt', () => imageDirFrames('d', { onCorrupt: 'drop' as never }), /options\.onCorrupt/],
+    ['onSkip', () => imageDirFrames('d', { onSkip: {} as never }), /options\.onSkip/],
+    ['maxFrameBytes', () => imageDirFrames('d', { maxFrameBytes: 1.5 }), /options\.maxFrameBytes/],
   ];
   for (const [name, call, message] of bad) {
     it(`rejects a bad ${name} at the call`, () => {

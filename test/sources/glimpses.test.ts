@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EddyError } from '../../src/util/errors.ts';
 import { decodeImage } from '../../src/sources/decodeImage.ts';
 import { glimpse, type GlimpseLocation, type Pixels } from '../../src/sources/glimpse.ts';
-import { glimpses, glimpses$ } from '../../src/sources/glimpses.ts';
+import { glimpsesAsync, glimpses } from '../../src/sources/glimpses.ts';
 
 let dir = '';
 let pngPath = '';
@@ -65,7 +65,7 @@ describe('glimpses', () => {
 
   it('emits one glimpse per listed location, equal to the pure function', async () => {
     const locs: GlimpseLocation[] = [[0, 0], [-1, -1], [0.5, -0.25]];
-    const steps = await toArray(glimpses(pixels(), locs, opts));
+    const steps = await toArray(glimpsesAsync(pixels(), locs, opts));
     expect(steps.map((s) => s.step)).toEqual([0, 1, 2]);
     steps.forEach((s, i) => {
       expect(s.location).toEqual(locs[i]);
@@ -74,8 +74,8 @@ describe('glimpses', () => {
   });
 
   it('decodes a path or a Buffer with sharp (iterable and Observable agree)', async () => {
-    const fromPath = await toArray(glimpses(pngPath, { rows: 2, cols: 3 }, opts));
-    const fromBuffer = await lastValueFrom(glimpses$(png, { rows: 2, cols: 3 }, opts).pipe(rxToArray()));
+    const fromPath = await toArray(glimpsesAsync(pngPath, { rows: 2, cols: 3 }, opts));
+    const fromBuffer = await lastValueFrom(glimpses(png, { rows: 2, cols: 3 }, opts).pipe(rxToArray()));
     expect(fromPath.length).toBe(6);
     expect(fromPath[0].location[0]).toBeCloseTo(-2 / 3, 12);
     expect(fromPath[0].location[1]).toBe(-0.5);
@@ -83,7 +83,7 @@ describe('glimpses', () => {
     expect(fromPath[5].location[1]).toBe(0.5);
     expect(fromBuffer).toEqual(fromPath);
     expect([...fromPath[4].data]).toEqual([...glimpse(pixels(), [0, 0.5], opts)]);
-    const missing = await rejection(toArray(glimpses(join(dir, 'gone.png'), [[0, 0]])));
+    const missing = await rejection(toArray(glimpsesAsync(join(dir, 'gone.png'), [[0, 0]])));
     expect(missing.code).toBe('ERR_FILE');
   });
 
@@ -93,7 +93,7 @@ describe('glimpses', () => {
       seen.push([last, step]);
       return step === 3 ? null : [step / 3, -step / 3];
     };
-    const steps = await toArray(glimpses(pixels(), policy, opts));
+    const steps = await toArray(glimpsesAsync(pixels(), policy, opts));
     expect(steps.length).toBe(3);
     expect(seen.map(([, s]) => s)).toEqual([0, 1, 2, 3]);
     expect(seen[0][0]).toBeNull();
@@ -104,14 +104,14 @@ describe('glimpses', () => {
 
   it('a policy returning a bad location fails the stream naming the step', async () => {
     const bad = (_: Float32Array | null, step: number): GlimpseLocation => (step === 1 ? [2, 0] : [0, 0]);
-    const err = await rejection(toArray(glimpses(pixels(), bad, opts)));
+    const err = await rejection(toArray(glimpsesAsync(pixels(), bad, opts)));
     expect(err.code).toBe('ERR_INVALID_ARG');
     expect(err.message).toMatch(/policy at step 1\[0\]/);
   });
 
   it('stops when aborted', async () => {
     const ac = new AbortController();
-    const it = glimpses(pixels(), () => [0, 0], { ...opts, signal: ac.signal })[Symbol.asyncIterator]();
+    const it = glimpsesAsync(pixels(), () => [0, 0], { ...opts, signal: ac.signal })[Symbol.asyncIterator]();
     await it.next();
     ac.abort();
     const err = await it.next().then(() => null, (e: unknown) => e as EddyError);
@@ -119,14 +119,14 @@ describe('glimpses', () => {
   });
 
   it('rejects invalid arguments at the call, naming them', () => {
-    expect(() => glimpses(pixels(), [[0, 0]], { size: 0 })).toThrowError(/options\.size/);
-    expect(() => glimpses(pixels(), [[0, 0]], { scales: 17 })).toThrowError(/options\.scales/);
-    expect(() => glimpses(png, [[0, 0]], { channels: 4 as 3 })).toThrowError(/options\.channels/);
-    expect(() => glimpses(png, [[0, 0]], { maxPixels: -5 })).toThrowError(/options\.maxPixels/);
-    expect(() => glimpses$(pixels(), [[0, 0], [0, 1.5]])).toThrowError(/locations\[1\]\[1\]/);
-    expect(() => glimpses(pixels(), { rows: 0, cols: 2 })).toThrowError(/locations\.rows/);
-    expect(() => glimpses(pixels(), 'raster' as never)).toThrowError(/locations/);
-    expect(() => glimpses(42 as never, [[0, 0]])).toThrowError(/image/);
-    expect(() => glimpses(pixels(), [[0, 0]], { signal: 1 as never })).toThrowError(/options\.signal/);
+    expect(() => glimpsesAsync(pixels(), [[0, 0]], { size: 0 })).toThrowError(/options\.size/);
+    expect(() => glimpsesAsync(pixels(), [[0, 0]], { scales: 17 })).toThrowError(/options\.scales/);
+    expect(() => glimpsesAsync(png, [[0, 0]], { channels: 4 as 3 })).toThrowError(/options\.channels/);
+    expect(() => glimpsesAsync(png, [[0, 0]], { maxPixels: -5 })).toThrowError(/options\.maxPixels/);
+    expect(() => glimpses(pixels(), [[0, 0], [0, 1.5]])).toThrowError(/locations\[1\]\[1\]/);
+    expect(() => glimpsesAsync(pixels(), { rows: 0, cols: 2 })).toThrowError(/locations\.rows/);
+    expect(() => glimpsesAsync(pixels(), 'raster' as never)).toThrowError(/locations/);
+    expect(() => glimpsesAsync(42 as never, [[0, 0]])).toThrowError(/image/);
+    expect(() => glimpsesAsync(pixels(), [[0, 0]], { signal: 1 as never })).toThrowError(/options\.signal/);
   });
 });

@@ -2,7 +2,7 @@ import { toArray } from 'ix/asynciterable';
 import { lastValueFrom, toArray as rxToArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist, mnistPaths, type MnistSet } from '../../src/sources/mnist.ts';
-import { clutteredMnist, clutteredMnist$, movingDigitClips, movingDigitClips$, translatedMnist, translatedMnist$ } from '../../src/sources/mnistGenerators.ts';
+import { clutteredMnistAsync, clutteredMnist, movingDigitClipsAsync, movingDigitClips, translatedMnistAsync, translatedMnist } from '../../src/sources/mnistGenerators.ts';
 import { dataDir, dataPath } from './dataPath.ts';
 
 let set: MnistSet;
@@ -20,7 +20,7 @@ const sum = (a: ArrayLike<number>): number => {
 
 describe('translated and cluttered MNIST', () => {
   it('places the digit whole at its reported position in a 60x60 canvas', async () => {
-    const samples = await toArray(translatedMnist(set, { seed: 3, count: 20 }));
+    const samples = await toArray(translatedMnistAsync(set, { seed: 3, count: 20 }));
     expect(samples.length).toBe(20);
     for (const s of samples) {
       expect(s.image.length).toBe(60 * 60);
@@ -43,38 +43,38 @@ describe('translated and cluttered MNIST', () => {
   });
 
   it('same seed gives identical samples, a different seed different ones (iterable and Observable)', async () => {
-    const a = await toArray(clutteredMnist(set, { seed: 7, count: 5 }));
-    const b = await lastValueFrom(clutteredMnist$(set, { seed: 7, count: 5 }).pipe(rxToArray()));
-    const c = await toArray(clutteredMnist(set, { seed: 8, count: 5 }));
+    const a = await toArray(clutteredMnistAsync(set, { seed: 7, count: 5 }));
+    const b = await lastValueFrom(clutteredMnist(set, { seed: 7, count: 5 }).pipe(rxToArray()));
+    const c = await toArray(clutteredMnistAsync(set, { seed: 8, count: 5 }));
     expect(b).toEqual(a);
     expect(c.map((s) => s.image)).not.toEqual(a.map((s) => s.image));
-    const t1 = await lastValueFrom(translatedMnist$(set, { seed: 1, count: 3, canvasSize: 40 }).pipe(rxToArray()));
-    const t2 = await toArray(translatedMnist(set, { seed: 1, count: 3, canvasSize: 40 }));
+    const t1 = await lastValueFrom(translatedMnist(set, { seed: 1, count: 3, canvasSize: 40 }).pipe(rxToArray()));
+    const t2 = await toArray(translatedMnistAsync(set, { seed: 1, count: 3, canvasSize: 40 }));
     expect(t1).toEqual(t2);
     expect(t1[0].image.length).toBe(1600);
   });
 
   it('clutter adds ink from other digits', async () => {
-    const clean = await toArray(translatedMnist(set, { seed: 5, count: 30 }));
-    const cluttered = await toArray(translatedMnist(set, { seed: 5, count: 30, clutter: 8 }));
+    const clean = await toArray(translatedMnistAsync(set, { seed: 5, count: 30 }));
+    const cluttered = await toArray(translatedMnistAsync(set, { seed: 5, count: 30, clutter: 8 }));
     expect(sum(cluttered.map((s) => sum(s.image)))).toBeGreaterThan(sum(clean.map((s) => sum(s.image))));
     expect(Math.max(...cluttered.map((s) => Math.max(...s.image)))).toBeLessThanOrEqual(1);
   });
 
   it('rejects invalid options naming them', () => {
-    expect(() => translatedMnist(set, { canvasSize: 20 })).toThrowError(/options\.canvasSize/);
-    expect(() => clutteredMnist(set, { clutterSize: 0 })).toThrowError(/options\.clutterSize/);
-    expect(() => clutteredMnist(set, { clutterSize: 29 })).toThrowError(/options\.clutterSize/);
-    expect(() => clutteredMnist$(set, { clutter: -1 })).toThrowError(/options\.clutter/);
-    expect(() => translatedMnist(set, { seed: -1 })).toThrowError(/options\.seed/);
-    expect(() => translatedMnist(set, { count: 1.5 })).toThrowError(/options\.count/);
-    expect(() => translatedMnist({ images: new Uint8Array(3) } as MnistSet)).toThrowError(/set/);
+    expect(() => translatedMnistAsync(set, { canvasSize: 20 })).toThrowError(/options\.canvasSize/);
+    expect(() => clutteredMnistAsync(set, { clutterSize: 0 })).toThrowError(/options\.clutterSize/);
+    expect(() => clutteredMnistAsync(set, { clutterSize: 29 })).toThrowError(/options\.clutterSize/);
+    expect(() => clutteredMnist(set, { clutter: -1 })).toThrowError(/options\.clutter/);
+    expect(() => translatedMnistAsync(set, { seed: -1 })).toThrowError(/options\.seed/);
+    expect(() => translatedMnistAsync(set, { count: 1.5 })).toThrowError(/options\.count/);
+    expect(() => translatedMnistAsync({ images: new Uint8Array(3) } as MnistSet)).toThrowError(/set/);
   });
 });
 
 describe('moving-digit clips', () => {
   it('bounces a digit behind an occluder, with a label per frame and hidden frames', async () => {
-    const clips = await toArray(movingDigitClips(set, { seed: 11, count: 8 }));
+    const clips = await toArray(movingDigitClipsAsync(set, { seed: 11, count: 8 }));
     let hiddenFrames = 0;
     for (const clip of clips) {
       const { T, H, W } = clip;
@@ -105,7 +105,7 @@ describe('moving-digit clips', () => {
   });
 
   it('moves the digit between frames', async () => {
-    const [clip] = await toArray(movingDigitClips(set, { seed: 2, count: 1, occluderWidth: 0, speedMin: 2, speedMax: 2 }));
+    const [clip] = await toArray(movingDigitClipsAsync(set, { seed: 2, count: 1, occluderWidth: 0, speedMin: 2, speedMax: 2 }));
     expect(clip.occluderX).toBe(-1);
     expect(clip.hidden.every((h) => h === 0)).toBe(true);
     const f0 = clip.frames.subarray(0, 4096);
@@ -115,21 +115,21 @@ describe('moving-digit clips', () => {
   });
 
   it('same seed gives identical clips, a different seed different ones', async () => {
-    const a = await toArray(movingDigitClips(set, { seed: 4, count: 3, frames: 10, size: 48, occluderWidth: 24 }));
-    const b = await lastValueFrom(movingDigitClips$(set, { seed: 4, count: 3, frames: 10, size: 48, occluderWidth: 24 }).pipe(rxToArray()));
-    const c = await toArray(movingDigitClips(set, { seed: 5, count: 3, frames: 10, size: 48, occluderWidth: 24 }));
+    const a = await toArray(movingDigitClipsAsync(set, { seed: 4, count: 3, frames: 10, size: 48, occluderWidth: 24 }));
+    const b = await lastValueFrom(movingDigitClips(set, { seed: 4, count: 3, frames: 10, size: 48, occluderWidth: 24 }).pipe(rxToArray()));
+    const c = await toArray(movingDigitClipsAsync(set, { seed: 5, count: 3, frames: 10, size: 48, occluderWidth: 24 }));
     expect(b).toEqual(a);
     expect(c.map((x) => x.frames)).not.toEqual(a.map((x) => x.frames));
     expect(a[0].frames.length).toBe(10 * 48 * 48);
   });
 
   it('rejects invalid options naming them', () => {
-    expect(() => movingDigitClips(set, { frames: 0 })).toThrowError(/options\.frames/);
-    expect(() => movingDigitClips(set, { size: 27 })).toThrowError(/options\.size/);
-    expect(() => movingDigitClips(set, { speedMin: -1 })).toThrowError(/options\.speedMin/);
-    expect(() => movingDigitClips(set, { speedMin: 3, speedMax: 2 })).toThrowError(/options\.speedMax/);
-    expect(() => movingDigitClips$(set, { occluderWidth: 65 })).toThrowError(/options\.occluderWidth/);
-    expect(() => movingDigitClips(set, { occluderValue: 2 })).toThrowError(/options\.occluderValue/);
-    expect(() => movingDigitClips(set, { signal: 'stop' as unknown as AbortSignal })).toThrowError(/options\.signal/);
+    expect(() => movingDigitClipsAsync(set, { frames: 0 })).toThrowError(/options\.frames/);
+    expect(() => movingDigitClipsAsync(set, { size: 27 })).toThrowError(/options\.size/);
+    expect(() => movingDigitClipsAsync(set, { speedMin: -1 })).toThrowError(/options\.speedMin/);
+    expect(() => movingDigitClipsAsync(set, { speedMin: 3, speedMax: 2 })).toThrowError(/options\.speedMax/);
+    expect(() => movingDigitClips(set, { occluderWidth: 65 })).toThrowError(/options\.occluderWidth/);
+    expect(() => movingDigitClipsAsync(set, { occluderValue: 2 })).toThrowError(/options\.occluderValue/);
+    expect(() => movingDigitClipsAsync(set, { signal: 'stop' as unknown as AbortSignal })).toThrowError(/options\.signal/);
   });
 });

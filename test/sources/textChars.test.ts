@@ -5,7 +5,7 @@ import { take } from 'ix/asynciterable/operators';
 import { firstValueFrom, lastValueFrom, count as rxCount, take as rxTake, toArray as rxToArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { EddyError } from '../../src/util/errors.ts';
-import { textChars, textChars$, textIds, textIds$ } from '../../src/sources/textChars.ts';
+import { textCharsAsync, textChars, textIdsAsync, textIds } from '../../src/sources/textChars.ts';
 import { Vocabulary, createEncodeStats } from '../../src/sources/vocabulary.ts';
 import { dataPath } from './dataPath.ts';
 
@@ -14,11 +14,11 @@ const TEXT = 'héllo wörld — 日本語 🎉';
 describe('textChars', () => {
   it('emits the characters of tinyshakespeare.txt, as many as the file has bytes', async () => {
     const path = dataPath('tinyshakespeare.txt');
-    const first = await toArray(textChars(path).pipe(take(14)));
+    const first = await toArray(textCharsAsync(path).pipe(take(14)));
     expect(first.join('')).toBe('First Citizen:');
     let n = 0;
     let wide = 0;
-    for await (const ch of textChars(path)) {
+    for await (const ch of textCharsAsync(path)) {
       n++;
       if (ch.length !== 1) wide++;
     }
@@ -28,8 +28,8 @@ describe('textChars', () => {
 
   it('emits the characters of sonnets.txt as an Observable', async () => {
     const path = dataPath('sonnets.txt');
-    expect(await lastValueFrom(textChars$(path).pipe(rxCount()))).toBe(statSync(path).size);
-    expect((await lastValueFrom(textChars$(path).pipe(rxTake(11), rxToArray()))).join('')).toBe('THE SONNETS');
+    expect(await lastValueFrom(textChars(path).pipe(rxCount()))).toBe(statSync(path).size);
+    expect((await lastValueFrom(textChars(path).pipe(rxTake(11), rxToArray()))).join('')).toBe('THE SONNETS');
   });
 
   it('gives the same code points whatever byte boundary splits a multi-byte text', async () => {
@@ -38,18 +38,18 @@ describe('textChars', () => {
     expect(expected.length).toBe(19);
     for (let i = 0; i <= bytes.length; i++) {
       const src = Readable.from([bytes.subarray(0, i), bytes.subarray(i)]);
-      expect(await toArray(textChars(src))).toEqual(expected);
+      expect(await toArray(textCharsAsync(src))).toEqual(expected);
     }
     // Every boundary at once: one byte per chunk.
     const single = Readable.from([...bytes].map((b) => Buffer.from([b])));
-    expect(await toArray(textChars(single))).toEqual(expected);
+    expect(await toArray(textCharsAsync(single))).toEqual(expected);
     // And with chunks of one code point, through the Observable.
-    const obs = textChars$(Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]), { chunkSize: 1 });
+    const obs = textChars(Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]), { chunkSize: 1 });
     expect(await lastValueFrom(obs.pipe(rxToArray()))).toEqual(expected);
   });
 
   it('two iterations of one source are independent', async () => {
-    const src = textChars(dataPath('sonnets.txt'));
+    const src = textCharsAsync(dataPath('sonnets.txt'));
     const [a, b] = await Promise.all([toArray(src.pipe(take(5))), toArray(src.pipe(take(8)))]);
     expect(a.join('')).toBe('THE S');
     expect(b.join('')).toBe('THE SONN');
@@ -61,38 +61,38 @@ describe('textIds', () => {
     const path = dataPath('sonnets.txt');
     const text = readFileSync(path, 'utf8');
     const vocab = Vocabulary.fromText(text);
-    const chunks = await toArray(textIds(path, vocab, { chunkSize: 10000 }));
+    const chunks = await toArray(textIdsAsync(path, vocab, { chunkSize: 10000 }));
     expect(chunks.every((c) => c instanceof Int32Array && c.length <= 10000)).toBe(true);
     expect(chunks.map((c) => vocab.decode(c)).join('')).toBe(text);
-    const chunks$ = await lastValueFrom(textIds$(path, vocab, { chunkSize: 10000 }).pipe(rxToArray()));
+    const chunks$ = await lastValueFrom(textIds(path, vocab, { chunkSize: 10000 }).pipe(rxToArray()));
     expect(chunks$).toEqual(chunks);
   });
 
   it('fails on an unknown character naming it and its position in the stream', async () => {
     const vocab = Vocabulary.fromText('abc');
     const src = Readable.from([Buffer.from('abcab'), Buffer.from('cxa')]);
-    await expect(toArray(textIds(src, vocab, { chunkSize: 5 }))).rejects.toThrowError(/"x" \(U\+0078\) at position 6/);
+    await expect(toArray(textIdsAsync(src, vocab, { chunkSize: 5 }))).rejects.toThrowError(/"x" \(U\+0078\) at position 6/);
   });
 
   it("counts skipped characters in options.stats under 'skip'", async () => {
     const vocab = new Vocabulary(['h', 'l', 'o'], { unknown: 'skip' });
     const stats = createEncodeStats();
-    const ids = await toArray(textIds(Readable.from([Buffer.from(TEXT)]), vocab, { stats }));
+    const ids = await toArray(textIdsAsync(Readable.from([Buffer.from(TEXT)]), vocab, { stats }));
     expect(vocab.decode(ids[0])).toBe('hllol');
     expect(stats.skipped).toBe(14);
     expect(stats.position).toBe(19);
   });
 
   it('rejects a missing vocabulary and bad stats', () => {
-    expect(() => textIds(dataPath('sonnets.txt'), {} as Vocabulary)).toThrowError(/vocabulary/);
-    expect(() => textIds$(dataPath('sonnets.txt'), Vocabulary.fromText('a'), { stats: {} as never })).toThrowError(/options\.stats/);
+    expect(() => textIdsAsync(dataPath('sonnets.txt'), {} as Vocabulary)).toThrowError(/vocabulary/);
+    expect(() => textIds(dataPath('sonnets.txt'), Vocabulary.fromText('a'), { stats: {} as never })).toThrowError(/options\.stats/);
   });
 });
 
 describe('abort and early stop', () => {
   it('an aborted signal fails the next pull with ERR_ABORTED', async () => {
     const ac = new AbortController();
-    const it = textChars(dataPath('sonnets.txt'), { signal: ac.signal })[Symbol.asyncIterator]();
+    const it = textCharsAsync(dataPath('sonnets.txt'), { signal: ac.signal })[Symbol.asyncIterator]();
     expect((await it.next()).value).toBe('T');
     ac.abort();
     const err = await it.next().then(() => null, (e: unknown) => e);
@@ -102,7 +102,7 @@ describe('abort and early stop', () => {
 
   it('unsubscribing closes the Readable', async () => {
     const src = new Readable({ read() { this.push(Buffer.from('abcdef')); } }); // endless
-    const first = await firstValueFrom(textChars$(src));
+    const first = await firstValueFrom(textChars(src));
     expect(first).toBe('a');
     await new Promise((r) => setTimeout(r, 20));
     expect(src.destroyed).toBe(true);
@@ -110,7 +110,7 @@ describe('abort and early stop', () => {
 
   it('count works on an endless Readable with take', async () => {
     const src = new Readable({ read() { this.push(Buffer.from('xyz')); } });
-    expect(await count(textChars(src).pipe(take(100)))).toBe(100);
+    expect(await count(textCharsAsync(src).pipe(take(100)))).toBe(100);
     expect(src.destroyed).toBe(true);
   });
 });

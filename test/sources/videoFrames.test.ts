@@ -8,7 +8,7 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EddyError } from '../../src/util/errors.ts';
 import type { Frame, SkipInfo } from '../../src/sources/frames.ts';
-import { videoFrames, videoFrames$ } from '../../src/sources/ffmpegFrames.ts';
+import { videoFramesAsync, videoFrames } from '../../src/sources/ffmpegFrames.ts';
 import { writeClip } from '../../src/sources/writeClip.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -69,7 +69,7 @@ function gradientClip(T: number, H: number, W: number): Float32Array {
 
 describe('videoFrames on a GRID clip', () => {
   it('reads 75 frames at 64x64 gray with index, time and size', async () => {
-    const frames = await collect(videoFrames(gridClip(), { width: 64, height: 64, channels: 1 }));
+    const frames = await collect(videoFramesAsync(gridClip(), { width: 64, height: 64, channels: 1 }));
     expect(frames.length).toBe(75);
     frames.forEach((f, k) => {
       expect(f.index).toBe(k);
@@ -88,7 +88,7 @@ describe('videoFrames on a GRID clip', () => {
   });
 
   it('reads full-size RGB frames planar [3, 288, 360] in [0, 1]', async () => {
-    const frames = await firstValueFrom(videoFrames$(gridClip(), { channels: 3 }).pipe(take(2), toArray()));
+    const frames = await firstValueFrom(videoFrames(gridClip(), { channels: 3 }).pipe(take(2), toArray()));
     expect(frames.map((f) => [f.index, f.width, f.height, f.channels, f.data.length])).toEqual([
       [0, 360, 288, 3, 3 * 288 * 360],
       [1, 360, 288, 3, 3 * 288 * 360],
@@ -105,14 +105,14 @@ describe('videoFrames on a GRID clip', () => {
   });
 
   it('keeps the aspect ratio when only width is given', async () => {
-    const [f] = await firstValueFrom(videoFrames$(gridClip(), { width: 90, channels: 1 }).pipe(take(1), toArray()));
+    const [f] = await firstValueFrom(videoFrames(gridClip(), { width: 90, channels: 1 }).pipe(take(1), toArray()));
     expect([f.width, f.height]).toEqual([90, 72]);
   });
 });
 
 describe('videoFrames on other inputs', () => {
   it('reads a synthetic pattern through inputFormat (lavfi), with times from its frame rate', async () => {
-    const frames = await collect(videoFrames('testsrc=size=32x24:rate=10:duration=0.5', { inputFormat: 'lavfi', channels: 3 }));
+    const frames = await collect(videoFramesAsync('testsrc=size=32x24:rate=10:duration=0.5', { inputFormat: 'lavfi', channels: 3 }));
     expect(frames.map((f) => [f.index, f.timeMs, f.width, f.height])).toEqual([0, 1, 2, 3, 4].map((k) => [k, 100 * k, 32, 24]));
   });
 });
@@ -120,7 +120,7 @@ describe('videoFrames on other inputs', () => {
 describe('videoFrames stops ffmpeg', () => {
   it('RxJS take(3) unsubscribes and kills ffmpeg', async () => {
     const pids: number[] = [];
-    const frames = await firstValueFrom(videoFrames$(gridClip(), { channels: 1, onSpawn: (pid) => pids.push(pid) }).pipe(take(3), toArray()));
+    const frames = await firstValueFrom(videoFrames(gridClip(), { channels: 1, onSpawn: (pid) => pids.push(pid) }).pipe(take(3), toArray()));
     expect(frames.map((f) => f.index)).toEqual([0, 1, 2]);
     expect(pids.length).toBe(1);
     expect(await waitDead(pids[0])).toBe(true);
@@ -129,7 +129,7 @@ describe('videoFrames stops ffmpeg', () => {
   it('breaking out of for await kills ffmpeg before the loop returns', async () => {
     const pids: number[] = [];
     let n = 0;
-    for await (const _ of videoFrames(gridClip(), { channels: 1, onSpawn: (pid) => pids.push(pid) })) if (++n === 3) break;
+    for await (const _ of videoFramesAsync(gridClip(), { channels: 1, onSpawn: (pid) => pids.push(pid) })) if (++n === 3) break;
     expect(n).toBe(3);
     expect(alive(pids[0])).toBe(false);
   });
@@ -138,7 +138,7 @@ describe('videoFrames stops ffmpeg', () => {
     const controller = new AbortController();
     const pids: number[] = [];
     let n = 0;
-    const source = videoFrames(gridClip(), { channels: 1, realtime: true, signal: controller.signal, onSpawn: (pid) => pids.push(pid) });
+    const source = videoFramesAsync(gridClip(), { channels: 1, realtime: true, signal: controller.signal, onSpawn: (pid) => pids.push(pid) });
     const { err } = await failure({
       async *[Symbol.asyncIterator]() {
         for await (const f of source) {
@@ -153,7 +153,7 @@ describe('videoFrames stops ffmpeg', () => {
 
   it('paces frames in real time with realtime: true', async () => {
     const start = performance.now();
-    const frames = await collect(videoFrames(gridClip(), { width: 16, height: 16, channels: 1, realtime: true }).pipe(ixTake(6)));
+    const frames = await collect(videoFramesAsync(gridClip(), { width: 16, height: 16, channels: 1, realtime: true }).pipe(ixTake(6)));
     const elapsed = performance.now() - start;
     expect(frames.length).toBe(6);
     expect(elapsed).toBeGreaterThanOrEqual(5 * 40 - 5);
@@ -168,7 +168,7 @@ describe('videoFrames reads back what writeClip wrote', () => {
     const frames = gradientClip(T, H, W);
     const path = join(dir, 'gradient.mkv');
     expect(await writeClip(path, frames, { width: W, height: H, fps: 25 })).toEqual({ path, frames: T });
-    const back = await collect(videoFrames(path, { channels: 1 }));
+    const back = await collect(videoFramesAsync(path, { channels: 1 }));
     expect(back.length).toBe(T);
     back.forEach((f, t) => {
       expect([f.index, f.width, f.height]).toEqual([t, W, H]);
@@ -191,7 +191,7 @@ describe('videoFrames reads back what writeClip wrote', () => {
     }
     const path = join(dir, 'ramps.mp4');
     await writeClip(path, frames, { width: W, height: H, channels: 3, fps: 10 });
-    const back = await collect(videoFrames(path, { channels: 3 }));
+    const back = await collect(videoFramesAsync(path, { channels: 3 }));
     expect(back.length).toBe(T);
     expect(back[1].timeMs).toBeCloseTo(100, 6);
     let err = 0;
@@ -203,14 +203,14 @@ describe('videoFrames reads back what writeClip wrote', () => {
 describe('videoFrames errors', () => {
   it('a missing file fails with ERR_FILE naming it', async () => {
     const path = join(dir, 'nope.mp4');
-    const { err } = await failure(videoFrames(path));
+    const { err } = await failure(videoFramesAsync(path));
     expect(err.code).toBe('ERR_FILE');
     expect(err.message).toContain(path);
     expect(err.message).toContain('no such file');
   });
 
   it('a missing ffmpeg binary fails with ERR_SOURCE naming the path and the input', async () => {
-    const { err } = await failure(videoFrames(gridClip(), { ffmpegPath: '/nonexistent/ffmpeg' }));
+    const { err } = await failure(videoFramesAsync(gridClip(), { ffmpegPath: '/nonexistent/ffmpeg' }));
     expect(err.code).toBe('ERR_SOURCE');
     expect(err.message).toContain('/nonexistent/ffmpeg');
     expect(err.message).toContain(clip);
@@ -219,7 +219,7 @@ describe('videoFrames errors', () => {
   it('a file that is not a video fails with ERR_FILE', async () => {
     const path = join(dir, 'notes.json');
     writeFileSync(path, JSON.stringify({ not: 'a video' }));
-    const { err } = await failure(videoFrames(path));
+    const { err } = await failure(videoFramesAsync(path));
     expect(err.code).toBe('ERR_FILE');
     expect(err.message).toMatch(/notes\.json.*not a video/);
   });
@@ -227,13 +227,13 @@ describe('videoFrames errors', () => {
   it('an audio-only file fails with ERR_FILE: no video stream', async () => {
     const path = join(dir, 'tone.wav');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=0.2', path]);
-    const { err } = await failure(videoFrames(path));
+    const { err } = await failure(videoFramesAsync(path));
     expect(err.code).toBe('ERR_FILE');
     expect(err.message).toContain('no video stream');
   });
 
   it('maxFrameBytes smaller than a frame fails clearly', async () => {
-    const { err } = await failure(videoFrames(gridClip(), { maxFrameBytes: 1000 }));
+    const { err } = await failure(videoFramesAsync(gridClip(), { maxFrameBytes: 1000 }));
     expect(err.code).toBe('ERR_SOURCE');
     expect(err.message).toMatch(/360x288x3 = 311040 bytes, more than options\.maxFrameBytes = 1000/);
   });
@@ -242,11 +242,11 @@ describe('videoFrames errors', () => {
     const bytes = readFileSync(gridClip());
     const path = join(dir, 'half.mpg');
     writeFileSync(path, bytes.subarray(0, bytes.length >> 1));
-    const { err, frames } = await failure(videoFrames(path, { width: 32, height: 32, channels: 1 }));
+    const { err, frames } = await failure(videoFramesAsync(path, { width: 32, height: 32, channels: 1 }));
     expect(err.code).toBe('ERR_FILE');
     expect(err.message).toMatch(/Corrupt or truncated video .*half\.mpg.* at frame \d+/);
     const skips: SkipInfo[] = [];
-    const kept = await collect(videoFrames(path, { width: 32, height: 32, channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }));
+    const kept = await collect(videoFramesAsync(path, { width: 32, height: 32, channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }));
     const dropped = skips.filter((s) => s.reason !== 'truncated');
     expect(dropped.length).toBeGreaterThanOrEqual(1);
     expect(kept.length).toBeGreaterThanOrEqual(frames);
@@ -262,13 +262,13 @@ describe('videoFrames errors', () => {
     const bytes = readFileSync(path);
     const cut = join(dir, 'cut.mkv');
     writeFileSync(cut, bytes.subarray(0, bytes.length >> 1));
-    const { err, frames } = await failure(videoFrames(cut, { channels: 1 }));
+    const { err, frames } = await failure(videoFramesAsync(cut, { channels: 1 }));
     expect(err.code).toBe('ERR_FILE');
     expect(err.message).toContain('cut.mkv');
     expect(frames).toBeGreaterThan(0);
     expect(frames).toBeLessThan(50);
     const skips: SkipInfo[] = [];
-    const kept = await collect(videoFrames(cut, { channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }));
+    const kept = await collect(videoFramesAsync(cut, { channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }));
     expect(kept.length).toBeLessThan(50);
     expect(skips.filter((s) => s.reason === 'truncated').length).toBe(1);
   });
@@ -276,24 +276,24 @@ describe('videoFrames errors', () => {
 
 describe('videoFrames invalid arguments', () => {
   const cases: Array<[string, () => unknown, RegExp]> = [
-    ['input', () => videoFrames(42 as unknown as string), /for input but received 42/],
-    ['empty input', () => videoFrames(''), /non-empty string for input/],
-    ['options', () => videoFrames('a.mp4', 5 as never), /options object for options/],
-    ['width', () => videoFrames('a.mp4', { width: 0 }), /integer in \[1, 65535\] for options\.width but received 0/],
-    ['height', () => videoFrames('a.mp4', { height: 1.5 }), /options\.height but received 1\.5/],
-    ['channels', () => videoFrames('a.mp4', { channels: 2 as never }), /1 or 3 for options\.channels but received 2/],
-    ['onCorrupt', () => videoFrames('a.mp4', { onCorrupt: 'ignore' as never }), /one of "error", "skip" for options\.onCorrupt/],
-    ['onSkip', () => videoFrames('a.mp4', { onSkip: 'x' as never }), /function for options\.onSkip/],
-    ['maxFrameBytes', () => videoFrames('a.mp4', { maxFrameBytes: -1 }), /options\.maxFrameBytes but received -1/],
-    ['maxFrameBytes vs size', () => videoFrames('a.mp4', { width: 100, height: 100, channels: 3, maxFrameBytes: 1000 }), /integer >= 30000 .* for options\.maxFrameBytes/],
-    ['ffmpegPath', () => videoFrames('a.mp4', { ffmpegPath: '' }), /options\.ffmpegPath/],
-    ['inputFormat', () => videoFrames('a.mp4', { inputFormat: 3 as never }), /options\.inputFormat/],
-    ['inputArgs', () => videoFrames('a.mp4', { inputArgs: '-re' as never }), /array of strings for options\.inputArgs/],
-    ['inputArgs[1]', () => videoFrames('a.mp4', { inputArgs: ['-re', 1 as never] }), /options\.inputArgs\[1\]/],
-    ['realtime', () => videoFrames('a.mp4', { realtime: 'yes' as never }), /boolean for options\.realtime/],
-    ['onSpawn', () => videoFrames('a.mp4', { onSpawn: 1 as never }), /function for options\.onSpawn/],
-    ['fps', () => videoFrames('a.mp4', { fps: 0 }), /finite number > 0 for options\.fps/],
-    ['signal', () => videoFrames('a.mp4', { signal: {} as never }), /AbortSignal for options\.signal/],
+    ['input', () => videoFramesAsync(42 as unknown as string), /for input but received 42/],
+    ['empty input', () => videoFramesAsync(''), /non-empty string for input/],
+    ['options', () => videoFramesAsync('a.mp4', 5 as never), /options object for options/],
+    ['width', () => videoFramesAsync('a.mp4', { width: 0 }), /integer in \[1, 65535\] for options\.width but received 0/],
+    ['height', () => videoFramesAsync('a.mp4', { height: 1.5 }), /options\.height but received 1\.5/],
+    ['channels', () => videoFramesAsync('a.mp4', { channels: 2 as never }), /1 or 3 for options\.channels but received 2/],
+    ['onCorrupt', () => videoFramesAsync('a.mp4', { onCorrupt: 'ignore' as never }), /one of "error", "skip" for options\.onCorrupt/],
+    ['onSkip', () => videoFramesAsync('a.mp4', { onSkip: 'x' as never }), /function for options\.onSkip/],
+    ['maxFrameBytes', () => videoFramesAsync('a.mp4', { maxFrameBytes: -1 }), /options\.maxFrameBytes but received -1/],
+    ['maxFrameBytes vs size', () => videoFramesAsync('a.mp4', { width: 100, height: 100, channels: 3, maxFrameBytes: 1000 }), /integer >= 30000 .* for options\.maxFrameBytes/],
+    ['ffmpegPath', () => videoFramesAsync('a.mp4', { ffmpegPath: '' }), /options\.ffmpegPath/],
+    ['inputFormat', () => videoFramesAsync('a.mp4', { inputFormat: 3 as never }), /options\.inputFormat/],
+    ['inputArgs', () => videoFramesAsync('a.mp4', { inputArgs: '-re' as never }), /array of strings for options\.inputArgs/],
+    ['inputArgs[1]', () => videoFramesAsync('a.mp4', { inputArgs: ['-re', 1 as never] }), /options\.inputArgs\[1\]/],
+    ['realtime', () => videoFramesAsync('a.mp4', { realtime: 'yes' as never }), /boolean for options\.realtime/],
+    ['onSpawn', () => videoFramesAsync('a.mp4', { onSpawn: 1 as never }), /function for options\.onSpawn/],
+    ['fps', () => videoFramesAsync('a.mp4', { fps: 0 }), /finite number > 0 for options\.fps/],
+    ['signal', () => videoFramesAsync('a.mp4', { signal: {} as never }), /AbortSignal for options\.signal/],
   ];
   for (const [name, call, message] of cases) {
     it(`rejects a bad ${name} at the call`, () => {
@@ -306,6 +306,6 @@ describe('videoFrames invalid arguments', () => {
     });
   }
   it('the Observable form validates too, before subscribing', () => {
-    expect(() => videoFrames$('a.mp4', { width: -3 })).toThrow(/options\.width/);
+    expect(() => videoFrames('a.mp4', { width: -3 })).toThrow(/options\.width/);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EddyError } from '../../src/util/errors.ts';
-import { videoFrames } from '../../src/sources/ffmpegFrames.ts';
+import { videoFramesAsync } from '../../src/sources/ffmpegFrames.ts';
 import { writeClip } from '../../src/sources/writeClip.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-writeclip-'));
@@ -27,7 +27,7 @@ describe('writeClip', () => {
     const path = join(dir, 'clamp.mkv');
     await writeClip(path, frames, { width: W, height: H, channels: 3 });
     let t = 0;
-    for await (const f of videoFrames(path, { channels: 3 })) {
+    for await (const f of videoFramesAsync(path, { channels: 3 })) {
       for (let i = 0; i < 3 * H * W; i++) {
         const want = Math.round(Math.min(1, Math.max(0, frames[t * 3 * H * W + i])) * 255) / 255;
         expect(Math.abs(f.data[i] - want)).toBeLessThan(1e-6);

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { createOptimizer, OPTIMIZER_NAMES, type OptimizerOptions, type OptimizerState } from '../../src/train/optimizer.ts';
+import { createOptimizer, type OptimizerOptions } from '../../src/train/createOptimizer.ts';
+import { OPTIMIZER_NAMES, type OptimizerState } from '../../src/train/optimizer.ts';
 import { EddyError } from '../../src/util/errors.ts';
 
 const P = 7;

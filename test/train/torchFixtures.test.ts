@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createOptimizer, type OptimizerOptions } from '../../src/train/optimizer.ts';
+import { createOptimizer, type OptimizerOptions } from '../../src/train/createOptimizer.ts';
 import { clipGradNorm, clipGradValue } from '../../src/train/clip.ts';
 
 interface Fixtures {

@@ -10,14 +10,14 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { RNNModel } from '../../src/model/rnnModel.ts';
 import { saveModel } from '../../src/model/modelFile.ts';
-import { videoFrames, videoFrames$ } from '../../src/sources/ffmpegFrames.ts';
+import { videoFramesAsync, videoFrames } from '../../src/sources/ffmpegFrames.ts';
 import { EddyError } from '../../src/util/errors.ts';
 import { createLiveStats, latencySummary, type LiveFrame } from '../../src/video/frameLabelCore.ts';
 import { createFrameLabeler, loadFrameLabeler, saveFrameLabeler } from '../../src/video/frameLabeler.ts';
 import { frameLabels } from '../../src/video/frameLabels.ts';
 import { frameLabelsAsync } from '../../src/video/frameLabels.ix.ts';
 import { labelClips } from '../../src/video/labelClips.ts';
-import { labelVideo, labelVideos$ } from '../../src/video/labelVideo.ts';
+import { labelVideoAsync, labelVideos } from '../../src/video/labelVideo.ts';
 import { GRID_SPEECH_LABELS, gridSpeechClip } from '../../src/video/videoClips.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
@@ -49,7 +49,7 @@ async function errorOf(p: Promise<unknown>): Promise<EddyError> {
 describe('live labelling of a GRID clip', () => {
   it('emits exactly 75 labelled frames in order, equal to the offline path', async () => {
     const stats = createLiveStats();
-    const labels = await all(labelVideo(clip, labeler, { stats }));
+    const labels = await all(labelVideoAsync(clip, labeler, { stats }));
     expect(labels).toHaveLength(75);
     labels.forEach((l, i) => {
       expect(l.frameIndex).toBe(i);
@@ -70,11 +70,11 @@ describe('live labelling of a GRID clip', () => {
 
   it('RxJS frameLabels equals the IxJS form; two videos at once keep separate states', async () => {
     const size = { width: 90, height: 72, channels: 1 as const };
-    const ix = await all(videoFrames(clip, size).pipe(frameLabelsAsync(labeler)));
-    const rx = await lastValueFrom(videoFrames$(clip, size).pipe(frameLabels(labeler), toArray()));
+    const ix = await all(videoFramesAsync(clip, size).pipe(frameLabelsAsync(labeler)));
+    const rx = await lastValueFrom(videoFrames(clip, size).pipe(frameLabels(labeler), toArray()));
     expect(rx.map((l) => [l.frameIndex, l.labelIndex, l.confidence])).toEqual(ix.map((l) => [l.frameIndex, l.labelIndex, l.confidence]));
-    const alone = await all(labelVideo(other, labeler));
-    const both = await lastValueFrom(labelVideos$({ a: clip, b: other }, labeler).pipe(toArray()));
+    const alone = await all(labelVideoAsync(other, labeler));
+    const both = await lastValueFrom(labelVideos({ a: clip, b: other }, labeler).pipe(toArray()));
     for (const [key, want] of [['a', ix], ['b', alone]] as const) {
       const got = both.filter((l) => l.key === key);
       expect(got.map((l) => l.frameIndex)).toEqual(want.map((l) => l.frameIndex));
@@ -105,7 +105,7 @@ describe('live labelling of a GRID clip', () => {
 
 describe('bad input', () => {
   it('a missing video fails with ERR_FILE naming it', async () => {
-    const err = await errorOf(all(labelVideo(join(dir, 'nope.mpg'), labeler)));
+    const err = await errorOf(all(labelVideoAsync(join(dir, 'nope.mpg'), labeler)));
     expect(err.code).toBe('ERR_FILE');
     expect(err.message).toMatch(/nope\.mpg.*no such file/);
   });
@@ -113,7 +113,7 @@ describe('bad input', () => {
   it('a corrupt video fails with ERR_FILE', async () => {
     const bad = join(dir, 'garbage.mpg');
     writeFileSync(bad, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 255)));
-    const err = await errorOf(all(labelVideo(bad, labeler)));
+    const err = await errorOf(all(labelVideoAsync(bad, labeler)));
     expect(err).toBeInstanceOf(EddyError);
     expect(err.code).toBe('ERR_FILE');
     expect(err.message).toMatch(/garbage\.mpg/);
@@ -121,7 +121,7 @@ describe('bad input', () => {
 
   it('a model trained for another frame size names the expected and the received size', async () => {
     const small = createFrameLabeler({ labels: ['a', 'b'], width: 32, height: 32, hiddenSize: 4 });
-    const err = await errorOf(all(videoFrames(clip, { width: 90, height: 72, channels: 1 }).pipe(frameLabelsAsync(small))));
+    const err = await errorOf(all(videoFramesAsync(clip, { width: 90, height: 72, channels: 1 }).pipe(frameLabelsAsync(small))));
     expect(err.code).toBe('ERR_SHAPE');
     expect(err.message).toMatch(/frame 0 of 32x32x1 pixels/);
     expect(err.message).toMatch(/received 90x72x1/);
@@ -132,8 +132,8 @@ describe('bad input', () => {
     expect(loaded.labels).toEqual(['a', 'b']);
     expect(Array.from(loaded.model.params)).toEqual(Array.from(small.model.params));
     expect(() => loadFrameLabeler(path, { expect: { width: 90, height: 72 } })).toThrow(/trained on 32x32x1 frames but 90x72x1/);
-    // through labelVideo the decode size comes from the model, so the same clip just works
-    expect(await all(labelVideo(clip, loaded))).toHaveLength(75);
+    // through labelVideoAsync the decode size comes from the model, so the same clip just works
+    expect(await all(labelVideoAsync(clip, loaded))).toHaveLength(75);
   });
 
   it('a model file without frame-labeller metadata is refused with ERR_FILE', () => {
@@ -147,7 +147,7 @@ describe('bad input', () => {
     expect(() => frameLabelsAsync(labeler, { maxLagMs: -1 })).toThrow(/options\.maxLagMs/);
     expect(() => frameLabels(labeler, { signal: new AbortController().signal })).toThrow(/options\.signal/);
     expect(() => frameLabels({} as never)).toThrow(/labeler/);
-    expect(() => labelVideo(clip, labeler, { decode: { width: 10 } as never })).toThrow(/options\.decode\.width/);
+    expect(() => labelVideoAsync(clip, labeler, { decode: { width: 10 } as never })).toThrow(/options\.decode\.width/);
     expect(() => createFrameLabeler({ labels: ['x'], width: 4, height: 4 })).toThrow(/options\.labels/);
   });
 });

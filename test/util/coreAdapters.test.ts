@@ -3,7 +3,8 @@ import { take } from 'ix/asynciterable/operators';
 import { lastValueFrom, take as rxTake, toArray as rxToArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { EddyError } from '../../src/util/errors.ts';
-import { asIterable, asObservable, checkAborted, type SourceCore } from '../../src/sources/sourceCore.ts';
+import { checkAborted } from '../../src/util/abort.ts';
+import { asIterable, asObservable, type SourceCore } from '../../src/util/coreAdapters.ts';
 
 /** A counting core that records its runs and whether its finally ran. */
 function counter(log: string[]): SourceCore<number> {
@@ -23,7 +24,7 @@ function counter(log: string[]): SourceCore<number> {
   };
 }
 
-describe('sourceCore wrappers', () => {
+describe('core adapters', () => {
   it('asIterable: a fresh run per iteration, finally on early stop', async () => {
     const log: string[] = [];
     const src = asIterable(counter(log));
