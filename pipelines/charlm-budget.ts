@@ -27,13 +27,32 @@ rmSync(values.out, { force: true }); // from scratch, every time
 rmSync(values.best, { force: true });
 const t0 = Date.now();
 const result = await trainCharLM({
-  corpus: values.corpus, checkpoint: values.out, resume: false, backend: values.backend as 'auto' | 'native' | 'wasm' | 'js',
-  cell: 'lstm', input: 'onehot', numLayers: 1, hiddenSize: 256, batch: 32, window: 64, optimizer: 'adam', lr: 2e-3, clipNorm: 5,
-  maxSteps: 1_000_000, maxMinutes: minutes, evalEvery: 500, sampleEvery: 0, checkpointEvery: 200, seed: 1, best: values.best,
+  corpus: values.corpus,
+  checkpoint: values.out,
+  resume: false,
+  backend: values.backend as 'auto' | 'native' | 'wasm' | 'js',
+  cell: 'lstm',
+  input: 'onehot',
+  numLayers: 1,
+  hiddenSize: 256,
+  batch: 32,
+  window: 64,
+  optimizer: 'adam',
+  lr: 2e-3,
+  clipNorm: 5,
+  maxSteps: 1_000_000,
+  maxMinutes: minutes,
+  evalEvery: 500,
+  sampleEvery: 0,
+  checkpointEvery: 200,
+  seed: 1,
+  best: values.best,
 });
 const best = Math.min(...result.history.filter((p) => p.valLoss !== undefined).map((p) => p.valLoss as number));
 const chars = result.steps * 32 * 64;
-process.stdout.write(`W1 ${minutes}-minute budget: ${result.steps} updates, ${chars.toLocaleString('en-US')} training characters ` +
-  `(${Math.round(chars / ((Date.now() - t0) / 1000)).toLocaleString('en-US')} chars/s including validation); ` +
-  `validation ${result.valLoss.toFixed(4)} nats/char (${(result.valLoss / Math.LN2).toFixed(4)} bits/char), best ${best.toFixed(4)} ` +
-  `(${(best / Math.LN2).toFixed(4)} bits/char; that model: ${values.best})\n`);
+process.stdout.write(
+  `W1 ${minutes}-minute budget: ${result.steps} updates, ${chars.toLocaleString('en-US')} training characters ` +
+    `(${Math.round(chars / ((Date.now() - t0) / 1000)).toLocaleString('en-US')} chars/s including validation); ` +
+    `validation ${result.valLoss.toFixed(4)} nats/char (${(result.valLoss / Math.LN2).toFixed(4)} bits/char), best ${best.toFixed(4)} ` +
+    `(${(best / Math.LN2).toFixed(4)} bits/char; that model: ${values.best})\n`,
+);

@@ -12,9 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { generateTextAsync, loadModel, EddyError } from '../src/index.ts';
 
 /** The shipped model, found from pipelines/ (sources) or from dist/pipelines/ (compiled by `npm run build`). */
-export const SHIPPED_MODEL = [new URL('./models/shakespeare.safetensors', import.meta.url), new URL('../../pipelines/models/shakespeare.safetensors', import.meta.url)]
-  .map((u) => fileURLToPath(u))
-  .find((p) => existsSync(p)) ?? fileURLToPath(new URL('./models/shakespeare.safetensors', import.meta.url));
+export const SHIPPED_MODEL =
+  [
+    new URL('./models/shakespeare.safetensors', import.meta.url),
+    new URL('../../pipelines/models/shakespeare.safetensors', import.meta.url),
+  ]
+    .map((u) => fileURLToPath(u))
+    .find((p) => existsSync(p)) ?? fileURLToPath(new URL('./models/shakespeare.safetensors', import.meta.url));
 
 /** Parses the command line and streams the text. Exported for `start.ts`. */
 export async function main(argv: string[], defaults: { prime?: string; length?: number } = {}): Promise<void> {
@@ -33,18 +37,23 @@ export async function main(argv: string[], defaults: { prime?: string; length?: 
     },
   });
   if (values.help) {
-    process.stdout.write('usage: generate [--model PATH] [--prime TEXT] [--length N] [--temperature T] [--top-k K] [--top-p P] [--greedy] [--seed N]\n');
+    process.stdout.write(
+      'usage: generate [--model PATH] [--prime TEXT] [--length N] [--temperature T] [--top-k K] [--top-p P] [--greedy] [--seed N]\n',
+    );
     return;
   }
   const num = (name: string, v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new EddyError('ERR_INVALID_ARG', `Expected a number for --${name} but received ${JSON.stringify(v)}`);
+    if (v.trim() === '' || !Number.isFinite(n))
+      throw new EddyError('ERR_INVALID_ARG', `Expected a number for --${name} but received ${JSON.stringify(v)}`);
     return n;
   };
   const seed = values.seed === undefined ? Math.floor(Math.random() * 0xffffffff) : num('seed', values.seed);
   const model = loadModel(values.model);
   const prime = values.prime ?? defaults.prime ?? '\n';
-  process.stderr.write(`eddy: ${model.config.numLayers}-layer ${model.config.cell.toUpperCase()} ${model.config.hiddenSize}, ${model.config.vocab?.length ?? 0} characters, seed ${seed}\n`);
+  process.stderr.write(
+    `eddy: ${model.config.numLayers}-layer ${model.config.cell.toUpperCase()} ${model.config.hiddenSize}, ${model.config.vocab?.length ?? 0} characters, seed ${seed}\n`,
+  );
   const chars = generateTextAsync(model, {
     prime,
     length: num('length', values.length),
@@ -63,7 +72,7 @@ export async function main(argv: string[], defaults: { prime?: string; length?: 
       pending = '';
     }
   }
-  process.stdout.write(pending + '\n');
+  process.stdout.write(`${pending}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

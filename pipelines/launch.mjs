@@ -18,20 +18,28 @@ function newest(dir) {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) { if (e.name !== 'node_modules' && e.name !== 'models') t = Math.max(t, newest(p)); }
-    else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules' && e.name !== 'models') t = Math.max(t, newest(p));
+    } else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
   }
   return t;
 }
 
 const stamp = join(root, 'dist', '.built');
 const compiled = join(root, 'dist', 'pipelines', `${name}.js`);
-const fresh = existsSync(stamp) && existsSync(compiled) && statSync(stamp).mtimeMs >= Math.max(newest(join(root, 'src')), newest(join(root, 'pipelines')));
+const fresh =
+  existsSync(stamp) &&
+  existsSync(compiled) &&
+  statSync(stamp).mtimeMs >= Math.max(newest(join(root, 'src')), newest(join(root, 'pipelines')));
 if (fresh) {
   process.argv = [process.argv[0], compiled, ...args];
   await import(pathToFileURL(compiled).href);
 } else {
-  process.stderr.write('eddy: dist/ is missing or older than the sources; running them through tsx (run `npm run build` for a fast start)\n');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'pipelines', `${name}.ts`), ...args], { stdio: 'inherit' });
+  process.stderr.write(
+    'eddy: dist/ is missing or older than the sources; running them through tsx (run `npm run build` for a fast start)\n',
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'pipelines', `${name}.ts`), ...args], {
+    stdio: 'inherit',
+  });
   child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)));
 }

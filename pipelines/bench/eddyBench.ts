@@ -3,10 +3,27 @@
  * of each against the reference kernels, the golden values for the peers, and the timed workloads.
  */
 import * as eddy from '../../src/index.ts';
-import { RNNModel, adam, clipGradNorm, referenceBackend, softmaxCrossEntropy, softmaxRows, type Backend } from '../../src/index.ts';
+import {
+  RNNModel,
+  adam,
+  clipGradNorm,
+  referenceBackend,
+  softmaxCrossEntropy,
+  softmaxRows,
+  type Backend,
+} from '../../src/index.ts';
 import { maxAbsDiff, timeSteps, type Timing } from './timing.ts';
 import type { Golden, NamedParam } from './results.ts';
-import { CHECK_STEPS, SEED, checkSlice, streamData, trainData, type Budget, type StreamSpec, type TrainSpec } from './workloads.ts';
+import {
+  CHECK_STEPS,
+  SEED,
+  checkSlice,
+  streamData,
+  trainData,
+  type Budget,
+  type StreamSpec,
+  type TrainSpec,
+} from './workloads.ts';
 
 /** Kernels agree with the reference to this (max abs diff of outputs, gradients and states). */
 export const REF_TOL = 1e-4;
@@ -17,7 +34,13 @@ const CHECK_ONLY = new Set(['reference', 'reference-f64']);
 function isBackend(v: unknown): v is Backend {
   if (v === null || typeof v !== 'object') return false;
   const b = v as Record<string, unknown>;
-  return typeof b.name === 'string' && typeof b.alloc === 'function' && typeof b.gemmNN === 'function' && typeof b.gemmNT === 'function' && typeof b.gemmTN === 'function';
+  return (
+    typeof b.name === 'string' &&
+    typeof b.alloc === 'function' &&
+    typeof b.gemmNN === 'function' &&
+    typeof b.gemmNT === 'function' &&
+    typeof b.gemmTN === 'function'
+  );
 }
 
 /**
@@ -27,7 +50,10 @@ function isBackend(v: unknown): v is Backend {
  * @param api the module namespace of `src/index.ts` (a parameter so a test can pass a superset)
  * @returns the backends, and a line for each export that could not be used (e.g. no SIMD in this runtime)
  */
-export function discoverBackends(api: Readonly<Record<string, unknown>> = eddy): { backends: Backend[]; skipped: string[] } {
+export function discoverBackends(api: Readonly<Record<string, unknown>> = eddy): {
+  backends: Backend[];
+  skipped: string[];
+} {
   const found = new Map<string, Backend>();
   const skipped: string[] = [];
   const add = (b: Backend): void => {
@@ -67,22 +93,40 @@ export function discoverBackends(api: Readonly<Record<string, unknown>> = eddy):
 }
 
 function trainModel(spec: TrainSpec, backend: Backend): RNNModel {
-  return RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: spec.V, hiddenSize: spec.H, outputSize: spec.V }, { seed: SEED, backend });
+  return RNNModel.create(
+    { cell: 'lstm', input: 'onehot', inputSize: spec.V, hiddenSize: spec.H, outputSize: spec.V },
+    { seed: SEED, backend },
+  );
 }
 
 function streamModel(spec: StreamSpec, backend: Backend): RNNModel {
-  return RNNModel.create({ cell: spec.cell, input: spec.input, inputSize: spec.X, hiddenSize: spec.H, outputSize: spec.Y }, { seed: SEED, backend });
+  return RNNModel.create(
+    { cell: spec.cell, input: spec.input, inputSize: spec.X, hiddenSize: spec.H, outputSize: spec.Y },
+    { seed: SEED, backend },
+  );
 }
 
 /** One forward + backward over the first window from a zero state: logits, gradients, final state. */
-function trainWindow(model: RNNModel, ids: Int32Array, targets: Int32Array, T: number, B: number): { y: Float32Array; grads: Float32Array; h: Float32Array; c: Float32Array; loss: number } {
+function trainWindow(
+  model: RNNModel,
+  ids: Int32Array,
+  targets: Int32Array,
+  T: number,
+  B: number,
+): { y: Float32Array; grads: Float32Array; h: Float32Array; c: Float32Array; loss: number } {
   const V = model.config.outputSize;
   model.zeroGrads();
   const r = model.forward(ids, { T, B });
   const dy = model.backend.alloc(T * B * V); // [T, B, V]
   const loss = softmaxCrossEntropy(dy, r.y, targets, T * B, V, 1 / (T * B)) / (T * B);
   model.backward(r.workspace, dy);
-  return { y: Float32Array.from(r.y), grads: Float32Array.from(model.grads), h: Float32Array.from(r.state.h), c: Float32Array.from(r.state.c!), loss };
+  return {
+    y: Float32Array.from(r.y),
+    grads: Float32Array.from(model.grads),
+    h: Float32Array.from(r.state.h),
+    c: Float32Array.from(r.state.c!),
+    loss,
+  };
 }
 
 /**
@@ -97,8 +141,17 @@ export function checkTrainBackend(spec: TrainSpec, backend: Backend): number {
   const w = trainData(slice)[0];
   const ref = trainWindow(trainModel(spec, referenceBackend), w.ids, w.targets, T, B);
   const got = trainWindow(trainModel(spec, backend), w.ids, w.targets, T, B);
-  const d = Math.max(maxAbsDiff(got.y, ref.y), maxAbsDiff(got.grads, ref.grads), maxAbsDiff(got.h, ref.h), maxAbsDiff(got.c, ref.c), Math.abs(got.loss - ref.loss));
-  if (!(d < REF_TOL)) throw new Error(`${spec.id}: eddy backend ${backend.name} disagrees with the reference kernels (max abs diff ${d} >= ${REF_TOL} on T=${T}, B=${B})`);
+  const d = Math.max(
+    maxAbsDiff(got.y, ref.y),
+    maxAbsDiff(got.grads, ref.grads),
+    maxAbsDiff(got.h, ref.h),
+    maxAbsDiff(got.c, ref.c),
+    Math.abs(got.loss - ref.loss),
+  );
+  if (!(d < REF_TOL))
+    throw new Error(
+      `${spec.id}: eddy backend ${backend.name} disagrees with the reference kernels (max abs diff ${d} >= ${REF_TOL} on T=${T}, B=${B})`,
+    );
   return d;
 }
 
@@ -117,14 +170,21 @@ function streamProbs(model: RNNModel, spec: StreamSpec): Float32Array {
 
 /** Checks a backend's streaming steps against the reference kernels. @throws Error beyond `REF_TOL` */
 export function checkStreamBackend(spec: StreamSpec, backend: Backend): number {
-  const d = maxAbsDiff(streamProbs(streamModel(spec, backend), spec), streamProbs(streamModel(spec, referenceBackend), spec));
-  if (!(d < REF_TOL)) throw new Error(`${spec.id}: eddy backend ${backend.name} disagrees with the reference kernels (max abs diff of softmax outputs ${d} >= ${REF_TOL})`);
+  const d = maxAbsDiff(
+    streamProbs(streamModel(spec, backend), spec),
+    streamProbs(streamModel(spec, referenceBackend), spec),
+  );
+  if (!(d < REF_TOL))
+    throw new Error(
+      `${spec.id}: eddy backend ${backend.name} disagrees with the reference kernels (max abs diff of softmax outputs ${d} >= ${REF_TOL})`,
+    );
   return d;
 }
 
 function namedParams(model: RNNModel): Record<string, NamedParam> {
   const out: Record<string, NamedParam> = {};
-  for (const e of model.layout.entries) out[e.name.replace(/^rnn\./, '')] = { shape: e.shape, data: Float32Array.from(model.param(e.name)) };
+  for (const e of model.layout.entries)
+    out[e.name.replace(/^rnn\./, '')] = { shape: e.shape, data: Float32Array.from(model.param(e.name)) };
   return out;
 }
 
@@ -158,35 +218,54 @@ export function goldenStream(spec: StreamSpec, backend: Backend): Golden {
 }
 
 /** Times optimizer steps: forward, softmax cross-entropy, backward, clip, Adam; state carried (detached). */
-export function timeTrain(spec: TrainSpec, backend: Backend, budget: Budget, onProgress?: (done: number, wanted: number) => void): Timing {
+export function timeTrain(
+  spec: TrainSpec,
+  backend: Backend,
+  budget: Budget,
+  onProgress?: (done: number, wanted: number) => void,
+): Timing {
   const model = trainModel(spec, backend);
   const data = trainData(spec);
   const opt = adam({ lr: spec.lr });
   const { T, B, V } = spec;
   const dy = backend.alloc(T * B * V); // [T, B, V]
   let state = model.createState(B);
-  return timeSteps((i) => {
-    const w = data[i % data.length];
-    model.zeroGrads();
-    const r = model.forward(w.ids, { T, B, state });
-    softmaxCrossEntropy(dy, r.y, w.targets, T * B, V, 1 / (T * B));
-    model.backward(r.workspace, dy); // no dFinal: the gradient stops at the window boundary
-    clipGradNorm(model.grads, spec.clip);
-    opt.step(model.params, model.grads);
-    state = r.state;
-  }, budget, onProgress);
+  return timeSteps(
+    (i) => {
+      const w = data[i % data.length];
+      model.zeroGrads();
+      const r = model.forward(w.ids, { T, B, state });
+      softmaxCrossEntropy(dy, r.y, w.targets, T * B, V, 1 / (T * B));
+      model.backward(r.workspace, dy); // no dFinal: the gradient stops at the window boundary
+      clipGradNorm(model.grads, spec.clip);
+      opt.step(model.params, model.grads);
+      state = r.state;
+    },
+    budget,
+    onProgress,
+  );
 }
 
 /** Times one streaming step (cell + head) and the softmax of its output, state carried. */
-export function timeStream(spec: StreamSpec, backend: Backend, budget: Budget, onProgress?: (done: number, wanted: number) => void): Timing {
+export function timeStream(
+  spec: StreamSpec,
+  backend: Backend,
+  budget: Budget,
+  onProgress?: (done: number, wanted: number) => void,
+): Timing {
   const model = streamModel(spec, backend);
   const { ids, frames } = streamData(spec);
-  const xs: (Int32Array | Float32Array)[] = spec.input === 'onehot' ? Array.from({ length: ids.length }, (_, i) => ids.subarray(i, i + 1)) : frames;
+  const xs: (Int32Array | Float32Array)[] =
+    spec.input === 'onehot' ? Array.from({ length: ids.length }, (_, i) => ids.subarray(i, i + 1)) : frames;
   const state = model.createState(1);
   const out = backend.alloc(spec.Y); // [1, Y] logits
   const probs = new Float32Array(spec.Y); // [1, Y]
-  return timeSteps((i) => {
-    model.step(xs[i % xs.length], state, out);
-    softmaxRows(probs, 0, out, 0, 1, spec.Y);
-  }, budget, onProgress);
+  return timeSteps(
+    (i) => {
+      model.step(xs[i % xs.length], state, out);
+      softmaxRows(probs, 0, out, 0, 1, spec.Y);
+    },
+    budget,
+    onProgress,
+  );
 }

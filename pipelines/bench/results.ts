@@ -66,7 +66,11 @@ export function compareTrain(g: Golden, loss0: number, gradNorm0: number, loss1:
 }
 
 /** Compares a peer's streaming probabilities with eddy's. */
-export function compareProbs(g: Golden, probs: Float32Array, diff: (a: Float32Array, b: Float32Array) => number): string {
+export function compareProbs(
+  g: Golden,
+  probs: Float32Array,
+  diff: (a: Float32Array, b: Float32Array) => number,
+): string {
   const d = diff(probs, g.probs!);
   return d < TOL.abs ? `ref ${fmtE(d)}` : `FAIL probs ${fmtE(d)}`;
 }

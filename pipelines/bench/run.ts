@@ -10,7 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nativeInfo, nativeProblem, referenceBackend, type Backend } from '../../src/index.ts';
-import { checkStreamBackend, checkTrainBackend, discoverBackends, goldenStream, goldenTrain, timeStream, timeTrain } from './eddyBench.ts';
+import {
+  checkStreamBackend,
+  checkTrainBackend,
+  discoverBackends,
+  goldenStream,
+  goldenTrain,
+  timeStream,
+  timeTrain,
+} from './eddyBench.ts';
 import { compareProbs, compareTrain, metricValue, type CaseResult, type Golden } from './results.ts';
 import { formatJson, formatTable } from './table.ts';
 import { loadTf, peersInstalled, type Tf } from './tfApi.ts';
@@ -40,14 +48,48 @@ const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(0)}s`
 const progress = (msg: string): void => {
   process.stderr.write(`[${elapsed()}] ${msg}\n`);
 };
-const stepProgress = (label: string) => (done: number, wanted: number): void => progress(`  ${label}: ${done}/${wanted} steps`);
+const stepProgress =
+  (label: string) =>
+  (done: number, wanted: number): void =>
+    progress(`  ${label}: ${done}/${wanted} steps`);
 
-function row(spec: Spec, impl: string, family: CaseResult['family'], t: Timing, check: string, note?: string): CaseResult {
-  return { workload: spec.id, impl, family, metric: metricOf(spec), value: metricValue(spec, t), secondsPerStep: t.median, n: t.n, warmup: t.warmup, cut: t.cut, check, ...(note ? { note } : {}) };
+function row(
+  spec: Spec,
+  impl: string,
+  family: CaseResult['family'],
+  t: Timing,
+  check: string,
+  note?: string,
+): CaseResult {
+  return {
+    workload: spec.id,
+    impl,
+    family,
+    metric: metricOf(spec),
+    value: metricValue(spec, t),
+    secondsPerStep: t.median,
+    n: t.n,
+    warmup: t.warmup,
+    cut: t.cut,
+    check,
+    ...(note ? { note } : {}),
+  };
 }
 
 function skippedRow(spec: Spec, impl: string, check: string, note: string): CaseResult {
-  return { workload: spec.id, impl, family: 'peer', metric: metricOf(spec), value: NaN, secondsPerStep: NaN, n: 0, warmup: 0, cut: false, check, note };
+  return {
+    workload: spec.id,
+    impl,
+    family: 'peer',
+    metric: metricOf(spec),
+    value: NaN,
+    secondsPerStep: NaN,
+    n: 0,
+    warmup: 0,
+    cut: false,
+    check,
+    note,
+  };
 }
 
 /** Installs the TensorFlow.js peers from pipelines/bench/package-lock.json (registry only; binaries ship inside). */
@@ -84,24 +126,34 @@ async function main(): Promise<number> {
   const { backends, skipped } = discoverBackends();
   const native = nativeInfo();
   const threads = `js and wasm-simd on 1 thread; wasm-simd-2t splits products of >= 2^20 multiply-adds (streaming steps >= 2^17) with a helper Worker; ${native ? `native (${native.isa}, ${native.vectorFloats} floats a vector) on ${native.threads} thread(s) for products >= 2^22 and streaming steps >= 2^17` : `native addon ${nativeProblem()}`}`;
-  footer.push(`eddy backends timed: ${backends.map((b) => b.name).join(', ')}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''} (${threads})`);
+  footer.push(
+    `eddy backends timed: ${backends.map((b) => b.name).join(', ')}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''} (${threads})`,
+  );
 
   let tf: Tf | null = null;
   let tfBackends: string[] = [];
   if (!values['no-tfjs']) {
-    if (!peersInstalled() && !values['no-install'] && !installPeers()) footer.push('tfjs: install failed (npm ci --prefix pipelines/bench)');
+    if (!peersInstalled() && !values['no-install'] && !installPeers())
+      footer.push('tfjs: install failed (npm ci --prefix pipelines/bench)');
     const load = await loadTf();
     if (load.ok) {
       tf = load.tf;
       tfBackends = load.backends;
-      footer.push(`tfjs ${tf.version['tfjs-core'] ?? '?'}: backends ${tfBackends.join(', ')}; explicit time loop over tf ops, tf.variableGrads, tf.train.adam`, ...load.notes);
+      footer.push(
+        `tfjs ${tf.version['tfjs-core'] ?? '?'}: backends ${tfBackends.join(', ')}; explicit time loop over tf ops, tf.variableGrads, tf.train.adam`,
+        ...load.notes,
+      );
     } else footer.push(`tfjs: skipped, ${load.reason}`);
   }
 
   // Every case that will run, so each gets its weight's share of the time left when it starts.
   const torchOn = !values['no-torch'];
   const perSpec = backends.length + tfBackends.length + (torchOn ? 1 : 0);
-  const planner = createPlanner(quick ? QUICK_S : TOTAL_S, specs.flatMap((s) => Array<ReturnType<typeof plan>>(perSpec).fill(plan(s))), t0);
+  const planner = createPlanner(
+    quick ? QUICK_S : TOTAL_S,
+    specs.flatMap((s) => Array<ReturnType<typeof plan>>(perSpec).fill(plan(s))),
+    t0,
+  );
   const goldens = new Map<string, Golden>();
   for (const spec of specs) {
     // 1. eddy: every backend against the reference kernels, then golden values for the peers, then timing.
@@ -117,7 +169,10 @@ async function main(): Promise<number> {
       const impl = `eddy-${b.name}`;
       progress(`${spec.id} ${impl}: timing (${spec.title})`);
       const budget = planner.next(plan(spec));
-      const t = spec.kind === 'train' ? timeTrain(spec, b, budget, stepProgress(impl)) : timeStream(spec, b, budget, stepProgress(impl));
+      const t =
+        spec.kind === 'train'
+          ? timeTrain(spec, b, budget, stepProgress(impl))
+          : timeStream(spec, b, budget, stepProgress(impl));
       rows.push(row(spec, impl, 'eddy', t, `ref ${checks.get(b)!.toExponential(1)}`));
     }
     // 2. TensorFlow.js on each of its backends, from the same weights.
@@ -140,7 +195,10 @@ async function main(): Promise<number> {
           continue;
         }
         progress(`${spec.id} ${impl}: timing`);
-        const t = spec.kind === 'train' ? timeTrainTf(tf, spec, golden, budget, stepProgress(impl)) : timeStreamTf(tf, spec, golden, budget, stepProgress(impl));
+        const t =
+          spec.kind === 'train'
+            ? timeTrainTf(tf, spec, golden, budget, stepProgress(impl))
+            : timeStreamTf(tf, spec, golden, budget, stepProgress(impl));
         rows.push(row(spec, impl, 'peer', t, check));
       }
     }

@@ -60,7 +60,11 @@ export function formatTable(rows: readonly CaseResult[], footer: readonly string
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const right = new Set([2, 3, ...peers.map((_, i) => 5 + i)]);
-  const line = (cells: string[]): string => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   return [...out, '', ...footer].join('\n');
 }
@@ -68,17 +72,28 @@ export function formatTable(rows: readonly CaseResult[], footer: readonly string
 /** One JSON line per row: the metric, its unit, the step count, the check and the ratios for eddy's rows. */
 export function formatJson(rows: readonly CaseResult[]): string {
   return sorted(rows)
-    .map((r) => JSON.stringify({
-      workload: r.workload,
-      impl: r.impl,
-      metric: r.metric,
-      value: Number.isFinite(r.value) ? Number(r.value.toPrecision(6)) : null,
-      steps: r.n,
-      warmup: r.warmup,
-      cut: r.cut,
-      check: r.check,
-      ...(r.note ? { note: r.note } : {}),
-      ...(r.family === 'eddy' ? { speedup: Object.fromEntries(Object.entries(ratiosOf(r, rows)).map(([k, v]) => [k, Number.isFinite(v) ? Number(v.toFixed(3)) : null])) } : {}),
-    }))
+    .map((r) =>
+      JSON.stringify({
+        workload: r.workload,
+        impl: r.impl,
+        metric: r.metric,
+        value: Number.isFinite(r.value) ? Number(r.value.toPrecision(6)) : null,
+        steps: r.n,
+        warmup: r.warmup,
+        cut: r.cut,
+        check: r.check,
+        ...(r.note ? { note: r.note } : {}),
+        ...(r.family === 'eddy'
+          ? {
+              speedup: Object.fromEntries(
+                Object.entries(ratiosOf(r, rows)).map(([k, v]) => [
+                  k,
+                  Number.isFinite(v) ? Number(v.toFixed(3)) : null,
+                ]),
+              ),
+            }
+          : {}),
+      }),
+    )
     .join('\n');
 }

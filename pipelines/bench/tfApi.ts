@@ -76,7 +76,10 @@ const here = dirname(new URL(import.meta.url).pathname);
 
 /** True if the peers are installed under `pipelines/bench/node_modules`. */
 export function peersInstalled(): boolean {
-  return existsSync(join(here, 'node_modules', '@tensorflow', 'tfjs', 'package.json')) && existsSync(join(here, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'package.json'));
+  return (
+    existsSync(join(here, 'node_modules', '@tensorflow', 'tfjs', 'package.json')) &&
+    existsSync(join(here, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'package.json'))
+  );
 }
 
 /** Imports tfjs and initialises its `cpu` and `wasm` backends (the wasm binaries from node_modules). */
@@ -88,7 +91,10 @@ export async function loadTf(): Promise<TfLoad> {
     const mod = (await import(require.resolve(spec))) as { default?: Tf } & Tf;
     tf = mod.default ?? mod;
   } catch (err) {
-    return { ok: false, reason: `@tensorflow/tfjs not importable (${(err as Error).message.split('\n')[0]}); run: npm ci --prefix pipelines/bench` };
+    return {
+      ok: false,
+      reason: `@tensorflow/tfjs not importable (${(err as Error).message.split('\n')[0]}); run: npm ci --prefix pipelines/bench`,
+    };
   }
   const backends: string[] = [];
   const notes: string[] = [];
@@ -97,13 +103,15 @@ export async function loadTf(): Promise<TfLoad> {
     const spec = '@tensorflow/tfjs-backend-wasm';
     const mod = (await import(require.resolve(spec))) as { default?: TfWasm } & TfWasm;
     const wasm = mod.default ?? mod;
-    const dist = join(dirname(require.resolve(`${spec}/package.json`)), 'dist') + '/';
+    const dist = `${join(dirname(require.resolve(`${spec}/package.json`)), 'dist')}/`;
     wasm.setWasmPaths(dist); // local files only: nothing is fetched
     if (await tf.setBackend('wasm')) {
       backends.push('wasm');
       const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       const file = simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
-      notes.push(`tfjs-wasm loads ${dist.replace(/.*node_modules\//, 'node_modules/')}${file} (local file), ${wasm.getThreadsCount()} thread (tfjs turns wasm threads off in Node)`);
+      notes.push(
+        `tfjs-wasm loads ${dist.replace(/.*node_modules\//, 'node_modules/')}${file} (local file), ${wasm.getThreadsCount()} thread (tfjs turns wasm threads off in Node)`,
+      );
     } else notes.push('tfjs-wasm: backend failed to initialise');
   } catch (err) {
     notes.push(`tfjs-wasm: ${(err as Error).message}`);

@@ -9,7 +9,15 @@
 import type { Golden } from './results.ts';
 import { timeSteps, type Timing } from './timing.ts';
 import type { NamedTensorMap, Tf, TfTensor, TfVariable } from './tfApi.ts';
-import { CHECK_STEPS, checkSlice, streamData, trainData, type Budget, type StreamSpec, type TrainSpec } from './workloads.ts';
+import {
+  CHECK_STEPS,
+  checkSlice,
+  streamData,
+  trainData,
+  type Budget,
+  type StreamSpec,
+  type TrainSpec,
+} from './workloads.ts';
 
 type Progress = (done: number, wanted: number) => void;
 
@@ -153,7 +161,10 @@ function streamRunner(tf: Tf, spec: StreamSpec, g: Golden): StreamRunner {
   const bsum = tf.add(bih, bhh); // [G·H] (the GRU keeps b_hn apart, inside the reset product)
   const { ids, frames } = streamData(spec);
   // Data "loading", not timed: one [1] id tensor or one [1, X] frame tensor per input.
-  const xs = spec.input === 'onehot' ? Array.from(ids, (id) => tf.tensor(Int32Array.of(id), [1], 'int32')) : frames.map((f) => tf.tensor(f, [1, spec.X]));
+  const xs =
+    spec.input === 'onehot'
+      ? Array.from(ids, (id) => tf.tensor(Int32Array.of(id), [1], 'int32'))
+      : frames.map((f) => tf.tensor(f, [1, spec.X]));
   const project = spec.input === 'onehot' ? (x: TfTensor) => tf.gather(wihT, x) : (x: TfTensor) => tf.matMul(x, wihT);
   let h = tf.tensor(new Float32Array(H), [1, H]); // [1, H]
   let c = tf.tensor(new Float32Array(H), [1, H]); // [1, H]

@@ -24,7 +24,11 @@ export interface Timing {
  * 3. the median of the per-step times.
  * @param onProgress called about once a second with the timed steps done so far
  */
-export function timeSteps(step: (i: number) => void, budget: Budget, onProgress?: (done: number, wanted: number) => void): Timing {
+export function timeSteps(
+  step: (i: number) => void,
+  budget: Budget,
+  onProgress?: (done: number, wanted: number) => void,
+): Timing {
   const start = performance.now();
   const deadline = start + budget.seconds * 1000;
   let i = 0;
@@ -50,7 +54,12 @@ export function timeSteps(step: (i: number) => void, budget: Budget, onProgress?
       lastReport = t1;
     }
   }
-  return { median: median(samples), n: samples.length, warmup, cut: samples.length < budget.steps || warmup < budget.warmup };
+  return {
+    median: median(samples),
+    n: samples.length,
+    warmup,
+    cut: samples.length < budget.steps || warmup < budget.warmup,
+  };
 }
 
 /** Median of a non-empty list. */
@@ -66,7 +75,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
-    if (d !== d) return Infinity; // a NaN never passes a tolerance
+    if (Number.isNaN(d)) return Infinity; // a NaN never passes a tolerance
     if (d > m) m = d;
   }
   return m;

@@ -32,8 +32,14 @@ interface Line {
 }
 
 /** Runs every spec on torch; `killAfterS` bounds the whole child process. */
-export async function runTorch(specs: readonly Spec[], goldens: ReadonlyMap<string, Golden>, budgets: readonly Budget[], killAfterS: number): Promise<TorchRun> {
-  if (!existsSync(TORCH_PYTHON)) return { rows: [], notes: [`torch: skipped, ${TORCH_PYTHON} not found`], failures: [] };
+export async function runTorch(
+  specs: readonly Spec[],
+  goldens: ReadonlyMap<string, Golden>,
+  budgets: readonly Budget[],
+  killAfterS: number,
+): Promise<TorchRun> {
+  if (!existsSync(TORCH_PYTHON))
+    return { rows: [], notes: [`torch: skipped, ${TORCH_PYTHON} not found`], failures: [] };
   const dir = mkdtempSync(join(tmpdir(), 'eddy-bench-'));
   try {
     const workloads = specs.map((spec, k) => {
@@ -48,7 +54,14 @@ export async function runTorch(specs: readonly Spec[], goldens: ReadonlyMap<stri
       for (const [name, p] of Object.entries(g.params)) flat.set(p.data, entries[name].offset);
       const paramsFile = `${spec.id}.f32`;
       writeFileSync(join(dir, paramsFile), flat);
-      const common = { ...spec, budget: budgets[k], params: entries, paramsFile, paramsSize: offset, checkSteps: CHECK_STEPS };
+      const common = {
+        ...spec,
+        budget: budgets[k],
+        params: entries,
+        paramsFile,
+        paramsSize: offset,
+        checkSteps: CHECK_STEPS,
+      };
       if (spec.kind === 'train') {
         const data = trainData(spec);
         const slice = checkSlice(spec);
@@ -57,7 +70,12 @@ export async function runTorch(specs: readonly Spec[], goldens: ReadonlyMap<stri
           ...common,
           ids: data.map((w) => Array.from(w.ids)),
           targets: data.map((w) => Array.from(w.targets)),
-          check: { T: slice.T, B: slice.B, ids: check.map((w) => Array.from(w.ids)), targets: check.map((w) => Array.from(w.targets)) },
+          check: {
+            T: slice.T,
+            B: slice.B,
+            ids: check.map((w) => Array.from(w.ids)),
+            targets: check.map((w) => Array.from(w.targets)),
+          },
         };
       }
       const { ids, frames } = streamData(spec);
@@ -86,8 +104,7 @@ function runChild(args: string[], killAfterS: number): Promise<{ out: Line[]; er
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
         if (line === '') continue;
@@ -110,17 +127,26 @@ function runChild(args: string[], killAfterS: number): Promise<{ out: Line[]; er
   });
 }
 
-function collect(lines: Line[], specs: readonly Spec[], goldens: ReadonlyMap<string, Golden>, childError: string | null): TorchRun {
+function collect(
+  lines: Line[],
+  specs: readonly Spec[],
+  goldens: ReadonlyMap<string, Golden>,
+  childError: string | null,
+): TorchRun {
   const notes: string[] = [];
   const failures: string[] = [];
   const rows: CaseResult[] = [];
   const info = lines.find((l) => l.kind === 'info');
-  if (!info || info.available !== true) {
-    notes.push(`torch: skipped, ${info ? String(info.reason) : `no answer from ${TORCH_PYTHON} torch_bench.py${childError ? ` (${childError})` : ''}`}; apt-get install -y python3-torch`);
+  if (info?.available !== true) {
+    notes.push(
+      `torch: skipped, ${info ? String(info.reason) : `no answer from ${TORCH_PYTHON} torch_bench.py${childError ? ` (${childError})` : ''}`}; apt-get install -y python3-torch`,
+    );
     return { rows, notes, failures };
   }
   const blas = info.blas as { built: string; libs: string[]; kind: string };
-  notes.push(`torch ${String(info.version)}: ${String(info.threads)} threads, BLAS_INFO=${blas.built}, BLAS loaded: ${blas.kind}${blas.libs.length ? ` (${blas.libs.join(', ')})` : ''}`);
+  notes.push(
+    `torch ${String(info.version)}: ${String(info.threads)} threads, BLAS_INFO=${blas.built}, BLAS loaded: ${blas.kind}${blas.libs.length ? ` (${blas.libs.join(', ')})` : ''}`,
+  );
   if (childError) notes.push(`torch: ${childError}`);
   for (const spec of specs) {
     const g = goldens.get(spec.id)!;
@@ -129,17 +155,46 @@ function collect(lines: Line[], specs: readonly Spec[], goldens: ReadonlyMap<str
     const res = lines.find((l) => l.kind === 'result' && l.workload === spec.id);
     let check = 'none';
     if (chk) {
-      check = spec.kind === 'train'
-        ? compareTrain(g, chk.loss0 as number, chk.gradNorm0 as number, chk.loss1 as number)
-        : compareProbs(g, Float32Array.from(chk.probs as number[]), maxAbsDiff);
+      check =
+        spec.kind === 'train'
+          ? compareTrain(g, chk.loss0 as number, chk.gradNorm0 as number, chk.loss1 as number)
+          : compareProbs(g, Float32Array.from(chk.probs as number[]), maxAbsDiff);
       if (check.startsWith('FAIL')) failures.push(`${spec.id} torch: ${check}`);
     }
     if (res) {
-      const t: Timing = { median: res.median as number, n: res.n as number, warmup: res.warmup as number, cut: res.cut as boolean };
-      rows.push({ workload: spec.id, impl: 'torch', family: 'peer', metric: metricOf(spec), value: metricValue(spec, t), secondsPerStep: t.median, n: t.n, warmup: t.warmup, cut: t.cut, check });
+      const t: Timing = {
+        median: res.median as number,
+        n: res.n as number,
+        warmup: res.warmup as number,
+        cut: res.cut as boolean,
+      };
+      rows.push({
+        workload: spec.id,
+        impl: 'torch',
+        family: 'peer',
+        metric: metricOf(spec),
+        value: metricValue(spec, t),
+        secondsPerStep: t.median,
+        n: t.n,
+        warmup: t.warmup,
+        cut: t.cut,
+        check,
+      });
     } else {
       const why = err ? String(err.message) : 'no result';
-      rows.push({ workload: spec.id, impl: 'torch', family: 'peer', metric: metricOf(spec), value: NaN, secondsPerStep: NaN, n: 0, warmup: 0, cut: false, check, note: why });
+      rows.push({
+        workload: spec.id,
+        impl: 'torch',
+        family: 'peer',
+        metric: metricOf(spec),
+        value: NaN,
+        secondsPerStep: NaN,
+        n: 0,
+        warmup: 0,
+        cut: false,
+        check,
+        note: why,
+      });
       if (err) failures.push(`${spec.id} torch: ${why}`);
     }
   }

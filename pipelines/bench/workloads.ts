@@ -69,12 +69,78 @@ export interface Plan extends Budget {
 }
 
 export const SPECS: readonly Spec[] = [
-  { kind: 'train', id: 'W1', title: 'batched training, LSTM 256, B32 T64', V: 65, H: 256, B: 32, T: 64, lr: 2e-3, clip: 5, windows: 4 },
-  { kind: 'train', id: 'W1b', title: 'online training, LSTM 128, B1 T64', V: 65, H: 128, B: 1, T: 64, lr: 2e-3, clip: 5, windows: 8 },
-  { kind: 'stream', id: 'W2-lstm', title: 'streaming step, LSTM 256, in 65', cell: 'lstm', input: 'onehot', X: 65, H: 256, Y: 65, inputs: 256, metric: 'us/step' },
-  { kind: 'stream', id: 'W2-gru', title: 'streaming step, GRU 256, in 65', cell: 'gru', input: 'onehot', X: 65, H: 256, Y: 65, inputs: 256, metric: 'us/step' },
-  { kind: 'stream', id: 'W2-rnn', title: 'streaming step, RNN 256, in 65', cell: 'rnn_tanh', input: 'onehot', X: 65, H: 256, Y: 65, inputs: 256, metric: 'us/step' },
-  { kind: 'stream', id: 'W3', title: 'frame classification, LSTM 256, 32x32 in', cell: 'lstm', input: 'dense', X: 1024, H: 256, Y: 10, inputs: 64, metric: 'frames/s' },
+  {
+    kind: 'train',
+    id: 'W1',
+    title: 'batched training, LSTM 256, B32 T64',
+    V: 65,
+    H: 256,
+    B: 32,
+    T: 64,
+    lr: 2e-3,
+    clip: 5,
+    windows: 4,
+  },
+  {
+    kind: 'train',
+    id: 'W1b',
+    title: 'online training, LSTM 128, B1 T64',
+    V: 65,
+    H: 128,
+    B: 1,
+    T: 64,
+    lr: 2e-3,
+    clip: 5,
+    windows: 8,
+  },
+  {
+    kind: 'stream',
+    id: 'W2-lstm',
+    title: 'streaming step, LSTM 256, in 65',
+    cell: 'lstm',
+    input: 'onehot',
+    X: 65,
+    H: 256,
+    Y: 65,
+    inputs: 256,
+    metric: 'us/step',
+  },
+  {
+    kind: 'stream',
+    id: 'W2-gru',
+    title: 'streaming step, GRU 256, in 65',
+    cell: 'gru',
+    input: 'onehot',
+    X: 65,
+    H: 256,
+    Y: 65,
+    inputs: 256,
+    metric: 'us/step',
+  },
+  {
+    kind: 'stream',
+    id: 'W2-rnn',
+    title: 'streaming step, RNN 256, in 65',
+    cell: 'rnn_tanh',
+    input: 'onehot',
+    X: 65,
+    H: 256,
+    Y: 65,
+    inputs: 256,
+    metric: 'us/step',
+  },
+  {
+    kind: 'stream',
+    id: 'W3',
+    title: 'frame classification, LSTM 256, 32x32 in',
+    cell: 'lstm',
+    input: 'dense',
+    X: 1024,
+    H: 256,
+    Y: 10,
+    inputs: 64,
+    metric: 'frames/s',
+  },
 ];
 
 /** The metric a spec reports. */
@@ -87,9 +153,17 @@ export function metricOf(spec: Spec): MetricKind {
  * each case its weight's share of the time left, so a slow implementation (or a busy machine) gets fewer steps.
  */
 export function planOf(spec: Spec, quick: boolean): Plan {
-  if (spec.id === 'W1') return quick ? { warmup: 1, steps: 3, minSteps: 1, seconds: 8, weight: 8 } : { warmup: 3, steps: 20, minSteps: 2, seconds: 60, weight: 8 };
-  if (spec.kind === 'train') return quick ? { warmup: 2, steps: 10, minSteps: 3, seconds: 2, weight: 2 } : { warmup: 3, steps: 100, minSteps: 20, seconds: 10, weight: 2 };
-  return quick ? { warmup: 20, steps: 300, minSteps: 20, seconds: 0.5, weight: 0.6 } : { warmup: 100, steps: 3000, minSteps: 100, seconds: 4, weight: 0.6 };
+  if (spec.id === 'W1')
+    return quick
+      ? { warmup: 1, steps: 3, minSteps: 1, seconds: 8, weight: 8 }
+      : { warmup: 3, steps: 20, minSteps: 2, seconds: 60, weight: 8 };
+  if (spec.kind === 'train')
+    return quick
+      ? { warmup: 2, steps: 10, minSteps: 3, seconds: 2, weight: 2 }
+      : { warmup: 3, steps: 100, minSteps: 20, seconds: 10, weight: 2 };
+  return quick
+    ? { warmup: 20, steps: 300, minSteps: 20, seconds: 0.5, weight: 0.6 }
+    : { warmup: 100, steps: 3000, minSteps: 100, seconds: 4, weight: 0.6 };
 }
 
 /** Training checks run on a slice of the window (the reference kernels are too slow for all of W1). */
@@ -155,9 +229,15 @@ export const CHECK_STEPS = 8;
 /** Parses `--only W1,W2`: `W2` selects every W2 variant. @throws Error naming an unknown workload */
 export function selectSpecs(only: string | undefined): Spec[] {
   if (only === undefined || only === '') return [...SPECS];
-  const wanted = only.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const wanted = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const picked = SPECS.filter((s) => wanted.some((w) => s.id === w || s.id.startsWith(`${w}-`)));
   const unknown = wanted.filter((w) => !SPECS.some((s) => s.id === w || s.id.startsWith(`${w}-`)));
-  if (unknown.length > 0) throw new Error(`Expected workloads among ${SPECS.map((s) => s.id).join(', ')} (or W2) for --only but received ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(
+      `Expected workloads among ${SPECS.map((s) => s.id).join(', ')} (or W2) for --only but received ${unknown.join(', ')}`,
+    );
   return picked;
 }

@@ -16,7 +16,17 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  EddyError, FrameFeatures, RNNModel, Rng, backendByName, createFrameLabeler, createLiveStats, labelVideoAsync, latencySummary, referenceBackend, videoFramesAsync,
+  EddyError,
+  FrameFeatures,
+  RNNModel,
+  Rng,
+  backendByName,
+  createFrameLabeler,
+  createLiveStats,
+  labelVideoAsync,
+  latencySummary,
+  referenceBackend,
+  videoFramesAsync,
   type FrameLabeler,
 } from '../../src/index.ts';
 
@@ -57,14 +67,19 @@ function best(xs: Timed[]): Timed {
 }
 
 /** Times `steps` model steps on one row, after checking the step against the reference backend's. */
-function stepRate(labeler: FrameLabeler, steps: number): { js: number; jsCpuMs: number; reference: number; maxDiff: number } {
+function stepRate(
+  labeler: FrameLabeler,
+  steps: number,
+): { js: number; jsCpuMs: number; reference: number; maxDiff: number } {
   const { model } = labeler;
   const X = labeler.spec.size;
   const rng = new Rng(5);
   const xs = Array.from({ length: 8 }, () => Float32Array.from({ length: X }, () => rng.uniform(0, 1)));
   const peer = new RNNModel(model.config, model.params.slice(), referenceBackend);
-  const s1 = model.createState(1), s2 = peer.createState(1);
-  const y1 = new Float32Array(labeler.labels.length), y2 = new Float32Array(labeler.labels.length);
+  const s1 = model.createState(1),
+    s2 = peer.createState(1);
+  const y1 = new Float32Array(labeler.labels.length),
+    y2 = new Float32Array(labeler.labels.length);
   let maxDiff = 0;
   for (let t = 0; t < 20; t++) {
     model.step(xs[t % 8], s1, y1);
@@ -72,7 +87,8 @@ function stepRate(labeler: FrameLabeler, steps: number): { js: number; jsCpuMs: 
     for (let k = 0; k < y1.length; k++) maxDiff = Math.max(maxDiff, Math.abs(y1[k] - y2[k]));
     for (let k = 0; k < s1.h.length; k++) maxDiff = Math.max(maxDiff, Math.abs(s1.h[k] - s2.h[k]));
   }
-  if (!(maxDiff < 1e-4)) throw new EddyError('ERR_NON_FINITE', `video bench: the js step differs from the reference step by ${maxDiff}`);
+  if (!(maxDiff < 1e-4))
+    throw new EddyError('ERR_NON_FINITE', `video bench: the js step differs from the reference step by ${maxDiff}`);
   let cpuMs = 0;
   const rate = (m: RNNModel, n: number): number => {
     const s = m.createState(1);
@@ -93,22 +109,46 @@ export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      clip: { type: 'string', default: '../shared/data/grid/s1/bbal6n.mpg' }, hidden: { type: 'string', default: '128' },
-      size: { type: 'string', default: '64' }, runs: { type: 'string', default: '5' }, steps: { type: 'string', default: '2000' },
-      'stress-hidden': { type: 'string', default: '2048' }, backend: { type: 'string', default: 'js' },
+      clip: { type: 'string', default: '../shared/data/grid/s1/bbal6n.mpg' },
+      hidden: { type: 'string', default: '128' },
+      size: { type: 'string', default: '64' },
+      runs: { type: 'string', default: '5' },
+      steps: { type: 'string', default: '2000' },
+      'stress-hidden': { type: 'string', default: '2048' },
+      backend: { type: 'string', default: 'js' },
     },
   });
   const backend = backendByName(values.backend, { path: '--backend' });
-  const H = Number(values.hidden), S = Number(values.size), runs = Number(values.runs), steps = Number(values.steps);
+  const H = Number(values.hidden),
+    S = Number(values.size),
+    runs = Number(values.runs),
+    steps = Number(values.steps);
   const clip = values.clip;
-  const out = (s: string): void => void process.stdout.write(s + '\n');
-  out(`video bench: ${clip}, ${S}x${S} gray features, GRU H=${H}, ${backend.name} kernels; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on this machine`);
+  const out = (s: string): void => void process.stdout.write(`${s}\n`);
+  out(
+    `video bench: ${clip}, ${S}x${S} gray features, GRU H=${H}, ${backend.name} kernels; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on this machine`,
+  );
   for (const diff of [false, true]) {
-    const labeler = createFrameLabeler({ labels: ['silent', 'speaking'], width: S, height: S, appearance: true, diff, cell: 'gru', hiddenSize: H, seed: 1, backend });
+    const labeler = createFrameLabeler({
+      labels: ['silent', 'speaking'],
+      width: S,
+      height: S,
+      appearance: true,
+      diff,
+      cell: 'gru',
+      hiddenSize: H,
+      seed: 1,
+      backend,
+    });
     const X = labeler.spec.size;
-    out(`\nfeatures: ${diff ? 'pixels + differences' : 'pixels'} (X = ${X}), ${labeler.model.numParams.toLocaleString('en-US')} parameters`);
+    out(
+      `\nfeatures: ${diff ? 'pixels + differences' : 'pixels'} (X = ${X}), ${labeler.model.numParams.toLocaleString('en-US')} parameters`,
+    );
     const size = { width: S, height: S, channels: 1 as const };
-    const decode: Timed[] = [], whole: Timed[] = [];
+    const decode: Timed[] = [],
+      whole: Timed[] = [];
     for (let r = 0; r < runs; r++) {
       decode.push(await timed(() => drain(videoFramesAsync(clip, size))));
       whole.push(await timed(() => drain(labelVideoAsync(clip, labeler))));
@@ -122,30 +162,55 @@ export async function main(argv: string[]): Promise<void> {
     for (let r = 0; r < reps; r++) for (const data of frames) fx.extract({ data, width: S, height: S, channels: 1 });
     const featRate = (reps * frames.length * 1000) / (performance.now() - f0);
     const step = stepRate(labeler, steps);
-    const d = best(decode), w = best(whole);
+    const d = best(decode),
+      w = best(whole);
     const perFrameCpuMs = (1000 * w.cpu) / w.frames;
-    out(`  whole pipeline (decode + features + step + softmax), unpaced: ${(w.frames / w.wall).toFixed(0)} frames/s (best of ${runs}: ${w.frames} frames in ${(w.wall * 1000).toFixed(0)} ms, ffmpeg start-up included)`);
-    out(`    CPU: ${perFrameCpuMs.toFixed(2)} ms per frame (node + ffmpeg) -> at 25 fps ${(perFrameCpuMs * 2.5).toFixed(1)}% of one core`);
-    out(`  decode alone (ffmpeg -> frames): ${(d.frames / d.wall).toFixed(0)} frames/s, ${((1000 * d.cpu) / d.frames).toFixed(2)} ms CPU per frame`);
+    out(
+      `  whole pipeline (decode + features + step + softmax), unpaced: ${(w.frames / w.wall).toFixed(0)} frames/s (best of ${runs}: ${w.frames} frames in ${(w.wall * 1000).toFixed(0)} ms, ffmpeg start-up included)`,
+    );
+    out(
+      `    CPU: ${perFrameCpuMs.toFixed(2)} ms per frame (node + ffmpeg) -> at 25 fps ${(perFrameCpuMs * 2.5).toFixed(1)}% of one core`,
+    );
+    out(
+      `  decode alone (ffmpeg -> frames): ${(d.frames / d.wall).toFixed(0)} frames/s, ${((1000 * d.cpu) / d.frames).toFixed(2)} ms CPU per frame`,
+    );
     out(`  features alone: ${featRate.toFixed(0)} frames/s (${(1000 / featRate).toFixed(3)} ms per frame)`);
-    out(`  model step alone (B = 1, checked against the reference backend: max |diff| ${step.maxDiff.toExponential(1)}): ${step.js.toFixed(0)} steps/s (${(1000 / step.js).toFixed(3)} ms wall, ${step.jsCpuMs.toFixed(3)} ms CPU); reference backend ${step.reference.toFixed(0)} steps/s; ${backend.name}/reference ${(step.js / step.reference).toFixed(1)}x`);
-    out(`    headroom over 25 fps: whole pipeline ${(w.frames / w.wall / 25).toFixed(1)}x, step alone ${(step.js / 25).toFixed(0)}x`);
+    out(
+      `  model step alone (B = 1, checked against the reference backend: max |diff| ${step.maxDiff.toExponential(1)}): ${step.js.toFixed(0)} steps/s (${(1000 / step.js).toFixed(3)} ms wall, ${step.jsCpuMs.toFixed(3)} ms CPU); reference backend ${step.reference.toFixed(0)} steps/s; ${backend.name}/reference ${(step.js / step.reference).toFixed(1)}x`,
+    );
+    out(
+      `    headroom over 25 fps: whole pipeline ${(w.frames / w.wall / 25).toFixed(1)}x, step alone ${(step.js / 25).toFixed(0)}x`,
+    );
     // real time: paced by the clip's timestamps, as a camera would deliver it
     const stats = createLiveStats();
     const rt = await timed(() => drain(labelVideoAsync(clip, labeler, { realtime: true, stats })));
     const l = latencySummary(stats);
-    out(`  real time (25 fps pacing): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped, latency p50 ${l.p50Ms.toFixed(2)} ms, p95 ${l.p95Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms; CPU ${(100 * rt.cpu / rt.wall).toFixed(1)}% of one core over ${rt.wall.toFixed(2)} s`);
-    const keepsUp = stats.dropped === 0 && 100 * rt.cpu / rt.wall < 50;
-    out(`  => ${keepsUp ? 'keeps up with 25 fps with most of a core to spare' : 'does NOT keep up with 25 fps with most of a core to spare'}`);
+    out(
+      `  real time (25 fps pacing): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped, latency p50 ${l.p50Ms.toFixed(2)} ms, p95 ${l.p95Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms; CPU ${((100 * rt.cpu) / rt.wall).toFixed(1)}% of one core over ${rt.wall.toFixed(2)} s`,
+    );
+    const keepsUp = stats.dropped === 0 && (100 * rt.cpu) / rt.wall < 50;
+    out(
+      `  => ${keepsUp ? 'keeps up with 25 fps with most of a core to spare' : 'does NOT keep up with 25 fps with most of a core to spare'}`,
+    );
   }
   // an overloaded labeller, to show the real-time policy at work: late frames are dropped, latency stays bounded
   const Hs = Number(values['stress-hidden']);
   if (Hs > 0) {
-    const big = createFrameLabeler({ labels: ['silent', 'speaking'], width: S, height: S, diff: true, hiddenSize: Hs, seed: 1, backend });
+    const big = createFrameLabeler({
+      labels: ['silent', 'speaking'],
+      width: S,
+      height: S,
+      diff: true,
+      hiddenSize: Hs,
+      seed: 1,
+      backend,
+    });
     const stats = createLiveStats();
     const rt = await timed(() => drain(labelVideoAsync(clip, big, { realtime: true, maxLagMs: 100, stats })));
     const l = latencySummary(stats);
-    out(`\noverloaded (GRU H=${Hs} on pixels + differences, ${big.model.numParams.toLocaleString('en-US')} parameters; real time, maxLagMs 100): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped late, latency p50 ${l.p50Ms.toFixed(1)} ms, p95 ${l.p95Ms.toFixed(1)} ms, max ${l.maxMs.toFixed(1)} ms over ${rt.wall.toFixed(2)} s`);
+    out(
+      `\noverloaded (GRU H=${Hs} on pixels + differences, ${big.model.numParams.toLocaleString('en-US')} parameters; real time, maxLagMs 100): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped late, latency p50 ${l.p50Ms.toFixed(1)} ms, p95 ${l.p95Ms.toFixed(1)} ms, max ${l.maxMs.toFixed(1)} ms over ${rt.wall.toFixed(2)} s`,
+    );
   }
 }
 

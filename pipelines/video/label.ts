@@ -16,8 +16,22 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  EddyError, backendByName, createLiveStats, frameLabelsAsync, isSilent, labelVideos, latencySummary, loadFrameLabeler, readGridAlign, videoFramesAsync,
-  writeContactSheet, writeLabelTimeline, type Frame, type FrameLabeler, type LiveStats, type SheetFrame,
+  EddyError,
+  backendByName,
+  createLiveStats,
+  frameLabelsAsync,
+  isSilent,
+  labelVideos,
+  latencySummary,
+  loadFrameLabeler,
+  readGridAlign,
+  videoFramesAsync,
+  writeContactSheet,
+  writeLabelTimeline,
+  type Frame,
+  type FrameLabeler,
+  type LiveStats,
+  type SheetFrame,
 } from '../../src/index.ts';
 
 interface Kept {
@@ -47,7 +61,11 @@ class FrameSample {
 async function truthOf(align: string, labeler: FrameLabeler, frames: number): Promise<Int32Array> {
   const silent = labeler.labels.indexOf('silent');
   const speaking = labeler.labels.indexOf('speaking');
-  if (silent < 0 || speaking < 0) throw new EddyError('ERR_INVALID_ARG', `--align needs a speaking-vs-silent model, but this one's labels are ${labeler.labels.join(', ')}`);
+  if (silent < 0 || speaking < 0)
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      `--align needs a speaking-vs-silent model, but this one's labels are ${labeler.labels.join(', ')}`,
+    );
   const words = await readGridAlign(align, { frames });
   return Int32Array.from(words, (w) => (isSilent(w) ? silent : speaking));
 }
@@ -61,45 +79,75 @@ export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string', default: 'pipelines/models/video-grid.safetensors' }, input: { type: 'string', multiple: true },
-      align: { type: 'string' }, realtime: { type: 'boolean', default: false }, 'max-lag': { type: 'string', default: '200' },
-      sheet: { type: 'string' }, timeline: { type: 'string' }, 'sheet-frames': { type: 'string', default: '18' }, 'input-format': { type: 'string' },
+      model: { type: 'string', default: 'pipelines/models/video-grid.safetensors' },
+      input: { type: 'string', multiple: true },
+      align: { type: 'string' },
+      realtime: { type: 'boolean', default: false },
+      'max-lag': { type: 'string', default: '200' },
+      sheet: { type: 'string' },
+      timeline: { type: 'string' },
+      'sheet-frames': { type: 'string', default: '18' },
+      'input-format': { type: 'string' },
       backend: { type: 'string', default: 'auto' },
     },
   });
   const inputs = values.input ?? [];
-  if (inputs.length === 0) throw new EddyError('ERR_INVALID_ARG', 'Expected --input VIDEO (a file, URL or device; repeat for several videos)');
+  if (inputs.length === 0)
+    throw new EddyError('ERR_INVALID_ARG', 'Expected --input VIDEO (a file, URL or device; repeat for several videos)');
   const maxLagMs = Number(values['max-lag']);
   const sheetFrames = Number(values['sheet-frames']);
-  if (!Number.isFinite(maxLagMs) || maxLagMs < 0) throw new EddyError('ERR_INVALID_ARG', `Expected a number >= 0 for --max-lag but received ${JSON.stringify(values['max-lag'])}`);
-  if (!Number.isInteger(sheetFrames) || sheetFrames < 1) throw new EddyError('ERR_INVALID_ARG', `Expected an integer >= 1 for --sheet-frames but received ${JSON.stringify(values['sheet-frames'])}`);
+  if (!Number.isFinite(maxLagMs) || maxLagMs < 0)
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      `Expected a number >= 0 for --max-lag but received ${JSON.stringify(values['max-lag'])}`,
+    );
+  if (!Number.isInteger(sheetFrames) || sheetFrames < 1)
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      `Expected an integer >= 1 for --sheet-frames but received ${JSON.stringify(values['sheet-frames'])}`,
+    );
   const labeler = loadFrameLabeler(values.model, { backend: backendByName(values.backend, { path: '--backend' }) });
   const { width, height } = labeler.spec;
-  process.stderr.write(`model ${values.model}: ${labeler.model.config.cell} H=${labeler.model.config.hiddenSize}, ${width}x${height} gray frames, labels ${labeler.labels.join('/')}, ${labeler.model.backend.name} kernels\n`);
+  process.stderr.write(
+    `model ${values.model}: ${labeler.model.config.cell} H=${labeler.model.config.hiddenSize}, ${width}x${height} gray frames, labels ${labeler.labels.join('/')}, ${labeler.model.backend.name} kernels\n`,
+  );
   const decode = values['input-format'] === undefined ? {} : { inputFormat: values['input-format'] };
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const t0 = performance.now();
 
   if (inputs.length > 1) {
-    if (values.sheet || values.timeline || values.align) process.stderr.write('note: --sheet, --timeline and --align apply to a single --input; ignored\n');
+    if (values.sheet || values.timeline || values.align)
+      process.stderr.write('note: --sheet, --timeline and --align apply to a single --input; ignored\n');
     const perVideo = new Map<string, LiveStats>();
     await new Promise<void>((resolve, reject) => {
       const sub = labelVideos(inputs, labeler, { realtime: values.realtime, decode }).subscribe({
         next: (l) => {
           let s = perVideo.get(l.key);
-          if (!s) perVideo.set(l.key, (s = createLiveStats()));
+          if (!s) {
+            s = createLiveStats();
+            perVideo.set(l.key, s);
+          }
           s.received++;
           s.labeled++;
           s.latencySumMs += l.latencyMs;
           s.latencyMaxMs = Math.max(s.latencyMaxMs, l.latencyMs);
           s.recentLatenciesMs.push(l.latencyMs);
-          process.stdout.write(JSON.stringify({ video: l.key, frameIndex: l.frameIndex, timeMs: l.timeMs, label: l.label, confidence: Number(l.confidence.toFixed(4)), latencyMs: Number(l.latencyMs.toFixed(3)) }) + '\n');
+          process.stdout.write(
+            `${JSON.stringify({ video: l.key, frameIndex: l.frameIndex, timeMs: l.timeMs, label: l.label, confidence: Number(l.confidence.toFixed(4)), latencyMs: Number(l.latencyMs.toFixed(3)) })}\n`,
+          );
         },
         error: reject,
         complete: resolve,
       });
-      controller.signal.addEventListener('abort', () => { sub.unsubscribe(); resolve(); }, { once: true });
+      controller.signal.addEventListener(
+        'abort',
+        () => {
+          sub.unsubscribe();
+          resolve();
+        },
+        { once: true },
+      );
     });
     const seconds = (performance.now() - t0) / 1000;
     for (const [key, s] of perVideo) process.stderr.write(`${key}: ${summary(s, seconds)}\n`);
@@ -109,7 +157,14 @@ export async function main(argv: string[]): Promise<void> {
   const input = inputs[0];
   const stats = createLiveStats();
   const sample = new FrameSample(sheetFrames);
-  const frames = videoFramesAsync(input, { width, height, channels: 1, realtime: values.realtime, signal: controller.signal, ...decode });
+  const frames = videoFramesAsync(input, {
+    width,
+    height,
+    channels: 1,
+    realtime: values.realtime,
+    signal: controller.signal,
+    ...decode,
+  });
   async function* tapped(): AsyncGenerator<Frame> {
     for await (const f of frames) {
       sample.offer(f);
@@ -118,13 +173,22 @@ export async function main(argv: string[]): Promise<void> {
   }
   const byIndex = new Map<number, { labelIndex: number; confidence: number; label: string }>();
   let last = -1;
-  for await (const l of frameLabelsAsync(labeler, { realtime: values.realtime, maxLagMs, stats, signal: controller.signal })(tapped())) {
+  for await (const l of frameLabelsAsync(labeler, {
+    realtime: values.realtime,
+    maxLagMs,
+    stats,
+    signal: controller.signal,
+  })(tapped())) {
     byIndex.set(l.frameIndex, l);
     last = Math.max(last, l.frameIndex);
-    process.stdout.write(JSON.stringify({ frameIndex: l.frameIndex, timeMs: l.timeMs, label: l.label, confidence: Number(l.confidence.toFixed(4)), latencyMs: Number(l.latencyMs.toFixed(3)) }) + '\n');
+    process.stdout.write(
+      `${JSON.stringify({ frameIndex: l.frameIndex, timeMs: l.timeMs, label: l.label, confidence: Number(l.confidence.toFixed(4)), latencyMs: Number(l.latencyMs.toFixed(3)) })}\n`,
+    );
   }
   const seconds = (performance.now() - t0) / 1000;
-  process.stderr.write(`${summary(stats, seconds)}${values.realtime ? '' : ' (not paced: pass --realtime for live timing)'}\n`);
+  process.stderr.write(
+    `${summary(stats, seconds)}${values.realtime ? '' : ' (not paced: pass --realtime for live timing)'}\n`,
+  );
   const T = Math.max(last + 1, stats.received);
   const pred = new Int32Array(T).fill(-1);
   const confidence = new Float32Array(T);
@@ -134,9 +198,16 @@ export async function main(argv: string[]): Promise<void> {
   }
   const truth = values.align ? await truthOf(values.align, labeler, T) : undefined;
   if (truth) {
-    let ok = 0, n = 0;
-    for (let t = 0; t < T; t++) if (pred[t] >= 0) { n++; if (pred[t] === truth[t]) ok++; }
-    process.stderr.write(`accuracy against ${values.align}: ${((100 * ok) / Math.max(1, n)).toFixed(1)}% (${ok}/${n} frames)\n`);
+    let ok = 0,
+      n = 0;
+    for (let t = 0; t < T; t++)
+      if (pred[t] >= 0) {
+        n++;
+        if (pred[t] === truth[t]) ok++;
+      }
+    process.stderr.write(
+      `accuracy against ${values.align}: ${((100 * ok) / Math.max(1, n)).toFixed(1)}% (${ok}/${n} frames)\n`,
+    );
   }
   const name = input.split('/').pop() ?? input;
   if (values.sheet) {
@@ -144,13 +215,30 @@ export async function main(argv: string[]): Promise<void> {
       const l = byIndex.get(k.index);
       const said = l ? `${l.label} ${l.confidence.toFixed(2)}` : 'dropped';
       const t = truth ? ` (true: ${labeler.labels[truth[k.index]]})` : '';
-      return { pixels: k.pixels, width, height, title: `#${k.index}  ${(k.timeMs / 1000).toFixed(2)} s`, label: `${said}${t}`, wrong: truth !== undefined && l !== undefined && l.labelIndex !== truth[k.index] };
+      return {
+        pixels: k.pixels,
+        width,
+        height,
+        title: `#${k.index}  ${(k.timeMs / 1000).toFixed(2)} s`,
+        label: `${said}${t}`,
+        wrong: truth !== undefined && l !== undefined && l.labelIndex !== truth[k.index],
+      };
     });
-    await writeContactSheet(values.sheet, tiles, { columns: 6, scale: Math.max(1, Math.round(160 / width)), title: `${name}: sampled frames and their labels` });
+    await writeContactSheet(values.sheet, tiles, {
+      columns: 6,
+      scale: Math.max(1, Math.round(160 / width)),
+      title: `${name}: sampled frames and their labels`,
+    });
     process.stderr.write(`contact sheet: ${values.sheet}\n`);
   }
   if (values.timeline) {
-    await writeLabelTimeline(values.timeline, { labels: labeler.labels, pred, confidence, ...(truth ? { truth } : {}), title: name });
+    await writeLabelTimeline(values.timeline, {
+      labels: labeler.labels,
+      pred,
+      confidence,
+      ...(truth ? { truth } : {}),
+      title: name,
+    });
     process.stderr.write(`timeline: ${values.timeline}\n`);
   }
 }

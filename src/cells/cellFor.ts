@@ -7,9 +7,13 @@ import { rnnReluCell, rnnTanhCell } from './rnnCell.ts';
 /** The kernel of a cell kind. */
 export function cellFor(kind: CellKind): CellKernel {
   switch (kind) {
-    case 'lstm': return lstmCell;
-    case 'gru': return gruCell;
-    case 'rnn_tanh': return rnnTanhCell;
-    case 'rnn_relu': return rnnReluCell;
+    case 'lstm':
+      return lstmCell;
+    case 'gru':
+      return gruCell;
+    case 'rnn_tanh':
+      return rnnTanhCell;
+    case 'rnn_relu':
+      return rnnReluCell;
   }
 }

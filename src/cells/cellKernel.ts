@@ -24,9 +24,26 @@ export interface CellKernel {
   readonly hasCell: boolean;
   /** One step forward: writes h, c (LSTM), act and aux. */
   forward(
-    h: Float32Array, hOff: number, c: Float32Array, cOff: number, act: Float32Array, actOff: number, aux: Float32Array, auxOff: number,
-    gx: Float32Array, gxOff: number, gh: Float32Array, ghOff: number, hPrev: Float32Array, hpOff: number, cPrev: Float32Array, cpOff: number,
-    bhh: Float32Array, bOff: number, B: number, H: number,
+    h: Float32Array,
+    hOff: number,
+    c: Float32Array,
+    cOff: number,
+    act: Float32Array,
+    actOff: number,
+    aux: Float32Array,
+    auxOff: number,
+    gx: Float32Array,
+    gxOff: number,
+    gh: Float32Array,
+    ghOff: number,
+    hPrev: Float32Array,
+    hpOff: number,
+    cPrev: Float32Array,
+    cpOff: number,
+    bhh: Float32Array,
+    bOff: number,
+    B: number,
+    H: number,
   ): void;
   /**
    * One step backward. Writes (does not accumulate) the pre-activation gradients `dgx`, `dgh` `[B, G·H]`, the
@@ -34,9 +51,28 @@ export interface CellKernel {
    * `dh` and `dc` are the gradients reaching `h_t` and `c_t` from above and from step t+1.
    */
   backward(
-    dgx: Float32Array, dgxOff: number, dgh: Float32Array, dghOff: number, dhPrev: Float32Array, dhpOff: number, dcPrev: Float32Array, dcpOff: number,
-    dh: Float32Array, dhOff: number, dc: Float32Array, dcOff: number, act: Float32Array, actOff: number, aux: Float32Array, auxOff: number,
-    hPrev: Float32Array, hpOff: number, cPrev: Float32Array, cpOff: number, B: number, H: number,
+    dgx: Float32Array,
+    dgxOff: number,
+    dgh: Float32Array,
+    dghOff: number,
+    dhPrev: Float32Array,
+    dhpOff: number,
+    dcPrev: Float32Array,
+    dcpOff: number,
+    dh: Float32Array,
+    dhOff: number,
+    dc: Float32Array,
+    dcOff: number,
+    act: Float32Array,
+    actOff: number,
+    aux: Float32Array,
+    auxOff: number,
+    hPrev: Float32Array,
+    hpOff: number,
+    cPrev: Float32Array,
+    cpOff: number,
+    B: number,
+    H: number,
   ): void;
 }
 

@@ -7,13 +7,32 @@
 import type { CellKernel } from './cellKernel.ts';
 
 function lstmForward(
-  h: Float32Array, hOff: number, c: Float32Array, cOff: number, act: Float32Array, actOff: number, aux: Float32Array, auxOff: number,
-  gx: Float32Array, gxOff: number, gh: Float32Array, ghOff: number, _hPrev: Float32Array, _hpOff: number, cPrev: Float32Array, cpOff: number,
-  bhh: Float32Array, bOff: number, B: number, H: number,
+  h: Float32Array,
+  hOff: number,
+  c: Float32Array,
+  cOff: number,
+  act: Float32Array,
+  actOff: number,
+  aux: Float32Array,
+  auxOff: number,
+  gx: Float32Array,
+  gxOff: number,
+  gh: Float32Array,
+  ghOff: number,
+  _hPrev: Float32Array,
+  _hpOff: number,
+  cPrev: Float32Array,
+  cpOff: number,
+  bhh: Float32Array,
+  bOff: number,
+  B: number,
+  H: number,
 ): void {
   const G = 4 * H;
   for (let b = 0; b < B; b++) {
-    const xr = gxOff + b * G, hr = ghOff + b * G, ar = actOff + b * G;
+    const xr = gxOff + b * G,
+      hr = ghOff + b * G,
+      ar = actOff + b * G;
     const hb = b * H;
     for (let j = 0; j < H; j++) {
       const ai = gx[xr + j] + gh[hr + j] + bhh[bOff + j];
@@ -24,7 +43,10 @@ function lstmForward(
       const f = 1 / (1 + Math.exp(-af));
       const g = Math.tanh(ag);
       const o = 1 / (1 + Math.exp(-ao));
-      act[ar + j] = i; act[ar + H + j] = f; act[ar + 2 * H + j] = g; act[ar + 3 * H + j] = o;
+      act[ar + j] = i;
+      act[ar + H + j] = f;
+      act[ar + 2 * H + j] = g;
+      act[ar + 3 * H + j] = o;
       const cv = f * cPrev[cpOff + hb + j] + i * g;
       const tc = Math.tanh(cv);
       c[cOff + hb + j] = cv;
@@ -35,16 +57,40 @@ function lstmForward(
 }
 
 function lstmBackward(
-  dgx: Float32Array, dgxOff: number, dgh: Float32Array, dghOff: number, dhPrev: Float32Array, dhpOff: number, dcPrev: Float32Array, dcpOff: number,
-  dh: Float32Array, dhOff: number, dc: Float32Array, dcOff: number, act: Float32Array, actOff: number, aux: Float32Array, auxOff: number,
-  _hPrev: Float32Array, _hpOff: number, cPrev: Float32Array, cpOff: number, B: number, H: number,
+  dgx: Float32Array,
+  dgxOff: number,
+  dgh: Float32Array,
+  dghOff: number,
+  dhPrev: Float32Array,
+  dhpOff: number,
+  dcPrev: Float32Array,
+  dcpOff: number,
+  dh: Float32Array,
+  dhOff: number,
+  dc: Float32Array,
+  dcOff: number,
+  act: Float32Array,
+  actOff: number,
+  aux: Float32Array,
+  auxOff: number,
+  _hPrev: Float32Array,
+  _hpOff: number,
+  cPrev: Float32Array,
+  cpOff: number,
+  B: number,
+  H: number,
 ): void {
   const G = 4 * H;
   for (let b = 0; b < B; b++) {
-    const ar = actOff + b * G, xr = dgxOff + b * G, hr = dghOff + b * G;
+    const ar = actOff + b * G,
+      xr = dgxOff + b * G,
+      hr = dghOff + b * G;
     const hb = b * H;
     for (let j = 0; j < H; j++) {
-      const i = act[ar + j], f = act[ar + H + j], g = act[ar + 2 * H + j], o = act[ar + 3 * H + j];
+      const i = act[ar + j],
+        f = act[ar + H + j],
+        g = act[ar + 2 * H + j],
+        o = act[ar + 3 * H + j];
       const tc = aux[auxOff + hb + j];
       const dhv = dh[dhOff + hb + j];
       const dct = dhv * o * (1 - tc * tc) + dc[dcOff + hb + j];
@@ -52,8 +98,14 @@ function lstmBackward(
       const daf = dct * cPrev[cpOff + hb + j] * f * (1 - f);
       const dag = dct * i * (1 - g * g);
       const dao = dhv * tc * o * (1 - o);
-      dgx[xr + j] = dai; dgx[xr + H + j] = daf; dgx[xr + 2 * H + j] = dag; dgx[xr + 3 * H + j] = dao;
-      dgh[hr + j] = dai; dgh[hr + H + j] = daf; dgh[hr + 2 * H + j] = dag; dgh[hr + 3 * H + j] = dao;
+      dgx[xr + j] = dai;
+      dgx[xr + H + j] = daf;
+      dgx[xr + 2 * H + j] = dag;
+      dgx[xr + 3 * H + j] = dao;
+      dgh[hr + j] = dai;
+      dgh[hr + H + j] = daf;
+      dgh[hr + 2 * H + j] = dag;
+      dgh[hr + 3 * H + j] = dao;
       dcPrev[dcpOff + hb + j] = dct * f;
       dhPrev[dhpOff + hb + j] = 0; // h_prev reaches the gates only through W_hh
     }
@@ -61,4 +113,10 @@ function lstmBackward(
 }
 
 /** The LSTM cell kernel. */
-export const lstmCell: CellKernel = { kind: 'lstm', gates: 4, hasCell: true, forward: lstmForward, backward: lstmBackward };
+export const lstmCell: CellKernel = {
+  kind: 'lstm',
+  gates: 4,
+  hasCell: true,
+  forward: lstmForward,
+  backward: lstmBackward,
+};

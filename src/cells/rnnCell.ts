@@ -6,9 +6,26 @@ import type { CellKernel } from './cellKernel.ts';
 
 function makeRnnCell(relu: boolean): CellKernel {
   function forward(
-    h: Float32Array, hOff: number, _c: Float32Array, _cOff: number, act: Float32Array, actOff: number, _aux: Float32Array, _auxOff: number,
-    gx: Float32Array, gxOff: number, gh: Float32Array, ghOff: number, _hPrev: Float32Array, _hpOff: number, _cPrev: Float32Array, _cpOff: number,
-    bhh: Float32Array, bOff: number, B: number, H: number,
+    h: Float32Array,
+    hOff: number,
+    _c: Float32Array,
+    _cOff: number,
+    act: Float32Array,
+    actOff: number,
+    _aux: Float32Array,
+    _auxOff: number,
+    gx: Float32Array,
+    gxOff: number,
+    gh: Float32Array,
+    ghOff: number,
+    _hPrev: Float32Array,
+    _hpOff: number,
+    _cPrev: Float32Array,
+    _cpOff: number,
+    bhh: Float32Array,
+    bOff: number,
+    B: number,
+    H: number,
   ): void {
     for (let b = 0; b < B; b++) {
       const r = b * H;
@@ -21,9 +38,28 @@ function makeRnnCell(relu: boolean): CellKernel {
     }
   }
   function backward(
-    dgx: Float32Array, dgxOff: number, dgh: Float32Array, dghOff: number, dhPrev: Float32Array, dhpOff: number, _dcPrev: Float32Array, _dcpOff: number,
-    dh: Float32Array, dhOff: number, _dc: Float32Array, _dcOff: number, act: Float32Array, actOff: number, _aux: Float32Array, _auxOff: number,
-    _hPrev: Float32Array, _hpOff: number, _cPrev: Float32Array, _cpOff: number, B: number, H: number,
+    dgx: Float32Array,
+    dgxOff: number,
+    dgh: Float32Array,
+    dghOff: number,
+    dhPrev: Float32Array,
+    dhpOff: number,
+    _dcPrev: Float32Array,
+    _dcpOff: number,
+    dh: Float32Array,
+    dhOff: number,
+    _dc: Float32Array,
+    _dcOff: number,
+    act: Float32Array,
+    actOff: number,
+    _aux: Float32Array,
+    _auxOff: number,
+    _hPrev: Float32Array,
+    _hpOff: number,
+    _cPrev: Float32Array,
+    _cpOff: number,
+    B: number,
+    H: number,
   ): void {
     for (let b = 0; b < B; b++) {
       const r = b * H;

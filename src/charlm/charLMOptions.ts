@@ -81,19 +81,45 @@ export interface TrainCharLMOptions {
 }
 
 /** Resolved options. */
-export type ResolvedCharLMOptions = Required<Omit<TrainCharLMOptions, 'init' | 'signal' | 'best'>> & { init: string | undefined; signal: AbortSignal | undefined; best: string | undefined };
+export type ResolvedCharLMOptions = Required<Omit<TrainCharLMOptions, 'init' | 'signal' | 'best'>> & {
+  init: string | undefined;
+  signal: AbortSignal | undefined;
+  best: string | undefined;
+};
 
 /** The fields that define the run (saved in the checkpoint and reused on resume). */
-export const RUN_FIELDS = ['backend', 'cell', 'numLayers', 'hiddenSize', 'dropout', 'input', 'window', 'batch', 'optimizer', 'lr', 'schedule', 'warmupSteps', 'clipNorm', 'seed', 'valFraction', 'maxValChars'] as const;
+export const RUN_FIELDS = [
+  'backend',
+  'cell',
+  'numLayers',
+  'hiddenSize',
+  'dropout',
+  'input',
+  'window',
+  'batch',
+  'optimizer',
+  'lr',
+  'schedule',
+  'warmupSteps',
+  'clipNorm',
+  'seed',
+  'valFraction',
+  'maxValChars',
+] as const;
 
 /** Validates and fills in defaults. @throws EddyError ERR_INVALID_ARG naming `options.<field>` */
 export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharLMOptions {
   const o = checkObject('options', options);
-  if (typeof o.corpus !== 'string' || o.corpus.length === 0) throw invalidArg('options.corpus', 'a file path or URL', o.corpus);
-  if (typeof o.checkpoint !== 'string' || o.checkpoint.length === 0) throw invalidArg('options.checkpoint', 'a file path', o.checkpoint);
-  if (o.init !== undefined && (typeof o.init !== 'string' || o.init.length === 0)) throw invalidArg('options.init', 'a model file path', o.init);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArg('options.signal', 'an AbortSignal', o.signal);
-  if (o.best !== undefined && (typeof o.best !== 'string' || o.best.length === 0 || o.best === o.checkpoint)) throw invalidArg('options.best', 'a model file path other than options.checkpoint', o.best);
+  if (typeof o.corpus !== 'string' || o.corpus.length === 0)
+    throw invalidArg('options.corpus', 'a file path or URL', o.corpus);
+  if (typeof o.checkpoint !== 'string' || o.checkpoint.length === 0)
+    throw invalidArg('options.checkpoint', 'a file path', o.checkpoint);
+  if (o.init !== undefined && (typeof o.init !== 'string' || o.init.length === 0))
+    throw invalidArg('options.init', 'a model file path', o.init);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw invalidArg('options.signal', 'an AbortSignal', o.signal);
+  if (o.best !== undefined && (typeof o.best !== 'string' || o.best.length === 0 || o.best === o.checkpoint))
+    throw invalidArg('options.best', 'a model file path other than options.checkpoint', o.best);
   return {
     corpus: o.corpus,
     checkpoint: o.checkpoint,

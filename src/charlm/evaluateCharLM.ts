@@ -48,11 +48,19 @@ export function evaluateCharLM(model: RNNModel, text: string, options: EvaluateC
   try {
     ids = vocab.encode(text);
   } catch (err) {
-    throw new EddyError('ERR_INVALID_ARG', `The text does not match the model's vocabulary: ${(err as Error).message}`, { cause: err });
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      `The text does not match the model's vocabulary: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   let val = ids.subarray(Math.floor(ids.length * (1 - valFraction)));
   if (maxChars > 0 && val.length > maxChars) val = val.subarray(0, maxChars);
-  if (val.length < T + 1) throw new EddyError('ERR_INVALID_ARG', `The held-out split has ${val.length} characters, fewer than window + 1 = ${T + 1}`);
+  if (val.length < T + 1)
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      `The held-out split has ${val.length} characters, fewer than window + 1 = ${T + 1}`,
+    );
   const B = Math.max(1, Math.min(maxB, Math.floor((val.length - 1) / T)));
   const V = vocab.size;
   let state = model.createState(B);

@@ -44,9 +44,16 @@ export interface GenerateTextOptions {
 /** The model's vocabulary as a `Vocabulary`, or a clear error. */
 export function vocabularyOf(model: RNNModel): Vocabulary {
   const v = model.config.vocab;
-  if (!v) throw new EddyError('ERR_INVALID_ARG', 'The model has no vocabulary (config.vocab): it was not trained as a character-level language model');
+  if (!v)
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      'The model has no vocabulary (config.vocab): it was not trained as a character-level language model',
+    );
   if (model.config.input === 'dense' || model.config.outputSize !== v.length) {
-    throw new EddyError('ERR_INVALID_ARG', `The model is not a character-level language model: it needs token-id input and ${v.length} outputs, it has input "${model.config.input}" and ${model.config.outputSize} outputs`);
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      `The model is not a character-level language model: it needs token-id input and ${v.length} outputs, it has input "${model.config.input}" and ${model.config.outputSize} outputs`,
+    );
   }
   return new Vocabulary(v, { unknown: 'error' });
 }
@@ -61,7 +68,8 @@ function core(model: RNNModel, options: GenerateTextOptions) {
   const defaultPrime = vocab.has('\n') ? '\n' : (model.config.vocab as readonly string[])[0];
   const primeText = o.prime ?? defaultPrime;
   if (typeof primeText !== 'string') throw invalidArg('options.prime', 'a string', primeText);
-  if (primeText.length === 0) throw invalidArg('options.prime', 'a non-empty string (generation needs a first input)', primeText);
+  if (primeText.length === 0)
+    throw invalidArg('options.prime', 'a non-empty string (generation needs a first input)', primeText);
   let prime: Int32Array;
   try {
     prime = vocab.encode(primeText);
@@ -70,7 +78,8 @@ function core(model: RNNModel, options: GenerateTextOptions) {
   }
   let stopId = -1;
   if (o.stopAt !== undefined) {
-    if (typeof o.stopAt !== 'string' || !vocab.has(o.stopAt)) throw invalidArg('options.stopAt', 'one character of the model vocabulary', o.stopAt);
+    if (typeof o.stopAt !== 'string' || !vocab.has(o.stopAt))
+      throw invalidArg('options.stopAt', 'one character of the model vocabulary', o.stopAt);
     stopId = vocab.idOf(o.stopAt);
   }
   return async function* generate(signal: AbortSignal | undefined): AsyncGenerator<string, void, undefined> {

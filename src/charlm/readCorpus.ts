@@ -23,18 +23,29 @@ export async function readCorpus(input: string, options: ReadCorpusOptions = {})
   if (typeof input !== 'string' || input.length === 0) throw invalidArg('corpus', 'a file path or URL', input);
   const parts: string[] = [];
   try {
-    for await (const chunk of textChunksAsync(input, { fatal: true, maxBytes: options.maxBytes ?? 256 * 1024 * 1024, timeoutMs: options.timeoutMs ?? 30_000, ...(options.signal ? { signal: options.signal } : {}) })) {
+    for await (const chunk of textChunksAsync(input, {
+      fatal: true,
+      maxBytes: options.maxBytes ?? 256 * 1024 * 1024,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
       parts.push(chunk);
     }
   } catch (err) {
     if (err instanceof EddyError && /UTF-8|decode/i.test(err.message)) {
-      throw new EddyError('ERR_FILE', `Corpus ${input} is not UTF-8 text (is it a binary file?): ${err.message}`, { cause: err });
+      throw new EddyError('ERR_FILE', `Corpus ${input} is not UTF-8 text (is it a binary file?): ${err.message}`, {
+        cause: err,
+      });
     }
     throw err;
   }
   const text = parts.join('');
   if (text.length === 0) throw new EddyError('ERR_FILE', `Corpus ${input} is empty`);
   const nul = text.indexOf('\u0000');
-  if (nul >= 0) throw new EddyError('ERR_FILE', `Corpus ${input} holds a NUL character at position ${nul}: it looks like a binary file, not text`);
+  if (nul >= 0)
+    throw new EddyError(
+      'ERR_FILE',
+      `Corpus ${input} holds a NUL character at position ${nul}: it looks like a binary file, not text`,
+    );
   return text;
 }

@@ -35,7 +35,12 @@ import { Vocabulary } from '../sources/vocabulary.ts';
 import { writeLinePlot } from '../report/linePlot.ts';
 import { readCorpus } from './readCorpus.ts';
 import { generateTextAsync } from './generateText.ts';
-import { resolveCharLMOptions, RUN_FIELDS, type ResolvedCharLMOptions, type TrainCharLMOptions } from './charLMOptions.ts';
+import {
+  resolveCharLMOptions,
+  RUN_FIELDS,
+  type ResolvedCharLMOptions,
+  type TrainCharLMOptions,
+} from './charLMOptions.ts';
 
 /** One point of the loss history. */
 export interface CharLMPoint {
@@ -85,7 +90,10 @@ interface Extra {
 const LN2 = Math.log(2);
 
 /** Trains (or resumes training) a character-level language model. See the file comment. */
-export async function trainCharLM(options: TrainCharLMOptions, hooks: TrainCharLMHooks = {}): Promise<TrainCharLMResult> {
+export async function trainCharLM(
+  options: TrainCharLMOptions,
+  hooks: TrainCharLMHooks = {},
+): Promise<TrainCharLMResult> {
   const opened: WasmBackend[] = [];
   try {
     return await train(options, hooks, opened);
@@ -94,14 +102,22 @@ export async function trainCharLM(options: TrainCharLMOptions, hooks: TrainCharL
   }
 }
 
-async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opened: WasmBackend[]): Promise<TrainCharLMResult> {
+async function train(
+  options: TrainCharLMOptions,
+  hooks: TrainCharLMHooks,
+  opened: WasmBackend[],
+): Promise<TrainCharLMResult> {
   let o = resolveCharLMOptions(options);
   const text = await readCorpus(o.corpus, o.signal ? { signal: o.signal } : {});
   try {
     mkdirSync(dirname(o.checkpoint), { recursive: true }); // fail now, not after the first hour of training
     if (o.best !== undefined) mkdirSync(dirname(o.best), { recursive: true });
   } catch (err) {
-    throw new EddyError('ERR_FILE', `Cannot create the directory of checkpoint ${o.checkpoint}: ${(err as Error).message}`, { cause: err });
+    throw new EddyError(
+      'ERR_FILE',
+      `Cannot create the directory of checkpoint ${o.checkpoint}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const resumed = o.resume && existsSync(o.checkpoint);
   let model: RNNModel;
@@ -109,21 +125,43 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
   let trainer: Trainer;
   if (resumed) {
     const peek = loadCheckpoint<Extra>(o.checkpoint);
-    if (!peek.extra || !Array.isArray(peek.extra.history)) throw new EddyError('ERR_FILE', `Cannot resume from ${o.checkpoint}: it is not a char-LM training checkpoint`);
+    if (!peek.extra || !Array.isArray(peek.extra.history))
+      throw new EddyError('ERR_FILE', `Cannot resume from ${o.checkpoint}: it is not a char-LM training checkpoint`);
     o = { ...o, ...(peek.extra.run as Partial<ResolvedCharLMOptions>) }; // the run continues with its own settings
     const ck = o.backend === 'js' ? peek : loadCheckpoint<Extra>(o.checkpoint, { backend: backendFor(o, opened) });
     model = ck.model;
     extra = ck.extra;
     trainer = makeTrainer(model, o);
-    trainer.setState({ step: extra.step, cursor: extra.cursor, carried: ck.state, optimizer: ck.optimizer, rng: ck.rng ?? [1, 2, 3, 4] });
+    trainer.setState({
+      step: extra.step,
+      cursor: extra.cursor,
+      carried: ck.state,
+      optimizer: ck.optimizer,
+      rng: ck.rng ?? [1, 2, 3, 4],
+    });
   } else {
     if (o.backend === 'auto') o = { ...o, backend: nativeAvailable() ? 'native' : wasmSimdSupported() ? 'wasm' : 'js' };
     const vocab = Vocabulary.fromText(text);
-    model = RNNModel.create({ cell: o.cell, input: o.input, inputSize: vocab.size, hiddenSize: o.hiddenSize, numLayers: o.numLayers, dropout: o.dropout, outputSize: vocab.size, vocab: vocab.toJSON() }, { seed: o.seed, backend: backendFor(o, opened) });
+    model = RNNModel.create(
+      {
+        cell: o.cell,
+        input: o.input,
+        inputSize: vocab.size,
+        hiddenSize: o.hiddenSize,
+        numLayers: o.numLayers,
+        dropout: o.dropout,
+        outputSize: vocab.size,
+        vocab: vocab.toJSON(),
+      },
+      { seed: o.seed, backend: backendFor(o, opened) },
+    );
     if (o.init) {
       const init = loadModel(o.init);
       if (JSON.stringify(init.config) !== JSON.stringify(model.config)) {
-        throw new EddyError('ERR_FILE', `Cannot start from ${o.init}: its configuration ${JSON.stringify({ ...init.config, vocab: undefined })} or vocabulary differs from this run's ${JSON.stringify({ ...model.config, vocab: undefined })}`);
+        throw new EddyError(
+          'ERR_FILE',
+          `Cannot start from ${o.init}: its configuration ${JSON.stringify({ ...init.config, vocab: undefined })} or vocabulary differs from this run's ${JSON.stringify({ ...model.config, vocab: undefined })}`,
+        );
       }
       model.params.set(init.params);
     }
@@ -139,21 +177,31 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
   try {
     ids = vocab.encode(text);
   } catch (err) {
-    throw new EddyError('ERR_INVALID_ARG', `Corpus ${o.corpus} does not match the vocabulary of ${resumed ? `checkpoint ${o.checkpoint}` : 'the model'}: ${(err as Error).message}`, { cause: err });
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      `Corpus ${o.corpus} does not match the vocabulary of ${resumed ? `checkpoint ${o.checkpoint}` : 'the model'}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const split = Math.floor(ids.length * (1 - o.valFraction));
   const trainIds = ids.subarray(0, split);
   let valIds = ids.subarray(split);
   if (o.maxValChars > 0 && valIds.length > o.maxValChars) valIds = valIds.subarray(0, o.maxValChars);
-  const T = o.window, B = o.batch;
+  const T = o.window,
+    B = o.batch;
   if (trainIds.length < B * T + 1) {
-    throw new EddyError('ERR_INVALID_ARG', `Corpus ${o.corpus} is too short: its training split has ${trainIds.length} characters, batch ${B} × window ${T} needs at least ${B * T + 1}`);
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      `Corpus ${o.corpus} is too short: its training split has ${trainIds.length} characters, batch ${B} × window ${T} needs at least ${B * T + 1}`,
+    );
   }
   const valB = Math.max(1, Math.min(B, Math.floor((valIds.length - 1) / T)));
   const canValidate = valIds.length >= T + 1;
 
   // a time-limited run counts down its minutes; a step-limited one its steps
-  const progress = o.progress ? new ProgressLine({ total: o.maxMinutes > 0 ? 0 : o.maxSteps, offset: extra.step }) : null;
+  const progress = o.progress
+    ? new ProgressLine({ total: o.maxMinutes > 0 ? 0 : o.maxSteps, offset: extra.step })
+    : null;
   const validate = (): number => {
     trainer.resetEvalState();
     return trainer.evaluate(charRnnBatches(valIds, { B: valB, k1: T })).loss;
@@ -161,14 +209,21 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
   let lastVal = NaN;
   for (let i = extra.history.length - 1; i >= 0; i--) {
     const v = extra.history[i].valLoss;
-    if (v !== undefined) { lastVal = v; break; }
+    if (v !== undefined) {
+      lastVal = v;
+      break;
+    }
   }
   // the lowest validation loss so far (a resumed run continues from its history)
   let bestVal = Math.min(Infinity, ...extra.history.map((p) => p.valLoss ?? Infinity));
   const keepBest = (step: number, val: number): void => {
     if (o.best === undefined || !(val < bestVal)) return;
     bestVal = val;
-    saveModel(o.best, model, { 'eddy.valLoss': String(val), 'eddy.steps': String(step), 'eddy.source': basename(o.checkpoint) });
+    saveModel(o.best, model, {
+      'eddy.valLoss': String(val),
+      'eddy.steps': String(step),
+      'eddy.source': basename(o.checkpoint),
+    });
   };
   const save = () => {
     const st = trainer.getState();
@@ -185,8 +240,14 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
   let rate = 0;
   while (trainer.step < o.maxSteps) {
     await yieldToEventLoop(); // lets SIGINT handlers and abort signals run between two updates
-    if (o.signal?.aborted) { stopped = 'signal'; break; }
-    if (o.maxMinutes > 0 && elapsedBefore + (Date.now() - t0) >= o.maxMinutes * 60_000) { stopped = 'time'; break; }
+    if (o.signal?.aborted) {
+      stopped = 'signal';
+      break;
+    }
+    if (o.maxMinutes > 0 && elapsedBefore + (Date.now() - t0) >= o.maxMinutes * 60_000) {
+      stopped = 'time';
+      break;
+    }
     let next = windows.next();
     if (next.done) {
       extra.epoch++;
@@ -211,11 +272,17 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
       const fields: Record<string, string> = { epoch: String(extra.epoch), loss: event.loss.toFixed(3) };
       if (!Number.isNaN(lastVal)) fields.val = `${lastVal.toFixed(3)} nats/char (${(lastVal / LN2).toFixed(3)} bits)`;
       fields['chars/s'] = Math.round(rate).toLocaleString('en-US');
-      if (o.maxMinutes > 0) fields['time left'] = formatDuration(Math.max(0, o.maxMinutes * 60 - point.elapsedMs / 1000));
+      if (o.maxMinutes > 0)
+        fields['time left'] = formatDuration(Math.max(0, o.maxMinutes * 60 - point.elapsedMs / 1000));
       progress.update(step, fields, point.valLoss !== undefined);
       if (o.sampleEvery > 0 && step % o.sampleEvery === 0) {
         let s = '';
-        for await (const ch of generateTextAsync(model, { length: o.sampleLength, temperature: 0.8, seed: (o.seed + step) >>> 0 })) s += ch;
+        for await (const ch of generateTextAsync(model, {
+          length: o.sampleLength,
+          temperature: 0.8,
+          seed: (o.seed + step) >>> 0,
+        }))
+          s += ch;
         progress.log(`--- sample at step ${step} ---\n${s}\n---`);
       }
     }
@@ -232,7 +299,16 @@ async function train(options: TrainCharLMOptions, hooks: TrainCharLMHooks, opene
   progress?.done();
   const plots: string[] = [];
   if (o.plot && extra.history.length > 0) plots.push(...(await writePlots(o.checkpoint, extra.history, o.corpus)));
-  return { model, steps: trainer.step, history: extra.history, valLoss: lastVal, checkpoint: o.checkpoint, plots, stopped, resumed };
+  return {
+    model,
+    steps: trainer.step,
+    history: extra.history,
+    valLoss: lastVal,
+    checkpoint: o.checkpoint,
+    plots,
+    stopped,
+    resumed,
+  };
 }
 
 /** Resolves on the next turn of the event loop (after pending I/O and signal callbacks). */
@@ -251,13 +327,25 @@ function backendFor(o: ResolvedCharLMOptions, opened: WasmBackend[]): Backend {
 }
 
 function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions): Trainer {
-  const optimizer = createOptimizer(o.optimizer === 'sgd' ? { name: 'sgd', lr: o.lr, momentum: 0.9 } : { name: o.optimizer, lr: o.lr });
+  const optimizer = createOptimizer(
+    o.optimizer === 'sgd' ? { name: 'sgd', lr: o.lr, momentum: 0.9 } : { name: o.optimizer, lr: o.lr },
+  );
   return new Trainer(model, {
     optimizer,
     k1: o.window,
     seed: o.seed,
     ...(o.clipNorm > 0 ? { clipNorm: o.clipNorm } : {}),
-    ...(o.schedule === 'cosine' ? { schedule: { kind: 'cosine' as const, lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.maxSteps, minLr: o.lr / 10 } } : {}),
+    ...(o.schedule === 'cosine'
+      ? {
+          schedule: {
+            kind: 'cosine' as const,
+            lr: o.lr,
+            warmupSteps: o.warmupSteps,
+            totalSteps: o.maxSteps,
+            minLr: o.lr / 10,
+          },
+        }
+      : {}),
   });
 }
 
@@ -266,7 +354,11 @@ function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions): Trainer {
  * validation loss against updates and against minutes of training.
  * @returns the two paths
  */
-export async function writePlots(checkpoint: string, history: readonly CharLMPoint[], corpus: string): Promise<string[]> {
+export async function writePlots(
+  checkpoint: string,
+  history: readonly CharLMPoint[],
+  corpus: string,
+): Promise<string[]> {
   const stem = join(dirname(checkpoint), basename(checkpoint).replace(/\.safetensors$/, ''));
   let ema = history[0].trainLoss;
   const smooth = history.map((p) => (ema = 0.95 * ema + 0.05 * p.trainLoss));
@@ -274,13 +366,21 @@ export async function writePlots(checkpoint: string, history: readonly CharLMPoi
   const title = `char-LM on ${basename(corpus)}`;
   const bySteps = `${stem}.loss-steps.png`;
   const byTime = `${stem}.loss-time.png`;
-  await writeLinePlot(bySteps, [
-    { name: 'train (smoothed)', points: history.map((p, i) => [p.step, smooth[i]] as const) },
-    { name: 'validation', points: val.map((p) => [p.step, p.valLoss as number] as const) },
-  ], { title, xLabel: 'updates', yLabel: 'loss (nats/char)' });
-  await writeLinePlot(byTime, [
-    { name: 'train (smoothed)', points: history.map((p, i) => [p.elapsedMs / 60_000, smooth[i]] as const) },
-    { name: 'validation', points: val.map((p) => [p.elapsedMs / 60_000, p.valLoss as number] as const) },
-  ], { title, xLabel: 'minutes of training', yLabel: 'loss (nats/char)' });
+  await writeLinePlot(
+    bySteps,
+    [
+      { name: 'train (smoothed)', points: history.map((p, i) => [p.step, smooth[i]] as const) },
+      { name: 'validation', points: val.map((p) => [p.step, p.valLoss as number] as const) },
+    ],
+    { title, xLabel: 'updates', yLabel: 'loss (nats/char)' },
+  );
+  await writeLinePlot(
+    byTime,
+    [
+      { name: 'train (smoothed)', points: history.map((p, i) => [p.elapsedMs / 60_000, smooth[i]] as const) },
+      { name: 'validation', points: val.map((p) => [p.elapsedMs / 60_000, p.valLoss as number] as const) },
+    ],
+    { title, xLabel: 'minutes of training', yLabel: 'loss (nats/char)' },
+  );
   return [bySteps, byTime];
 }

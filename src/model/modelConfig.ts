@@ -61,8 +61,18 @@ export function resolveConfig(options: ModelOptions, path = 'options'): ModelCon
   if (options.embeddingSize !== undefined && input !== 'embedding') {
     throw invalidArg(`${path}.embeddingSize`, `undefined unless ${path}.input is "embedding"`, options.embeddingSize);
   }
-  const embeddingSize = input === 'embedding' ? checkInt(`${path}.embeddingSize`, options.embeddingSize ?? hiddenSize, 1, 1 << 16) : 0;
-  const config: { -readonly [K in keyof ModelConfig]: ModelConfig[K] } = { cell, input, inputSize, embeddingSize, hiddenSize, numLayers, outputSize, dropout };
+  const embeddingSize =
+    input === 'embedding' ? checkInt(`${path}.embeddingSize`, options.embeddingSize ?? hiddenSize, 1, 1 << 16) : 0;
+  const config: { -readonly [K in keyof ModelConfig]: ModelConfig[K] } = {
+    cell,
+    input,
+    inputSize,
+    embeddingSize,
+    hiddenSize,
+    numLayers,
+    outputSize,
+    dropout,
+  };
   if (options.vocab !== undefined) {
     const v = options.vocab;
     if (!Array.isArray(v) || v.length !== inputSize || !v.every((s) => typeof s === 'string')) {

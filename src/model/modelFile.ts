@@ -7,8 +7,15 @@
 import { EddyError } from '../util/errors.ts';
 import type { Backend } from '../tensor/backend.ts';
 import type { ModelOptions } from './modelConfig.ts';
-import { RNNModel } from './rnnModel.ts';
-import { readSafetensorsAsync, readSafetensors, writeSafetensors, writeSafetensorsAsync, type SafetensorsFile, type SafetensorsInput } from './safetensors.ts';
+import type { RNNModel } from './rnnModel.ts';
+import {
+  readSafetensorsAsync,
+  readSafetensors,
+  writeSafetensors,
+  writeSafetensorsAsync,
+  type SafetensorsFile,
+  type SafetensorsInput,
+} from './safetensors.ts';
 import { modelFromStateDict } from './stateDict.ts';
 
 /** Options for loading a model file. */
@@ -30,7 +37,8 @@ export function modelMetadata(model: RNNModel, extra: Record<string, string> = {
 /** The tensors of a model, ready for `encodeSafetensors`. */
 export function modelTensors(model: RNNModel): Record<string, SafetensorsInput> {
   const out: Record<string, SafetensorsInput> = {};
-  for (const e of model.layout.entries) out[e.name] = { shape: [...e.shape], data: Float32Array.from(model.params.subarray(e.offset, e.offset + e.size)) };
+  for (const e of model.layout.entries)
+    out[e.name] = { shape: [...e.shape], data: Float32Array.from(model.params.subarray(e.offset, e.offset + e.size)) };
   return out;
 }
 
@@ -54,7 +62,7 @@ export function modelFromSafetensors(file: SafetensorsFile, source: string, opti
     } catch {
       throw new EddyError('ERR_FILE', `Cannot load ${source}: metadata eddy.config is not valid JSON`);
     }
-  } else if (file.metadata['nonlinearity'] === 'relu') {
+  } else if (file.metadata.nonlinearity === 'relu') {
     fromMeta.cell = 'rnn_relu';
   }
   const rawVocab = file.metadata['eddy.vocab'];
@@ -68,7 +76,10 @@ export function modelFromSafetensors(file: SafetensorsFile, source: string, opti
   const fromArgs: FromArgs = { config: { ...fromMeta, ...(options.config ?? {}) }, source };
   if (options.backend) fromArgs.backend = options.backend;
   // a training checkpoint is also a model file: its optimizer buffers and carried state are not parameters
-  const tensors = file.metadata['eddy.checkpoint'] === '1' ? new Map([...file.tensors].filter(([k]) => !k.startsWith('optimizer.') && !k.startsWith('carried.'))) : file.tensors;
+  const tensors =
+    file.metadata['eddy.checkpoint'] === '1'
+      ? new Map([...file.tensors].filter(([k]) => !k.startsWith('optimizer.') && !k.startsWith('carried.')))
+      : file.tensors;
   return modelFromStateDict(tensors, fromArgs);
 }
 type FromArgs = Parameters<typeof modelFromStateDict>[1] & {};

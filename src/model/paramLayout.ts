@@ -49,7 +49,8 @@ export function paramLayout(config: ModelConfig): ParamLayout {
     offset += size;
     return offset - size;
   };
-  const embedding = config.input === 'embedding' ? add('embedding.weight', [config.inputSize, config.embeddingSize]) : -1;
+  const embedding =
+    config.input === 'embedding' ? add('embedding.weight', [config.inputSize, config.embeddingSize]) : -1;
   const layers: LayerOffsets[] = [];
   for (let l = 0; l < config.numLayers; l++) {
     const inputWidth = l > 0 ? H : config.input === 'embedding' ? config.embeddingSize : config.inputSize;

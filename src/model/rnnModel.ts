@@ -82,7 +82,11 @@ export class RNNModel implements ModelCore {
     this.cell = backendCell(cellFor(config.cell), backend);
     this.backend = backend;
     if (!isFloatArray(params) || params.length !== this.layout.total) {
-      throw shapeError('params', `Float32Array of length ${this.layout.total}`, isFloatArray(params) ? `length ${params.length}` : describeKind(params));
+      throw shapeError(
+        'params',
+        `Float32Array of length ${this.layout.total}`,
+        isFloatArray(params) ? `length ${params.length}` : describeKind(params),
+      );
     }
     this.params = params;
     this.grads = backend.alloc(this.layout.total);
@@ -195,9 +199,14 @@ export class RNNModel implements ModelCore {
    */
   backward(ws: Workspace, dy: Float32Array, dFinal?: RecurrentState): RecurrentState {
     const Y = outputWidth(this.config);
-    if (ws.last.x === null) throw new EddyError('ERR_INVALID_ARG', 'backward: the workspace holds no forward pass; call forward first');
+    if (ws.last.x === null)
+      throw new EddyError('ERR_INVALID_ARG', 'backward: the workspace holds no forward pass; call forward first');
     if (!isFloatArray(dy) || dy.length !== ws.T * ws.B * Y) {
-      throw shapeError('dy', `Float32Array of length ${ws.T * ws.B * Y} ([T=${ws.T}, B=${ws.B}, Y=${Y}])`, isFloatArray(dy) ? `length ${dy.length}` : describeKind(dy));
+      throw shapeError(
+        'dy',
+        `Float32Array of length ${ws.T * ws.B * Y} ([T=${ws.T}, B=${ws.B}, Y=${Y}])`,
+        isFloatArray(dy) ? `length ${dy.length}` : describeKind(dy),
+      );
     }
     if (dFinal) this.checkState('dFinal', dFinal, ws.B);
     const dState0 = this.createState(ws.B);
@@ -210,14 +219,21 @@ export class RNNModel implements ModelCore {
    * `out` `[B, Y]` and returned. Allocates nothing after the first call for a given B (scratch is cached).
    */
   step(x: Float32Array | Int32Array, state: RecurrentState, out?: Float32Array): Float32Array {
-    if (state === null || typeof state !== 'object' || !isFloatArray(state.h)) throw shapeError('state', 'a state {h, c?} of Float32Arrays', describeKind(state));
+    if (state === null || typeof state !== 'object' || !isFloatArray(state.h))
+      throw shapeError('state', 'a state {h, c?} of Float32Arrays', describeKind(state));
     const B = state.h.length / (this.config.numLayers * this.config.hiddenSize);
-    if (!Number.isInteger(B) || B < 1) throw shapeError('state.h', `of length L·B·H = ${this.config.numLayers}·B·${this.config.hiddenSize}`, `length ${state.h.length}`);
+    if (!Number.isInteger(B) || B < 1)
+      throw shapeError(
+        'state.h',
+        `of length L·B·H = ${this.config.numLayers}·B·${this.config.hiddenSize}`,
+        `length ${state.h.length}`,
+      );
     this.checkInput('x', x, B, `[B=${B}]`);
     this.checkState('state', state, B);
     const Y = outputWidth(this.config);
     const y = out ?? this.newArray(B * Y);
-    if (!isFloatArray(y) || y.length !== B * Y) throw shapeError('out', `Float32Array of length ${B * Y} ([B=${B}, Y=${Y}])`, `length ${y.length}`);
+    if (!isFloatArray(y) || y.length !== B * Y)
+      throw shapeError('out', `Float32Array of length ${B * Y} ([B=${B}, Y=${Y}])`, `length ${y.length}`);
     let ws = this.stepScratch.get(B);
     if (!ws) {
       ws = createWorkspace({ ...this.config, dropout: 0 }, this.backend, 1, B);
@@ -232,12 +248,20 @@ export class RNNModel implements ModelCore {
     if (input === 'dense') {
       if (!(x instanceof Float32Array) || x.length !== rows * inputSize) {
         const got = x instanceof Float32Array ? `length ${x.length}` : describeKind(x);
-        throw shapeError(name, `Float32Array of length ${rows * inputSize} (${shape.slice(0, -1)}, X=${inputSize}])`, got);
+        throw shapeError(
+          name,
+          `Float32Array of length ${rows * inputSize} (${shape.slice(0, -1)}, X=${inputSize}])`,
+          got,
+        );
       }
       return;
     }
     if (!(x instanceof Int32Array) || x.length !== rows) {
-      throw shapeError(name, `Int32Array of token ids of length ${rows} (${shape})`, x instanceof Int32Array ? `length ${x.length}` : describeKind(x));
+      throw shapeError(
+        name,
+        `Int32Array of token ids of length ${rows} (${shape})`,
+        x instanceof Int32Array ? `length ${x.length}` : describeKind(x),
+      );
     }
     for (let i = 0; i < rows; i++) {
       const id = x[i];
@@ -248,10 +272,20 @@ export class RNNModel implements ModelCore {
   private checkState(name: string, s: RecurrentState, B: number): void {
     const n = this.config.numLayers * B * this.config.hiddenSize;
     const shape = `[L=${this.config.numLayers}, B=${B}, H=${this.config.hiddenSize}]`;
-    if (s === null || typeof s !== 'object') throw shapeError(name, `a state {h${this.cell.hasCell ? ', c' : ''}}`, describeKind(s));
-    if (!isFloatArray(s.h) || s.h.length !== n) throw shapeError(`${name}.h`, `Float32Array of length ${n} (${shape})`, isFloatArray(s.h) ? `length ${s.h.length}` : describeKind(s.h));
+    if (s === null || typeof s !== 'object')
+      throw shapeError(name, `a state {h${this.cell.hasCell ? ', c' : ''}}`, describeKind(s));
+    if (!isFloatArray(s.h) || s.h.length !== n)
+      throw shapeError(
+        `${name}.h`,
+        `Float32Array of length ${n} (${shape})`,
+        isFloatArray(s.h) ? `length ${s.h.length}` : describeKind(s.h),
+      );
     if (this.cell.hasCell && (!isFloatArray(s.c) || s.c.length !== n)) {
-      throw shapeError(`${name}.c`, `Float32Array of length ${n} (${shape}; an LSTM carries a cell state)`, isFloatArray(s.c) ? `length ${s.c.length}` : describeKind(s.c));
+      throw shapeError(
+        `${name}.c`,
+        `Float32Array of length ${n} (${shape}; an LSTM carries a cell state)`,
+        isFloatArray(s.c) ? `length ${s.c.length}` : describeKind(s.c),
+      );
     }
   }
 }
@@ -261,9 +295,14 @@ function isFloatArray(v: unknown): v is Float32Array {
   return v instanceof Float32Array || v instanceof Float64Array;
 }
 
-
 /** One step for B rows in place, through the layers and the head. */
-function stepForward(m: RNNModel, ws: Workspace, x: Float32Array | Int32Array, state: RecurrentState, y: Float32Array): void {
+function stepForward(
+  m: RNNModel,
+  ws: Workspace,
+  x: Float32Array | Int32Array,
+  state: RecurrentState,
+  y: Float32Array,
+): void {
   const { config, layout, cell, backend: be, params: P } = m;
   const B = ws.B;
   const H = config.hiddenSize;
@@ -286,7 +325,10 @@ function stepForward(m: RNNModel, ws: Workspace, x: Float32Array | Int32Array, s
         }
         inp = ws.emb;
       } else if (l === 0) inp = x as Float32Array;
-      else { inp = state.h; inOff = (l - 1) * B * H; }
+      else {
+        inp = state.h;
+        inOff = (l - 1) * B * H;
+      }
       be.gemmNT(B, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
       addBiasRows(be, lc.gx, 0, P, lo.bih, B, GH);
     }

@@ -39,7 +39,19 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Bytes per element of every dtype we decode. */
 const DTYPE_SIZE: Readonly<Record<string, number>> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
 };
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -55,7 +67,8 @@ function corrupt(source: string, what: string): EddyError {
   return new EddyError('ERR_FILE', `Invalid safetensors file ${source}: ${what}`);
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** IEEE half precision bits to a number (exact: every half is a float32). */
@@ -72,7 +85,8 @@ function halfToFloat(h: number): number {
 function toFloat32(dtype: string, raw: Uint8Array): Float32Array {
   const buf = swapToHost(raw, DTYPE_SIZE[dtype] ?? 1).buffer as ArrayBuffer;
   switch (dtype) {
-    case 'F32': return new Float32Array(buf);
+    case 'F32':
+      return new Float32Array(buf);
     case 'BF16': {
       // bfloat16 is the top half of a float32: shift the bits up.
       const src = new Uint16Array(buf);
@@ -81,12 +95,24 @@ function toFloat32(dtype: string, raw: Uint8Array): Float32Array {
       for (let i = 0; i < src.length; i++) bits[i] = src[i] << 16;
       return out;
     }
-    case 'F16': return Float32Array.from(new Uint16Array(buf), halfToFloat);
-    case 'I64': return Float32Array.from(new BigInt64Array(buf), Number);
-    case 'U64': return Float32Array.from(new BigUint64Array(buf), Number);
-    case 'BOOL': return Float32Array.from(raw, (b) => (b !== 0 ? 1 : 0));
+    case 'F16':
+      return Float32Array.from(new Uint16Array(buf), halfToFloat);
+    case 'I64':
+      return Float32Array.from(new BigInt64Array(buf), Number);
+    case 'U64':
+      return Float32Array.from(new BigUint64Array(buf), Number);
+    case 'BOOL':
+      return Float32Array.from(raw, (b) => (b !== 0 ? 1 : 0));
   }
-  const View = { F64: Float64Array, I32: Int32Array, I16: Int16Array, I8: Int8Array, U32: Uint32Array, U16: Uint16Array, U8: Uint8Array }[dtype];
+  const View = {
+    F64: Float64Array,
+    I32: Int32Array,
+    I16: Int16Array,
+    I8: Int8Array,
+    U32: Uint32Array,
+    U16: Uint16Array,
+    U8: Uint8Array,
+  }[dtype];
   return Float32Array.from(new View!(buf));
 }
 
@@ -106,30 +132,48 @@ function toFloat32(dtype: string, raw: Uint8Array): Float32Array {
  * @throws {EddyError} `ERR_INVALID_ARG` for a bad name, shape, data type or metadata value; `ERR_SHAPE` when
  *   the data length is not the product of the shape
  */
-export function encodeSafetensors(tensors: Record<string, SafetensorsInput>, metadata?: Record<string, string>): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, SafetensorsInput>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   if (!isPlainObject(tensors)) throw invalidArg('tensors', 'an object of tensors by name', tensors);
   const parts: string[] = [];
   if (metadata !== undefined) {
     if (!isPlainObject(metadata)) throw invalidArg('metadata', 'an object of strings', metadata);
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw invalidArg(`metadata.${k}`, 'string', v);
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== 'string') throw invalidArg(`metadata.${k}`, 'string', v);
     parts.push(`"__metadata__":${JSON.stringify(metadata)}`);
   }
   const names = Object.keys(tensors).sort();
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const name of names) {
-    if (name === '__metadata__' || name === '') throw invalidArg('tensors', 'tensor names other than "" and "__metadata__"', name);
+    if (name === '__metadata__' || name === '')
+      throw invalidArg('tensors', 'tensor names other than "" and "__metadata__"', name);
     const t = tensors[name];
     if (!isPlainObject(t)) throw invalidArg(`tensors.${name}`, 'an object { shape, data }', t);
     const { shape, data } = t as unknown as SafetensorsInput;
-    if (!Array.isArray(shape) || !shape.every(isCount)) throw invalidArg(`tensors.${name}.shape`, 'array of integers >= 0', shape);
-    const dtype = data instanceof Float32Array ? 'F32' : data instanceof Int32Array ? 'I32' : data instanceof Float64Array ? 'F64' : undefined;
+    if (!Array.isArray(shape) || !shape.every(isCount))
+      throw invalidArg(`tensors.${name}.shape`, 'array of integers >= 0', shape);
+    const dtype =
+      data instanceof Float32Array
+        ? 'F32'
+        : data instanceof Int32Array
+          ? 'I32'
+          : data instanceof Float64Array
+            ? 'F64'
+            : undefined;
     if (dtype === undefined) throw invalidArg(`tensors.${name}.data`, 'Float32Array, Int32Array or Float64Array', data);
     const numel = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== numel) throw shapeError(`tensors.${name}.data`, `of length ${numel} ([${shape.join(', ')}])`, `length ${data.length}`);
-    parts.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype, shape, data_offsets: [offset, offset + data.byteLength] })}`);
+    if (data.length !== numel)
+      throw shapeError(`tensors.${name}.data`, `of length ${numel} ([${shape.join(', ')}])`, `length ${data.length}`);
+    parts.push(
+      `${JSON.stringify(name)}:${JSON.stringify({ dtype, shape, data_offsets: [offset, offset + data.byteLength] })}`,
+    );
     // Copy, so a big-endian host can swap without touching the caller's array.
-    chunks.push(swapToHost(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), data.BYTES_PER_ELEMENT));
+    chunks.push(
+      swapToHost(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), data.BYTES_PER_ELEMENT),
+    );
     offset += data.byteLength;
   }
   // Built by hand rather than JSON.stringify(object), which would move integer-like names ("0") to the front.
@@ -167,10 +211,14 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
   if (!(bytes instanceof Uint8Array)) throw invalidArg('bytes', 'Uint8Array', bytes);
   if (bytes.length < 8) throw corrupt(source, `file is ${bytes.length} bytes, shorter than the 8-byte header length`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES)) throw corrupt(source, `header length ${n} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+  if (n > BigInt(MAX_HEADER_BYTES))
+    throw corrupt(source, `header length ${n} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
   const headerLen = Number(n);
   if (8 + headerLen > bytes.length) {
-    throw corrupt(source, `truncated: header length ${headerLen} runs past the end of the file (${bytes.length - 8} bytes after the length)`);
+    throw corrupt(
+      source,
+      `truncated: header length ${headerLen} runs past the end of the file (${bytes.length - 8} bytes after the length)`,
+    );
   }
   let header: unknown;
   try {
@@ -188,7 +236,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
     if (name === '__metadata__') {
       if (!isPlainObject(info)) throw corrupt(source, '__metadata__ is not an object of strings');
       for (const [k, v] of Object.entries(info)) {
-        if (typeof v !== 'string') throw corrupt(source, `__metadata__ value for ${JSON.stringify(k)} is not a string (${JSON.stringify(v)})`);
+        if (typeof v !== 'string')
+          throw corrupt(source, `__metadata__ value for ${JSON.stringify(k)} is not a string (${JSON.stringify(v)})`);
       }
       metadata = Object.fromEntries(Object.entries(info)) as Record<string, string>;
       continue;
@@ -197,17 +246,31 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
     if (!isPlainObject(info)) throw corrupt(source, `${where} entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = info;
     if (typeof dtype !== 'string' || DTYPE_SIZE[dtype] === undefined) {
-      throw corrupt(source, `${where} has unsupported dtype ${JSON.stringify(dtype)} (expected one of ${Object.keys(DTYPE_SIZE).join(', ')})`);
+      throw corrupt(
+        source,
+        `${where} has unsupported dtype ${JSON.stringify(dtype)} (expected one of ${Object.keys(DTYPE_SIZE).join(', ')})`,
+      );
     }
-    if (!Array.isArray(shape) || !shape.every(isCount)) throw corrupt(source, `${where} has a bad shape ${JSON.stringify(shape)} (expected an array of integers >= 0)`);
+    if (!Array.isArray(shape) || !shape.every(isCount))
+      throw corrupt(source, `${where} has a bad shape ${JSON.stringify(shape)} (expected an array of integers >= 0)`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
-      throw corrupt(source, `${where} has bad data_offsets ${JSON.stringify(offsets)} (expected [begin, end] with 0 <= begin <= end)`);
+      throw corrupt(
+        source,
+        `${where} has bad data_offsets ${JSON.stringify(offsets)} (expected [begin, end] with 0 <= begin <= end)`,
+      );
     }
     const [begin, end] = offsets as [number, number];
-    if (end > dataLen) throw corrupt(source, `truncated: ${where} data_offsets [${begin}, ${end}] run past the end of the ${dataLen}-byte data buffer`);
+    if (end > dataLen)
+      throw corrupt(
+        source,
+        `truncated: ${where} data_offsets [${begin}, ${end}] run past the end of the ${dataLen}-byte data buffer`,
+      );
     const need = shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_SIZE[dtype];
     if (end - begin !== need) {
-      throw corrupt(source, `${where} data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${need}`);
+      throw corrupt(
+        source,
+        `${where} data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${need}`,
+      );
     }
     entries.push({ name, dtype, shape: shape as number[], begin, end });
   }
@@ -217,12 +280,24 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
   let cursor = 0;
   let prev = 'the start of the data buffer';
   for (const e of sorted) {
-    if (e.begin < cursor) throw corrupt(source, `tensor ${JSON.stringify(e.name)} at [${e.begin}, ${e.end}] overlaps ${prev} (ends at ${cursor})`);
-    if (e.begin > cursor) throw corrupt(source, `gap of ${e.begin - cursor} unused bytes between ${prev} and tensor ${JSON.stringify(e.name)} at ${e.begin}`);
+    if (e.begin < cursor)
+      throw corrupt(
+        source,
+        `tensor ${JSON.stringify(e.name)} at [${e.begin}, ${e.end}] overlaps ${prev} (ends at ${cursor})`,
+      );
+    if (e.begin > cursor)
+      throw corrupt(
+        source,
+        `gap of ${e.begin - cursor} unused bytes between ${prev} and tensor ${JSON.stringify(e.name)} at ${e.begin}`,
+      );
     cursor = e.end;
     prev = `tensor ${JSON.stringify(e.name)}`;
   }
-  if (cursor !== dataLen) throw corrupt(source, `${dataLen - cursor} unused bytes after ${prev} (data buffer is ${dataLen} bytes, tensors cover ${cursor})`);
+  if (cursor !== dataLen)
+    throw corrupt(
+      source,
+      `${dataLen - cursor} unused bytes after ${prev} (data buffer is ${dataLen} bytes, tensors cover ${cursor})`,
+    );
 
   const tensors = new Map<string, SafetensorsTensor>();
   for (const e of entries) {
@@ -276,11 +351,19 @@ export async function readSafetensorsAsync(path: string): Promise<SafetensorsFil
  * writeSafetensors('lstm.safetensors', { weight_hh_l0: { shape: [8, 2], data } }, { format: 'pt' });
  * @throws {EddyError} `ERR_INVALID_ARG`/`ERR_SHAPE` for bad tensors; `ERR_FILE` naming `path` when writing fails
  */
-export function writeSafetensors(path: string, tensors: Record<string, SafetensorsInput>, metadata?: Record<string, string>): void {
+export function writeSafetensors(
+  path: string,
+  tensors: Record<string, SafetensorsInput>,
+  metadata?: Record<string, string>,
+): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 /** The async form of {@link writeSafetensors}. */
-export async function writeSafetensorsAsync(path: string, tensors: Record<string, SafetensorsInput>, metadata?: Record<string, string>): Promise<void> {
+export async function writeSafetensorsAsync(
+  path: string,
+  tensors: Record<string, SafetensorsInput>,
+  metadata?: Record<string, string>,
+): Promise<void> {
   await writeFileAtomicAsync(path, encodeSafetensors(tensors, metadata));
 }

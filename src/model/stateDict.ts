@@ -9,7 +9,7 @@ import { EddyError } from '../util/errors.ts';
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
 import type { CellKind } from '../cells/cellKernel.ts';
-import type { ModelOptions } from './modelConfig.ts';
+import type { ModelConfig, ModelOptions } from './modelConfig.ts';
 import { resolveConfig } from './modelConfig.ts';
 import { paramLayout } from './paramLayout.ts';
 import { RNNModel } from './rnnModel.ts';
@@ -37,19 +37,36 @@ function fail(source: string, what: string): EddyError {
 const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /** Infers the configuration from the shapes, merged with the given fields. */
-export function inferOptions(tensors: ReadonlyMap<string, StateTensor>, given: Partial<ModelOptions> = {}, source = 'state_dict'): ModelOptions {
+export function inferOptions(
+  tensors: ReadonlyMap<string, StateTensor>,
+  given: Partial<ModelOptions> = {},
+  source = 'state_dict',
+): ModelOptions {
   const hh = tensors.get('rnn.weight_hh_l0');
   const ih = tensors.get('rnn.weight_ih_l0');
-  if (!hh || !ih) throw fail(source, `no rnn.weight_hh_l0 / rnn.weight_ih_l0 tensor (names found: ${[...tensors.keys()].slice(0, 12).join(', ') || 'none'})`);
-  if (hh.shape.length !== 2 || ih.shape.length !== 2) throw fail(source, `rnn.weight_hh_l0 and rnn.weight_ih_l0 must be 2-D, got ${shapeText(hh.shape)} and ${shapeText(ih.shape)}`);
+  if (!hh || !ih)
+    throw fail(
+      source,
+      `no rnn.weight_hh_l0 / rnn.weight_ih_l0 tensor (names found: ${[...tensors.keys()].slice(0, 12).join(', ') || 'none'})`,
+    );
+  if (hh.shape.length !== 2 || ih.shape.length !== 2)
+    throw fail(
+      source,
+      `rnn.weight_hh_l0 and rnn.weight_ih_l0 must be 2-D, got ${shapeText(hh.shape)} and ${shapeText(ih.shape)}`,
+    );
   const H = hh.shape[1];
   const G = hh.shape[0] / H;
   let cell: CellKind;
   if (G === 4) cell = 'lstm';
   else if (G === 3) cell = 'gru';
   else if (G === 1) cell = given.cell === 'rnn_relu' ? 'rnn_relu' : 'rnn_tanh';
-  else throw fail(source, `rnn.weight_hh_l0 has shape ${shapeText(hh.shape)}: rows must be 1, 3 or 4 times the hidden size ${H}`);
-  if (given.cell !== undefined && given.cell !== cell) throw fail(source, `the configuration says cell "${given.cell}" but the shapes say "${cell}"`);
+  else
+    throw fail(
+      source,
+      `rnn.weight_hh_l0 has shape ${shapeText(hh.shape)}: rows must be 1, 3 or 4 times the hidden size ${H}`,
+    );
+  if (given.cell !== undefined && given.cell !== cell)
+    throw fail(source, `the configuration says cell "${given.cell}" but the shapes say "${cell}"`);
   let numLayers = 0;
   while (tensors.has(`rnn.weight_ih_l${numLayers}`)) numLayers++;
   const emb = tensors.get('embedding.weight');
@@ -73,10 +90,13 @@ export function inferOptions(tensors: ReadonlyMap<string, StateTensor>, given: P
  * and nothing else may be (a bidirectional or projected LSTM, for one, is refused by name).
  * @throws EddyError ERR_FILE naming the source and the tensor that is missing, extra or of the wrong shape
  */
-export function modelFromStateDict(tensors: ReadonlyMap<string, StateTensor>, options: FromStateDictOptions = {}): RNNModel {
+export function modelFromStateDict(
+  tensors: ReadonlyMap<string, StateTensor>,
+  options: FromStateDictOptions = {},
+): RNNModel {
   const source = options.source ?? 'state_dict';
   const inferred = inferOptions(tensors, options.config ?? {}, source);
-  let config;
+  let config: ModelConfig;
   try {
     config = resolveConfig(inferred, 'config');
   } catch (err) {
@@ -87,7 +107,11 @@ export function modelFromStateDict(tensors: ReadonlyMap<string, StateTensor>, op
   const params = backend.alloc(layout.total);
   for (const e of layout.entries) {
     const t = tensors.get(e.name);
-    if (!t) throw fail(source, `missing tensor ${e.name} ${shapeText(e.shape)} (a PyTorch module with bias=False is not supported)`);
+    if (!t)
+      throw fail(
+        source,
+        `missing tensor ${e.name} ${shapeText(e.shape)} (a PyTorch module with bias=False is not supported)`,
+      );
     if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
       throw fail(source, `tensor ${e.name} has shape ${shapeText(t.shape)}, expected ${shapeText(e.shape)}`);
     }
@@ -95,13 +119,18 @@ export function modelFromStateDict(tensors: ReadonlyMap<string, StateTensor>, op
   }
   const known = new Set(layout.entries.map((e) => e.name));
   const extra = [...tensors.keys()].filter((k) => !known.has(k));
-  if (extra.length > 0) throw fail(source, `unexpected tensor(s) ${extra.slice(0, 5).join(', ')} (eddy models are unidirectional, without proj_size)`);
+  if (extra.length > 0)
+    throw fail(
+      source,
+      `unexpected tensor(s) ${extra.slice(0, 5).join(', ')} (eddy models are unidirectional, without proj_size)`,
+    );
   return new RNNModel(config, params, backend);
 }
 
 /** The model's parameters as a state_dict (views into the flat buffer, not copies). */
 export function stateDictOf(model: RNNModel): Map<string, StateTensor> {
   const out = new Map<string, StateTensor>();
-  for (const e of model.layout.entries) out.set(e.name, { shape: e.shape, data: model.params.subarray(e.offset, e.offset + e.size) });
+  for (const e of model.layout.entries)
+    out.set(e.name, { shape: e.shape, data: model.params.subarray(e.offset, e.offset + e.size) });
   return out;
 }

@@ -13,7 +13,13 @@ import { scatterAddColumns, sumRows } from '../tensor/rowOps.ts';
  * @param dFinal gradient reaching the final state from later windows, or null (truncated BPTT cuts it)
  * @param dState0 receives the gradient of the initial state `[L, B, H]`
  */
-export function windowBackward(m: ModelCore, ws: Workspace, dy: Float32Array, dFinal: RecurrentState | null, dState0: RecurrentState): void {
+export function windowBackward(
+  m: ModelCore,
+  ws: Workspace,
+  dy: Float32Array,
+  dFinal: RecurrentState | null,
+  dState0: RecurrentState,
+): void {
   const { config, layout, cell, backend: be, params: P, grads: D } = m;
   const { T, B } = ws;
   const H = config.hiddenSize;
@@ -41,13 +47,36 @@ export function windowBackward(m: ModelCore, ws: Workspace, dy: Float32Array, dF
     if (dFinal) ws.dh.set(dFinal.h.subarray(l * B * H, (l + 1) * B * H));
     else ws.dh.fill(0);
     if (cell.hasCell) {
-      if (dFinal && dFinal.c) ws.dc.set(dFinal.c.subarray(l * B * H, (l + 1) * B * H));
+      if (dFinal?.c) ws.dc.set(dFinal.c.subarray(l * B * H, (l + 1) * B * H));
       else ws.dc.fill(0);
     }
     for (let t = T - 1; t >= 0; t--) {
       const prev = t * B * H;
       for (let i = 0; i < B * H; i++) ws.dh[i] += ws.dOut[prev + i];
-      cell.backward(ws.dgx, t * B * GH, ws.dgh, t * B * GH, ws.dhPrev, 0, ws.dcPrev, 0, ws.dh, 0, ws.dc, 0, lc.act, t * B * GH, lc.aux, t * B * H, lc.hseq, prev, lc.cseq, prev, B, H);
+      cell.backward(
+        ws.dgx,
+        t * B * GH,
+        ws.dgh,
+        t * B * GH,
+        ws.dhPrev,
+        0,
+        ws.dcPrev,
+        0,
+        ws.dh,
+        0,
+        ws.dc,
+        0,
+        lc.act,
+        t * B * GH,
+        lc.aux,
+        t * B * H,
+        lc.hseq,
+        prev,
+        lc.cseq,
+        prev,
+        B,
+        H,
+      );
       be.gemmNN(B, H, GH, ws.dgh, t * B * GH, P, lo.whh, ws.dhPrev, 0, true);
       ws.dh.set(ws.dhPrev);
       if (cell.hasCell) ws.dc.set(ws.dcPrev);
@@ -69,7 +98,10 @@ export function windowBackward(m: ModelCore, ws: Workspace, dy: Float32Array, dF
     else {
       const below = ws.layers[l - 1];
       if (below.dropped.length > 0 && ws.last.training && config.dropout > 0) inp = below.dropped;
-      else { inp = below.hseq; inOff = B * H; }
+      else {
+        inp = below.hseq;
+        inOff = B * H;
+      }
     }
     be.gemmTN(GH, lo.inputWidth, TB, ws.dgx, 0, inp, inOff, D, lo.wih, true);
     if (l === 0 && config.input === 'dense') continue; // no gradient for the data itself

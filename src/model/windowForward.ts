@@ -25,7 +25,15 @@ export interface ModelCore {
  * Runs the window. `x` is `[T, B, X]` features or `[T, B]` ids (validated by the caller); `state0` is the
  * initial state; the final state is written to `stateOut`; outputs land in `ws.y` `[T, B, Y]`.
  */
-export function windowForward(m: ModelCore, ws: Workspace, x: Float32Array | Int32Array, state0: RecurrentState, stateOut: RecurrentState, training: boolean, rng: Rng | null): void {
+export function windowForward(
+  m: ModelCore,
+  ws: Workspace,
+  x: Float32Array | Int32Array,
+  state0: RecurrentState,
+  stateOut: RecurrentState,
+  training: boolean,
+  rng: Rng | null,
+): void {
   const { config, layout, cell, backend: be, params: P } = m;
   const { T, B } = ws;
   const H = config.hiddenSize;
@@ -48,14 +56,18 @@ export function windowForward(m: ModelCore, ws: Workspace, x: Float32Array | Int
       if (l === 0 && config.input === 'embedding') {
         const ids = x as Int32Array;
         const E = config.embeddingSize;
-        for (let r = 0; r < TB; r++) ws.emb.set(P.subarray(layout.embedding + ids[r] * E, layout.embedding + (ids[r] + 1) * E), r * E);
+        for (let r = 0; r < TB; r++)
+          ws.emb.set(P.subarray(layout.embedding + ids[r] * E, layout.embedding + (ids[r] + 1) * E), r * E);
         inp = ws.emb;
       } else if (l === 0) {
         inp = x as Float32Array;
       } else {
         const below = ws.layers[l - 1];
         if (below.dropped.length > 0 && p > 0) inp = below.dropped;
-        else { inp = below.hseq; inOff = B * H; }
+        else {
+          inp = below.hseq;
+          inOff = B * H;
+        }
       }
       be.gemmNT(TB, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
       addBiasRows(be, lc.gx, 0, P, lo.bih, TB, GH);
@@ -67,7 +79,28 @@ export function windowForward(m: ModelCore, ws: Workspace, x: Float32Array | Int
       const prev = t * B * H;
       const cur = prev + B * H;
       be.gemmNT(B, GH, H, lc.hseq, prev, P, lo.whh, ws.gh, 0, false);
-      cell.forward(lc.hseq, cur, lc.cseq, cur, lc.act, t * B * GH, lc.aux, t * B * H, lc.gx, t * B * GH, ws.gh, 0, lc.hseq, prev, lc.cseq, prev, P, lo.bhh, B, H);
+      cell.forward(
+        lc.hseq,
+        cur,
+        lc.cseq,
+        cur,
+        lc.act,
+        t * B * GH,
+        lc.aux,
+        t * B * H,
+        lc.gx,
+        t * B * GH,
+        ws.gh,
+        0,
+        lc.hseq,
+        prev,
+        lc.cseq,
+        prev,
+        P,
+        lo.bhh,
+        B,
+        H,
+      );
     }
     stateOut.h.set(lc.hseq.subarray(T * B * H, (T + 1) * B * H), l * B * H);
     if (cell.hasCell) (stateOut.c as Float32Array).set(lc.cseq.subarray(T * B * H, (T + 1) * B * H), l * B * H);

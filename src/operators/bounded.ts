@@ -68,6 +68,7 @@ export interface BoundedOptions<T> {
    * error errors the stream.
    * @default undefined (ready when the emission returns)
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing means ready at once
   ready?: (value: T, index: number) => ObservableInput<unknown> | void;
   /** Counts updated in place (shared by every subscription that is given it). @default undefined */
   stats?: BoundedStats;
@@ -78,9 +79,15 @@ export interface BoundedOptions<T> {
 export function bounded<T>(options: BoundedOptions<T>): MonoTypeOperatorFunction<T> {
   const o = checkObject('options', options);
   const capacity = checkInt('options.capacity', o.capacity, 1);
-  const policy = checkOneOf('options.policy', o.policy ?? 'drop-oldest', ['drop-oldest', 'drop-newest', 'error'] as const);
-  if (o.ready !== undefined && typeof o.ready !== 'function') throw invalidArg('options.ready', 'a function (value, index) => Promise | Observable | void', o.ready);
-  if (o.onDrop !== undefined && typeof o.onDrop !== 'function') throw invalidArg('options.onDrop', 'a function (value) => void', o.onDrop);
+  const policy = checkOneOf('options.policy', o.policy ?? 'drop-oldest', [
+    'drop-oldest',
+    'drop-newest',
+    'error',
+  ] as const);
+  if (o.ready !== undefined && typeof o.ready !== 'function')
+    throw invalidArg('options.ready', 'a function (value, index) => Promise | Observable | void', o.ready);
+  if (o.onDrop !== undefined && typeof o.onDrop !== 'function')
+    throw invalidArg('options.onDrop', 'a function (value) => void', o.onDrop);
   const stats = o.stats;
   if (stats !== undefined && (stats === null || typeof stats !== 'object' || typeof stats.dropped !== 'number')) {
     throw invalidArg('options.stats', 'a BoundedStats object (createBoundedStats())', stats);
@@ -152,7 +159,10 @@ export function bounded<T>(options: BoundedOptions<T>): MonoTypeOperatorFunction
         }
         if (size === capacity) {
           if (policy === 'error') {
-            throw new EddyError('ERR_BACKPRESSURE', `bounded: the queue of capacity ${capacity} is full (options.policy 'error')`);
+            throw new EddyError(
+              'ERR_BACKPRESSURE',
+              `bounded: the queue of capacity ${capacity} is full (options.policy 'error')`,
+            );
           }
           if (policy === 'drop-newest') {
             drop(value);

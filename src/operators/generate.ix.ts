@@ -13,7 +13,16 @@
 import type { AsyncIterableX } from 'ix/asynciterable';
 import type { RNNModel } from '../model/rnnModel.ts';
 import { checkObject } from '../util/validate.ts';
-import { checkGenerative, feedSequence, resolveInitial, resolveSampling, resolveSequence, sampleLoop, Sampler, type GenerateOptions } from './generateCore.ts';
+import {
+  checkGenerative,
+  feedSequence,
+  resolveInitial,
+  resolveSampling,
+  resolveSequence,
+  sampleLoop,
+  Sampler,
+  type GenerateOptions,
+} from './generateCore.ts';
 import { checkAborted } from '../util/abort.ts';
 import { asIterable } from '../util/coreAdapters.ts';
 import { Stepper } from './stepper.ts';

@@ -23,7 +23,16 @@
 import { Observable } from 'rxjs';
 import type { RNNModel } from '../model/rnnModel.ts';
 import { checkObject } from '../util/validate.ts';
-import { checkGenerative, feedSequence, resolveInitial, resolveSampling, resolveSequence, sampleLoop, Sampler, type GenerateOptions } from './generateCore.ts';
+import {
+  checkGenerative,
+  feedSequence,
+  resolveInitial,
+  resolveSampling,
+  resolveSequence,
+  sampleLoop,
+  Sampler,
+  type GenerateOptions,
+} from './generateCore.ts';
 import { Stepper } from './stepper.ts';
 
 export function generate(model: RNNModel, options: GenerateOptions): Observable<number> {

@@ -72,7 +72,9 @@ export interface ResolvedSampling {
 }
 
 /** A validated sequence: ids, or dense features of T steps. */
-export type ResolvedSequence = { readonly ids: Int32Array; readonly x: null; readonly T: number } | { readonly ids: null; readonly x: Float32Array; readonly T: number };
+export type ResolvedSequence =
+  | { readonly ids: Int32Array; readonly x: null; readonly T: number }
+  | { readonly ids: null; readonly x: Float32Array; readonly T: number };
 
 /**
  * Asserts that a model can generate: a head (logits) whose ids can be fed back.
@@ -81,12 +83,25 @@ export type ResolvedSequence = { readonly ids: Int32Array; readonly x: null; rea
 export function checkGenerative(path: string, model: unknown): RNNModel {
   const m = checkModel(path, model);
   const { input, inputSize, outputSize } = m.config;
-  if (outputSize === 0) throw invalidArg(`${path}.config.outputSize`, 'a head (outputSize > 0) producing logits to sample from', outputSize);
+  if (outputSize === 0)
+    throw invalidArg(
+      `${path}.config.outputSize`,
+      'a head (outputSize > 0) producing logits to sample from',
+      outputSize,
+    );
   if (input === 'dense' && outputSize !== inputSize) {
-    throw invalidArg(`${path}.config.outputSize`, `${inputSize} (a dense model is fed back one-hot vectors, so inputSize must equal outputSize)`, outputSize);
+    throw invalidArg(
+      `${path}.config.outputSize`,
+      `${inputSize} (a dense model is fed back one-hot vectors, so inputSize must equal outputSize)`,
+      outputSize,
+    );
   }
   if (input !== 'dense' && outputSize > inputSize) {
-    throw invalidArg(`${path}.config.outputSize`, `at most inputSize = ${inputSize} (sampled ids are fed back as input ids)`, outputSize);
+    throw invalidArg(
+      `${path}.config.outputSize`,
+      `at most inputSize = ${inputSize} (sampled ids are fed back as input ids)`,
+      outputSize,
+    );
   }
   return m;
 }
@@ -101,7 +116,8 @@ export function resolveSampling(model: RNNModel, options: SamplingOptions, pull:
   const stopToken = o.stopToken === undefined ? -1 : checkInt('options.stopToken', o.stopToken, 0, V - 1);
   const maxLength = checkInt('options.maxLength', o.maxLength ?? 100, 1);
   const abort = checkSignal('options.signal', o.signal);
-  if (abort !== undefined && !pull) throw invalidArg('options.signal', 'undefined (RxJS forms cancel by unsubscribing)', o.signal);
+  if (abort !== undefined && !pull)
+    throw invalidArg('options.signal', 'undefined (RxJS forms cancel by unsubscribing)', o.signal);
   return { temperature: greedy ? 0 : s.temperature, topK: s.topK, topP: s.topP, seed, stopToken, maxLength, abort };
 }
 
@@ -118,9 +134,18 @@ export function resolveInitial(model: RNNModel, value: StateLike | undefined, pa
 export function resolveSequence(model: RNNModel, value: unknown, path: string, minSteps: number): ResolvedSequence {
   const { input, inputSize } = model.config;
   if (input === 'dense') {
-    if (!(value instanceof Float32Array)) throw shapeError(path, `Float32Array [T, X=${inputSize}] (a dense model takes feature vectors)`, describeKind(value));
+    if (!(value instanceof Float32Array))
+      throw shapeError(
+        path,
+        `Float32Array [T, X=${inputSize}] (a dense model takes feature vectors)`,
+        describeKind(value),
+      );
     if (value.length % inputSize !== 0 || value.length < minSteps * inputSize) {
-      throw shapeError(path, `of length T·${inputSize} with T >= ${minSteps} ([T, X=${inputSize}])`, `length ${value.length}`);
+      throw shapeError(
+        path,
+        `of length T·${inputSize} with T >= ${minSteps} ([T, X=${inputSize}])`,
+        `length ${value.length}`,
+      );
     }
     return { ids: null, x: value, T: value.length / inputSize };
   }
@@ -136,10 +161,10 @@ export function resolveSequence(model: RNNModel, value: unknown, path: string, m
 }
 
 function checkId(path: string, v: unknown, V: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= V) throw invalidArg(path, `token id (integer in [0, ${V}))`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= V)
+    throw invalidArg(path, `token id (integer in [0, ${V}))`, v);
   return v;
 }
-
 
 /** Per-subscription sampling state: the seeded generator, scratch buffers and the feedback buffer. */
 export class Sampler {
@@ -197,7 +222,12 @@ export function feedSequence(st: Stepper, seq: ResolvedSequence): Float32Array |
  * Samples from `y` and feeds back until `maxLength` ids or the stop token. A lazy generator: the caller's
  * loop sets the pace, and leaving the loop (`take`, unsubscribe, abort) stops the work at once.
  */
-export function* sampleLoop(st: Stepper, y: Float32Array, sampler: Sampler, o: ResolvedSampling): Generator<number, void, undefined> {
+export function* sampleLoop(
+  st: Stepper,
+  y: Float32Array,
+  sampler: Sampler,
+  o: ResolvedSampling,
+): Generator<number, void, undefined> {
   for (let n = 0; n < o.maxLength; n++) {
     const id = sampler.draw(y);
     if (id === o.stopToken) return;

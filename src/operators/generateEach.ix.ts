@@ -12,11 +12,24 @@
  */
 import type { RNNModel } from '../model/rnnModel.ts';
 import { checkObject } from '../util/validate.ts';
-import { checkGenerative, feedSequence, resolveInitial, resolveSampling, resolveSequence, sampleLoop, Sampler, type GenerateEachOptions, type Sequence } from './generateCore.ts';
+import {
+  checkGenerative,
+  feedSequence,
+  resolveInitial,
+  resolveSampling,
+  resolveSequence,
+  sampleLoop,
+  Sampler,
+  type GenerateEachOptions,
+  type Sequence,
+} from './generateCore.ts';
 import { ixOperator, pull, type AsyncOperator } from './ixCore.ts';
 import { Stepper } from './stepper.ts';
 
-export function generateEachAsync(model: RNNModel, options: GenerateEachOptions = {}): AsyncOperator<Sequence, Int32Array> {
+export function generateEachAsync(
+  model: RNNModel,
+  options: GenerateEachOptions = {},
+): AsyncOperator<Sequence, Int32Array> {
   checkGenerative('model', model);
   checkObject('options', options);
   const o = resolveSampling(model, options, true);

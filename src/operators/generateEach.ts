@@ -22,11 +22,24 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RNNModel } from '../model/rnnModel.ts';
 import { checkObject } from '../util/validate.ts';
-import { checkGenerative, feedSequence, resolveInitial, resolveSampling, resolveSequence, sampleLoop, Sampler, type GenerateEachOptions, type Sequence } from './generateCore.ts';
+import {
+  checkGenerative,
+  feedSequence,
+  resolveInitial,
+  resolveSampling,
+  resolveSequence,
+  sampleLoop,
+  Sampler,
+  type GenerateEachOptions,
+  type Sequence,
+} from './generateCore.ts';
 import { operate } from './operate.ts';
 import { Stepper } from './stepper.ts';
 
-export function generateEach(model: RNNModel, options: GenerateEachOptions = {}): OperatorFunction<Sequence, Int32Array> {
+export function generateEach(
+  model: RNNModel,
+  options: GenerateEachOptions = {},
+): OperatorFunction<Sequence, Int32Array> {
   checkGenerative('model', model);
   checkObject('options', options);
   const o = resolveSampling(model, options, false);

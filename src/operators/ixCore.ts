@@ -12,7 +12,10 @@ import { checkAborted, combineSignals, raceAbort } from '../util/abort.ts';
 import { invalidArg } from '../util/errors.ts';
 
 /** An operator's core: a fresh async generator per iteration. */
-export type IxCore<T, R> = (source: AsyncIterable<T> | Iterable<T>, signal: AbortSignal | undefined) => AsyncGenerator<R, void, undefined>;
+export type IxCore<T, R> = (
+  source: AsyncIterable<T> | Iterable<T>,
+  signal: AbortSignal | undefined,
+) => AsyncGenerator<R, void, undefined>;
 
 /** An IxJS operator that also takes a synchronous iterable (arrays, generators) as its source. */
 export type AsyncOperator<T, R> = (source: AsyncIterable<T> | Iterable<T>) => AsyncIterableX<R>;
@@ -21,7 +24,10 @@ export type AsyncOperator<T, R> = (source: AsyncIterable<T> | Iterable<T>) => As
  * Iterates a source under a signal: each pull races the signal, and the signal is checked after each yield.
  * The source's iterator gets the signal too (IxJS sources honour it).
  */
-export async function* pull<T>(source: AsyncIterable<T> | Iterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T, void, undefined> {
+export async function* pull<T>(
+  source: AsyncIterable<T> | Iterable<T>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<T, void, undefined> {
   checkAborted(signal);
   const it: AsyncIterator<T> | Iterator<T> =
     Symbol.asyncIterator in source

@@ -70,11 +70,16 @@ export interface ResolvedKeyedOptions<T, K> {
 }
 
 /** Validates the model and options. @throws EddyError ERR_INVALID_ARG naming `model` or `options.<field>` */
-export function resolveKeyedOptions<T, K>(model: RNNModel, options: KeyedRecurrentOptions<T, K>, pull: boolean): ResolvedKeyedOptions<T, K> {
+export function resolveKeyedOptions<T, K>(
+  model: RNNModel,
+  options: KeyedRecurrentOptions<T, K>,
+  pull: boolean,
+): ResolvedKeyedOptions<T, K> {
   checkModel('model', model);
   const o = checkObject('options', options);
   if (typeof o.keyOf !== 'function') throw invalidArg('options.keyOf', 'a function (value) => key', o.keyOf);
-  if (o.inputOf !== undefined && typeof o.inputOf !== 'function') throw invalidArg('options.inputOf', 'a function (value) => step input', o.inputOf);
+  if (o.inputOf !== undefined && typeof o.inputOf !== 'function')
+    throw invalidArg('options.inputOf', 'a function (value) => step input', o.inputOf);
   const state = resolveKeyedState(o);
   const mb = o.microBatch ?? true;
   let batch = true;
@@ -86,12 +91,17 @@ export function resolveKeyedOptions<T, K>(model: RNNModel, options: KeyedRecurre
     maxBatch = checkInt('options.microBatch.maxBatch', mb.maxBatch ?? 256, 1);
   } else throw invalidArg('options.microBatch', 'a boolean or { windowMs?, maxBatch? }', mb);
   const scheduler = o.scheduler ?? null;
-  if (scheduler !== null && (typeof scheduler !== 'object' || typeof scheduler.schedule !== 'function' || typeof scheduler.now !== 'function')) {
+  if (
+    scheduler !== null &&
+    (typeof scheduler !== 'object' || typeof scheduler.schedule !== 'function' || typeof scheduler.now !== 'function')
+  ) {
     throw invalidArg('options.scheduler', 'an RxJS SchedulerLike', scheduler);
   }
-  if (o.now !== undefined && typeof o.now !== 'function') throw invalidArg('options.now', 'a function () => milliseconds', o.now);
+  if (o.now !== undefined && typeof o.now !== 'function')
+    throw invalidArg('options.now', 'a function () => milliseconds', o.now);
   const abort = checkSignal('options.signal', o.signal);
-  if (abort !== undefined && !pull) throw invalidArg('options.signal', 'undefined (RxJS forms cancel by unsubscribing)', o.signal);
+  if (abort !== undefined && !pull)
+    throw invalidArg('options.signal', 'undefined (RxJS forms cancel by unsubscribing)', o.signal);
   return {
     state,
     keyOf: o.keyOf,

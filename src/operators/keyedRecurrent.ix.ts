@@ -16,7 +16,10 @@ import { ixOperator, pull, type AsyncOperator } from './ixCore.ts';
 import { resolveKeyedOptions, type KeyedOutput, type KeyedRecurrentOptions } from './keyedOptions.ts';
 import { KeyedStepper } from './keyedStepper.ts';
 
-export function keyedRecurrentAsync<T, K>(model: RNNModel, options: KeyedRecurrentOptions<T, K>): AsyncOperator<T, KeyedOutput<T, K>> {
+export function keyedRecurrentAsync<T, K>(
+  model: RNNModel,
+  options: KeyedRecurrentOptions<T, K>,
+): AsyncOperator<T, KeyedOutput<T, K>> {
   const o = resolveKeyedOptions<T, K>(model, options, true);
   return ixOperator<T, KeyedOutput<T, K>>(async function* keyedRecurrentCore(source, signal) {
     const ks = new KeyedStepper<K>(model, o.state, 1);

@@ -35,7 +35,10 @@ import { KeyedStepper } from './keyedStepper.ts';
 import { operate } from './operate.ts';
 import type { StepInput } from './stepper.ts';
 
-export function keyedRecurrent<T, K>(model: RNNModel, options: KeyedRecurrentOptions<T, K>): OperatorFunction<T, KeyedOutput<T, K>> {
+export function keyedRecurrent<T, K>(
+  model: RNNModel,
+  options: KeyedRecurrentOptions<T, K>,
+): OperatorFunction<T, KeyedOutput<T, K>> {
   const o = resolveKeyedOptions<T, K>(model, options, false);
   const flushScheduler = o.scheduler ?? (o.windowMs > 0 ? asyncScheduler : asapScheduler);
   const sweepScheduler = o.scheduler ?? asyncScheduler;
@@ -53,7 +56,9 @@ export function keyedRecurrent<T, K>(model: RNNModel, options: KeyedRecurrentOpt
       flushTask = null;
       const n = values.length;
       if (n === 0) return;
-      const vs = values, kk = keys, xs = inputs;
+      const vs = values,
+        kk = keys,
+        xs = inputs;
       values = [];
       keys = [];
       inputs = [];
@@ -98,15 +103,18 @@ export function keyedRecurrent<T, K>(model: RNNModel, options: KeyedRecurrentOpt
       if (sweepTask !== null || out.closed) return;
       const due = ks.nextExpiry();
       if (due === Infinity) return;
-      sweepTask = sweepScheduler.schedule(() => {
-        sweepTask = null;
-        try {
-          ks.sweep(sweepScheduler.now());
-          armSweep();
-        } catch (err) {
-          out.error(err);
-        }
-      }, Math.max(0, due - sweepScheduler.now()));
+      sweepTask = sweepScheduler.schedule(
+        () => {
+          sweepTask = null;
+          try {
+            ks.sweep(sweepScheduler.now());
+            armSweep();
+          } catch (err) {
+            out.error(err);
+          }
+        },
+        Math.max(0, due - sweepScheduler.now()),
+      );
     };
 
     return {

@@ -56,9 +56,12 @@ export interface ResolvedKeyedState<K> {
 /** Validates the per-key options. @throws EddyError ERR_INVALID_ARG naming `options.<field>` */
 export function resolveKeyedState<K>(o: KeyedStateOptions<K>): ResolvedKeyedState<K> {
   const maxKeys = checkInt('options.maxKeys', o.maxKeys ?? 10000, 1);
-  const idleMs = o.idleMs === undefined ? Infinity : checkNumber('options.idleMs', o.idleMs, 0, Infinity, { min: true });
-  if (o.onEvict !== undefined && typeof o.onEvict !== 'function') throw invalidArg('options.onEvict', 'a function (key, state, reason) => void', o.onEvict);
-  if (o.initialState !== undefined && typeof o.initialState !== 'function') throw invalidArg('options.initialState', 'a function (key) => state | undefined', o.initialState);
+  const idleMs =
+    o.idleMs === undefined ? Infinity : checkNumber('options.idleMs', o.idleMs, 0, Infinity, { min: true });
+  if (o.onEvict !== undefined && typeof o.onEvict !== 'function')
+    throw invalidArg('options.onEvict', 'a function (key, state, reason) => void', o.onEvict);
+  if (o.initialState !== undefined && typeof o.initialState !== 'function')
+    throw invalidArg('options.initialState', 'a function (key) => state | undefined', o.initialState);
   return { maxKeys, idleMs, onEvict: o.onEvict ?? null, initialState: o.initialState ?? null };
 }
 
@@ -106,7 +109,8 @@ export class KeyedStepper<K> {
    * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG for an input of the wrong kind, naming its key
    */
   stepBatch(keys: readonly K[], inputs: readonly StepInput[], n: number, now: number): Float32Array[] {
-    if (n < 1 || n > this.capacity) throw new EddyError('ERR_INVALID_ARG', `stepBatch: expected 1..${this.capacity} rows but received ${n}`);
+    if (n < 1 || n > this.capacity)
+      throw new EddyError('ERR_INVALID_ARG', `stepBatch: expected 1..${this.capacity} rows but received ${n}`);
     const { numLayers: L, hiddenSize: H, input: kind, inputSize: X } = this.model.config;
     const Y = outputWidth(this.model);
     const v = this.#batch(n);
@@ -114,10 +118,16 @@ export class KeyedStepper<K> {
       // Check every input before touching any state, so a bad element leaves all states as they were.
       const x = inputs[b];
       if (kind === 'dense') {
-        if (!(x instanceof Float32Array) || x.length !== X) throw shapeError(`input of key ${String(keys[b])}`, `Float32Array of length ${X} ([X=${X}])`, describeKind(x));
+        if (!(x instanceof Float32Array) || x.length !== X)
+          throw shapeError(
+            `input of key ${String(keys[b])}`,
+            `Float32Array of length ${X} ([X=${X}])`,
+            describeKind(x),
+          );
       } else {
         const id = typeof x === 'number' ? x : x instanceof Int32Array && x.length === 1 ? x[0] : NaN;
-        if (!Number.isInteger(id) || id < 0 || id >= X) throw invalidArg(`input of key ${String(keys[b])}`, `token id (integer in [0, ${X}))`, x);
+        if (!Number.isInteger(id) || id < 0 || id >= X)
+          throw invalidArg(`input of key ${String(keys[b])}`, `token id (integer in [0, ${X}))`, x);
       }
     }
     const entries: Entry[] = new Array(n);
@@ -185,7 +195,8 @@ export class KeyedStepper<K> {
   }
 
   #map(): Map<K, Entry> {
-    if (this.#entries === null) throw new EddyError('ERR_INVALID_ARG', 'The keyed stepper was released (its subscription ended)');
+    if (this.#entries === null)
+      throw new EddyError('ERR_INVALID_ARG', 'The keyed stepper was released (its subscription ended)');
     return this.#entries;
   }
 
@@ -196,7 +207,10 @@ export class KeyedStepper<K> {
     if (e !== undefined) map.delete(key);
     else {
       const init = this.#o.initialState?.(key);
-      const state = init === undefined ? this.model.createState(1) : resolveState(this.model, init, `options.initialState(${String(key)})`);
+      const state =
+        init === undefined
+          ? this.model.createState(1)
+          : resolveState(this.model, init, `options.initialState(${String(key)})`);
       e = { state, last: now };
       if (map.size >= this.#o.maxKeys) {
         const [oldKey, old] = map.entries().next().value as [K, Entry];
@@ -236,4 +250,3 @@ export class KeyedStepper<K> {
     return v;
   }
 }
-

@@ -21,7 +21,10 @@ import { ixOperator, pull, type AsyncOperator } from './ixCore.ts';
 import { resolveRecurrentOptions, type RecurrentOptions } from './recurrentOptions.ts';
 import { Stepper, type StepInput } from './stepper.ts';
 
-export function recurrentAsync<T extends StepInput>(model: RNNModel, options: RecurrentOptions<T> = {}): AsyncOperator<T, Float32Array> {
+export function recurrentAsync<T extends StepInput>(
+  model: RNNModel,
+  options: RecurrentOptions<T> = {},
+): AsyncOperator<T, Float32Array> {
   const o = resolveRecurrentOptions<T>(model, options as RecurrentOptions, true);
   return ixOperator<T, Float32Array>(async function* recurrentCore(source, signal) {
     const st = new Stepper(model, o.initialState);
@@ -30,7 +33,7 @@ export function recurrentAsync<T extends StepInput>(model: RNNModel, options: Re
       let index = 0;
       for await (const x of pull(source, signal)) {
         const i = index++;
-        const hit = o.predicate !== null && o.predicate(x, i);
+        const hit = o.predicate?.(x, i);
         if (hit && !o.resetAfter) st.reset();
         const y = st.step(x).slice();
         o.onState?.(st.state, i);

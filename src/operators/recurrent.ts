@@ -27,7 +27,10 @@ import { operate } from './operate.ts';
 import { resolveRecurrentOptions, type RecurrentOptions } from './recurrentOptions.ts';
 import { Stepper, type StepInput } from './stepper.ts';
 
-export function recurrent<T extends StepInput>(model: RNNModel, options: RecurrentOptions<T> = {}): OperatorFunction<T, Float32Array> {
+export function recurrent<T extends StepInput>(
+  model: RNNModel,
+  options: RecurrentOptions<T> = {},
+): OperatorFunction<T, Float32Array> {
   const o = resolveRecurrentOptions<T>(model, options as RecurrentOptions, false);
   return operate<T, Float32Array>((out) => {
     const st = new Stepper(model, o.initialState);
@@ -37,7 +40,7 @@ export function recurrent<T extends StepInput>(model: RNNModel, options: Recurre
     return {
       next(x) {
         const i = index++;
-        const hit = o.predicate !== null && o.predicate(x, i);
+        const hit = o.predicate?.(x, i);
         if (hit && !o.resetAfter) st.reset();
         const y = st.step(x);
         o.onState?.(st.state, i);

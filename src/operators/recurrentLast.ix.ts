@@ -15,7 +15,10 @@ import { ixOperator, pull, type AsyncOperator } from './ixCore.ts';
 import { resolveRecurrentOptions, type RecurrentOptions } from './recurrentOptions.ts';
 import { Stepper, type StepInput } from './stepper.ts';
 
-export function recurrentLastAsync<T extends StepInput>(model: RNNModel, options: RecurrentOptions<T> = {}): AsyncOperator<T, Float32Array> {
+export function recurrentLastAsync<T extends StepInput>(
+  model: RNNModel,
+  options: RecurrentOptions<T> = {},
+): AsyncOperator<T, Float32Array> {
   const o = resolveRecurrentOptions<T>(model, options as RecurrentOptions, true);
   return ixOperator<T, Float32Array>(async function* recurrentLastCore(source, signal) {
     const st = new Stepper(model, o.initialState);
@@ -30,7 +33,7 @@ export function recurrentLastAsync<T extends StepInput>(model: RNNModel, options
       let index = 0;
       for await (const x of pull(source, signal)) {
         const i = index++;
-        const hit = o.predicate !== null && o.predicate(x, i);
+        const hit = o.predicate?.(x, i);
         if (hit && !o.resetAfter) {
           const y = boundary();
           if (y !== null) yield y;

@@ -27,7 +27,10 @@ import { operate } from './operate.ts';
 import { resolveRecurrentOptions, type RecurrentOptions } from './recurrentOptions.ts';
 import { Stepper, type StepInput } from './stepper.ts';
 
-export function recurrentLast<T extends StepInput>(model: RNNModel, options: RecurrentOptions<T> = {}): OperatorFunction<T, Float32Array> {
+export function recurrentLast<T extends StepInput>(
+  model: RNNModel,
+  options: RecurrentOptions<T> = {},
+): OperatorFunction<T, Float32Array> {
   const o = resolveRecurrentOptions<T>(model, options as RecurrentOptions, false);
   return operate<T, Float32Array>((out) => {
     const st = new Stepper(model, o.initialState);
@@ -43,7 +46,7 @@ export function recurrentLast<T extends StepInput>(model: RNNModel, options: Rec
     return {
       next(x) {
         const i = index++;
-        const hit = o.predicate !== null && o.predicate(x, i);
+        const hit = o.predicate?.(x, i);
         if (hit && !o.resetAfter) {
           boundary();
           if (out.closed) return; // the emission ended the subscription (take): no more work

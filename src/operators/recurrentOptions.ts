@@ -63,21 +63,42 @@ export interface ResolvedRecurrentOptions<T> {
  * @param pull true for the IxJS forms (which take no reset Observable)
  * @throws EddyError ERR_INVALID_ARG naming `model` or `options.<field>`
  */
-export function resolveRecurrentOptions<T>(model: RNNModel, options: RecurrentOptions<StepInput> | undefined, pull: boolean): ResolvedRecurrentOptions<T> {
+export function resolveRecurrentOptions<T>(
+  model: RNNModel,
+  options: RecurrentOptions<StepInput> | undefined,
+  pull: boolean,
+): ResolvedRecurrentOptions<T> {
   checkModel('model', model);
   const o = checkObject('options', options);
-  const initialState = o.initialState === undefined ? null : resolveState(model, o.initialState, 'options.initialState');
+  const initialState =
+    o.initialState === undefined ? null : resolveState(model, o.initialState, 'options.initialState');
   let predicate: ((value: T, index: number) => boolean) | null = null;
   let signal$: Observable<unknown> | null = null;
   if (typeof o.resetOn === 'function') predicate = o.resetOn as (value: T, index: number) => boolean;
   else if (!pull && isObservable(o.resetOn)) signal$ = o.resetOn;
   else if (o.resetOn !== undefined) {
-    throw invalidArg('options.resetOn', pull ? 'a predicate (value, index) => boolean' : 'a predicate (value, index) => boolean or an Observable', o.resetOn);
+    throw invalidArg(
+      'options.resetOn',
+      pull ? 'a predicate (value, index) => boolean' : 'a predicate (value, index) => boolean or an Observable',
+      o.resetOn,
+    );
   }
-  const resetAfter = checkOneOf('options.resetPosition', o.resetPosition ?? 'before', ['before', 'after'] as const) === 'after';
-  if (o.onState !== undefined && typeof o.onState !== 'function') throw invalidArg('options.onState', 'a function (state, index) => void', o.onState);
-  if (o.control !== undefined && !(o.control instanceof StateControl)) throw invalidArg('options.control', 'a StateControl', o.control);
+  const resetAfter =
+    checkOneOf('options.resetPosition', o.resetPosition ?? 'before', ['before', 'after'] as const) === 'after';
+  if (o.onState !== undefined && typeof o.onState !== 'function')
+    throw invalidArg('options.onState', 'a function (state, index) => void', o.onState);
+  if (o.control !== undefined && !(o.control instanceof StateControl))
+    throw invalidArg('options.control', 'a StateControl', o.control);
   const abort = checkSignal('options.signal', o.signal);
-  if (abort !== undefined && !pull) throw invalidArg('options.signal', 'undefined (RxJS forms cancel by unsubscribing)', o.signal);
-  return { initialState, predicate, signal$, resetAfter, onState: o.onState ?? null, control: o.control ?? null, abort };
+  if (abort !== undefined && !pull)
+    throw invalidArg('options.signal', 'undefined (RxJS forms cancel by unsubscribing)', o.signal);
+  return {
+    initialState,
+    predicate,
+    signal$,
+    resetAfter,
+    onState: o.onState ?? null,
+    control: o.control ?? null,
+    abort,
+  };
 }

@@ -20,7 +20,10 @@ import type { RNNModel } from '../model/rnnModel.ts';
 import { resolveRecurrentOptions, type RecurrentOptions } from './recurrentOptions.ts';
 import { Stepper, type StepInput } from './stepper.ts';
 
-export function recurrentTransform<T extends StepInput>(model: RNNModel, options: Omit<RecurrentOptions<T>, 'signal'> = {}): Transform {
+export function recurrentTransform<T extends StepInput>(
+  model: RNNModel,
+  options: Omit<RecurrentOptions<T>, 'signal'> = {},
+): Transform {
   const o = resolveRecurrentOptions<T>(model, options as RecurrentOptions, true);
   const st = new Stepper(model, o.initialState);
   o.control?.attach(st);
@@ -31,7 +34,7 @@ export function recurrentTransform<T extends StepInput>(model: RNNModel, options
       let y: Float32Array;
       try {
         const i = index++;
-        const hit = o.predicate !== null && o.predicate(chunk, i);
+        const hit = o.predicate?.(chunk, i);
         if (hit && !o.resetAfter) st.reset();
         y = st.step(chunk).slice();
         o.onState?.(st.state, i);

@@ -16,7 +16,11 @@ import type { Sequence } from './generateCore.ts';
 import { ixOperator, pull, type AsyncOperator } from './ixCore.ts';
 import { resolveSeq2seq, Seq2seqRunner, type Seq2seqOptions } from './seq2seqCore.ts';
 
-export function seq2seqAsync(encoder: RNNModel, decoder: RNNModel, options: Seq2seqOptions): AsyncOperator<Sequence, Int32Array> {
+export function seq2seqAsync(
+  encoder: RNNModel,
+  decoder: RNNModel,
+  options: Seq2seqOptions,
+): AsyncOperator<Sequence, Int32Array> {
   const o = resolveSeq2seq(encoder, decoder, options, true);
   return ixOperator<Sequence, Int32Array>(async function* seq2seqCore(source, signal) {
     const runner = new Seq2seqRunner(encoder, decoder, o);

@@ -27,7 +27,11 @@ import type { Sequence } from './generateCore.ts';
 import { operate } from './operate.ts';
 import { resolveSeq2seq, Seq2seqRunner, type Seq2seqOptions } from './seq2seqCore.ts';
 
-export function seq2seq(encoder: RNNModel, decoder: RNNModel, options: Seq2seqOptions): OperatorFunction<Sequence, Int32Array> {
+export function seq2seq(
+  encoder: RNNModel,
+  decoder: RNNModel,
+  options: Seq2seqOptions,
+): OperatorFunction<Sequence, Int32Array> {
   const o = resolveSeq2seq(encoder, decoder, options, false);
   return operate<Sequence, Int32Array>((out) => {
     const runner = new Seq2seqRunner(encoder, decoder, o);

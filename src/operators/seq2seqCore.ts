@@ -15,7 +15,17 @@ import type { RNNModel } from '../model/rnnModel.ts';
 import { copyState, type RecurrentState } from '../model/recurrentState.ts';
 import { invalidArg } from '../util/errors.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
-import { checkGenerative, feedSequence, resolveInitial, resolveSampling, resolveSequence, sampleLoop, Sampler, type ResolvedSampling, type SamplingOptions } from './generateCore.ts';
+import {
+  checkGenerative,
+  feedSequence,
+  resolveInitial,
+  resolveSampling,
+  resolveSequence,
+  sampleLoop,
+  Sampler,
+  type ResolvedSampling,
+  type SamplingOptions,
+} from './generateCore.ts';
 import { checkModel, Stepper, type StateLike } from './stepper.ts';
 
 /** Options of `seq2seq` / `seq2seqAsync`. */
@@ -37,18 +47,31 @@ export interface ResolvedSeq2seq {
  * Validates the two models and the options.
  * @throws EddyError ERR_INVALID_ARG naming `encoder`, `decoder` or `options.<field>`
  */
-export function resolveSeq2seq(encoder: RNNModel, decoder: RNNModel, options: Seq2seqOptions, pull: boolean): ResolvedSeq2seq {
+export function resolveSeq2seq(
+  encoder: RNNModel,
+  decoder: RNNModel,
+  options: Seq2seqOptions,
+  pull: boolean,
+): ResolvedSeq2seq {
   const enc = checkModel('encoder', encoder);
   const dec = checkGenerative('decoder', decoder);
   const same = (field: 'numLayers' | 'hiddenSize'): void => {
     if (enc.config[field] !== dec.config[field]) {
-      throw invalidArg(`decoder.config.${field}`, `${enc.config[field]} (the encoder's; its final state initializes the decoder)`, dec.config[field]);
+      throw invalidArg(
+        `decoder.config.${field}`,
+        `${enc.config[field]} (the encoder's; its final state initializes the decoder)`,
+        dec.config[field],
+      );
     }
   };
   same('numLayers');
   same('hiddenSize');
   if (enc.cell.hasCell !== dec.cell.hasCell) {
-    throw invalidArg('decoder.config.cell', `a cell with${enc.cell.hasCell ? '' : 'out'} a cell state, as the encoder's "${enc.config.cell}"`, dec.config.cell);
+    throw invalidArg(
+      'decoder.config.cell',
+      `a cell with${enc.cell.hasCell ? '' : 'out'} a cell state, as the encoder's "${enc.config.cell}"`,
+      dec.config.cell,
+    );
   }
   const o = checkObject('options', options);
   const sampling = resolveSampling(dec, o, pull);

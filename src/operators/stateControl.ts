@@ -49,7 +49,10 @@ export class StateControl {
   /** Binds a subscription's stepper (called by the operators). @internal */
   attach(stepper: Stepper): void {
     if (this.#stepper !== null) {
-      throw new EddyError('ERR_INVALID_ARG', 'options.control is already attached to a live subscription; use one StateControl per subscription');
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        'options.control is already attached to a live subscription; use one StateControl per subscription',
+      );
     }
     this.#stepper = stepper;
   }
@@ -60,7 +63,8 @@ export class StateControl {
   }
 
   #live(): Stepper {
-    if (this.#stepper === null) throw new EddyError('ERR_INVALID_ARG', 'The StateControl is not attached to a live subscription');
+    if (this.#stepper === null)
+      throw new EddyError('ERR_INVALID_ARG', 'The StateControl is not attached to a live subscription');
     return this.#stepper;
   }
 }

@@ -36,7 +36,8 @@ export function outputWidth(model: RNNModel): number {
  * @throws EddyError ERR_INVALID_ARG / ERR_SHAPE naming `path`, `path.h` or `path.c`
  */
 export function resolveState(model: RNNModel, value: unknown, path: string): RecurrentState {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidArg(path, 'a state {h, c?} (RecurrentState or serializeState output)', value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidArg(path, 'a state {h, c?} (RecurrentState or serializeState output)', value);
   const n = model.config.numLayers * model.config.hiddenSize;
   const shape = `[L=${model.config.numLayers}, B=1, H=${model.config.hiddenSize}]`;
   const s = value as { h?: unknown; c?: unknown };
@@ -48,7 +49,8 @@ export function resolveState(model: RNNModel, value: unknown, path: string): Rec
 
 function vector(v: unknown, n: number, path: string, shape: string): Float32Array {
   const isNumArray = Array.isArray(v) && v.every((e) => typeof e === 'number' && Number.isFinite(e));
-  if (!(v instanceof Float32Array) && !isNumArray) throw invalidArg(path, `a Float32Array or an array of finite numbers of length ${n} (${shape})`, v);
+  if (!(v instanceof Float32Array) && !isNumArray)
+    throw invalidArg(path, `a Float32Array or an array of finite numbers of length ${n} (${shape})`, v);
   const len = (v as ArrayLike<number>).length;
   if (len !== n) throw shapeError(path, `of length ${n} (${shape})`, `length ${len}`);
   return Float32Array.from(v as ArrayLike<number>);
@@ -104,8 +106,14 @@ export class Stepper {
     let input: Float32Array | Int32Array;
     if (typeof x === 'number') {
       const { input: kind, inputSize } = this.model.config;
-      if (kind === 'dense') throw shapeError('x', `Float32Array of length ${inputSize} (a dense model takes feature vectors [X=${inputSize}])`, `number ${x}`);
-      if (!Number.isInteger(x) || x < 0 || x >= inputSize) throw invalidArg('x', `token id (integer in [0, ${inputSize}))`, x);
+      if (kind === 'dense')
+        throw shapeError(
+          'x',
+          `Float32Array of length ${inputSize} (a dense model takes feature vectors [X=${inputSize}])`,
+          `number ${x}`,
+        );
+      if (!Number.isInteger(x) || x < 0 || x >= inputSize)
+        throw invalidArg('x', `token id (integer in [0, ${inputSize}))`, x);
       const ids = this.#id as Int32Array;
       ids[0] = x;
       input = ids;

@@ -36,7 +36,11 @@ export function trainOnAsync(trainer: Trainer, options: TrainOnOptions = {}): As
 
 /** Asserts an async-iterable or iterable source (the argument of an IxJS operator). */
 export function checkSource<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterable<T> | Iterable<T> {
-  if (source === null || typeof source !== 'object' || (!(Symbol.asyncIterator in source) && !(Symbol.iterator in source))) {
+  if (
+    source === null ||
+    typeof source !== 'object' ||
+    (!(Symbol.asyncIterator in source) && !(Symbol.iterator in source))
+  ) {
     throw invalidArg('source', 'an async-iterable or iterable', source);
   }
   return source;

@@ -11,7 +11,12 @@
  * @returns an IxJS operator from steps (or ids, with `targets: 'next'`) to windows
  * @throws EddyError `ERR_INVALID_ARG` naming `options.<field>`, at the call
  */
-import { resolveWindowsOptions, TbpttWindower, type TbpttStep, type TbpttWindowsOptions } from '../train/tbpttWindows.ts';
+import {
+  resolveWindowsOptions,
+  TbpttWindower,
+  type TbpttStep,
+  type TbpttWindowsOptions,
+} from '../train/tbpttWindows.ts';
 import type { FullWindow } from '../train/windows.ts';
 import { checkSignal, ixOperator, pull, type AsyncOperator } from './ixCore.ts';
 import { checkSource } from './train.ix.ts';
@@ -22,9 +27,13 @@ export interface TbpttWindowsAsyncOptions extends TbpttWindowsOptions {
   signal?: AbortSignal;
 }
 
-export function tbpttWindowsAsync(options: TbpttWindowsAsyncOptions & { targets: 'next' }): AsyncOperator<number | Int32Array, FullWindow>;
+export function tbpttWindowsAsync(
+  options: TbpttWindowsAsyncOptions & { targets: 'next' },
+): AsyncOperator<number | Int32Array, FullWindow>;
 export function tbpttWindowsAsync(options: TbpttWindowsAsyncOptions): AsyncOperator<TbpttStep, FullWindow>;
-export function tbpttWindowsAsync(options: TbpttWindowsAsyncOptions): AsyncOperator<TbpttStep | number | Int32Array, FullWindow> {
+export function tbpttWindowsAsync(
+  options: TbpttWindowsAsyncOptions,
+): AsyncOperator<TbpttStep | number | Int32Array, FullWindow> {
   const resolved = resolveWindowsOptions(options);
   const signal = checkSignal('options.signal', options.signal);
   const op = ixOperator<TbpttStep | number | Int32Array, FullWindow>(async function* tbpttWindowsCore(source, s) {

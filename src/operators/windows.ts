@@ -21,13 +21,22 @@
  * @throws EddyError `ERR_INVALID_ARG` naming `options.<field>`, at the call
  */
 import type { OperatorFunction } from 'rxjs';
-import { resolveWindowsOptions, TbpttWindower, type TbpttStep, type TbpttWindowsOptions } from '../train/tbpttWindows.ts';
+import {
+  resolveWindowsOptions,
+  TbpttWindower,
+  type TbpttStep,
+  type TbpttWindowsOptions,
+} from '../train/tbpttWindows.ts';
 import type { FullWindow } from '../train/windows.ts';
 import { operate } from './operate.ts';
 
-export function tbpttWindows(options: TbpttWindowsOptions & { targets: 'next' }): OperatorFunction<number | Int32Array, FullWindow>;
+export function tbpttWindows(
+  options: TbpttWindowsOptions & { targets: 'next' },
+): OperatorFunction<number | Int32Array, FullWindow>;
 export function tbpttWindows(options: TbpttWindowsOptions): OperatorFunction<TbpttStep, FullWindow>;
-export function tbpttWindows(options: TbpttWindowsOptions): OperatorFunction<TbpttStep | number | Int32Array, FullWindow> {
+export function tbpttWindows(
+  options: TbpttWindowsOptions,
+): OperatorFunction<TbpttStep | number | Int32Array, FullWindow> {
   const resolved = resolveWindowsOptions(options);
   return operate<TbpttStep | number | Int32Array, FullWindow>((out) => {
     const windower = new TbpttWindower(resolved);

@@ -10,7 +10,7 @@ import { bytesToPlanar, type Frame } from './frames.ts';
 import { checkAborted } from '../util/abort.ts';
 import { asIterable, asObservable } from '../util/coreAdapters.ts';
 import { resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
-import { checkLimitInputPixels, loadSharp, toRawPixels } from './framesSharp.ts';
+import { checkLimitInputPixels, loadSharp, toRawPixels, type RawPixels } from './framesSharp.ts';
 
 /** Options of `animatedFramesAsync` / `animatedFrames`. A corrupt file always fails the stream. */
 export interface AnimatedFramesOptions extends Omit<FrameSourceOptions, 'onCorrupt' | 'onSkip'> {
@@ -38,12 +38,16 @@ function resolveOptions(input: unknown, options: AnimatedFramesOptions | undefin
 }
 
 /** The async-generator core: decode all pages once, then hand them out one frame per pull. */
-async function* animatedFramesCore(input: string | Uint8Array, o: Resolved, signal?: AbortSignal): AsyncGenerator<Frame, void, undefined> {
+async function* animatedFramesCore(
+  input: string | Uint8Array,
+  o: Resolved,
+  signal?: AbortSignal,
+): AsyncGenerator<Frame, void, undefined> {
   const name = typeof input === 'string' ? input : `<${input.length}-byte buffer>`;
   checkAborted(signal);
   const sharp = await loadSharp();
   let delays: number[] | undefined;
-  let raw;
+  let raw: RawPixels;
   try {
     const image = sharp(input, { pages: -1, limitInputPixels: o.limitInputPixels });
     delays = (await image.metadata()).delay;
@@ -57,7 +61,10 @@ async function* animatedFramesCore(input: string | Uint8Array, o: Resolved, sign
   }
   const frameBytes = raw.width * raw.height * raw.channels;
   if (raw.width * raw.height * o.channels > o.maxFrameBytes) {
-    throw new EddyError('ERR_SOURCE', `Frames of ${JSON.stringify(name)} are ${raw.width}x${raw.height}x${o.channels} bytes, more than options.maxFrameBytes = ${o.maxFrameBytes}`);
+    throw new EddyError(
+      'ERR_SOURCE',
+      `Frames of ${JSON.stringify(name)} are ${raw.width}x${raw.height}x${o.channels} bytes, more than options.maxFrameBytes = ${o.maxFrameBytes}`,
+    );
   }
   let timeMs = 0;
   for (let k = 0; k < raw.pages; k++) {
@@ -87,7 +94,10 @@ async function* animatedFramesCore(input: string | Uint8Array, o: Resolved, sign
  * @returns An `AsyncIterableX<Frame>`.
  * @throws EddyError `ERR_INVALID_ARG` at once; the iteration fails with `ERR_FILE` (missing or corrupt file) or `ERR_ABORTED`.
  */
-export function animatedFramesAsync(input: string | Uint8Array, options?: AnimatedFramesOptions): AsyncIterableX<Frame> {
+export function animatedFramesAsync(
+  input: string | Uint8Array,
+  options?: AnimatedFramesOptions,
+): AsyncIterableX<Frame> {
   const o = resolveOptions(input, options);
   return asIterable((signal) => animatedFramesCore(input, o, signal), o.signal);
 }

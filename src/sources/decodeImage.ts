@@ -31,7 +31,10 @@ export interface ResolvedDecodeImageOptions {
 }
 
 /** Validates the options and resolves the defaults. @throws {EddyError} ERR_INVALID_ARG naming the option */
-export function resolveDecodeImageOptions(options: DecodeImageOptions | undefined, path = 'options'): ResolvedDecodeImageOptions {
+export function resolveDecodeImageOptions(
+  options: DecodeImageOptions | undefined,
+  path = 'options',
+): ResolvedDecodeImageOptions {
   const o = checkObject(path, options);
   const channels = o.channels ?? 3;
   if (channels !== 1 && channels !== 3) throw invalidArg(`${path}.channels`, '1 or 3', channels);
@@ -82,9 +85,13 @@ export async function decodeResolved(src: string | Uint8Array, o: ResolvedDecode
   } catch (err) {
     const msg = (err as Error).message;
     if (/pixel limit/i.test(msg)) {
-      throw new EddyError('ERR_SOURCE', `The ${name} has more pixels than options.maxPixels (${o.maxPixels})`, { cause: err });
+      throw new EddyError('ERR_SOURCE', `The ${name} has more pixels than options.maxPixels (${o.maxPixels})`, {
+        cause: err,
+      });
     }
-    throw new EddyError(typeof src === 'string' ? 'ERR_FILE' : 'ERR_SOURCE', `Cannot decode ${name}: ${msg}`, { cause: err });
+    throw new EddyError(typeof src === 'string' ? 'ERR_FILE' : 'ERR_SOURCE', `Cannot decode ${name}: ${msg}`, {
+      cause: err,
+    });
   }
   const { width: W, height: H, channels: got } = raw.info;
   const C = o.channels;

@@ -11,7 +11,13 @@ import { bytesToPlanar, sleep, type Frame, type SkipInfo } from './frames.ts';
 import { checkAborted } from '../util/abort.ts';
 import { asIterable, asObservable } from '../util/coreAdapters.ts';
 import { FfmpegLog, type LoggedFrame, type LoggedProblem } from './ffmpegLog.ts';
-import { checkCallback, checkString, resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
+import {
+  checkCallback,
+  checkString,
+  resolveFrameOptions,
+  type FrameSourceOptions,
+  type ResolvedFrameOptions,
+} from './framesOptions.ts';
 import { spawnFailure, spawnFfmpeg } from './ffmpegProcess.ts';
 
 /** Options of `videoFramesAsync` / `videoFrames`. */
@@ -57,18 +63,34 @@ function resolveOptions(input: unknown, options: VideoFramesOptions | undefined)
 /** The ffmpeg command line: decode the first video stream, scale, convert, announce each frame, raw bytes out. */
 function ffmpegArgs(input: string, o: Resolved): string[] {
   const filters: string[] = [];
-  if (o.width !== undefined || o.height !== undefined) filters.push(`scale=${o.width ?? -1}:${o.height ?? -1}:flags=area`);
+  if (o.width !== undefined || o.height !== undefined)
+    filters.push(`scale=${o.width ?? -1}:${o.height ?? -1}:flags=area`);
   const pixFmt = o.channels === 1 ? 'gray' : 'rgb24';
   filters.push(`format=${pixFmt}`, 'showinfo');
   return [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'info',
     ...o.inputArgs,
     ...(o.inputFormat === undefined ? [] : ['-f', o.inputFormat]),
-    '-i', input,
-    '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', filters.join(','),
-    '-fps_mode', 'passthrough',
-    '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1',
+    '-i',
+    input,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    filters.join(','),
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    pixFmt,
+    'pipe:1',
   ];
 }
 
@@ -78,7 +100,8 @@ async function checkLocalInput(input: string, o: Resolved): Promise<void> {
   if (o.inputFormat !== undefined || /^[a-z][a-z0-9+.-]+:/i.test(input) || input.includes('%')) return;
   try {
     const s = await stat(input);
-    if (!s.isFile() && !s.isCharacterDevice() && !s.isFIFO()) throw new EddyError('ERR_FILE', `Cannot read video ${JSON.stringify(input)}: not a file`);
+    if (!s.isFile() && !s.isCharacterDevice() && !s.isFIFO())
+      throw new EddyError('ERR_FILE', `Cannot read video ${JSON.stringify(input)}: not a file`);
   } catch (err) {
     if (err instanceof EddyError) throw err;
     throw new EddyError('ERR_FILE', `Cannot read video ${JSON.stringify(input)}: no such file`, { cause: err });
@@ -89,21 +112,37 @@ async function checkLocalInput(input: string, o: Resolved): Promise<void> {
 function openFailure(input: string, log: FfmpegLog, code: number | null, signal: string | null): EddyError {
   const reason = log.reason();
   const what = JSON.stringify(input);
-  if (/No such file or directory/.test(reason)) return new EddyError('ERR_FILE', `Cannot read video ${what}: no such file (ffmpeg: ${reason})`);
-  if (/matches no streams/.test(reason)) return new EddyError('ERR_FILE', `Cannot read video ${what}: it has no video stream (ffmpeg: ${reason})`);
-  if (/Invalid data found|Invalid argument|moov atom not found|could not find codec parameters|Unknown input format/i.test(reason)) {
-    return new EddyError('ERR_FILE', `Cannot read video ${what}: not a video ffmpeg can decode, or truncated (ffmpeg: ${reason})`);
+  if (/No such file or directory/.test(reason))
+    return new EddyError('ERR_FILE', `Cannot read video ${what}: no such file (ffmpeg: ${reason})`);
+  if (/matches no streams/.test(reason))
+    return new EddyError('ERR_FILE', `Cannot read video ${what}: it has no video stream (ffmpeg: ${reason})`);
+  if (
+    /Invalid data found|Invalid argument|moov atom not found|could not find codec parameters|Unknown input format/i.test(
+      reason,
+    )
+  ) {
+    return new EddyError(
+      'ERR_FILE',
+      `Cannot read video ${what}: not a video ffmpeg can decode, or truncated (ffmpeg: ${reason})`,
+    );
   }
   const how = signal ? `was killed by ${signal}` : `exited with code ${String(code)}`;
   return new EddyError('ERR_SOURCE', `ffmpeg ${how} reading ${what} before the first frame (ffmpeg: ${reason})`);
 }
 
 function corruptError(input: string, index: number, message: string): EddyError {
-  return new EddyError('ERR_FILE', `Corrupt or truncated video ${JSON.stringify(input)} at frame ${index} (ffmpeg: ${message}); pass onCorrupt: 'skip' to drop such frames`);
+  return new EddyError(
+    'ERR_FILE',
+    `Corrupt or truncated video ${JSON.stringify(input)} at frame ${index} (ffmpeg: ${message}); pass onCorrupt: 'skip' to drop such frames`,
+  );
 }
 
 /** The async-generator core: one ffmpeg process per call, killed in `finally`. */
-async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal): AsyncGenerator<Frame, void, undefined> {
+async function* videoFramesCore(
+  input: string,
+  o: Resolved,
+  signal?: AbortSignal,
+): AsyncGenerator<Frame, void, undefined> {
   checkAborted(signal);
   await checkLocalInput(input, o);
   checkAborted(signal);
@@ -148,11 +187,17 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
       const next = await log.frame(k);
       if (next === undefined) {
         checkAborted(signal);
-        throw new EddyError('ERR_SOURCE', `ffmpeg wrote frame ${k} of ${JSON.stringify(input)} without announcing it (ffmpeg: ${log.reason()})`);
+        throw new EddyError(
+          'ERR_SOURCE',
+          `ffmpeg wrote frame ${k} of ${JSON.stringify(input)} without announcing it (ffmpeg: ${log.reason()})`,
+        );
       }
       const bytes = next.width * next.height * o.channels;
       if (bytes > o.maxFrameBytes) {
-        throw new EddyError('ERR_SOURCE', `Frame ${k} of ${JSON.stringify(input)} is ${next.width}x${next.height}x${o.channels} = ${bytes} bytes, more than options.maxFrameBytes = ${o.maxFrameBytes}; pass width/height to scale it down`);
+        throw new EddyError(
+          'ERR_SOURCE',
+          `Frame ${k} of ${JSON.stringify(input)} is ${next.width}x${next.height}x${o.channels} = ${bytes} bytes, more than options.maxFrameBytes = ${o.maxFrameBytes}; pass width/height to scale it down`,
+        );
       }
       return next;
     };
@@ -181,9 +226,10 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
           continue;
         }
         const first = log.firstPts;
-        const timeMs = frameInfo.ptsTime !== undefined && first !== undefined
-          ? Math.round((frameInfo.ptsTime - first) * 1e6) / 1e3
-          : (index * 1000) / (log.inputFps ?? o.fps);
+        const timeMs =
+          frameInfo.ptsTime !== undefined && first !== undefined
+            ? Math.round((frameInfo.ptsTime - first) * 1e6) / 1e3
+            : (index * 1000) / (log.inputFps ?? o.fps);
         if (o.realtime) {
           if (t0 === undefined) {
             t0 = timeMs;
@@ -201,9 +247,17 @@ async function* videoFramesCore(input: string, o: Resolved, signal?: AbortSignal
     if (exit.error !== undefined) throw spawnFailure(exit.error, o.ffmpegPath, input);
     if (exit.code !== 0) {
       if (k === 0) throw openFailure(input, log, exit.code, exit.signal);
-      throw new EddyError('ERR_SOURCE', `ffmpeg exited with code ${String(exit.code ?? exit.signal)} after frame ${k - 1} of ${JSON.stringify(input)} (ffmpeg: ${log.reason()})`);
+      throw new EddyError(
+        'ERR_SOURCE',
+        `ffmpeg exited with code ${String(exit.code ?? exit.signal)} after frame ${k - 1} of ${JSON.stringify(input)} (ffmpeg: ${log.reason()})`,
+      );
     }
-    if (filled > 0) log.problems.push({ kind: 'truncated', afterFrames: k, message: `stream ended inside frame ${k} (${filled} of ${buf?.length ?? 0} bytes)` });
+    if (filled > 0)
+      log.problems.push({
+        kind: 'truncated',
+        afterFrames: k,
+        message: `stream ended inside frame ${k} (${filled} of ${buf?.length ?? 0} bytes)`,
+      });
     settleProblems(Infinity);
   } catch (err) {
     checkAborted(signal); // a pipe torn down by an abort reads as a premature close: report the abort

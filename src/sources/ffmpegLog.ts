@@ -86,7 +86,8 @@ export class FfmpegLog {
 
   /** The most telling error line of the tail, for messages when ffmpeg fails. */
   reason(): string {
-    const skip = /^(To ignore this|Conversion failed|Exiting normally|Error opening (input|output) files?|Error opening output file)/;
+    const skip =
+      /^(To ignore this|Conversion failed|Exiting normally|Error opening (input|output) files?|Error opening output file)/;
     for (let i = this.tail.length - 1; i >= 0; i--) {
       const line = this.tail[i].trim();
       if (line && !skip.test(line) && !line.startsWith('frame=') && !line.startsWith('video:')) return line;
@@ -112,8 +113,10 @@ export class FfmpegLog {
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.shift();
     if (CORRUPT_FRAME.test(line)) this.#pendingCorrupt = line.trim();
-    else if (DECODE_ERROR.test(line)) this.problems.push({ kind: 'decode-error', afterFrames: this.count, message: line.trim() });
-    else if (TRUNCATED.test(line)) this.problems.push({ kind: 'truncated', afterFrames: this.count, message: line.trim() });
+    else if (DECODE_ERROR.test(line))
+      this.problems.push({ kind: 'decode-error', afterFrames: this.count, message: line.trim() });
+    else if (TRUNCATED.test(line))
+      this.problems.push({ kind: 'truncated', afterFrames: this.count, message: line.trim() });
     else if (this.inputFps === undefined) {
       const m = VIDEO_STREAM.exec(line);
       if (m) this.inputFps = Number(m[1]) * (m[2] ? 1000 : 1);

@@ -60,7 +60,13 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
  * Converts interleaved bytes `// [H, W, S]` (S source channels: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) into planar
  * floats `// [C, H, W]` in [0, 1] with C = 1 or 3. Alpha is dropped; RGB to gray uses Rec. 601 luma.
  */
-export function bytesToPlanar(src: Uint8Array, width: number, height: number, srcChannels: number, channels: number): Float32Array {
+export function bytesToPlanar(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  srcChannels: number,
+  channels: number,
+): Float32Array {
   const n = width * height;
   const out = new Float32Array(channels * n); // [C, H, W]
   const s = 1 / 255;
@@ -89,7 +95,14 @@ export function bytesToPlanar(src: Uint8Array, width: number, height: number, sr
  * Converts one planar float frame `// [C, H, W]` in [0, 1] into interleaved bytes `// [H, W, C]`, writing into
  * `dst` (length C·H·W). Values are clamped and rounded.
  */
-export function planarToBytes(dst: Uint8Array, src: Float32Array, offset: number, width: number, height: number, channels: number): void {
+export function planarToBytes(
+  dst: Uint8Array,
+  src: Float32Array,
+  offset: number,
+  width: number,
+  height: number,
+  channels: number,
+): void {
   const n = width * height;
   for (let c = 0; c < channels; c++) {
     for (let p = 0; p < n; p++) {

@@ -56,13 +56,20 @@ export function resolveFrameOptions(o: FrameSourceOptions, prefix = 'options'): 
   const height = o.height === undefined ? undefined : checkInt(`${prefix}.height`, o.height, 1, MAX_SIDE);
   const channels = o.channels === undefined ? 3 : o.channels;
   if (channels !== 1 && channels !== 3) throw invalidArg(`${prefix}.channels`, '1 or 3', channels);
-  const onCorrupt = o.onCorrupt === undefined ? 'error' : checkOneOf(`${prefix}.onCorrupt`, o.onCorrupt, ['error', 'skip'] as const);
+  const onCorrupt =
+    o.onCorrupt === undefined ? 'error' : checkOneOf(`${prefix}.onCorrupt`, o.onCorrupt, ['error', 'skip'] as const);
   const onSkip = checkCallback(`${prefix}.onSkip`, o.onSkip);
-  const maxFrameBytes = o.maxFrameBytes === undefined ? 2 ** 26 : checkInt(`${prefix}.maxFrameBytes`, o.maxFrameBytes, 1);
+  const maxFrameBytes =
+    o.maxFrameBytes === undefined ? 2 ** 26 : checkInt(`${prefix}.maxFrameBytes`, o.maxFrameBytes, 1);
   if (width !== undefined && height !== undefined && width * height * channels > maxFrameBytes) {
-    throw invalidArg(`${prefix}.maxFrameBytes`, `integer >= ${width * height * channels} (width x height x channels)`, maxFrameBytes);
+    throw invalidArg(
+      `${prefix}.maxFrameBytes`,
+      `integer >= ${width * height * channels} (width x height x channels)`,
+      maxFrameBytes,
+    );
   }
   const signal = o.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArg(`${prefix}.signal`, 'an AbortSignal', signal);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw invalidArg(`${prefix}.signal`, 'an AbortSignal', signal);
   return { width, height, channels, onCorrupt, onSkip, maxFrameBytes, signal };
 }

@@ -7,7 +7,7 @@ import { EddyError } from '../util/errors.ts';
 import { checkInt } from '../util/validate.ts';
 
 /** The `sharp` constructor as the module exports it. */
-export type SharpFactory = (typeof import('sharp'))['default'];
+export type SharpFactory = typeof import('sharp')['default'];
 
 /** sharp's own default for `limitInputPixels` (0x3FFF squared). */
 export const DEFAULT_LIMIT_INPUT_PIXELS = 0x3fff * 0x3fff;
@@ -18,7 +18,11 @@ export async function loadSharp(): Promise<SharpFactory> {
     const mod = await import('sharp');
     return mod.default;
   } catch (err) {
-    throw new EddyError('ERR_SOURCE', `Cannot load sharp, which decodes images and animations: ${(err as Error).message}`, { cause: err });
+    throw new EddyError(
+      'ERR_SOURCE',
+      `Cannot load sharp, which decodes images and animations: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -42,7 +46,12 @@ export interface RawPixels {
  * Runs `pipeline` through resize (fill, or keep aspect when only one side is given), flatten and colour conversion.
  * For an animation opened with `pages: -1` every page is resized alike.
  */
-export async function toRawPixels(pipeline: Sharp, width: number | undefined, height: number | undefined, channels: 1 | 3): Promise<RawPixels> {
+export async function toRawPixels(
+  pipeline: Sharp,
+  width: number | undefined,
+  height: number | undefined,
+  channels: 1 | 3,
+): Promise<RawPixels> {
   if (width !== undefined || height !== undefined) pipeline.resize(width ?? null, height ?? null, { fit: 'fill' });
   pipeline.flatten({ background: '#000000' }).toColourspace(channels === 1 ? 'b-w' : 'srgb');
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });

@@ -46,14 +46,19 @@ export function checkPixels(path: string, pixels: unknown): Pixels {
   checkInt(`${path}.H`, p.H, 1);
   checkInt(`${path}.W`, p.W, 1);
   if (p.data.length !== p.C * p.H * p.W) {
-    throw shapeError(`${path}.data`, `of length ${p.C * p.H * p.W} ([C=${p.C}, H=${p.H}, W=${p.W}])`, `length ${p.data.length}`);
+    throw shapeError(
+      `${path}.data`,
+      `of length ${p.C * p.H * p.W} ([C=${p.C}, H=${p.H}, W=${p.W}])`,
+      `length ${p.data.length}`,
+    );
   }
   return p;
 }
 
 /** Checks a location in [-1, 1]^2. @throws {EddyError} ERR_INVALID_ARG naming `path` */
 export function checkLocation(path: string, location: unknown): GlimpseLocation {
-  if (!Array.isArray(location) || location.length !== 2) throw invalidArg(path, 'a location [x, y] in [-1, 1]^2', location);
+  if (!Array.isArray(location) || location.length !== 2)
+    throw invalidArg(path, 'a location [x, y] in [-1, 1]^2', location);
   checkNumber(`${path}[0]`, location[0], -1, 1);
   checkNumber(`${path}[1]`, location[1], -1, 1);
   return location as unknown as GlimpseLocation;
@@ -71,7 +76,17 @@ export function resolveGlimpseOptions(options: GlimpseOptions | undefined): { g:
  * @param out `// [k, C, g, g]`
  * @param data pixels `// [C, H, W]`
  */
-export function retina(out: Float32Array, data: Float32Array, C: number, H: number, W: number, x: number, y: number, g: number, k: number): void {
+export function retina(
+  out: Float32Array,
+  data: Float32Array,
+  C: number,
+  H: number,
+  W: number,
+  x: number,
+  y: number,
+  g: number,
+  k: number,
+): void {
   const cx = ((x + 1) / 2) * W;
   const cy = ((y + 1) / 2) * H;
   let o = 0;
@@ -112,7 +127,13 @@ export function retina(out: Float32Array, data: Float32Array, C: number, H: numb
  * @returns `out`
  * @throws {EddyError} ERR_SHAPE for an `out` of the wrong length, ERR_INVALID_ARG for a bad location
  */
-export function glimpseInto(out: Float32Array, pixels: Pixels, location: GlimpseLocation, g: number, k: number): Float32Array {
+export function glimpseInto(
+  out: Float32Array,
+  pixels: Pixels,
+  location: GlimpseLocation,
+  g: number,
+  k: number,
+): Float32Array {
   checkF32('out', out, k * pixels.C * g * g, `[k=${k}, C=${pixels.C}, g=${g}, g=${g}]`);
   checkLocation('location', location);
   retina(out, pixels.data, pixels.C, pixels.H, pixels.W, location[0], location[1], g, k);

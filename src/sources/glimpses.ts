@@ -20,13 +20,31 @@ import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
 import { invalidArg } from '../util/errors.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
-import { checkImageInput, decodeResolved, resolveDecodeImageOptions, type DecodeImageOptions, type ResolvedDecodeImageOptions } from './decodeImage.ts';
-import { checkLocation, checkPixels, rasterLocations, resolveGlimpseOptions, retina, type GlimpseLocation, type GlimpseOptions, type Pixels } from './glimpse.ts';
+import {
+  checkImageInput,
+  decodeResolved,
+  resolveDecodeImageOptions,
+  type DecodeImageOptions,
+  type ResolvedDecodeImageOptions,
+} from './decodeImage.ts';
+import {
+  checkLocation,
+  checkPixels,
+  rasterLocations,
+  resolveGlimpseOptions,
+  retina,
+  type GlimpseLocation,
+  type GlimpseOptions,
+  type Pixels,
+} from './glimpse.ts';
 import { checkAborted } from '../util/abort.ts';
 import { asIterable, asObservable, type SourceCore } from '../util/coreAdapters.ts';
 
 /** Chooses the next location from the last glimpse (null at step 0); `null` ends the sequence. */
-export type LocationPolicy = (lastOutput: Float32Array | null, step: number) => GlimpseLocation | null | Promise<GlimpseLocation | null>;
+export type LocationPolicy = (
+  lastOutput: Float32Array | null,
+  step: number,
+) => GlimpseLocation | null | Promise<GlimpseLocation | null>;
 
 /** Where to look: a list of locations, a raster scan, or a policy callback. */
 export type GlimpseLocations = readonly GlimpseLocation[] | { rows: number; cols: number } | LocationPolicy;
@@ -47,7 +65,9 @@ export interface GlimpseStep {
   step: number;
 }
 
-type ImageSource = { kind: 'encoded'; src: string | Uint8Array; decode: ResolvedDecodeImageOptions } | { kind: 'pixels'; pixels: Pixels };
+type ImageSource =
+  | { kind: 'encoded'; src: string | Uint8Array; decode: ResolvedDecodeImageOptions }
+  | { kind: 'pixels'; pixels: Pixels };
 type Where = { kind: 'list'; list: readonly GlimpseLocation[] } | { kind: 'policy'; policy: LocationPolicy };
 
 function resolveImage(image: unknown, options: GlimpsesOptions): ImageSource {
@@ -55,7 +75,8 @@ function resolveImage(image: unknown, options: GlimpsesOptions): ImageSource {
     ...(options.channels === undefined ? {} : { channels: options.channels }),
     ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
   });
-  if (typeof image === 'string' || image instanceof Uint8Array) return { kind: 'encoded', src: checkImageInput('image', image), decode };
+  if (typeof image === 'string' || image instanceof Uint8Array)
+    return { kind: 'encoded', src: checkImageInput('image', image), decode };
   return { kind: 'pixels', pixels: checkPixels('image', image) };
 }
 
@@ -67,9 +88,16 @@ function resolveWhere(locations: unknown): Where {
   }
   if (locations !== null && typeof locations === 'object' && 'rows' in locations && 'cols' in locations) {
     const { rows, cols } = locations as { rows: unknown; cols: unknown };
-    return { kind: 'list', list: rasterLocations(checkInt('locations.rows', rows, 1, 1 << 16), checkInt('locations.cols', cols, 1, 1 << 16)) };
+    return {
+      kind: 'list',
+      list: rasterLocations(checkInt('locations.rows', rows, 1, 1 << 16), checkInt('locations.cols', cols, 1, 1 << 16)),
+    };
   }
-  throw invalidArg('locations', 'an array of [x, y] locations, a raster { rows, cols }, or a policy function', locations);
+  throw invalidArg(
+    'locations',
+    'an array of [x, y] locations, a raster { rows, cols }, or a policy function',
+    locations,
+  );
 }
 
 function glimpsesCore(image: ImageSource, where: Where, g: number, k: number): SourceCore<GlimpseStep> {
@@ -96,9 +124,14 @@ function glimpsesCore(image: ImageSource, where: Where, g: number, k: number): S
   };
 }
 
-function prepare(image: unknown, locations: unknown, options: GlimpsesOptions | undefined): { core: SourceCore<GlimpseStep>; signal: AbortSignal | undefined } {
+function prepare(
+  image: unknown,
+  locations: unknown,
+  options: GlimpsesOptions | undefined,
+): { core: SourceCore<GlimpseStep>; signal: AbortSignal | undefined } {
   const o = checkObject('options', options);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArg('options.signal', 'an AbortSignal', o.signal);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw invalidArg('options.signal', 'an AbortSignal', o.signal);
   const { g, k } = resolveGlimpseOptions(o);
   const img = resolveImage(image, o);
   const where = resolveWhere(locations);
@@ -115,13 +148,21 @@ function prepare(image: unknown, locations: unknown, options: GlimpsesOptions | 
  * @throws {EddyError} ERR_INVALID_ARG at the call for bad arguments; in the stream ERR_FILE / ERR_SOURCE from
  *   decoding, ERR_INVALID_ARG for a bad location returned by a policy, ERR_ABORTED on abort
  */
-export function glimpsesAsync(image: string | Uint8Array | Pixels, locations: GlimpseLocations, options?: GlimpsesOptions): AsyncIterableX<GlimpseStep> {
+export function glimpsesAsync(
+  image: string | Uint8Array | Pixels,
+  locations: GlimpseLocations,
+  options?: GlimpsesOptions,
+): AsyncIterableX<GlimpseStep> {
   const { core, signal } = prepare(image, locations, options);
   return asIterable(core, signal);
 }
 
 /** `glimpsesAsync` as an RxJS Observable (a policy callback then runs as fast as the steps are produced). */
-export function glimpses(image: string | Uint8Array | Pixels, locations: GlimpseLocations, options?: GlimpsesOptions): Observable<GlimpseStep> {
+export function glimpses(
+  image: string | Uint8Array | Pixels,
+  locations: GlimpseLocations,
+  options?: GlimpsesOptions,
+): Observable<GlimpseStep> {
   const { core, signal } = prepare(image, locations, options);
   return asObservable(core, signal);
 }

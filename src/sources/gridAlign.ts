@@ -41,7 +41,10 @@ export function parseGridAlign(text: string, source = '<text>'): AlignSegment[] 
     if (line.trim() === '') return;
     const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s*$/.exec(line);
     if (!m || Number(m[2]) < Number(m[1])) {
-      throw new EddyError('ERR_FILE', `Malformed line ${i + 1} in GRID alignment ${JSON.stringify(source)}: ${JSON.stringify(line)} (expected "start end word")`);
+      throw new EddyError(
+        'ERR_FILE',
+        `Malformed line ${i + 1} in GRID alignment ${JSON.stringify(source)}: ${JSON.stringify(line)} (expected "start end word")`,
+      );
     }
     segments.push({ start: Number(m[1]), end: Number(m[2]), word: m[3] });
   });
@@ -54,7 +57,11 @@ export function parseGridAlign(text: string, source = '<text>'): AlignSegment[] 
  * `start <= unitsPerFrame·k < end`.
  * @throws EddyError `ERR_FILE` when a frame falls in no segment.
  */
-export function gridAlignLabels(segments: readonly AlignSegment[], options?: GridAlignOptions, source = '<segments>'): string[] {
+export function gridAlignLabels(
+  segments: readonly AlignSegment[],
+  options?: GridAlignOptions,
+  source = '<segments>',
+): string[] {
   const o = checkObject('options', options);
   const frames = o.frames === undefined ? 75 : checkInt('options.frames', o.frames, 1);
   const unitsPerFrame = o.unitsPerFrame === undefined ? 1000 : checkInt('options.unitsPerFrame', o.unitsPerFrame, 1);
@@ -62,7 +69,11 @@ export function gridAlignLabels(segments: readonly AlignSegment[], options?: Gri
   for (let k = 0; k < frames; k++) {
     const t = unitsPerFrame * k;
     const seg = segments.find((s) => s.start <= t && t < s.end);
-    if (seg === undefined) throw new EddyError('ERR_FILE', `Frame ${k} (time ${t}) falls in no segment of GRID alignment ${JSON.stringify(source)}`);
+    if (seg === undefined)
+      throw new EddyError(
+        'ERR_FILE',
+        `Frame ${k} (time ${t}) falls in no segment of GRID alignment ${JSON.stringify(source)}`,
+      );
     labels.push(seg.word);
   }
   return labels;

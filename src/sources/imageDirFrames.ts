@@ -11,7 +11,12 @@ import { checkInt, checkNumber, checkObject } from '../util/validate.ts';
 import { bytesToPlanar, type Frame } from './frames.ts';
 import { checkAborted } from '../util/abort.ts';
 import { asIterable, asObservable } from '../util/coreAdapters.ts';
-import { checkString, resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
+import {
+  checkString,
+  resolveFrameOptions,
+  type FrameSourceOptions,
+  type ResolvedFrameOptions,
+} from './framesOptions.ts';
 import { checkLimitInputPixels, loadSharp, toRawPixels, type RawPixels, type SharpFactory } from './framesSharp.ts';
 
 /** Options of `imageDirFramesAsync` / `imageDirFrames`. */
@@ -40,7 +45,8 @@ function resolveOptions(dir: unknown, options: ImageDirFramesOptions | undefined
   const o = checkObject('options', options);
   const fps = o.fps === undefined ? 25 : checkNumber('options.fps', o.fps, 0, Infinity, { min: true });
   const extensions = o.extensions ?? DEFAULT_EXTENSIONS;
-  if (!Array.isArray(extensions) || extensions.length === 0) throw invalidArg('options.extensions', 'non-empty array of strings', extensions);
+  if (!Array.isArray(extensions) || extensions.length === 0)
+    throw invalidArg('options.extensions', 'non-empty array of strings', extensions);
   extensions.forEach((e: unknown, i) => checkString(`options.extensions[${i}]`, e));
   const concurrency = o.concurrency === undefined ? 2 : checkInt('options.concurrency', o.concurrency, 1, 64);
   const limitInputPixels = checkLimitInputPixels('options.limitInputPixels', o.limitInputPixels);
@@ -52,7 +58,10 @@ function resolveOptions(dir: unknown, options: ImageDirFramesOptions | undefined
  * The numbered image files of `dir`, sorted by the last run of digits in each name (`img2_010.png` is 10);
  * ties go by name. Files without a digit and files of other types are left out.
  */
-export async function listNumberedImages(dir: string, extensions: ReadonlySet<string> = new Set(DEFAULT_EXTENSIONS)): Promise<string[]> {
+export async function listNumberedImages(
+  dir: string,
+  extensions: ReadonlySet<string> = new Set(DEFAULT_EXTENSIONS),
+): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -74,19 +83,33 @@ export async function listNumberedImages(dir: string, extensions: ReadonlySet<st
 type Decoded = { ok: true; raw: RawPixels } | { ok: false; error: Error };
 
 /** Decodes one image; never rejects, so images decoded ahead and never awaited cannot raise unhandled rejections. */
-async function decodeImage(sharp: SharpFactory, file: string, o: Resolved, width: number | undefined, height: number | undefined): Promise<Decoded> {
+async function decodeImage(
+  sharp: SharpFactory,
+  file: string,
+  o: Resolved,
+  width: number | undefined,
+  height: number | undefined,
+): Promise<Decoded> {
   try {
-    return { ok: true, raw: await toRawPixels(sharp(file, { limitInputPixels: o.limitInputPixels }), width, height, o.channels) };
+    return {
+      ok: true,
+      raw: await toRawPixels(sharp(file, { limitInputPixels: o.limitInputPixels }), width, height, o.channels),
+    };
   } catch (err) {
     return { ok: false, error: err as Error };
   }
 }
 
 /** The async-generator core: list, then decode up to `concurrency` images ahead of the consumer. */
-async function* imageDirFramesCore(dir: string, o: Resolved, signal?: AbortSignal): AsyncGenerator<Frame, void, undefined> {
+async function* imageDirFramesCore(
+  dir: string,
+  o: Resolved,
+  signal?: AbortSignal,
+): AsyncGenerator<Frame, void, undefined> {
   checkAborted(signal);
   const files = await listNumberedImages(dir, o.extensions);
-  if (files.length === 0) throw new EddyError('ERR_FILE', `No numbered images (${[...o.extensions].join(', ')}) in ${JSON.stringify(dir)}`);
+  if (files.length === 0)
+    throw new EddyError('ERR_FILE', `No numbered images (${[...o.extensions].join(', ')}) in ${JSON.stringify(dir)}`);
   const sharp = await loadSharp();
   // The first image that decodes fixes the size of all frames, unless both width and height were given.
   let size = o.width !== undefined && o.height !== undefined ? { width: o.width, height: o.height } : undefined;
@@ -96,7 +119,8 @@ async function* imageDirFramesCore(dir: string, o: Resolved, signal?: AbortSigna
   for (let i = 0; i < files.length; i++) {
     checkAborted(signal);
     if (size !== undefined) {
-      while (started < files.length && started < i + o.concurrency) ahead.push(decodeImage(sharp, files[started++], o, size.width, size.height));
+      while (started < files.length && started < i + o.concurrency)
+        ahead.push(decodeImage(sharp, files[started++], o, size.width, size.height));
     }
     if (ahead.length === 0) ahead.push(decodeImage(sharp, files[started++], o, o.width, o.height));
     const result = await (ahead.shift() as Promise<Decoded>);
@@ -110,7 +134,10 @@ async function* imageDirFramesCore(dir: string, o: Resolved, signal?: AbortSigna
     }
     const raw = result.raw;
     if (raw.width * raw.height * o.channels > o.maxFrameBytes) {
-      throw new EddyError('ERR_SOURCE', `Image ${JSON.stringify(files[i])} gives a ${raw.width}x${raw.height}x${o.channels}-byte frame, more than options.maxFrameBytes = ${o.maxFrameBytes}`);
+      throw new EddyError(
+        'ERR_SOURCE',
+        `Image ${JSON.stringify(files[i])} gives a ${raw.width}x${raw.height}x${o.channels}-byte frame, more than options.maxFrameBytes = ${o.maxFrameBytes}`,
+      );
     }
     size ??= { width: raw.width, height: raw.height };
     const data = bytesToPlanar(raw.data, raw.width, raw.height, raw.channels, o.channels); // [C, H, W]

@@ -54,9 +54,13 @@ const LABELS_MAGIC = 0x00000801;
  * `train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`, `t10k-images-idx3-ubyte.gz`, `t10k-labels-idx1-ubyte.gz`.
  */
 export function mnistPaths(dataDir: string, split: 'train' | 'test'): MnistPaths {
-  if (typeof dataDir !== 'string' || dataDir.length === 0) throw invalidArg('dataDir', 'a non-empty directory path', dataDir);
+  if (typeof dataDir !== 'string' || dataDir.length === 0)
+    throw invalidArg('dataDir', 'a non-empty directory path', dataDir);
   const prefix = checkOneOf('split', split, ['train', 'test'] as const) === 'train' ? 'train' : 't10k';
-  return { images: join(dataDir, `${prefix}-images-idx3-ubyte.gz`), labels: join(dataDir, `${prefix}-labels-idx1-ubyte.gz`) };
+  return {
+    images: join(dataDir, `${prefix}-images-idx3-ubyte.gz`),
+    labels: join(dataDir, `${prefix}-labels-idx1-ubyte.gz`),
+  };
 }
 
 function corrupt(name: string, why: string): EddyError {
@@ -69,7 +73,9 @@ function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
   try {
     return gunzipSync(bytes);
   } catch (err) {
-    throw new EddyError('ERR_FILE', `MNIST file ${name} is not a valid gzip file: ${(err as Error).message}`, { cause: err });
+    throw new EddyError('ERR_FILE', `MNIST file ${name} is not a valid gzip file: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -79,7 +85,10 @@ function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
  * @param name the file name for error messages
  * @throws {EddyError} ERR_FILE for a bad magic number, a zero size or a length that does not match the header
  */
-export function parseMnistImages(bytes: Uint8Array, name: string): { images: Uint8Array; count: number; rows: number; cols: number } {
+export function parseMnistImages(
+  bytes: Uint8Array,
+  name: string,
+): { images: Uint8Array; count: number; rows: number; cols: number } {
   const raw = maybeGunzip(bytes, name);
   if (raw.length < 16) throw corrupt(name, `expected a 16-byte image header but the file has ${raw.length} bytes`);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -88,10 +97,14 @@ export function parseMnistImages(bytes: Uint8Array, name: string): { images: Uin
   const count = view.getUint32(4);
   const rows = view.getUint32(8);
   const cols = view.getUint32(12);
-  if (rows === 0 || cols === 0 || rows > 4096 || cols > 4096) throw corrupt(name, `implausible image size ${rows}x${cols}`);
+  if (rows === 0 || cols === 0 || rows > 4096 || cols > 4096)
+    throw corrupt(name, `implausible image size ${rows}x${cols}`);
   const expected = 16 + count * rows * cols;
   if (raw.length !== expected) {
-    throw corrupt(name, `header says ${count} images of ${rows}x${cols} (${expected} bytes) but the file has ${raw.length} bytes`);
+    throw corrupt(
+      name,
+      `header says ${count} images of ${rows}x${cols} (${expected} bytes) but the file has ${raw.length} bytes`,
+    );
   }
   return { images: raw.subarray(16), count, rows, cols };
 }
@@ -107,7 +120,8 @@ export function parseMnistLabels(bytes: Uint8Array, name: string): Uint8Array {
   const magic = view.getUint32(0);
   if (magic !== LABELS_MAGIC) throw corrupt(name, `expected label magic number 0x00000801 but found 0x${hex8(magic)}`);
   const count = view.getUint32(4);
-  if (raw.length !== 8 + count) throw corrupt(name, `header says ${count} labels (${8 + count} bytes) but the file has ${raw.length} bytes`);
+  if (raw.length !== 8 + count)
+    throw corrupt(name, `header says ${count} labels (${8 + count} bytes) but the file has ${raw.length} bytes`);
   const labels = raw.subarray(8);
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] > 9) throw corrupt(name, `label ${i} is ${labels[i]}, expected 0..9`);
@@ -140,7 +154,10 @@ export async function loadMnist(paths: MnistPaths, options?: MnistLoadOptions): 
   const img = parseMnistImages(imageBytes, p.images);
   const labels = parseMnistLabels(labelBytes, p.labels);
   if (labels.length !== img.count) {
-    throw new EddyError('ERR_FILE', `MNIST files disagree: ${p.images} has ${img.count} images but ${p.labels} has ${labels.length} labels`);
+    throw new EddyError(
+      'ERR_FILE',
+      `MNIST files disagree: ${p.images} has ${img.count} images but ${p.labels} has ${labels.length} labels`,
+    );
   }
   const n = Math.min(img.count, limit);
   const size = img.rows * img.cols;
@@ -166,7 +183,11 @@ export function checkMnistSet(path: string, set: unknown): MnistSet {
   checkInt(`${path}.rows`, s.rows, 1);
   checkInt(`${path}.cols`, s.cols, 1);
   if (s.images.length !== s.count * s.rows * s.cols || s.labels.length !== s.count) {
-    throw invalidArg(path, `images of length count*rows*cols = ${s.count * s.rows * s.cols} and labels of length ${s.count}`, set);
+    throw invalidArg(
+      path,
+      `images of length count*rows*cols = ${s.count * s.rows * s.cols} and labels of length ${s.count}`,
+      set,
+    );
   }
   return s;
 }

@@ -96,11 +96,19 @@ export interface MovingDigitClip {
 }
 
 function checkSignal(signal: unknown): AbortSignal | undefined {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArg('options.signal', 'an AbortSignal', signal);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw invalidArg('options.signal', 'an AbortSignal', signal);
   return signal;
 }
 
-interface PlacedResolved { seed: number; count: number; canvasSize: number; clutter: number; clutterSize: number; signal: AbortSignal | undefined }
+interface PlacedResolved {
+  seed: number;
+  count: number;
+  canvasSize: number;
+  clutter: number;
+  clutterSize: number;
+  signal: AbortSignal | undefined;
+}
 
 function resolvePlaced(set: MnistSet, options: PlacedMnistOptions | undefined, clutterDefault: number): PlacedResolved {
   const o = checkObject('options', options);
@@ -120,7 +128,19 @@ function resolvePlaced(set: MnistSet, options: PlacedMnistOptions | undefined, c
  * Draws digit `index` of `set` into `out` at (x, y), as value/255, combining with what is there by maximum.
  * Pixels outside `out` are dropped.
  */
-function drawPatch(out: Float32Array, W: number, H: number, set: MnistSet, index: number, sx: number, sy: number, pw: number, ph: number, x: number, y: number): void {
+function drawPatch(
+  out: Float32Array,
+  W: number,
+  H: number,
+  set: MnistSet,
+  index: number,
+  sx: number,
+  sy: number,
+  pw: number,
+  ph: number,
+  x: number,
+  y: number,
+): void {
   const base = index * set.rows * set.cols;
   for (let r = 0; r < ph; r++) {
     const oy = y + r;
@@ -146,7 +166,14 @@ function drawPatch(out: Float32Array, W: number, H: number, set: MnistSet, index
  * @param clutterSize side of each piece
  * @returns the digit's label, index and top-left position
  */
-export function drawPlacedMnist(out: Float32Array, set: MnistSet, rng: Rng, canvasSize: number, clutter: number, clutterSize: number): { label: number; index: number; x: number; y: number } {
+export function drawPlacedMnist(
+  out: Float32Array,
+  set: MnistSet,
+  rng: Rng,
+  canvasSize: number,
+  clutter: number,
+  clutterSize: number,
+): { label: number; index: number; x: number; y: number } {
   const S = canvasSize;
   out.fill(0);
   const index = rng.int(set.count);
@@ -206,7 +233,17 @@ export function clutteredMnist(set: MnistSet, options?: PlacedMnistOptions): Obs
 }
 
 /** `MovingDigitOptions` with every default resolved. */
-export interface ResolvedMovingDigitOptions { seed: number; count: number; T: number; S: number; speedMin: number; speedMax: number; occluderWidth: number; occluderValue: number; signal: AbortSignal | undefined }
+export interface ResolvedMovingDigitOptions {
+  seed: number;
+  count: number;
+  T: number;
+  S: number;
+  speedMin: number;
+  speedMax: number;
+  occluderWidth: number;
+  occluderValue: number;
+  signal: AbortSignal | undefined;
+}
 
 function resolveClips(set: MnistSet, options: MovingDigitOptions | undefined): ResolvedMovingDigitOptions {
   const o = checkObject('options', options);
@@ -242,7 +279,11 @@ function inkColumns(set: MnistSet, index: number): [number, number] | null {
 }
 
 /** Generates one moving-digit clip with `rng`. */
-export function makeMovingDigitClip(set: MnistSet, rng: Rng, o: Omit<ResolvedMovingDigitOptions, 'seed' | 'count' | 'signal'>): MovingDigitClip {
+export function makeMovingDigitClip(
+  set: MnistSet,
+  rng: Rng,
+  o: Omit<ResolvedMovingDigitOptions, 'seed' | 'count' | 'signal'>,
+): MovingDigitClip {
   const { T, S } = o;
   const index = rng.int(set.count);
   const maxX = S - set.cols;
@@ -260,10 +301,22 @@ export function makeMovingDigitClip(set: MnistSet, rng: Rng, o: Omit<ResolvedMov
     py[t] = Math.min(maxY, Math.max(0, Math.round(y)));
     x += vx;
     y += vy;
-    if (x < 0) { x = -x; vx = -vx; }
-    if (x > maxX) { x = 2 * maxX - x; vx = -vx; }
-    if (y < 0) { y = -y; vy = -vy; }
-    if (y > maxY) { y = 2 * maxY - y; vy = -vy; }
+    if (x < 0) {
+      x = -x;
+      vx = -vx;
+    }
+    if (x > maxX) {
+      x = 2 * maxX - x;
+      vx = -vx;
+    }
+    if (y < 0) {
+      y = -y;
+      vy = -vy;
+    }
+    if (y > maxY) {
+      y = 2 * maxY - y;
+      vy = -vy;
+    }
     x = Math.min(maxX, Math.max(0, x)); // a step longer than the free space
     y = Math.min(maxY, Math.max(0, y));
   }

@@ -55,7 +55,11 @@ export function resolveTextInput(input: unknown): ResolvedInput {
     if (input.protocol === 'file:') return resolveFileUrl(input.href);
     throw invalidArg('input', 'a URL with protocol http:, https: or file:', input.href);
   }
-  if (input !== null && typeof input === 'object' && typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+  if (
+    input !== null &&
+    typeof input === 'object' &&
+    typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  ) {
     return { kind: 'stream', stream: input as AsyncIterable<Uint8Array | string>, name: 'the input stream' };
   }
   throw invalidArg('input', 'a file path, an http(s) URL or a Readable', input);
@@ -85,7 +89,11 @@ function resolveFileUrl(href: string): ResolvedInput {
  * The byte chunks of an input. A yielded chunk may be a view of a buffer that is reused on the next pull, so a
  * consumer must copy (or decode) it before pulling again.
  */
-export function textBytes(input: ResolvedInput, limits: ByteLimits, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array, void, undefined> {
+export function textBytes(
+  input: ResolvedInput,
+  limits: ByteLimits,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array, void, undefined> {
   if (input.kind === 'file') return fileBytes(input.path, limits, signal);
   if (input.kind === 'url') return urlBytes(input.url, limits, signal);
   return streamBytes(input.stream, input.name, limits, signal);
@@ -99,14 +107,21 @@ function tooLarge(name: string, maxBytes: number, detail = ''): EddyError {
 export function fileError(path: string, err: unknown): EddyError {
   const code = (err as { code?: string }).code;
   const why =
-    code === 'ENOENT' ? 'File not found' :
-    code === 'EISDIR' ? 'Expected a file but found a directory' :
-    code === 'EACCES' || code === 'EPERM' ? 'Permission denied reading file' :
-    'Cannot read file';
+    code === 'ENOENT'
+      ? 'File not found'
+      : code === 'EISDIR'
+        ? 'Expected a file but found a directory'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'Permission denied reading file'
+          : 'Cannot read file';
   return new EddyError('ERR_FILE', `${why}: ${path}${code === undefined ? '' : ` (${code})`}`, { cause: err });
 }
 
-async function* fileBytes(path: string, limits: ByteLimits, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array, void, undefined> {
+async function* fileBytes(
+  path: string,
+  limits: ByteLimits,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array, void, undefined> {
   checkAborted(signal);
   let fh: FileHandle;
   try {
@@ -150,7 +165,10 @@ async function* streamBytes(
       checkAborted(signal);
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       if (!(bytes instanceof Uint8Array)) {
-        throw new EddyError('ERR_SOURCE', `Expected chunks of bytes (Buffer, Uint8Array) or strings from ${name} but received ${typeof chunk}`);
+        throw new EddyError(
+          'ERR_SOURCE',
+          `Expected chunks of bytes (Buffer, Uint8Array) or strings from ${name} but received ${typeof chunk}`,
+        );
       }
       total += bytes.length;
       if (total > limits.maxBytes) throw tooLarge(name, limits.maxBytes);
@@ -163,7 +181,11 @@ async function* streamBytes(
   }
 }
 
-async function* urlBytes(url: string, limits: ByteLimits, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array, void, undefined> {
+async function* urlBytes(
+  url: string,
+  limits: ByteLimits,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array, void, undefined> {
   checkAborted(signal);
   const ac = new AbortController();
   const onAbort = (): void => ac.abort();
@@ -180,17 +202,25 @@ async function* urlBytes(url: string, limits: ByteLimits, signal: AbortSignal | 
   const fail = (err: unknown): EddyError => {
     if (err instanceof EddyError) return err;
     if (signal?.aborted) return abortedError(signal);
-    if (timedOut) return new EddyError('ERR_SOURCE', `Timed out after ${limits.timeoutMs} ms (options.timeoutMs) waiting for URL ${url}`, { cause: err });
+    if (timedOut)
+      return new EddyError(
+        'ERR_SOURCE',
+        `Timed out after ${limits.timeoutMs} ms (options.timeoutMs) waiting for URL ${url}`,
+        { cause: err },
+      );
     const code = (err as { code?: string }).code;
-    if (code === 'ECONNREFUSED') return new EddyError('ERR_SOURCE', `Connection refused for URL ${url}`, { cause: err });
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new EddyError('ERR_SOURCE', `Host not found for URL ${url} (${code})`, { cause: err });
-    if (code === 'ECONNRESET') return new EddyError('ERR_SOURCE', `Connection reset while reading URL ${url}`, { cause: err });
+    if (code === 'ECONNREFUSED')
+      return new EddyError('ERR_SOURCE', `Connection refused for URL ${url}`, { cause: err });
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return new EddyError('ERR_SOURCE', `Host not found for URL ${url} (${code})`, { cause: err });
+    if (code === 'ECONNRESET')
+      return new EddyError('ERR_SOURCE', `Connection reset while reading URL ${url}`, { cause: err });
     return new EddyError('ERR_SOURCE', `Request for URL ${url} failed: ${(err as Error).message}`, { cause: err });
   };
   let body: NodeJS.ReadableStream | null = null;
   try {
     arm();
-    let res;
+    let res: Awaited<ReturnType<typeof fetch>>;
     try {
       res = await fetch(url, { signal: ac.signal, redirect: 'follow' });
     } catch (err) {

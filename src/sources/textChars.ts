@@ -43,7 +43,11 @@ function charsCore(chunks: SourceCore<string>): SourceCore<string> {
   };
 }
 
-function idsCore(chunks: SourceCore<string>, vocab: Vocabulary, stats: EncodeStats | undefined): SourceCore<Int32Array> {
+function idsCore(
+  chunks: SourceCore<string>,
+  vocab: Vocabulary,
+  stats: EncodeStats | undefined,
+): SourceCore<Int32Array> {
   return async function* textIdsGen(signal) {
     const counts = stats ?? createEncodeStats();
     for await (const chunk of chunks(signal)) {
@@ -98,7 +102,11 @@ function checkStats(stats: unknown): EncodeStats | undefined {
  * @throws {EddyError} as `textChunksAsync`, plus ERR_INVALID_ARG in the stream for an unknown character under
  *   `unknown: 'error'` (naming the character, its code point and its position in the stream)
  */
-export function textIdsAsync(input: TextInput, vocabulary: Vocabulary, options?: TextIdsOptions): AsyncIterableX<Int32Array> {
+export function textIdsAsync(
+  input: TextInput,
+  vocabulary: Vocabulary,
+  options?: TextIdsOptions,
+): AsyncIterableX<Int32Array> {
   const resolved = resolveTextInput(input);
   const vocab = checkVocabulary(vocabulary);
   const o = resolveTextOptions(options);

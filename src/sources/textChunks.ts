@@ -80,7 +80,8 @@ export interface ResolvedTextOptions {
 export function resolveTextOptions(options: TextOptions | undefined): ResolvedTextOptions {
   const o = checkObject('options', options);
   const signal = o.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArg('options.signal', 'an AbortSignal', signal);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw invalidArg('options.signal', 'an AbortSignal', signal);
   return {
     split: checkOneOf('options.split', o.split ?? 'chunk', ['chunk', 'line'] as const),
     chunkSize: checkInt('options.chunkSize', o.chunkSize ?? 65536, 1),
@@ -108,7 +109,11 @@ export function textChunksCore(input: ResolvedInput, o: ResolvedTextOptions): So
       try {
         return bytes === undefined ? decoder.decode() : decoder.decode(bytes, { stream: true });
       } catch (err) {
-        throw new EddyError('ERR_SOURCE', `Invalid UTF-8 in ${input.name} near byte ${offset} (options.fatal is true)`, { cause: err });
+        throw new EddyError(
+          'ERR_SOURCE',
+          `Invalid UTF-8 in ${input.name} near byte ${offset} (options.fatal is true)`,
+          { cause: err },
+        );
       } finally {
         offset += bytes?.length ?? 0;
       }
@@ -224,7 +229,10 @@ class LineSplitter {
   }
   #check(line: string, slack = 0): void {
     if (line.length > this.#max + slack && countCodePoints(line) > this.#max + slack) {
-      throw new EddyError('ERR_SOURCE', `Line ${this.#line} of ${this.#name} is longer than options.maxLineLength (${this.#max} code points)`);
+      throw new EddyError(
+        'ERR_SOURCE',
+        `Line ${this.#line} of ${this.#name} is longer than options.maxLineLength (${this.#max} code points)`,
+      );
     }
   }
 }

@@ -80,7 +80,8 @@ export class Vocabulary {
     const opts = checkObject('options', options);
     this.unknown = checkOneOf('options.unknown', opts.unknown ?? 'error', UNKNOWN_POLICIES);
     this.unknownToken = opts.unknownToken ?? '\uFFFD';
-    if (!isOneCodePoint(this.unknownToken)) throw invalidArg('options.unknownToken', 'a string of exactly one code point', this.unknownToken);
+    if (!isOneCodePoint(this.unknownToken))
+      throw invalidArg('options.unknownToken', 'a string of exactly one code point', this.unknownToken);
     this.#bmp = new Int32Array(65536).fill(-1);
     const list: string[] = [];
     for (let i = 0; i < chars.length; i++) {
@@ -88,7 +89,10 @@ export class Vocabulary {
       if (!isOneCodePoint(ch)) throw invalidArg(`chars[${i}]`, 'a string of exactly one code point', ch);
       const cp = ch.codePointAt(0)!;
       if (this.#lookup(cp) !== -1) {
-        throw new EddyError('ERR_INVALID_ARG', `Duplicate character ${showChar(cp)} at chars[${i}] (first at chars[${this.#lookup(cp)}])`);
+        throw new EddyError(
+          'ERR_INVALID_ARG',
+          `Duplicate character ${showChar(cp)} at chars[${i}] (first at chars[${this.#lookup(cp)}])`,
+        );
       }
       if (cp < 0x10000) this.#bmp[cp] = i;
       else this.#astral.set(cp, i);
@@ -97,7 +101,11 @@ export class Vocabulary {
     this.chars = Object.freeze(list);
     this.unknownId = this.#lookup(this.unknownToken.codePointAt(0)!);
     if (this.unknown === 'map' && this.unknownId === -1) {
-      throw invalidArg('options.unknownToken', "a character of the vocabulary when options.unknown is 'map'", this.unknownToken);
+      throw invalidArg(
+        'options.unknownToken',
+        "a character of the vocabulary when options.unknown is 'map'",
+        this.unknownToken,
+      );
     }
   }
 
@@ -111,7 +119,10 @@ export class Vocabulary {
     for (const ch of text) set.add(ch.codePointAt(0)!);
     if (options?.unknown === 'map') set.add((options.unknownToken ?? '\uFFFD').codePointAt(0) ?? 0xfffd);
     const cps = [...set].sort((a, b) => a - b);
-    return new Vocabulary(cps.map((cp) => String.fromCodePoint(cp)), options);
+    return new Vocabulary(
+      cps.map((cp) => String.fromCodePoint(cp)),
+      options,
+    );
   }
 
   /**
@@ -124,7 +135,11 @@ export class Vocabulary {
       try {
         value = JSON.parse(json);
       } catch (err) {
-        throw new EddyError('ERR_INVALID_ARG', `Expected JSON text of an array of strings for json but it does not parse: ${(err as Error).message}`, { cause: err });
+        throw new EddyError(
+          'ERR_INVALID_ARG',
+          `Expected JSON text of an array of strings for json but it does not parse: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     }
     if (!Array.isArray(value)) throw invalidArg('json', 'an array of single-character strings', value);
@@ -201,12 +216,16 @@ export class Vocabulary {
    * @throws {EddyError} ERR_INVALID_ARG for an id outside [0, size), naming its position
    */
   decode(ids: ArrayLike<number>): string {
-    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') throw invalidArg('ids', 'an Int32Array or array of token ids', ids);
+    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number')
+      throw invalidArg('ids', 'an Int32Array or array of token ids', ids);
     let s = '';
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (!Number.isInteger(id) || id < 0 || id >= this.chars.length) {
-        throw new EddyError('ERR_INVALID_ARG', `Expected token id in [0, ${this.chars.length - 1}] for ids[${i}] but received ${id}`);
+        throw new EddyError(
+          'ERR_INVALID_ARG',
+          `Expected token id in [0, ${this.chars.length - 1}] for ids[${i}] but received ${id}`,
+        );
       }
       s += this.chars[id];
     }

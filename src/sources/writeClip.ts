@@ -65,7 +65,6 @@ export function checkClip(frames: unknown, o: ClipShape): ResolvedClip {
   return { width, height, channels, frames: frames.length / per };
 }
 
-
 /** A temporary name beside `path` with the same extension, so a failed write never leaves a half file at `path`. */
 export function tempPathFor(path: string): string {
   const ext = extname(path);
@@ -88,26 +87,52 @@ export function tempPathFor(path: string): string {
  * @throws EddyError `ERR_INVALID_ARG` / `ERR_SHAPE` for bad arguments, `ERR_SOURCE` when ffmpeg fails or is
  * missing, `ERR_ABORTED` when the signal fires.
  */
-export async function writeClip(path: string, frames: Float32Array, options: WriteClipOptions): Promise<{ path: string; frames: number }> {
+export async function writeClip(
+  path: string,
+  frames: Float32Array,
+  options: WriteClipOptions,
+): Promise<{ path: string; frames: number }> {
   checkString('path', path);
   const o = checkObject('options', options);
   const clip = checkClip(frames, o);
   const fps = o.fps === undefined ? 25 : checkNumber('options.fps', o.fps, 0, 1000, { min: true });
-  const codec = o.codec === undefined ? (/\.(mp4|mov|m4v)$/i.test(path) ? 'mpeg4' : 'ffv1') : checkOneOf('options.codec', o.codec, ['ffv1', 'mpeg4'] as const);
+  const codec =
+    o.codec === undefined
+      ? /\.(mp4|mov|m4v)$/i.test(path)
+        ? 'mpeg4'
+        : 'ffv1'
+      : checkOneOf('options.codec', o.codec, ['ffv1', 'mpeg4'] as const);
   const quality = o.quality === undefined ? 2 : checkInt('options.quality', o.quality, 1, 31);
   const ffmpegPath = o.ffmpegPath === undefined ? 'ffmpeg' : checkString('options.ffmpegPath', o.ffmpegPath);
   const onSpawn = checkCallback('options.onSpawn', o.onSpawn);
   const signal = o.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArg('options.signal', 'an AbortSignal', signal);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw invalidArg('options.signal', 'an AbortSignal', signal);
   const aborted = (): EddyError => new EddyError('ERR_ABORTED', `Writing ${JSON.stringify(path)} was aborted`);
   if (signal?.aborted) throw aborted();
 
   const { width, height, channels } = clip;
   const tmp = tempPathFor(path);
   const args = [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', channels === 1 ? 'gray' : 'rgb24', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
-    ...(codec === 'ffv1' ? ['-c:v', 'ffv1', '-level', '3'] : ['-c:v', 'mpeg4', '-q:v', String(quality), '-pix_fmt', 'yuv420p']),
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    channels === 1 ? 'gray' : 'rgb24',
+    '-s',
+    `${width}x${height}`,
+    '-framerate',
+    String(fps),
+    '-i',
+    'pipe:0',
+    ...(codec === 'ffv1'
+      ? ['-c:v', 'ffv1', '-level', '3']
+      : ['-c:v', 'mpeg4', '-q:v', String(quality), '-pix_fmt', 'yuv420p']),
     tmp,
   ];
   const proc = spawnFfmpeg(ffmpegPath, args, true);
@@ -134,7 +159,10 @@ export async function writeClip(path: string, frames: Float32Array, options: Wri
     if (signal?.aborted) throw aborted();
     if (exit.error !== undefined) throw spawnFailure(exit.error, ffmpegPath, path);
     if (exit.code !== 0) {
-      throw new EddyError('ERR_SOURCE', `ffmpeg could not write ${JSON.stringify(path)} (exit code ${String(exit.code ?? exit.signal)}): ${log.reason()}`);
+      throw new EddyError(
+        'ERR_SOURCE',
+        `ffmpeg could not write ${JSON.stringify(path)} (exit code ${String(exit.code ?? exit.signal)}): ${log.reason()}`,
+      );
     }
     await rename(tmp, path);
     done = true;

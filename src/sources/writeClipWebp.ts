@@ -46,7 +46,11 @@ export interface WriteClipWebpOptions extends ClipShape {
  * @returns The path, the frame count T, and how many frames were nudged apart from their predecessor.
  * @throws EddyError `ERR_INVALID_ARG` / `ERR_SHAPE` for bad arguments, `ERR_FILE` when sharp cannot write.
  */
-export async function writeClipWebp(path: string, frames: Float32Array, options: WriteClipWebpOptions): Promise<{ path: string; frames: number; nudged: number }> {
+export async function writeClipWebp(
+  path: string,
+  frames: Float32Array,
+  options: WriteClipWebpOptions,
+): Promise<{ path: string; frames: number; nudged: number }> {
   checkString('path', path);
   const o = checkObject('options', options);
   const clip = checkClip(frames, o);
@@ -54,8 +58,10 @@ export async function writeClipWebp(path: string, frames: Float32Array, options:
   const fps = o.fps === undefined ? 25 : checkNumber('options.fps', o.fps, 0, 1000, { min: true });
   let delay: number[];
   if (o.delayMs === undefined) delay = new Array<number>(T).fill(Math.round(1000 / fps));
-  else if (typeof o.delayMs === 'number') delay = new Array<number>(T).fill(checkInt('options.delayMs', o.delayMs, 0, 65535));
-  else if (Array.isArray(o.delayMs) && o.delayMs.length === T) delay = o.delayMs.map((d: unknown, i) => checkInt(`options.delayMs[${i}]`, d, 0, 65535));
+  else if (typeof o.delayMs === 'number')
+    delay = new Array<number>(T).fill(checkInt('options.delayMs', o.delayMs, 0, 65535));
+  else if (Array.isArray(o.delayMs) && o.delayMs.length === T)
+    delay = o.delayMs.map((d: unknown, i) => checkInt(`options.delayMs[${i}]`, d, 0, 65535));
   else throw invalidArg('options.delayMs', `integer in [0, 65535] or array of ${T} such integers`, o.delayMs);
   const loop = o.loop === undefined ? 0 : checkInt('options.loop', o.loop, 0, 65535);
   const lossless = o.lossless === undefined ? true : checkBool('options.lossless', o.lossless);
@@ -83,7 +89,9 @@ export async function writeClipWebp(path: string, frames: Float32Array, options:
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new EddyError('ERR_FILE', `Cannot write animated WebP ${JSON.stringify(path)}: ${(err as Error).message}`, { cause: err });
+    throw new EddyError('ERR_FILE', `Cannot write animated WebP ${JSON.stringify(path)}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return { path, frames: T, nudged };
 }

@@ -16,11 +16,44 @@ export interface Backend {
   /** A zeroed buffer this backend can compute on directly (a wasm backend returns a view of its memory). */
   alloc(length: number): Float32Array;
   /** `C[M,N] (+)= A[M,K] · B[K,N]` */
-  gemmNN(M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): void;
+  gemmNN(
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    aOff: number,
+    B: Float32Array,
+    bOff: number,
+    C: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+  ): void;
   /** `C[M,N] (+)= A[M,K] · B[N,K]ᵀ` (B is a PyTorch weight `[out, in]`) */
-  gemmNT(M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): void;
+  gemmNT(
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    aOff: number,
+    B: Float32Array,
+    bOff: number,
+    C: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+  ): void;
   /** `C[M,N] (+)= A[K,M]ᵀ · B[K,N]` (weight gradients: `dW += dGᵀ · X`) */
-  gemmTN(M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): void;
+  gemmTN(
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    aOff: number,
+    B: Float32Array,
+    bOff: number,
+    C: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+  ): void;
 
   /**
    * Optional: `CellKernel.forward` of the cell `kind`, same arguments and aliasing rules (`h` may be `hPrev`, `c` `cPrev`).
@@ -28,25 +61,83 @@ export interface Backend {
    */
   cellForward?(
     kind: CellKind,
-    h: Float32Array, hOff: number, c: Float32Array, cOff: number, act: Float32Array, actOff: number, aux: Float32Array, auxOff: number,
-    gx: Float32Array, gxOff: number, gh: Float32Array, ghOff: number, hPrev: Float32Array, hpOff: number, cPrev: Float32Array, cpOff: number,
-    bhh: Float32Array, bOff: number, B: number, H: number,
+    h: Float32Array,
+    hOff: number,
+    c: Float32Array,
+    cOff: number,
+    act: Float32Array,
+    actOff: number,
+    aux: Float32Array,
+    auxOff: number,
+    gx: Float32Array,
+    gxOff: number,
+    gh: Float32Array,
+    ghOff: number,
+    hPrev: Float32Array,
+    hpOff: number,
+    cPrev: Float32Array,
+    cpOff: number,
+    bhh: Float32Array,
+    bOff: number,
+    B: number,
+    H: number,
   ): boolean;
   /** Optional: `CellKernel.backward` of the cell `kind`, same arguments (`dgh` may be `dgx`). @returns as `cellForward` */
   cellBackward?(
     kind: CellKind,
-    dgx: Float32Array, dgxOff: number, dgh: Float32Array, dghOff: number, dhPrev: Float32Array, dhpOff: number, dcPrev: Float32Array, dcpOff: number,
-    dh: Float32Array, dhOff: number, dc: Float32Array, dcOff: number, act: Float32Array, actOff: number, aux: Float32Array, auxOff: number,
-    hPrev: Float32Array, hpOff: number, cPrev: Float32Array, cpOff: number, B: number, H: number,
+    dgx: Float32Array,
+    dgxOff: number,
+    dgh: Float32Array,
+    dghOff: number,
+    dhPrev: Float32Array,
+    dhpOff: number,
+    dcPrev: Float32Array,
+    dcpOff: number,
+    dh: Float32Array,
+    dhOff: number,
+    dc: Float32Array,
+    dcOff: number,
+    act: Float32Array,
+    actOff: number,
+    aux: Float32Array,
+    auxOff: number,
+    hPrev: Float32Array,
+    hpOff: number,
+    cPrev: Float32Array,
+    cpOff: number,
+    B: number,
+    H: number,
   ): boolean;
   /** Optional: `C[i, :] += bias[0, N)` for each of M rows `C [M, N]`. */
   addBiasRows?(C: Float32Array, cOff: number, bias: Float32Array, bOff: number, M: number, N: number): void;
   /** Optional: `out[0, N) += Σ_i A[i, :]` over `A [M, N]`, rows added into `out` in order (bias gradients). */
   sumRows?(out: Float32Array, oOff: number, A: Float32Array, aOff: number, M: number, N: number): void;
   /** Optional: the one-hot projection `out[i, :] = W[:, ids[i]] + bias` for `out [M, N]`, `W [N, V]`, `bias [N]`. */
-  gatherColumns?(out: Float32Array, oOff: number, W: Float32Array, wOff: number, bias: Float32Array, bOff: number, ids: Int32Array, idOff: number, M: number, N: number, V: number): void;
+  gatherColumns?(
+    out: Float32Array,
+    oOff: number,
+    W: Float32Array,
+    wOff: number,
+    bias: Float32Array,
+    bOff: number,
+    ids: Int32Array,
+    idOff: number,
+    M: number,
+    N: number,
+    V: number,
+  ): void;
   /** Optional: its gradient `W[:, ids[i]] += A[i, :]` for `A [M, N]`, `W [N, V]`. */
-  scatterAddColumns?(W: Float32Array, wOff: number, A: Float32Array, aOff: number, ids: Int32Array, idOff: number, M: number, N: number, V: number): void;
+  scatterAddColumns?(
+    W: Float32Array,
+    wOff: number,
+    A: Float32Array,
+    aOff: number,
+    ids: Int32Array,
+    idOff: number,
+    M: number,
+    N: number,
+    V: number,
+  ): void;
 }
 
 /** The recurrent cells eddy implements, named as PyTorch's modules and `nonlinearity` are (declared here, below the cells, so a backend can name them). */

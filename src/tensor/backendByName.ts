@@ -26,16 +26,24 @@ export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'native', 'wasm', 
  * @param path what to call the value in an error (a flag or option name)
  * @throws EddyError ERR_INVALID_ARG for an unknown name, or a backend this machine cannot run (saying why)
  */
-export function backendByName(name: string, options: { capacity?: number; path?: string; threads?: number } = {}): Backend {
+export function backendByName(
+  name: string,
+  options: { capacity?: number; path?: string; threads?: number } = {},
+): Backend {
   const path = options.path ?? 'backend';
   const n = checkOneOf(path, name, BACKEND_NAMES);
   const capacity = options.capacity ?? 256 * 2 ** 20;
   if (n === 'js') return jsBackend;
   if (n === 'native' || (n === 'auto' && nativeAvailable())) {
-    if (!nativeAvailable()) throw new EddyError('ERR_INVALID_ARG', `${path} is "native" but the native addon is ${nativeProblem()}; use "wasm"`);
+    if (!nativeAvailable())
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `${path} is "native" but the native addon is ${nativeProblem()}; use "wasm"`,
+      );
     return createNativeBackend({ capacity, whenFull: 'heap' });
   }
   if (wasmSimdSupported()) return createWasmBackend({ capacity, whenFull: 'heap', threads: options.threads ?? 1 });
-  if (n === 'wasm') throw new EddyError('ERR_INVALID_ARG', `${path} is "wasm" but this runtime has no WebAssembly SIMD; use "js"`);
+  if (n === 'wasm')
+    throw new EddyError('ERR_INVALID_ARG', `${path} is "wasm" but this runtime has no WebAssembly SIMD; use "js"`);
   return jsBackend;
 }

@@ -44,7 +44,9 @@ export function nativeProblem(): string | undefined {
 }
 
 /** The addon's instruction set (`avx512`, `avx2-fma`, ...), vector width and threads; undefined when not available. */
-export function nativeInfo(): { isa: string; vectorFloats: number; threads: number; hardwareThreads: number } | undefined {
+export function nativeInfo():
+  | { isa: string; vectorFloats: number; threads: number; hardwareThreads: number }
+  | undefined {
   return nativeAddon()?.info();
 }
 
@@ -57,8 +59,18 @@ export function createNativeBackend(options: NativeBackendOptions = {}): WasmBac
   const { threads: t, ...wasmOptions } = options;
   const threads = checkInt('options.threads', t ?? Math.min(2, availableParallelism()), 1, 2);
   const addon = nativeAddon();
-  if (!addon) throw new EddyError('ERR_INVALID_ARG', `the native backend is not available: the addon is ${nativeAddonProblem()}; use wasmBackend instead`);
+  if (!addon)
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      `the native backend is not available: the addon is ${nativeAddonProblem()}; use wasmBackend instead`,
+    );
   addon.setThreads(threads);
   const { isa } = addon.info();
-  return createWasmBackendWith(wasmOptions, { name: `native-${isa}`, bind: (buffer) => addon.bind(buffer), gemm: addon.gemm, lstmForward: addon.lstmForward, lstmBackward: addon.lstmBackward });
+  return createWasmBackendWith(wasmOptions, {
+    name: `native-${isa}`,
+    bind: (buffer) => addon.bind(buffer),
+    gemm: addon.gemm,
+    lstmForward: addon.lstmForward,
+    lstmBackward: addon.lstmBackward,
+  });
 }

@@ -9,8 +9,19 @@
 import type { Backend } from './backend.ts';
 
 /** `C[i, :] += bias[bOff, bOff + N)` for each of M rows of `C [M, N]`. */
-export function addBiasRows(be: Backend, C: Float32Array, cOff: number, bias: Float32Array, bOff: number, M: number, N: number): void {
-  if (be.addBiasRows) return be.addBiasRows(C, cOff, bias, bOff, M, N);
+export function addBiasRows(
+  be: Backend,
+  C: Float32Array,
+  cOff: number,
+  bias: Float32Array,
+  bOff: number,
+  M: number,
+  N: number,
+): void {
+  if (be.addBiasRows) {
+    be.addBiasRows(C, cOff, bias, bOff, M, N);
+    return;
+  }
   for (let r = 0; r < M; r++) {
     const c = cOff + r * N;
     for (let k = 0; k < N; k++) C[c + k] += bias[bOff + k];
@@ -18,8 +29,19 @@ export function addBiasRows(be: Backend, C: Float32Array, cOff: number, bias: Fl
 }
 
 /** `out[oOff + k] += Σ_i A[i, k]` over `A [M, N]`, the rows added in order (bias gradients). */
-export function sumRows(be: Backend, out: Float32Array, oOff: number, A: Float32Array, aOff: number, M: number, N: number): void {
-  if (be.sumRows) return be.sumRows(out, oOff, A, aOff, M, N);
+export function sumRows(
+  be: Backend,
+  out: Float32Array,
+  oOff: number,
+  A: Float32Array,
+  aOff: number,
+  M: number,
+  N: number,
+): void {
+  if (be.sumRows) {
+    be.sumRows(out, oOff, A, aOff, M, N);
+    return;
+  }
   for (let r = 0; r < M; r++) {
     const a = aOff + r * N;
     for (let k = 0; k < N; k++) out[oOff + k] += A[a + k];
@@ -30,8 +52,24 @@ export function sumRows(be: Backend, out: Float32Array, oOff: number, A: Float32
  * The one-hot input projection: `out[i, k] = W[k, ids[i]] + bias[k]` for `out [M, N]`, `W [N, V]` (PyTorch's
  * `weight_ih [G·H, V]`), `bias [N]`: the product of one-hot rows with `Wᵀ`, as a gather of columns.
  */
-export function gatherColumns(be: Backend, out: Float32Array, oOff: number, W: Float32Array, wOff: number, bias: Float32Array, bOff: number, ids: Int32Array, idOff: number, M: number, N: number, V: number): void {
-  if (be.gatherColumns) return be.gatherColumns(out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V);
+export function gatherColumns(
+  be: Backend,
+  out: Float32Array,
+  oOff: number,
+  W: Float32Array,
+  wOff: number,
+  bias: Float32Array,
+  bOff: number,
+  ids: Int32Array,
+  idOff: number,
+  M: number,
+  N: number,
+  V: number,
+): void {
+  if (be.gatherColumns) {
+    be.gatherColumns(out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V);
+    return;
+  }
   for (let r = 0; r < M; r++) {
     const id = ids[idOff + r];
     const o = oOff + r * N;
@@ -40,8 +78,22 @@ export function gatherColumns(be: Backend, out: Float32Array, oOff: number, W: F
 }
 
 /** The gradient of `gatherColumns` with respect to W: `W[k, ids[i]] += A[i, k]` for `A [M, N]`, `W [N, V]`. */
-export function scatterAddColumns(be: Backend, W: Float32Array, wOff: number, A: Float32Array, aOff: number, ids: Int32Array, idOff: number, M: number, N: number, V: number): void {
-  if (be.scatterAddColumns) return be.scatterAddColumns(W, wOff, A, aOff, ids, idOff, M, N, V);
+export function scatterAddColumns(
+  be: Backend,
+  W: Float32Array,
+  wOff: number,
+  A: Float32Array,
+  aOff: number,
+  ids: Int32Array,
+  idOff: number,
+  M: number,
+  N: number,
+  V: number,
+): void {
+  if (be.scatterAddColumns) {
+    be.scatterAddColumns(W, wOff, A, aOff, ids, idOff, M, N, V);
+    return;
+  }
   for (let r = 0; r < M; r++) {
     const id = ids[idOff + r];
     const a = aOff + r * N;

@@ -59,10 +59,18 @@ export function createSampleScratch(V: number): SampleScratch {
  * @param path the options' dotted path in error messages
  * @throws EddyError ERR_INVALID_ARG naming `${path}.temperature`, `.topK` or `.topP`
  */
-export function resolveSampleOptions(options: Omit<SampleOptions, 'rng'> | undefined, path = 'options'): ResolvedSampleOptions {
+export function resolveSampleOptions(
+  options: Omit<SampleOptions, 'rng'> | undefined,
+  path = 'options',
+): ResolvedSampleOptions {
   const o = checkObject(path, options);
   const t = o.temperature ?? 1;
-  const temperature = t === 'greedy' ? 0 : typeof t === 'number' ? checkNumber(`${path}.temperature`, t, 0) : invalidTemperature(`${path}.temperature`, t);
+  const temperature =
+    t === 'greedy'
+      ? 0
+      : typeof t === 'number'
+        ? checkNumber(`${path}.temperature`, t, 0)
+        : invalidTemperature(`${path}.temperature`, t);
   const topK = checkInt(`${path}.topK`, o.topK ?? 0, 0);
   const topP = checkNumber(`${path}.topP`, o.topP ?? 1, 0, 1, { min: true });
   return { temperature, topK, topP };
@@ -96,11 +104,22 @@ export function argmax(x: Float32Array, off: number, V: number): number {
  * @returns the id
  * @throws EddyError ERR_INVALID_ARG naming the option
  */
-export function sample(logits: Float32Array, off: number, V: number, options: SampleOptions = {}, scratch?: SampleScratch): number {
+export function sample(
+  logits: Float32Array,
+  off: number,
+  V: number,
+  options: SampleOptions = {},
+  scratch?: SampleScratch,
+): number {
   checkObject('options', options);
   // Validated field by field (not through resolveSampleOptions) so that a call allocates nothing.
   const t = options.temperature ?? 1;
-  const temperature = t === 'greedy' ? 0 : typeof t === 'number' ? checkNumber('options.temperature', t, 0) : invalidTemperature('options.temperature', t);
+  const temperature =
+    t === 'greedy'
+      ? 0
+      : typeof t === 'number'
+        ? checkNumber('options.temperature', t, 0)
+        : invalidTemperature('options.temperature', t);
   const topK = checkInt('options.topK', options.topK ?? 0, 0);
   const topP = checkNumber('options.topP', options.topP ?? 1, 0, 1, { min: true });
   if (temperature === 0) return argmax(logits, off, V);
@@ -116,8 +135,14 @@ export function sample(logits: Float32Array, off: number, V: number, options: Sa
  * A `temperature` of 0 is greedy; `rng` may be null only then.
  */
 export function sampleResolved(
-  logits: Float32Array, off: number, V: number,
-  temperature: number, topK: number, topP: number, rng: Rng | null, scratch: SampleScratch,
+  logits: Float32Array,
+  off: number,
+  V: number,
+  temperature: number,
+  topK: number,
+  topP: number,
+  rng: Rng | null,
+  scratch: SampleScratch,
 ): number {
   if (temperature === 0 || rng === null) return argmax(logits, off, V);
   const p = scratch.probs; // [V]

@@ -4,7 +4,15 @@
  */
 
 /** `out[r] = softmax(logits[r] / temperature)` for N rows of V. `out` may alias `logits`. */
-export function softmaxRows(out: Float32Array, outOff: number, logits: Float32Array, off: number, N: number, V: number, temperature = 1): void {
+export function softmaxRows(
+  out: Float32Array,
+  outOff: number,
+  logits: Float32Array,
+  off: number,
+  N: number,
+  V: number,
+  temperature = 1,
+): void {
   for (let r = 0; r < N; r++) {
     const base = off + r * V;
     const ob = outOff + r * V;
@@ -28,7 +36,14 @@ export function softmaxRows(out: Float32Array, outOff: number, logits: Float32Ar
  * @param scale multiplies the gradient: 1 for a summed loss, 1/count for a mean
  * @returns the summed loss in nats over the rows that count
  */
-export function softmaxCrossEntropy(dlogits: Float32Array | null, logits: Float32Array, targets: Int32Array, N: number, V: number, scale = 1): number {
+export function softmaxCrossEntropy(
+  dlogits: Float32Array | null,
+  logits: Float32Array,
+  targets: Int32Array,
+  N: number,
+  V: number,
+  scale = 1,
+): number {
   let loss = 0;
   for (let r = 0; r < N; r++) {
     const base = r * V;

@@ -101,8 +101,38 @@ const PARALLEL_MACS = 2 ** 20;
 /** The same for a streaming step (few rows): each thread then keeps half of the weight in its own cache. */
 const PARALLEL_DOT_MACS = 2 ** 17;
 
-type Kernel16 = (...args: [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number]) => void;
-type Kernel10 = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
+type Kernel16 = (
+  ...args: [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+) => void;
+type Kernel10 = (
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+  e: number,
+  f: number,
+  g: number,
+  h: number,
+  i: number,
+  j: number,
+) => void;
 
 /** True if this runtime validates WebAssembly SIMD (and relaxed SIMD, when asked). */
 export function wasmSimdSupported(relaxed = false): boolean {
@@ -125,9 +155,44 @@ export interface Accelerator {
   /** The backend's name, e.g. `"native-avx512"`. */
   readonly name: string;
   bind(buffer: ArrayBuffer): number;
-  gemm(slot: number, op: 0 | 1 | 2, M: number, N: number, K: number, a: number, b: number, c: number, accumulate: boolean): void;
-  lstmForward?(slot: number, h: number, c: number, act: number, aux: number, gx: number, gh: number, cPrev: number, bhh: number, B: number, H: number): void;
-  lstmBackward?(slot: number, dgx: number, dgh: number, dhPrev: number, dcPrev: number, dh: number, dc: number, act: number, aux: number, cPrev: number, B: number, H: number): void;
+  gemm(
+    slot: number,
+    op: 0 | 1 | 2,
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    b: number,
+    c: number,
+    accumulate: boolean,
+  ): void;
+  lstmForward?(
+    slot: number,
+    h: number,
+    c: number,
+    act: number,
+    aux: number,
+    gx: number,
+    gh: number,
+    cPrev: number,
+    bhh: number,
+    B: number,
+    H: number,
+  ): void;
+  lstmBackward?(
+    slot: number,
+    dgx: number,
+    dgh: number,
+    dhPrev: number,
+    dcPrev: number,
+    dh: number,
+    dc: number,
+    act: number,
+    aux: number,
+    cPrev: number,
+    B: number,
+    H: number,
+  ): void;
 }
 
 /**
@@ -147,11 +212,16 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
   const capacity = pageAlign(checkInt('options.capacity', options.capacity ?? 2 ** 30, 4 * 2 ** 20, 2 ** 31));
   const whenFull = checkOneOf('options.whenFull', options.whenFull ?? 'error', ['error', 'heap'] as const);
   const relaxedOption: unknown = options.relaxedSimd ?? 'auto';
-  if (relaxedOption !== 'auto' && typeof relaxedOption !== 'boolean') throw invalidArg('options.relaxedSimd', 'boolean or "auto"', relaxedOption);
+  if (relaxedOption !== 'auto' && typeof relaxedOption !== 'boolean')
+    throw invalidArg('options.relaxedSimd', 'boolean or "auto"', relaxedOption);
   const relaxed = relaxedOption === 'auto' ? wasmSimdSupported(true) : relaxedOption;
   const pointwise = checkBool('options.pointwise', options.pointwise ?? true);
   const threads = checkInt('options.threads', options.threads ?? 1, 1, 2);
-  if (threads > 1 && accel) throw new EddyError('ERR_INVALID_ARG', 'options.threads must be 1 with native kernels (they have threads of their own)');
+  if (threads > 1 && accel)
+    throw new EddyError(
+      'ERR_INVALID_ARG',
+      'options.threads must be 1 with native kernels (they have threads of their own)',
+    );
   const shared = threads > 1;
   const api = wasmApi();
   if (!api || !wasmSimdSupported(relaxed)) {
@@ -171,19 +241,40 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
   const tmp = bp + bpBytes;
   const module = new api.Module(gemmModuleBytes({ relaxed, shared }));
   const exports = new api.Instance(module, { env: { memory: arena.memory } }).exports;
-  const helper = shared ? new WasmHelper(module, arena.memory, ap + 2 * packSet, [ap + packSet, bp + packSet, tmp + packSet], { blocked: exports.blocked as Kernel16, dotNT: exports.dotNT as Kernel10, pack: [ap, bp, tmp] }) : null;
+  const helper = shared
+    ? new WasmHelper(module, arena.memory, ap + 2 * packSet, [ap + packSet, bp + packSet, tmp + packSet], {
+        blocked: exports.blocked as Kernel16,
+        dotNT: exports.dotNT as Kernel10,
+        pack: [ap, bp, tmp],
+      })
+    : null;
   const dotNT = exports.dotNT as Kernel10;
   const blockedKernel = exports.blocked as Kernel16;
   const f32 = arena.f32;
   const slot = accel ? accel.bind(arena.buffer) : -1;
 
   // Staged addresses of the current call's A, B, C (fields, not a returned array: gemms run per time step).
-  let aAddr = 0, bAddr = 0, cAddr = 0;
+  let aAddr = 0,
+    bAddr = 0,
+    cAddr = 0;
   let cStaged = false;
 
   /** Resolves A, B, C to byte addresses, staging any outside the memory. False if staging did not fit ('heap'). */
-  function place(A: Float32Array, aOff: number, aLen: number, B: Float32Array, bOff: number, bLen: number, C: Float32Array, cOff: number, cLen: number, accumulate: boolean): boolean {
-    const aIn = arena.owns(A), bIn = arena.owns(B), cIn = arena.owns(C);
+  function place(
+    A: Float32Array,
+    aOff: number,
+    aLen: number,
+    B: Float32Array,
+    bOff: number,
+    bLen: number,
+    C: Float32Array,
+    cOff: number,
+    cLen: number,
+    accumulate: boolean,
+  ): boolean {
+    const aIn = arena.owns(A),
+      bIn = arena.owns(B),
+      cIn = arena.owns(C);
     let need = 0;
     if (!aIn) need += align16(aLen * 4);
     if (!bIn) need += align16(bLen * 4);
@@ -194,12 +285,23 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
       if (s < 0) return false;
     }
     if (aIn) aAddr = A.byteOffset + 4 * aOff;
-    else { aAddr = s; f32.set(A.subarray(aOff, aOff + aLen), s >> 2); s += align16(aLen * 4); }
+    else {
+      aAddr = s;
+      f32.set(A.subarray(aOff, aOff + aLen), s >> 2);
+      s += align16(aLen * 4);
+    }
     if (bIn) bAddr = B.byteOffset + 4 * bOff;
-    else { bAddr = s; f32.set(B.subarray(bOff, bOff + bLen), s >> 2); s += align16(bLen * 4); }
+    else {
+      bAddr = s;
+      f32.set(B.subarray(bOff, bOff + bLen), s >> 2);
+      s += align16(bLen * 4);
+    }
     cStaged = !cIn;
     if (cIn) cAddr = C.byteOffset + 4 * cOff;
-    else { cAddr = s; if (accumulate) f32.set(C.subarray(cOff, cOff + cLen), s >> 2); }
+    else {
+      cAddr = s;
+      if (accumulate) f32.set(C.subarray(cOff, cOff + cLen), s >> 2);
+    }
     return true;
   }
 
@@ -214,7 +316,20 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
    * slower at N = 1024) and packing wins at any M. An edge sliver read in place reads up to 28 bytes past B's
    * last row; that stays inside the memory because the pack buffers lie above every view and staged copy.
    */
-  function blocked(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: boolean): void {
+  function blocked(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    b: number,
+    rsB: number,
+    csB: number,
+    c: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
     const acc = accumulate ? 1 : 0;
     if (helper && M * N * K >= PARALLEL_MACS && (M >= 2 * MR || N >= 2 * NR)) {
       helper.blocked(M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, acc);
@@ -229,18 +344,45 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
   }
 
   /** Shape guards at kernel entry (cheap; an out-of-range offset would otherwise read a neighbouring buffer). */
-  function check(op: string, M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number): void {
-    if (!isCount(M) || !isCount(N) || !isCount(K)) throw shapeError(`${op} sizes`, 'non-negative integers M, N, K', `M=${M}, N=${N}, K=${K}`);
-    if (!fits(A, aOff, M * K)) throw shapeError(`${op} A`, `of at least ${aOff} + ${M * K} elements`, `length ${A.length}`);
-    if (!fits(B, bOff, N * K)) throw shapeError(`${op} B`, `of at least ${bOff} + ${N * K} elements`, `length ${B.length}`);
-    if (!fits(C, cOff, M * N)) throw shapeError(`${op} C`, `of at least ${cOff} + ${M * N} elements`, `length ${C.length}`);
+  function check(
+    op: string,
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    aOff: number,
+    B: Float32Array,
+    bOff: number,
+    C: Float32Array,
+    cOff: number,
+  ): void {
+    if (!isCount(M) || !isCount(N) || !isCount(K))
+      throw shapeError(`${op} sizes`, 'non-negative integers M, N, K', `M=${M}, N=${N}, K=${K}`);
+    if (!fits(A, aOff, M * K))
+      throw shapeError(`${op} A`, `of at least ${aOff} + ${M * K} elements`, `length ${A.length}`);
+    if (!fits(B, bOff, N * K))
+      throw shapeError(`${op} B`, `of at least ${bOff} + ${N * K} elements`, `length ${B.length}`);
+    if (!fits(C, cOff, M * N))
+      throw shapeError(`${op} C`, `of at least ${cOff} + ${M * N} elements`, `length ${C.length}`);
   }
 
   /**
    * Work every gemm shares before its kernel: guards, the empty cases, placement, and the `'heap'` fallback
    * (jsBackend) when staging is full. True if the kernel should run (then `unplace` after it).
    */
-  function enter(op: 'gemmNN' | 'gemmNT' | 'gemmTN', M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): boolean {
+  function enter(
+    op: 'gemmNN' | 'gemmNT' | 'gemmTN',
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    aOff: number,
+    B: Float32Array,
+    bOff: number,
+    C: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+  ): boolean {
     check(op, M, N, K, A, aOff, B, bOff, C, cOff);
     if (M === 0 || N === 0) return false;
     if (K === 0) {
@@ -254,10 +396,14 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
 
   const backend: WasmBackend = {
     ...(pointwise ? pointwiseMethods(api, arena, accel, slot, shared) : {}),
-    name: accel ? accel.name : (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd') + (pointwise ? '' : '-gemm') + (shared ? '-2t' : ''),
+    name: accel
+      ? accel.name
+      : (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd') + (pointwise ? '' : '-gemm') + (shared ? '-2t' : ''),
     memory: arena.memory,
     capacity,
-    get used() { return arena.used; },
+    get used() {
+      return arena.used;
+    },
     owns: (x) => arena.owns(x),
     close: () => helper?.close(),
     alloc(length) {
@@ -277,11 +423,13 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
         unplace(C, cOff, M * N);
         return;
       }
-      const rows = dotRows(K), acc = accumulate ? 1 : 0;
+      const rows = dotRows(K),
+        acc = accumulate ? 1 : 0;
       if (helper && M * N * K >= (M <= 4 ? PARALLEL_DOT_MACS : PARALLEL_MACS) && N >= 16) {
         helper.dot(M, N, K, aAddr, bAddr, cAddr, acc, rows);
       } else {
-        for (let j = 0; j < N; j += rows) dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, acc);
+        for (let j = 0; j < N; j += rows)
+          dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, acc);
       }
       unplace(C, cOff, M * N);
     },
@@ -296,14 +444,43 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
 }
 
 /** The optional pointwise methods, over their own module instance on the same memory (LSTM steps from `accel` if it has them). */
-function pointwiseMethods(api: WasmApi, arena: WasmArena, accel: Accelerator | undefined, slot: number, shared: boolean): ReturnType<typeof wasmPointwise> {
+function pointwiseMethods(
+  api: WasmApi,
+  arena: WasmArena,
+  accel: Accelerator | undefined,
+  slot: number,
+  shared: boolean,
+): ReturnType<typeof wasmPointwise> {
   const module = new api.Module(emitModule([...cellFunctions(), ...rowFunctions()], { shared }));
   const exports: Record<string, unknown> = { ...new api.Instance(module, { env: { memory: arena.memory } }).exports };
   const { lstmForward: fwd, lstmBackward: bwd } = accel ?? {};
-  if (fwd) exports.lstmForward = (h: number, c: number, act: number, aux: number, gx: number, gh: number, cp: number, b: number, B: number, H: number) => fwd(slot, h, c, act, aux, gx, gh, cp, b, B, H);
+  if (fwd)
+    exports.lstmForward = (
+      h: number,
+      c: number,
+      act: number,
+      aux: number,
+      gx: number,
+      gh: number,
+      cp: number,
+      b: number,
+      B: number,
+      H: number,
+    ) => fwd(slot, h, c, act, aux, gx, gh, cp, b, B, H);
   if (bwd) {
-    exports.lstmBackward = (dgx: number, dgh: number, dhp: number, dcp: number, dh: number, dc: number, act: number, aux: number, cp: number, B: number, H: number) =>
-      bwd(slot, dgx, dgh, dhp, dcp, dh, dc, act, aux, cp, B, H);
+    exports.lstmBackward = (
+      dgx: number,
+      dgh: number,
+      dhp: number,
+      dcp: number,
+      dh: number,
+      dc: number,
+      act: number,
+      aux: number,
+      cp: number,
+      B: number,
+      H: number,
+    ) => bwd(slot, dgx, dgh, dhp, dcp, dh, dc, act, aux, cp, B, H);
   }
   return wasmPointwise(exports, new ArgStaging(arena));
 }
@@ -334,15 +511,112 @@ function sharedBackend(): WasmBackend {
 export const wasmBackend: Backend = {
   name: 'wasm-simd',
   alloc: (length) => sharedBackend().alloc(length),
-  gemmNN: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) => sharedBackend().gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
-  gemmNT: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) => sharedBackend().gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
-  gemmTN: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) => sharedBackend().gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
-  cellForward: (kind, h, hOff, c, cOff, act, actOff, aux, auxOff, gx, gxOff, gh, ghOff, hPrev, hpOff, cPrev, cpOff, bhh, bOff, B, H) =>
-    sharedBackend().cellForward!(kind, h, hOff, c, cOff, act, actOff, aux, auxOff, gx, gxOff, gh, ghOff, hPrev, hpOff, cPrev, cpOff, bhh, bOff, B, H),
-  cellBackward: (kind, dgx, dgxOff, dgh, dghOff, dhPrev, dhpOff, dcPrev, dcpOff, dh, dhOff, dc, dcOff, act, actOff, aux, auxOff, hPrev, hpOff, cPrev, cpOff, B, H) =>
-    sharedBackend().cellBackward!(kind, dgx, dgxOff, dgh, dghOff, dhPrev, dhpOff, dcPrev, dcpOff, dh, dhOff, dc, dcOff, act, actOff, aux, auxOff, hPrev, hpOff, cPrev, cpOff, B, H),
+  gemmNN: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) =>
+    sharedBackend().gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
+  gemmNT: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) =>
+    sharedBackend().gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
+  gemmTN: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) =>
+    sharedBackend().gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
+  cellForward: (
+    kind,
+    h,
+    hOff,
+    c,
+    cOff,
+    act,
+    actOff,
+    aux,
+    auxOff,
+    gx,
+    gxOff,
+    gh,
+    ghOff,
+    hPrev,
+    hpOff,
+    cPrev,
+    cpOff,
+    bhh,
+    bOff,
+    B,
+    H,
+  ) =>
+    sharedBackend().cellForward!(
+      kind,
+      h,
+      hOff,
+      c,
+      cOff,
+      act,
+      actOff,
+      aux,
+      auxOff,
+      gx,
+      gxOff,
+      gh,
+      ghOff,
+      hPrev,
+      hpOff,
+      cPrev,
+      cpOff,
+      bhh,
+      bOff,
+      B,
+      H,
+    ),
+  cellBackward: (
+    kind,
+    dgx,
+    dgxOff,
+    dgh,
+    dghOff,
+    dhPrev,
+    dhpOff,
+    dcPrev,
+    dcpOff,
+    dh,
+    dhOff,
+    dc,
+    dcOff,
+    act,
+    actOff,
+    aux,
+    auxOff,
+    hPrev,
+    hpOff,
+    cPrev,
+    cpOff,
+    B,
+    H,
+  ) =>
+    sharedBackend().cellBackward!(
+      kind,
+      dgx,
+      dgxOff,
+      dgh,
+      dghOff,
+      dhPrev,
+      dhpOff,
+      dcPrev,
+      dcpOff,
+      dh,
+      dhOff,
+      dc,
+      dcOff,
+      act,
+      actOff,
+      aux,
+      auxOff,
+      hPrev,
+      hpOff,
+      cPrev,
+      cpOff,
+      B,
+      H,
+    ),
   addBiasRows: (C, cOff, bias, bOff, M, N) => sharedBackend().addBiasRows!(C, cOff, bias, bOff, M, N),
   sumRows: (out, oOff, A, aOff, M, N) => sharedBackend().sumRows!(out, oOff, A, aOff, M, N),
-  gatherColumns: (out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V) => sharedBackend().gatherColumns!(out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V),
-  scatterAddColumns: (W, wOff, A, aOff, ids, idOff, M, N, V) => sharedBackend().scatterAddColumns!(W, wOff, A, aOff, ids, idOff, M, N, V),
+  gatherColumns: (out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V) =>
+    sharedBackend().gatherColumns!(out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V),
+  scatterAddColumns: (W, wOff, A, aOff, ids, idOff, M, N, V) =>
+    sharedBackend().scatterAddColumns!(W, wOff, A, aOff, ids, idOff, M, N, V),
 };

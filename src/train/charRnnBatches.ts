@@ -5,7 +5,14 @@
  */
 import { invalidArg, shapeError, describe } from '../util/errors.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
-import { resolveGeometry, windowSpan, type FullWindow, type IdWindow, type WindowGeometryOptions, type WindowSpan } from './windows.ts';
+import {
+  resolveGeometry,
+  windowSpan,
+  type FullWindow,
+  type IdWindow,
+  type WindowGeometryOptions,
+  type WindowSpan,
+} from './windows.ts';
 
 /** Options for `charRnnBatches` and `sequenceWindows`. */
 export interface ArrayWindowsOptions extends WindowGeometryOptions {
@@ -46,15 +53,23 @@ export function charRnnBatches(corpus: Int32Array, options: CharRnnBatchesOption
   const start = checkInt('options.start', o.start ?? 0, 0);
   const len = Math.floor((corpus.length - 1) / B);
   if (len < 1) throw invalidArg('corpus', `at least ${B + 1} ids for options.B = ${B} streams`, corpus);
-  return sliceWindows(len, B, g, start, (s, x, targets) => {
-    for (let t = 0; t < s.steps; t++) {
-      for (let b = 0; b < B; b++) {
-        const p = b * len + s.start + t;
-        x[t * B + b] = corpus[p];
-        targets[t * B + b] = corpus[p + 1];
+  return sliceWindows(
+    len,
+    B,
+    g,
+    start,
+    (s, x, targets) => {
+      for (let t = 0; t < s.steps; t++) {
+        for (let b = 0; b < B; b++) {
+          const p = b * len + s.start + t;
+          x[t * B + b] = corpus[p];
+          targets[t * B + b] = corpus[p + 1];
+        }
       }
-    }
-  }, () => new Int32Array(g.k2 * B), () => new Int32Array(g.k2 * B)) as IterableIterator<IdWindow>;
+    },
+    () => new Int32Array(g.k2 * B),
+    () => new Int32Array(g.k2 * B),
+  ) as IterableIterator<IdWindow>;
 }
 
 /** Data for `sequenceWindows`: N time-major steps of B rows. */
@@ -88,21 +103,39 @@ export function sequenceWindows(data: SequenceData, options: ArrayWindowsOptions
   if (!(x instanceof Float32Array || x instanceof Int32Array) || x.length === 0 || x.length % (N * B) !== 0) {
     throw shapeError('data.x', `Float32Array [N=${N}, B=${B}, X] or Int32Array [N=${N}, B=${B}]`, describe(x));
   }
-  if (x instanceof Int32Array && x.length !== N * B) throw shapeError('data.x', `Int32Array of ids of length ${N * B} ([N=${N}, B=${B}])`, describe(x));
-  if (!(targets instanceof Float32Array || targets instanceof Int32Array) || targets.length === 0 || targets.length % (N * B) !== 0) {
-    throw shapeError('data.targets', `Int32Array [N=${N}, B=${B}] or Float32Array [N=${N}, B=${B}, Y]`, describe(targets));
+  if (x instanceof Int32Array && x.length !== N * B)
+    throw shapeError('data.x', `Int32Array of ids of length ${N * B} ([N=${N}, B=${B}])`, describe(x));
+  if (
+    !(targets instanceof Float32Array || targets instanceof Int32Array) ||
+    targets.length === 0 ||
+    targets.length % (N * B) !== 0
+  ) {
+    throw shapeError(
+      'data.targets',
+      `Int32Array [N=${N}, B=${B}] or Float32Array [N=${N}, B=${B}, Y]`,
+      describe(targets),
+    );
   }
-  if (targets instanceof Int32Array && targets.length !== N * B) throw shapeError('data.targets', `Int32Array of ids of length ${N * B} ([N=${N}, B=${B}])`, describe(targets));
+  if (targets instanceof Int32Array && targets.length !== N * B)
+    throw shapeError('data.targets', `Int32Array of ids of length ${N * B} ([N=${N}, B=${B}])`, describe(targets));
   const xRow = x.length / N; // B·X per step
   const tRow = targets.length / N;
   const padTarget = targets instanceof Int32Array ? -1 : 0;
   const makeX = () => (x instanceof Int32Array ? new Int32Array(g.k2 * xRow) : new Float32Array(g.k2 * xRow));
   const makeT = () => (targets instanceof Int32Array ? new Int32Array(g.k2 * tRow) : new Float32Array(g.k2 * tRow));
-  return sliceWindows(N, B, g, start, (s, xo, to) => {
-    xo.set(x.subarray(s.start * xRow, (s.start + s.steps) * xRow));
-    to.set(targets.subarray(s.start * tRow, (s.start + s.steps) * tRow));
-    to.fill(padTarget, s.steps * tRow);
-  }, makeX, makeT);
+  return sliceWindows(
+    N,
+    B,
+    g,
+    start,
+    (s, xo, to) => {
+      xo.set(x.subarray(s.start * xRow, (s.start + s.steps) * xRow));
+      to.set(targets.subarray(s.start * tRow, (s.start + s.steps) * tRow));
+      to.fill(padTarget, s.steps * tRow);
+    },
+    makeX,
+    makeT,
+  );
 }
 
 type Fill<X, Y> = (span: WindowSpan, x: X, targets: Y) => void;

@@ -36,14 +36,20 @@ const PREFIX_STATE = 'carried.';
 /** Writes a checkpoint atomically. */
 export function saveCheckpoint<Extra>(path: string, model: RNNModel, parts: CheckpointParts<Extra>): void {
   const tensors: Record<string, SafetensorsInput> = modelTensors(model);
-  for (const [k, v] of Object.entries(parts.optimizer.buffers)) tensors[PREFIX_OPT + k] = { shape: [v.length], data: Float32Array.from(v) };
+  for (const [k, v] of Object.entries(parts.optimizer.buffers))
+    tensors[PREFIX_OPT + k] = { shape: [v.length], data: Float32Array.from(v) };
   if (parts.state) {
-    tensors[PREFIX_STATE + 'h'] = { shape: [parts.state.h.length], data: Float32Array.from(parts.state.h) };
-    if (parts.state.c) tensors[PREFIX_STATE + 'c'] = { shape: [parts.state.c.length], data: Float32Array.from(parts.state.c) };
+    tensors[`${PREFIX_STATE}h`] = { shape: [parts.state.h.length], data: Float32Array.from(parts.state.h) };
+    if (parts.state.c)
+      tensors[`${PREFIX_STATE}c`] = { shape: [parts.state.c.length], data: Float32Array.from(parts.state.c) };
   }
   const meta = modelMetadata(model, {
     'eddy.checkpoint': '1',
-    'eddy.optimizer': JSON.stringify({ name: parts.optimizer.name, step: parts.optimizer.step, scalars: parts.optimizer.scalars }),
+    'eddy.optimizer': JSON.stringify({
+      name: parts.optimizer.name,
+      step: parts.optimizer.step,
+      scalars: parts.optimizer.scalars,
+    }),
     'eddy.rng': JSON.stringify(parts.rng),
     'eddy.extra': JSON.stringify(parts.extra),
   });
@@ -56,7 +62,11 @@ export function saveCheckpoint<Extra>(path: string, model: RNNModel, parts: Chec
  */
 export function loadCheckpoint<Extra>(path: string, options: LoadModelOptions = {}): Checkpoint<Extra> {
   const file = readSafetensors(path);
-  if (file.metadata['eddy.checkpoint'] !== '1') throw new EddyError('ERR_FILE', `Cannot load ${path}: not an eddy training checkpoint (no eddy.checkpoint metadata)`);
+  if (file.metadata['eddy.checkpoint'] !== '1')
+    throw new EddyError(
+      'ERR_FILE',
+      `Cannot load ${path}: not an eddy training checkpoint (no eddy.checkpoint metadata)`,
+    );
   const model = modelFromSafetensors(file, path, options); // skips the optimizer and carried-state tensors
   let opt: { name: string; step: number; scalars: Record<string, number> };
   let rng: RngState | null;
@@ -68,11 +78,12 @@ export function loadCheckpoint<Extra>(path: string, options: LoadModelOptions = 
   } catch {
     throw new EddyError('ERR_FILE', `Cannot load ${path}: checkpoint metadata is not valid JSON`);
   }
-  if (!opt || typeof opt.name !== 'string') throw new EddyError('ERR_FILE', `Cannot load ${path}: checkpoint has no optimizer state`);
+  if (!opt || typeof opt.name !== 'string')
+    throw new EddyError('ERR_FILE', `Cannot load ${path}: checkpoint has no optimizer state`);
   const buffers: Record<string, Float32Array> = {};
   for (const [k, v] of file.tensors) if (k.startsWith(PREFIX_OPT)) buffers[k.slice(PREFIX_OPT.length)] = v.data;
-  const h = file.tensors.get(PREFIX_STATE + 'h');
-  const c = file.tensors.get(PREFIX_STATE + 'c');
+  const h = file.tensors.get(`${PREFIX_STATE}h`);
+  const c = file.tensors.get(`${PREFIX_STATE}c`);
   const state: RecurrentState | null = h ? (c ? { h: h.data, c: c.data } : { h: h.data }) : null;
   return { model, optimizer: { name: opt.name, step: opt.step, scalars: opt.scalars, buffers }, state, rng, extra };
 }

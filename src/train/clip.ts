@@ -44,7 +44,7 @@ export function clipGradNorm(grads: Float32Array, maxNorm: number, options: Clip
     for (let i = 0; i < n; i++) {
       const a = Math.abs(grads[i]);
       if (a > norm) norm = a;
-      else if (a !== a) {
+      else if (Number.isNaN(a)) {
         norm = NaN; // a NaN gradient gives a NaN norm, as in PyTorch
         break;
       }

@@ -58,7 +58,12 @@ export interface LossResult {
  * A sequence loss: writes `dy [T, B, Y]` (when not null) and returns the loss of `y [T, B, Y]` against `targets`.
  * The built-in losses and user-supplied ones share this signature.
  */
-export type SequenceLoss = (dy: Float32Array | null, y: Float32Array, targets: Int32Array | Float32Array, shape: LossShape) => LossResult;
+export type SequenceLoss = (
+  dy: Float32Array | null,
+  y: Float32Array,
+  targets: Int32Array | Float32Array,
+  shape: LossShape,
+) => LossResult;
 
 /** Names of the built-in losses, for `lossFor` and `TrainerOptions.loss`. */
 export const LOSS_NAMES = ['crossEntropy', 'manyToOne', 'mse'] as const;
@@ -82,7 +87,8 @@ function resolveShape(shape: LossShape, y: Float32Array, dy: Float32Array | null
   const to = checkInt('shape.toStep', s.toStep ?? T, from, T);
   const mean = checkOneOf('shape.reduction', s.reduction ?? 'mean', ['mean', 'sum'] as const) === 'mean';
   const n = T * B * Y;
-  if (!(y instanceof Float32Array) || y.length !== n) throw shapeError('y', `Float32Array of length ${n} ([T=${T}, B=${B}, Y=${Y}])`, describe(y));
+  if (!(y instanceof Float32Array) || y.length !== n)
+    throw shapeError('y', `Float32Array of length ${n} ([T=${T}, B=${B}, Y=${Y}])`, describe(y));
   if (dy !== null && (!(dy instanceof Float32Array) || dy.length !== n)) {
     throw shapeError('dy', `Float32Array of length ${n} ([T=${T}, B=${B}, Y=${Y}]) or null`, describe(dy));
   }
@@ -90,7 +96,8 @@ function resolveShape(shape: LossShape, y: Float32Array, dy: Float32Array | null
 }
 
 function checkIds(targets: unknown, length: number, shape: string, V: number, from: number, to: number): Int32Array {
-  if (!(targets instanceof Int32Array) || targets.length !== length) throw shapeError('targets', `Int32Array of class ids of length ${length} (${shape})`, describe(targets));
+  if (!(targets instanceof Int32Array) || targets.length !== length)
+    throw shapeError('targets', `Int32Array of class ids of length ${length} (${shape})`, describe(targets));
   for (let i = from; i < to; i++) {
     if (targets[i] >= V) throw invalidArg(`targets[${i}]`, `class id < ${V} (negative = ignored)`, targets[i]);
   }
@@ -107,19 +114,41 @@ function checkIds(targets: unknown, length: number, shape: string, V: number, fr
  * @param shape `{ T, B, Y: V, fromStep?, toStep?, reduction? }`
  * @throws EddyError `ERR_SHAPE` naming `y`, `dy` or `targets`; `ERR_INVALID_ARG` for a target >= V
  */
-export function sequenceCrossEntropy(dy: Float32Array | null, y: Float32Array, targets: Int32Array | Float32Array, shape: LossShape): LossResult {
+export function sequenceCrossEntropy(
+  dy: Float32Array | null,
+  y: Float32Array,
+  targets: Int32Array | Float32Array,
+  shape: LossShape,
+): LossResult {
   const { T, B, Y: V, from, to, mean } = resolveShape(shape, y, dy);
   const t = checkIds(targets, T * B, `[T=${T}, B=${B}]`, V, from * B, to * B);
   return crossEntropyRange(dy, y, t, B, V, from, to, T, mean);
 }
 
-function crossEntropyRange(dy: Float32Array | null, y: Float32Array, targets: Int32Array, B: number, V: number, from: number, to: number, T: number, mean: boolean): LossResult {
+function crossEntropyRange(
+  dy: Float32Array | null,
+  y: Float32Array,
+  targets: Int32Array,
+  B: number,
+  V: number,
+  from: number,
+  to: number,
+  T: number,
+  mean: boolean,
+): LossResult {
   const r0 = from * B; // first counted row of [T·B, V]
   const r1 = to * B;
   let count = 0;
   for (let r = r0; r < r1; r++) if (targets[r] >= 0) count++;
   const scale = mean && count > 0 ? 1 / count : 1;
-  const sum = softmaxCrossEntropy(dy === null ? null : dy.subarray(r0 * V, r1 * V), y.subarray(r0 * V, r1 * V), targets.subarray(r0, r1), r1 - r0, V, scale);
+  const sum = softmaxCrossEntropy(
+    dy === null ? null : dy.subarray(r0 * V, r1 * V),
+    y.subarray(r0 * V, r1 * V),
+    targets.subarray(r0, r1),
+    r1 - r0,
+    V,
+    scale,
+  );
   if (dy !== null) {
     dy.fill(0, 0, r0 * V);
     dy.fill(0, r1 * V, T * B * V);
@@ -137,9 +166,15 @@ function crossEntropyRange(dy: Float32Array | null, y: Float32Array, targets: In
  * @param targets `[B]` labels, or `[T, B]` with -1 at the unlabelled steps
  * @param shape `{ T, B, Y: V, fromStep?, toStep?, reduction? }`
  */
-export function manyToOneCrossEntropy(dy: Float32Array | null, y: Float32Array, targets: Int32Array | Float32Array, shape: LossShape): LossResult {
+export function manyToOneCrossEntropy(
+  dy: Float32Array | null,
+  y: Float32Array,
+  targets: Int32Array | Float32Array,
+  shape: LossShape,
+): LossResult {
   const { T, B, Y: V, from, to, mean } = resolveShape(shape, y, dy);
-  if (targets instanceof Int32Array && targets.length === T * B && T > 1) return sequenceCrossEntropy(dy, y, targets, shape);
+  if (targets instanceof Int32Array && targets.length === T * B && T > 1)
+    return sequenceCrossEntropy(dy, y, targets, shape);
   const labels = checkIds(targets, B, `[B=${B}] (one label per row) or [T=${T}, B=${B}]`, V, 0, B);
   if (to === from) {
     if (dy !== null) dy.fill(0);
@@ -150,7 +185,14 @@ export function manyToOneCrossEntropy(dy: Float32Array | null, y: Float32Array, 
   for (let b = 0; b < B; b++) if (labels[b] >= 0) count++;
   const scale = mean && count > 0 ? 1 / count : 1;
   const o = last * B * V;
-  const sum = softmaxCrossEntropy(dy === null ? null : dy.subarray(o, o + B * V), y.subarray(o, o + B * V), labels, B, V, scale);
+  const sum = softmaxCrossEntropy(
+    dy === null ? null : dy.subarray(o, o + B * V),
+    y.subarray(o, o + B * V),
+    labels,
+    B,
+    V,
+    scale,
+  );
   if (dy !== null) {
     dy.fill(0, 0, o);
     dy.fill(0, o + B * V);
@@ -167,10 +209,16 @@ export function manyToOneCrossEntropy(dy: Float32Array | null, y: Float32Array, 
  * @param targets `[T, B, Y]` targets
  * @param shape `{ T, B, Y, fromStep?, toStep?, reduction? }`
  */
-export function sequenceMse(dy: Float32Array | null, y: Float32Array, targets: Int32Array | Float32Array, shape: LossShape): LossResult {
+export function sequenceMse(
+  dy: Float32Array | null,
+  y: Float32Array,
+  targets: Int32Array | Float32Array,
+  shape: LossShape,
+): LossResult {
   const { T, B, Y, from, to, mean } = resolveShape(shape, y, dy);
   const n = T * B * Y;
-  if (!(targets instanceof Float32Array) || targets.length !== n) throw shapeError('targets', `Float32Array of length ${n} ([T=${T}, B=${B}, Y=${Y}])`, describe(targets));
+  if (!(targets instanceof Float32Array) || targets.length !== n)
+    throw shapeError('targets', `Float32Array of length ${n} ([T=${T}, B=${B}, Y=${Y}])`, describe(targets));
   const i0 = from * B * Y;
   const i1 = to * B * Y;
   const count = i1 - i0;

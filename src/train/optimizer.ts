@@ -43,7 +43,11 @@ export interface OptimizerState {
 export function checkOptionKeys(options: object, known: readonly string[], optimizer: string): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      throw invalidArg(`options.${key}`, `no such ${optimizer} option (known: ${known.join(', ')})`, (options as Record<string, unknown>)[key]);
+      throw invalidArg(
+        `options.${key}`,
+        `no such ${optimizer} option (known: ${known.join(', ')})`,
+        (options as Record<string, unknown>)[key],
+      );
     }
   }
 }
@@ -61,16 +65,27 @@ export function checkLr(value: unknown): number {
 export function checkStepArgs(params: unknown, grads: unknown, size: number): number {
   if (!(params instanceof Float32Array)) throw shapeError('params', 'a Float32Array', describe(params));
   if (size >= 0 && params.length !== size) {
-    throw shapeError('params', `of length ${size} ([P=${size}], the length of the optimizer's buffers)`, `length ${params.length}`);
+    throw shapeError(
+      'params',
+      `of length ${size} ([P=${size}], the length of the optimizer's buffers)`,
+      `length ${params.length}`,
+    );
   }
   const n = params.length;
-  if (!(grads instanceof Float32Array)) throw shapeError('grads', `Float32Array of length ${n} ([P=${n}], same as params)`, describe(grads));
-  if (grads.length !== n) throw shapeError('grads', `of length ${n} ([P=${n}], same as params)`, `length ${grads.length}`);
+  if (!(grads instanceof Float32Array))
+    throw shapeError('grads', `Float32Array of length ${n} ([P=${n}], same as params)`, describe(grads));
+  if (grads.length !== n)
+    throw shapeError('grads', `of length ${n} ([P=${n}], same as params)`, `length ${grads.length}`);
   return n;
 }
 
 /** Builds an `OptimizerState` holding copies of the given buffers (those that are `null` are left out). */
-export function snapshotState(name: string, step: number, lr: number, buffers: Record<string, Float32Array | null>): OptimizerState {
+export function snapshotState(
+  name: string,
+  step: number,
+  lr: number,
+  buffers: Record<string, Float32Array | null>,
+): OptimizerState {
   const out: Record<string, Float32Array> = {};
   for (const [key, buf] of Object.entries(buffers)) if (buf !== null) out[key] = buf.slice();
   return { name, step, scalars: { lr }, buffers: out };
@@ -90,29 +105,39 @@ export interface ReadState {
  * @throws EddyError `ERR_INVALID_ARG` naming `state.<field>`, or `ERR_SHAPE` for buffers of unequal length.
  */
 export function readState(state: unknown, name: string, bufferNames: readonly string[]): ReadState {
-  if (state === null || typeof state !== 'object' || Array.isArray(state)) throw invalidArg('state', 'an OptimizerState object', state);
+  if (state === null || typeof state !== 'object' || Array.isArray(state))
+    throw invalidArg('state', 'an OptimizerState object', state);
   const s = state as Partial<OptimizerState>;
   if (s.name !== name) throw invalidArg('state.name', `${JSON.stringify(name)} (the optimizer's name)`, s.name);
   const step = checkInt('state.step', s.step, 0);
   const scalars = s.scalars === undefined ? {} : s.scalars;
-  if (scalars === null || typeof scalars !== 'object' || Array.isArray(scalars)) throw invalidArg('state.scalars', 'an object of numbers', scalars);
+  if (scalars === null || typeof scalars !== 'object' || Array.isArray(scalars))
+    throw invalidArg('state.scalars', 'an object of numbers', scalars);
   const lr = scalars.lr === undefined ? undefined : checkNumber('state.scalars.lr', scalars.lr, 0);
   const buffers = s.buffers === undefined ? {} : s.buffers;
-  if (buffers === null || typeof buffers !== 'object' || Array.isArray(buffers)) throw invalidArg('state.buffers', 'an object of Float32Arrays', buffers);
+  if (buffers === null || typeof buffers !== 'object' || Array.isArray(buffers))
+    throw invalidArg('state.buffers', 'an object of Float32Arrays', buffers);
   const keys = Object.keys(buffers);
   // Before the first step an optimizer has no buffers; afterwards it has all of them.
   const expected = step === 0 ? [] : bufferNames;
   const list = expected.length === 0 ? 'none' : expected.join(', ');
   for (const key of keys) {
-    if (!expected.includes(key)) throw invalidArg(`state.buffers.${key}`, `no such buffer (${name} at step ${step} keeps: ${list})`, buffers[key]);
+    if (!expected.includes(key))
+      throw invalidArg(`state.buffers.${key}`, `no such buffer (${name} at step ${step} keeps: ${list})`, buffers[key]);
   }
   if (expected.length === 0) return { step, lr, buffers: null };
   let size = -1;
   for (const key of expected) {
     const buf = buffers[key];
-    if (!(buf instanceof Float32Array)) throw invalidArg(`state.buffers.${key}`, `Float32Array (${name} at step ${step} keeps: ${list})`, buf);
+    if (!(buf instanceof Float32Array))
+      throw invalidArg(`state.buffers.${key}`, `Float32Array (${name} at step ${step} keeps: ${list})`, buf);
     if (size < 0) size = buf.length;
-    else if (buf.length !== size) throw shapeError(`state.buffers.${key}`, `of length ${size} ([P=${size}], like state.buffers.${expected[0]})`, `length ${buf.length}`);
+    else if (buf.length !== size)
+      throw shapeError(
+        `state.buffers.${key}`,
+        `of length ${size} ([P=${size}], like state.buffers.${expected[0]})`,
+        `length ${buf.length}`,
+      );
   }
   return { step, lr, buffers };
 }

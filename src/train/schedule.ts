@@ -79,7 +79,13 @@ export function createSchedule(options: ScheduleOptions): Schedule {
   const kind = checkOneOf('options.kind', o.kind, ['constant', 'step', 'cosine'] as const);
   const lr = checkNumber('options.lr', o.lr, 0);
   if (kind === 'constant') {
-    return { kind, lrAt: (step) => (checkStep(step), lr) };
+    return {
+      kind,
+      lrAt: (step) => {
+        checkStep(step);
+        return lr;
+      },
+    };
   }
   if (kind === 'step') {
     const s = o as StepScheduleOptions;
@@ -90,7 +96,8 @@ export function createSchedule(options: ScheduleOptions): Schedule {
   const c = o as CosineScheduleOptions;
   const totalSteps = checkInt('options.totalSteps', c.totalSteps, 1);
   const warmupSteps = checkInt('options.warmupSteps', c.warmupSteps ?? 0, 0);
-  if (warmupSteps > totalSteps) throw invalidArg('options.warmupSteps', `integer in [0, ${totalSteps}] (at most options.totalSteps)`, warmupSteps);
+  if (warmupSteps > totalSteps)
+    throw invalidArg('options.warmupSteps', `integer in [0, ${totalSteps}] (at most options.totalSteps)`, warmupSteps);
   const minLr = checkNumber('options.minLr', c.minLr ?? 0, 0, lr);
   return {
     kind,

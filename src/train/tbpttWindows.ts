@@ -125,7 +125,17 @@ export class TbpttWindower {
       const targets = this.tBuf.slice(0, T * this.tRow);
       x.fill(0, steps * this.xRow);
       targets.fill(targets instanceof Int32Array ? -1 : 0, steps * this.tRow);
-      w = { x, targets, T, B, context, padding: T - steps, carry: steps, reset: this.seqWindows === 0 && this.resetNext, index: this.nextIndex };
+      w = {
+        x,
+        targets,
+        T,
+        B,
+        context,
+        padding: T - steps,
+        carry: steps,
+        reset: this.seqWindows === 0 && this.resetNext,
+        index: this.nextIndex,
+      };
       this.emitted++;
     }
     this.seqWindows = 0;
@@ -139,10 +149,12 @@ export class TbpttWindower {
   private ids(v: Int32Array | number, name: string): Int32Array {
     const { B } = this.options;
     if (typeof v === 'number') {
-      if (B !== 1 || !Number.isInteger(v)) throw invalidArg(name, B === 1 ? 'integer id' : `Int32Array [B=${B}] (a bare number needs options.B = 1)`, v);
+      if (B !== 1 || !Number.isInteger(v))
+        throw invalidArg(name, B === 1 ? 'integer id' : `Int32Array [B=${B}] (a bare number needs options.B = 1)`, v);
       return Int32Array.of(v);
     }
-    if (!(v instanceof Int32Array) || v.length !== B) throw shapeError(name, `Int32Array of length ${B} ([B=${B}])`, describe(v));
+    if (!(v instanceof Int32Array) || v.length !== B)
+      throw shapeError(name, `Int32Array of length ${B} ([B=${B}])`, describe(v));
     return v;
   }
 
@@ -153,21 +165,35 @@ export class TbpttWindower {
       if (!(x instanceof Float32Array || x instanceof Int32Array) || x.length === 0 || x.length % B !== 0) {
         throw shapeError(`step[${n}].x`, `Float32Array [B=${B}, X] or Int32Array [B=${B}]`, describe(x));
       }
-      if (x instanceof Int32Array && x.length !== B) throw shapeError(`step[${n}].x`, `Int32Array of ids of length ${B} ([B=${B}])`, describe(x));
-      if (!(target instanceof Float32Array || target instanceof Int32Array) || target.length === 0 || target.length % B !== 0) {
+      if (x instanceof Int32Array && x.length !== B)
+        throw shapeError(`step[${n}].x`, `Int32Array of ids of length ${B} ([B=${B}])`, describe(x));
+      if (
+        !(target instanceof Float32Array || target instanceof Int32Array) ||
+        target.length === 0 ||
+        target.length % B !== 0
+      ) {
         throw shapeError(`step[${n}].target`, `Int32Array [B=${B}] or Float32Array [B=${B}, Y]`, describe(target));
       }
-      if (target instanceof Int32Array && target.length !== B) throw shapeError(`step[${n}].target`, `Int32Array of ids of length ${B} ([B=${B}])`, describe(target));
+      if (target instanceof Int32Array && target.length !== B)
+        throw shapeError(`step[${n}].target`, `Int32Array of ids of length ${B} ([B=${B}])`, describe(target));
       this.xRow = x.length;
       this.tRow = target.length;
       this.xBuf = x instanceof Int32Array ? new Int32Array(k2 * B) : new Float32Array(k2 * x.length);
       this.tBuf = target instanceof Int32Array ? new Int32Array(k2 * B) : new Float32Array(k2 * target.length);
     }
     if (x.constructor !== this.xBuf.constructor || x.length !== this.xRow) {
-      throw shapeError(`step[${n}].x`, `${this.xBuf.constructor.name} of length ${this.xRow} (like step 0)`, describe(x));
+      throw shapeError(
+        `step[${n}].x`,
+        `${this.xBuf.constructor.name} of length ${this.xRow} (like step 0)`,
+        describe(x),
+      );
     }
     if (target.constructor !== this.tBuf.constructor || target.length !== this.tRow) {
-      throw shapeError(`step[${n}].target`, `${this.tBuf.constructor.name} of length ${this.tRow} (like step 0)`, describe(target));
+      throw shapeError(
+        `step[${n}].target`,
+        `${this.tBuf.constructor.name} of length ${this.tRow} (like step 0)`,
+        describe(target),
+      );
     }
     this.xBuf.set(x, this.filled * this.xRow);
     this.tBuf.set(target, this.filled * this.tRow);

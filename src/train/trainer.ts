@@ -148,8 +148,10 @@ export class Trainer {
     const loss = o.loss ?? 'crossEntropy';
     this.loss = typeof loss === 'function' ? loss : lossFor(loss, 'options.loss');
     this.reduction = checkOneOf('options.reduction', o.reduction ?? 'mean', ['mean', 'sum'] as const);
-    this.clipNorm = o.clipNorm === undefined ? undefined : checkNumber('options.clipNorm', o.clipNorm, 0, Infinity, { min: true });
-    this.clipValue = o.clipValue === undefined ? undefined : checkNumber('options.clipValue', o.clipValue, 0, Infinity, { min: true });
+    this.clipNorm =
+      o.clipNorm === undefined ? undefined : checkNumber('options.clipNorm', o.clipNorm, 0, Infinity, { min: true });
+    this.clipValue =
+      o.clipValue === undefined ? undefined : checkNumber('options.clipValue', o.clipValue, 0, Infinity, { min: true });
     this.schedule = resolveSchedule(o.schedule);
     this.rng = new Rng(checkInt('options.seed', o.seed ?? 0, 0, 0xffffffff));
     this.checks = checkBool('options.checkFinite', o.checkFinite ?? true);
@@ -183,7 +185,14 @@ export class Trainer {
     const rngState = this.rng.getState();
     try {
       const run = this.forward(w, this.startState(this.carried, w), true);
-      const r = this.loss(run.dy, run.y, w.targets, { T: w.T, B: w.B, Y: run.Y, fromStep: w.context, toStep: w.T - w.padding, reduction: this.reduction });
+      const r = this.loss(run.dy, run.y, w.targets, {
+        T: w.T,
+        B: w.B,
+        Y: run.Y,
+        fromStep: w.context,
+        toStep: w.T - w.padding,
+        reduction: this.reduction,
+      });
       if (this.checks) checkFiniteLoss(r.loss, step);
       model.zeroGrads();
       if (run.wsB === null) model.backward(run.wsA, run.dy);
@@ -205,7 +214,16 @@ export class Trainer {
       if (w.index >= 0) this.nextCursor = w.index + 1;
       const tokens = (w.T - w.context - w.padding) * w.B;
       const elapsedMs = performance.now() - t0;
-      return { step, loss: r.loss, gradNorm, lr, tokens, tokensPerSecond: elapsedMs > 0 ? (tokens * 1000) / elapsedMs : 0, elapsedMs, index: w.index };
+      return {
+        step,
+        loss: r.loss,
+        gradNorm,
+        lr,
+        tokens,
+        tokensPerSecond: elapsedMs > 0 ? (tokens * 1000) / elapsedMs : 0,
+        elapsedMs,
+        index: w.index,
+      };
     } catch (err) {
       this.rng.setState(rngState);
       throw err;
@@ -218,14 +236,28 @@ export class Trainer {
    * @throws EddyError `ERR_INVALID_ARG` / `ERR_SHAPE` naming `windows[i].<field>`
    */
   evaluate(windows: Iterable<TbpttWindow>): EvalResult {
-    if (windows === null || typeof windows !== 'object' || typeof (windows as Iterable<TbpttWindow>)[Symbol.iterator] !== 'function') {
+    if (
+      windows === null ||
+      typeof windows !== 'object' ||
+      typeof (windows as Iterable<TbpttWindow>)[Symbol.iterator] !== 'function'
+    ) {
       throw invalidArg('windows', 'an iterable of windows', windows);
     }
-    let sum = 0, count = 0, tokens = 0, n = 0;
+    let sum = 0,
+      count = 0,
+      tokens = 0,
+      n = 0;
     for (const window of windows) {
       const w = this.resolveWindow(window, `windows[${n}]`);
       const run = this.forward(w, this.startState(this.evalCarried, w, `windows[${n}]`), false);
-      const r = this.loss(null, run.y, w.targets, { T: w.T, B: w.B, Y: run.Y, fromStep: w.context, toStep: w.T - w.padding, reduction: 'sum' });
+      const r = this.loss(null, run.y, w.targets, {
+        T: w.T,
+        B: w.B,
+        Y: run.Y,
+        fromStep: w.context,
+        toStep: w.T - w.padding,
+        reduction: 'sum',
+      });
       this.evalCarried = run.carried;
       sum += r.sum;
       count += r.count;
@@ -287,13 +319,20 @@ export class Trainer {
     const lstm = this.model.cell.hasCell;
     if (s === null || typeof s !== 'object') throw invalidArg('state.carried', 'a state {h, c?} or null', s);
     const { h, c } = s as { h?: unknown; c?: unknown };
-    if (!(h instanceof Float32Array) || h.length === 0 || h.length % (L * H) !== 0) throw shapeError('state.carried.h', `Float32Array [L=${L}, B, H=${H}]`, describe(h));
-    if (lstm && (!(c instanceof Float32Array) || c.length !== h.length)) throw shapeError('state.carried.c', `Float32Array of length ${h.length} (an LSTM carries a cell state)`, describe(c));
+    if (!(h instanceof Float32Array) || h.length === 0 || h.length % (L * H) !== 0)
+      throw shapeError('state.carried.h', `Float32Array [L=${L}, B, H=${H}]`, describe(h));
+    if (lstm && (!(c instanceof Float32Array) || c.length !== h.length))
+      throw shapeError(
+        'state.carried.c',
+        `Float32Array of length ${h.length} (an LSTM carries a cell state)`,
+        describe(c),
+      );
     return lstm ? { h: h.slice(), c: (c as Float32Array).slice() } : { h: h.slice() };
   }
 
   private resolveWindow(window: TbpttWindow, path = 'window'): Resolved {
-    if (window === null || typeof window !== 'object') throw invalidArg(path, 'a window {x, targets, T, B, ...}', window);
+    if (window === null || typeof window !== 'object')
+      throw invalidArg(path, 'a window {x, targets, T, B, ...}', window);
     const { k1, k2 } = this;
     const T = checkInt(`${path}.T`, window.T, 1, k2);
     const B = checkInt(`${path}.B`, window.B, 1);
@@ -305,12 +344,18 @@ export class Trainer {
     const { input, inputSize } = this.model.config;
     const x = window.x;
     if (input === 'dense') {
-      if (!(x instanceof Float32Array) || x.length !== T * B * inputSize) throw shapeError(`${path}.x`, `Float32Array of length ${T * B * inputSize} ([T=${T}, B=${B}, X=${inputSize}])`, describe(x));
+      if (!(x instanceof Float32Array) || x.length !== T * B * inputSize)
+        throw shapeError(
+          `${path}.x`,
+          `Float32Array of length ${T * B * inputSize} ([T=${T}, B=${B}, X=${inputSize}])`,
+          describe(x),
+        );
     } else if (!(x instanceof Int32Array) || x.length !== T * B) {
       throw shapeError(`${path}.x`, `Int32Array of token ids of length ${T * B} ([T=${T}, B=${B}])`, describe(x));
     }
     const targets = window.targets;
-    if (!(targets instanceof Int32Array || targets instanceof Float32Array)) throw shapeError(`${path}.targets`, 'Int32Array or Float32Array', describe(targets));
+    if (!(targets instanceof Int32Array || targets instanceof Float32Array))
+      throw shapeError(`${path}.targets`, 'Int32Array or Float32Array', describe(targets));
     return { x, targets, T, B, context, padding, carry, reset, index };
   }
 
@@ -318,7 +363,8 @@ export class Trainer {
   private startState(carried: RecurrentState | null, w: Resolved, path = 'window'): RecurrentState {
     if (w.reset || carried === null) return this.model.createState(w.B);
     const B = carried.h.length / (this.model.config.numLayers * this.model.config.hiddenSize);
-    if (B !== w.B) throw shapeError(`${path}.B`, `${B} (the rows of the carried state; reset it to change B)`, String(w.B));
+    if (B !== w.B)
+      throw shapeError(`${path}.B`, `${B} (the rows of the carried state; reset it to change B)`, String(w.B));
     return carried;
   }
 
@@ -377,13 +423,21 @@ function globalNorm(g: Float32Array): number {
 }
 
 function resolveOptimizer(o: unknown): Optimizer {
-  if (o !== null && typeof o === 'object' && typeof (o as Optimizer).step === 'function' && typeof (o as Optimizer).getState === 'function') return o as Optimizer;
-  if (o === null || typeof o !== 'object') throw invalidArg('options.optimizer', 'an Optimizer or optimizer options ({ name, lr, ... })', o);
+  if (
+    o !== null &&
+    typeof o === 'object' &&
+    typeof (o as Optimizer).step === 'function' &&
+    typeof (o as Optimizer).getState === 'function'
+  )
+    return o as Optimizer;
+  if (o === null || typeof o !== 'object')
+    throw invalidArg('options.optimizer', 'an Optimizer or optimizer options ({ name, lr, ... })', o);
   try {
     return createOptimizer(o as OptimizerOptions);
   } catch (err) {
     // re-root the optimizer's own option paths under options.optimizer
-    if (err instanceof EddyError) throw new EddyError(err.code, err.message.replace(/ for options\b/, ' for options.optimizer'), { cause: err });
+    if (err instanceof EddyError)
+      throw new EddyError(err.code, err.message.replace(/ for options\b/, ' for options.optimizer'), { cause: err });
     throw err;
   }
 }
@@ -391,11 +445,13 @@ function resolveOptimizer(o: unknown): Optimizer {
 function resolveSchedule(s: unknown): Schedule | undefined {
   if (s === undefined) return undefined;
   if (s !== null && typeof s === 'object' && typeof (s as Schedule).lrAt === 'function') return s as Schedule;
-  if (s === null || typeof s !== 'object') throw invalidArg('options.schedule', 'a Schedule or schedule options ({ kind, lr, ... })', s);
+  if (s === null || typeof s !== 'object')
+    throw invalidArg('options.schedule', 'a Schedule or schedule options ({ kind, lr, ... })', s);
   try {
     return createSchedule(s as ScheduleOptions);
   } catch (err) {
-    if (err instanceof EddyError) throw new EddyError(err.code, err.message.replace(/ for options\b/, ' for options.schedule'), { cause: err });
+    if (err instanceof EddyError)
+      throw new EddyError(err.code, err.message.replace(/ for options\b/, ' for options.schedule'), { cause: err });
     throw err;
   }
 }

@@ -132,7 +132,8 @@ export function windowSpan(index: number, N: number, geometry: WindowGeometry): 
   const { k1, k2, partial } = geometry;
   const J = fullWindows(N, geometry);
   const context = index === 0 ? 0 : k2 - k1;
-  if (index < J) return { index, start: index * k1, T: k2, steps: k2, context, padding: 0, carry: k1, reset: index === 0 };
+  if (index < J)
+    return { index, start: index * k1, T: k2, steps: k2, context, padding: 0, carry: k1, reset: index === 0 };
   if (index > J || partial === 'drop') return null;
   const start = J * k1; // the next window's start: k1 after the last full one's, or 0
   const steps = N - start;

@@ -27,9 +27,12 @@ export class EddyError extends Error {
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return `${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)} of type string`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${String(value)} of type ${typeof value}`;
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
+  if (typeof value === 'string')
+    return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)} of type string`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return `${String(value)} of type ${typeof value}`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
   if (Array.isArray(value)) return `array of length ${value.length}`;
   if (typeof value === 'function') return 'a function';
   return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
@@ -38,7 +41,8 @@ export function describe(value: unknown): string {
 /** Describes what a received tensor-like value is, without its contents: `Int32Array of length 3`, `number`. */
 export function describeKind(value: unknown): string {
   if (value === null || value === undefined) return String(value);
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
   if (Array.isArray(value)) return `array of length ${value.length}`;
   return typeof value;
 }

@@ -66,7 +66,7 @@ export class ProgressLine {
       this.stream.write(`\r${line.padEnd(this.width)}`);
       this.width = line.length;
     } else if (force || t - this.lastPrint >= this.minIntervalMs) {
-      this.stream.write(line + '\n');
+      this.stream.write(`${line}\n`);
       this.lastPrint = t;
     }
     return line;
@@ -75,7 +75,7 @@ export class ProgressLine {
   /** Writes a message on its own line (e.g. a text sample) without breaking the progress line. */
   log(message: string): void {
     if (this.stream.isTTY && this.width > 0) this.stream.write('\n');
-    this.stream.write(message.endsWith('\n') ? message : message + '\n');
+    this.stream.write(message.endsWith('\n') ? message : `${message}\n`);
     this.width = 0;
   }
 

@@ -43,7 +43,10 @@ export class Rng {
     this.s0 ^= this.s3;
     this.s2 ^= t;
     this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0; this.s1 >>>= 0; this.s2 >>>= 0; this.s3 >>>= 0;
+    this.s0 >>>= 0;
+    this.s1 >>>= 0;
+    this.s2 >>>= 0;
+    this.s3 >>>= 0;
     return result;
   }
 
@@ -84,7 +87,11 @@ export class Rng {
 
   /** Restores a state from `getState()`. */
   setState(state: RngState): void {
-    if (!Array.isArray(state) || state.length !== 4 || !state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+    if (
+      !Array.isArray(state) ||
+      state.length !== 4 ||
+      !state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
+    ) {
       throw invalidArg('state', 'an array of four uint32 words', state);
     }
     if (state.every((w) => w === 0)) throw invalidArg('state', 'a non-zero xoshiro state', state);

@@ -14,12 +14,19 @@ export function checkInt(path: string, value: unknown, min = -Infinity, max = In
 }
 
 /** Asserts a finite number in [min, max] (or an open bound when `open` is set). */
-export function checkNumber(path: string, value: unknown, min = -Infinity, max = Infinity, open: { min?: boolean; max?: boolean } = {}): number {
+export function checkNumber(
+  path: string,
+  value: unknown,
+  min = -Infinity,
+  max = Infinity,
+  open: { min?: boolean; max?: boolean } = {},
+): number {
   const lowOk = typeof value === 'number' && (open.min ? value > min : value >= min);
   const highOk = typeof value === 'number' && (open.max ? value < max : value <= max);
   if (typeof value !== 'number' || !Number.isFinite(value) || !lowOk || !highOk) {
     let range = '';
-    if (min !== -Infinity && max !== Infinity) range = ` in ${open.min ? '(' : '['}${min}, ${max}${open.max ? ')' : ']'}`;
+    if (min !== -Infinity && max !== Infinity)
+      range = ` in ${open.min ? '(' : '['}${min}, ${max}${open.max ? ')' : ']'}`;
     else if (min !== -Infinity) range = ` ${open.min ? '>' : '>='} ${min}`;
     else if (max !== Infinity) range = ` ${open.max ? '<' : '<='} ${max}`;
     throw invalidArg(path, `finite number${range}`, value);
@@ -44,7 +51,8 @@ export function checkBool(path: string, value: unknown): boolean {
 /** Asserts a plain object (an options bag); `undefined` becomes `{}`. */
 export function checkObject<T extends object>(path: string, value: T | undefined): T {
   if (value === undefined) return {} as T;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidArg(path, 'an options object', value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidArg(path, 'an options object', value);
   return value;
 }
 
@@ -61,4 +69,3 @@ export function checkF32(name: string, value: unknown, length: number, shape: st
   }
   return value;
 }
-

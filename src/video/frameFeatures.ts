@@ -101,18 +101,37 @@ export function resolveFeatureSpec(options: FrameFeatureOptions, path = 'options
     const c = checkObject(`${path}.crop`, o.crop);
     const left = checkInt(`${path}.crop.left`, c.left, 0, width - 1);
     const top = checkInt(`${path}.crop.top`, c.top, 0, height - 1);
-    crop = { left, top, width: checkInt(`${path}.crop.width`, c.width, 1, width - left), height: checkInt(`${path}.crop.height`, c.height, 1, height - top) };
+    crop = {
+      left,
+      top,
+      width: checkInt(`${path}.crop.width`, c.width, 1, width - left),
+      height: checkInt(`${path}.crop.height`, c.height, 1, height - top),
+    };
   }
   const pool = checkInt(`${path}.pool`, o.pool ?? 1, 1, Math.min(crop.width, crop.height));
   const gridWidth = Math.floor(crop.width / pool);
   const gridHeight = Math.floor(crop.height / pool);
   const appearance = checkBool(`${path}.appearance`, o.appearance ?? true);
   const diff = checkBool(`${path}.diff`, o.diff ?? true);
-  if (!appearance && !diff) throw invalidArg(`${path}.diff`, `true when ${path}.appearance is false (no features left)`, diff);
+  if (!appearance && !diff)
+    throw invalidArg(`${path}.diff`, `true when ${path}.appearance is false (no features left)`, diff);
   const diffScale = checkNumber(`${path}.diffScale`, o.diffScale ?? 4, 0, Infinity, { min: true });
   const normalize = checkBool(`${path}.normalize`, o.normalize ?? false);
   const size = gridWidth * gridHeight * ((appearance ? 1 : 0) + (diff ? 1 : 0));
-  return { width, height, channels: 1, crop, pool, gridWidth, gridHeight, appearance, diff, diffScale, normalize, size };
+  return {
+    width,
+    height,
+    channels: 1,
+    crop,
+    pool,
+    gridWidth,
+    gridHeight,
+    appearance,
+    diff,
+    diffScale,
+    normalize,
+    size,
+  };
 }
 
 /** `32x32x1`: how a frame size reads in messages. */
@@ -143,10 +162,18 @@ export function checkFrameSize(spec: FrameFeatureSpec, frame: FrameLike, path = 
   const { width: W, height: H } = spec;
   const at = frame.index === undefined ? path : `${path} ${frame.index}`;
   if (frame.width !== W || frame.height !== H || frame.channels !== 1) {
-    throw shapeError(at, `of ${sizeText(W, H, 1)} pixels (the size the model was trained on; decode with { width: ${W}, height: ${H}, channels: 1 })`,
-      sizeText(frame.width, frame.height, frame.channels));
+    throw shapeError(
+      at,
+      `of ${sizeText(W, H, 1)} pixels (the size the model was trained on; decode with { width: ${W}, height: ${H}, channels: 1 })`,
+      sizeText(frame.width, frame.height, frame.channels),
+    );
   }
-  if (frame.data.length !== W * H) throw shapeError(`${at}.data`, `Float32Array of length ${W * H} ([C=1, H=${H}, W=${W}])`, `length ${frame.data.length}`);
+  if (frame.data.length !== W * H)
+    throw shapeError(
+      `${at}.data`,
+      `Float32Array of length ${W * H} ([C=1, H=${H}, W=${W}])`,
+      `length ${frame.data.length}`,
+    );
 }
 
 /** The per-stream feature extractor: keeps the previous grid for the difference block. */
@@ -171,7 +198,8 @@ export class FrameFeatures {
    */
   extract(frame: FrameLike, out: Float32Array = this.#out): Float32Array {
     checkFrameSize(this.spec, frame);
-    if (!(out instanceof Float32Array) || out.length !== this.spec.size) throw shapeError('out', `Float32Array of length ${this.spec.size}`, `${out?.length}`);
+    if (!(out instanceof Float32Array) || out.length !== this.spec.size)
+      throw shapeError('out', `Float32Array of length ${this.spec.size}`, `${out?.length}`);
     this.pixels(frame.data, 0, out, 0);
     return out;
   }
@@ -181,7 +209,17 @@ export class FrameFeatures {
    * features of whole `[T, H, W]` clips).
    */
   pixels(src: Float32Array, srcOff: number, out: Float32Array, outOff: number): void {
-    const { width: W, crop, pool: k, gridWidth: gw, gridHeight: gh, appearance, diff, diffScale, normalize } = this.spec;
+    const {
+      width: W,
+      crop,
+      pool: k,
+      gridWidth: gw,
+      gridHeight: gh,
+      appearance,
+      diff,
+      diffScale,
+      normalize,
+    } = this.spec;
     const g = this.#cur;
     const n = gw * gh;
     if (k === 1) {
@@ -240,7 +278,11 @@ export class FrameFeatures {
 export function sequenceFeatures(spec: FrameFeatureSpec, pixels: Float32Array, N: number): Float32Array {
   const n = spec.width * spec.height;
   if (!(pixels instanceof Float32Array) || pixels.length !== N * n) {
-    throw shapeError('pixels', `Float32Array of length ${N * n} ([N=${N}, H=${spec.height}, W=${spec.width}])`, pixels instanceof Float32Array ? `length ${pixels.length}` : typeof pixels);
+    throw shapeError(
+      'pixels',
+      `Float32Array of length ${N * n} ([N=${N}, H=${spec.height}, W=${spec.width}])`,
+      pixels instanceof Float32Array ? `length ${pixels.length}` : typeof pixels,
+    );
   }
   const fx = new FrameFeatures(spec);
   const out = new Float32Array(N * spec.size); // [N, X]
@@ -252,18 +294,30 @@ export function sequenceFeatures(spec: FrameFeatureSpec, pixels: Float32Array, N
  * Box-filter resize of one gray image `// [sh, sw]` to `// [dh, dw]` (area average, as ffmpeg's `flags=area`),
  * for frames that do not come through ffmpeg (generated clips).
  */
-export function resizeGray(src: Float32Array, sw: number, sh: number, dst: Float32Array, dw: number, dh: number, srcOff = 0, dstOff = 0): void {
+export function resizeGray(
+  src: Float32Array,
+  sw: number,
+  sh: number,
+  dst: Float32Array,
+  dw: number,
+  dh: number,
+  srcOff = 0,
+  dstOff = 0,
+): void {
   if (sw === dw && sh === dh) {
     dst.set(src.subarray(srcOff, srcOff + sw * sh), dstOff);
     return;
   }
-  if (sw < 1 || sh < 1 || dw < 1 || dh < 1) throw new EddyError('ERR_INVALID_ARG', `resizeGray: sizes must be >= 1 (got ${sw}x${sh} -> ${dw}x${dh})`);
+  if (sw < 1 || sh < 1 || dw < 1 || dh < 1)
+    throw new EddyError('ERR_INVALID_ARG', `resizeGray: sizes must be >= 1 (got ${sw}x${sh} -> ${dw}x${dh})`);
   const fx = sw / dw;
   const fy = sh / dh;
   for (let y = 0; y < dh; y++) {
-    const y0 = y * fy, y1 = y0 + fy;
+    const y0 = y * fy,
+      y1 = y0 + fy;
     for (let x = 0; x < dw; x++) {
-      const x0 = x * fx, x1 = x0 + fx;
+      const x0 = x * fx,
+        x1 = x0 + fx;
       let sum = 0;
       for (let sy = Math.floor(y0); sy < Math.min(sh, Math.ceil(y1)); sy++) {
         const wy = Math.min(y1, sy + 1) - Math.max(y0, sy);

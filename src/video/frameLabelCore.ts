@@ -73,7 +73,12 @@ const RECENT = 4096;
 export function latencySummary(stats: LiveStats): { meanMs: number; p50Ms: number; p95Ms: number; maxMs: number } {
   const xs = [...stats.recentLatenciesMs].sort((a, b) => a - b);
   const q = (p: number): number => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]);
-  return { meanMs: stats.labeled > 0 ? stats.latencySumMs / stats.labeled : NaN, p50Ms: q(0.5), p95Ms: q(0.95), maxMs: stats.labeled > 0 ? stats.latencyMaxMs : NaN };
+  return {
+    meanMs: stats.labeled > 0 ? stats.latencySumMs / stats.labeled : NaN,
+    p50Ms: q(0.5),
+    p95Ms: q(0.95),
+    maxMs: stats.labeled > 0 ? stats.latencyMaxMs : NaN,
+  };
 }
 
 /** Options of the live labelling operators. */
@@ -105,14 +110,23 @@ export interface ResolvedFrameLabelsOptions {
 /** Asserts a frame labeller. */
 export function checkLabeler(path: string, labeler: unknown): FrameLabeler {
   const l = labeler as FrameLabeler;
-  if (l === null || typeof l !== 'object' || l.model === undefined || l.spec === undefined || !Array.isArray(l.labels)) {
+  if (
+    l === null ||
+    typeof l !== 'object' ||
+    l.model === undefined ||
+    l.spec === undefined ||
+    !Array.isArray(l.labels)
+  ) {
     throw invalidArg(path, 'a frame labeller { model, spec, labels } (createFrameLabeler / loadFrameLabeler)', labeler);
   }
   return l;
 }
 
 /** Validates the options. @throws EddyError ERR_INVALID_ARG naming `options.<field>` */
-export function resolveFrameLabelsOptions(options: FrameLabelsOptions | undefined, pull: boolean): ResolvedFrameLabelsOptions {
+export function resolveFrameLabelsOptions(
+  options: FrameLabelsOptions | undefined,
+  pull: boolean,
+): ResolvedFrameLabelsOptions {
   const o = checkObject('options', options);
   const realtime = checkBool('options.realtime', o.realtime ?? false);
   const maxLagMs = checkNumber('options.maxLagMs', o.maxLagMs ?? 200, 0);
@@ -120,10 +134,14 @@ export function resolveFrameLabelsOptions(options: FrameLabelsOptions | undefine
   if (stats !== undefined && (stats === null || typeof stats !== 'object' || !Array.isArray(stats.recentLatenciesMs))) {
     throw invalidArg('options.stats', 'a LiveStats object (createLiveStats())', stats);
   }
-  if (o.onDrop !== undefined && typeof o.onDrop !== 'function') throw invalidArg('options.onDrop', 'a function (frame, lagMs) => void', o.onDrop);
-  if (o.now !== undefined && typeof o.now !== 'function') throw invalidArg('options.now', 'a function () => milliseconds', o.now);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArg('options.signal', 'an AbortSignal', o.signal);
-  if (o.signal !== undefined && !pull) throw invalidArg('options.signal', 'undefined (RxJS forms cancel by unsubscribing)', o.signal);
+  if (o.onDrop !== undefined && typeof o.onDrop !== 'function')
+    throw invalidArg('options.onDrop', 'a function (frame, lagMs) => void', o.onDrop);
+  if (o.now !== undefined && typeof o.now !== 'function')
+    throw invalidArg('options.now', 'a function () => milliseconds', o.now);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw invalidArg('options.signal', 'an AbortSignal', o.signal);
+  if (o.signal !== undefined && !pull)
+    throw invalidArg('options.signal', 'undefined (RxJS forms cancel by unsubscribing)', o.signal);
   return { realtime, maxLagMs, stats, onDrop: o.onDrop, now: o.now ?? (() => performance.now()), signal: o.signal };
 }
 
@@ -179,10 +197,15 @@ export class FrameLabelCore {
     const x = this.#features.extract(frame); // checks the size first
     const y = st.step(x); // [Y] logits
     const Y = this.#probs.length;
-    let max = -Infinity, best = 0;
-    for (let k = 0; k < Y; k++) if (y[k] > max) { max = y[k]; best = k; }
+    let max = -Infinity,
+      best = 0;
+    for (let k = 0; k < Y; k++)
+      if (y[k] > max) {
+        max = y[k];
+        best = k;
+      }
     let sum = 0;
-    for (let k = 0; k < Y; k++) sum += (this.#probs[k] = Math.exp(y[k] - max));
+    for (let k = 0; k < Y; k++) sum += this.#probs[k] = Math.exp(y[k] - max);
     const latencyMs = o.now() - since;
     if (stats) {
       stats.labeled++;
@@ -191,7 +214,14 @@ export class FrameLabelCore {
       if (stats.recentLatenciesMs.length >= RECENT) stats.recentLatenciesMs.shift();
       stats.recentLatenciesMs.push(latencyMs);
     }
-    return { frameIndex: frame.index, timeMs: frame.timeMs, label: this.labeler.labels[best], labelIndex: best, confidence: 1 / sum, latencyMs };
+    return {
+      frameIndex: frame.index,
+      timeMs: frame.timeMs,
+      label: this.labeler.labels[best],
+      labelIndex: best,
+      confidence: 1 / sum,
+      latencyMs,
+    };
   }
 
   /** Drops the state; later frames throw. */

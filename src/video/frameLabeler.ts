@@ -68,14 +68,31 @@ export function createFrameLabeler(options: FrameLabelerOptions): FrameLabeler {
   const hiddenSize = checkInt('options.hiddenSize', o.hiddenSize ?? 64, 1, 1 << 14);
   const numLayers = checkInt('options.numLayers', o.numLayers ?? 1, 1, 8);
   const seed = checkInt('options.seed', o.seed ?? 0, 0, 0xffffffff);
-  const model = RNNModel.create({ cell, input: 'dense', inputSize: spec.size, hiddenSize, numLayers, outputSize: labels.length }, { seed, ...(o.backend ? { backend: o.backend as Backend } : {}) });
+  const model = RNNModel.create(
+    { cell, input: 'dense', inputSize: spec.size, hiddenSize, numLayers, outputSize: labels.length },
+    { seed, ...(o.backend ? { backend: o.backend as Backend } : {}) },
+  );
   return { model, spec, labels };
 }
 
 /** The `eddy.video` metadata of a labeller. */
 export function frameLabelerMetadata(labeler: FrameLabeler): Record<string, string> {
   const { width, height, channels, crop, pool, appearance, diff, diffScale, normalize } = labeler.spec;
-  return { [VIDEO_METADATA_KEY]: JSON.stringify({ format: 1, width, height, channels, crop, pool, appearance, diff, diffScale, normalize, labels: labeler.labels }) };
+  return {
+    [VIDEO_METADATA_KEY]: JSON.stringify({
+      format: 1,
+      width,
+      height,
+      channels,
+      crop,
+      pool,
+      appearance,
+      diff,
+      diffScale,
+      normalize,
+      labels: labeler.labels,
+    }),
+  };
 }
 
 /** Saves a labeller as a safetensors model file (atomically), the spec and labels in its metadata. */
@@ -101,9 +118,23 @@ export function loadFrameLabeler(path: string, options: LoadFrameLabelerOptions 
   const file = readSafetensors(path);
   const raw = file.metadata[VIDEO_METADATA_KEY];
   if (raw === undefined) {
-    throw new EddyError('ERR_FILE', `Cannot load ${path} as a frame labeller: it has no ${VIDEO_METADATA_KEY} metadata (frame size and labels); save it with saveFrameLabeler`);
+    throw new EddyError(
+      'ERR_FILE',
+      `Cannot load ${path} as a frame labeller: it has no ${VIDEO_METADATA_KEY} metadata (frame size and labels); save it with saveFrameLabeler`,
+    );
   }
-  let meta: { width?: unknown; height?: unknown; channels?: unknown; crop?: unknown; pool?: unknown; appearance?: unknown; diff?: unknown; diffScale?: unknown; normalize?: unknown; labels?: unknown };
+  let meta: {
+    width?: unknown;
+    height?: unknown;
+    channels?: unknown;
+    crop?: unknown;
+    pool?: unknown;
+    appearance?: unknown;
+    diff?: unknown;
+    diffScale?: unknown;
+    normalize?: unknown;
+    labels?: unknown;
+  };
   try {
     meta = JSON.parse(raw) as typeof meta;
   } catch {
@@ -118,14 +149,24 @@ export function loadFrameLabeler(path: string, options: LoadFrameLabelerOptions 
     throw new EddyError('ERR_FILE', `Cannot load ${path}: ${(err as Error).message}`, { cause: err });
   }
   const model = modelFromSafetensors(file, path, o.backend ? { backend: o.backend as Backend } : {});
-  if (model.config.input !== 'dense' || model.config.inputSize !== spec.size || model.config.outputSize !== labels.length) {
-    throw new EddyError('ERR_FILE', `Cannot load ${path}: its model takes ${model.config.inputSize} inputs and gives ${model.config.outputSize} outputs, but its ${VIDEO_METADATA_KEY} metadata says ${spec.size} features (${sizeText(spec.width, spec.height, 1)} frames, a ${spec.gridWidth}x${spec.gridHeight} grid) and ${labels.length} labels`);
+  if (
+    model.config.input !== 'dense' ||
+    model.config.inputSize !== spec.size ||
+    model.config.outputSize !== labels.length
+  ) {
+    throw new EddyError(
+      'ERR_FILE',
+      `Cannot load ${path}: its model takes ${model.config.inputSize} inputs and gives ${model.config.outputSize} outputs, but its ${VIDEO_METADATA_KEY} metadata says ${spec.size} features (${sizeText(spec.width, spec.height, 1)} frames, a ${spec.gridWidth}x${spec.gridHeight} grid) and ${labels.length} labels`,
+    );
   }
   if (o.expect !== undefined) {
     const w = checkInt('options.expect.width', o.expect.width, 1);
     const h = checkInt('options.expect.height', o.expect.height, 1);
     if (w !== spec.width || h !== spec.height) {
-      throw new EddyError('ERR_SHAPE', `Model ${path} was trained on ${sizeText(spec.width, spec.height, 1)} frames but ${sizeText(w, h, 1)} frames were expected`);
+      throw new EddyError(
+        'ERR_SHAPE',
+        `Model ${path} was trained on ${sizeText(spec.width, spec.height, 1)} frames but ${sizeText(w, h, 1)} frames were expected`,
+      );
     }
   }
   return { model, spec, labels };

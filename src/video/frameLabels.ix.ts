@@ -18,10 +18,20 @@
  * @throws EddyError ERR_INVALID_ARG naming the option, at the call
  */
 import { ixOperator, pull, type AsyncOperator } from '../operators/ixCore.ts';
-import { checkLabeler, FrameLabelCore, resolveFrameLabelsOptions, type FrameLabel, type FrameLabelsOptions, type LiveFrame } from './frameLabelCore.ts';
+import {
+  checkLabeler,
+  FrameLabelCore,
+  resolveFrameLabelsOptions,
+  type FrameLabel,
+  type FrameLabelsOptions,
+  type LiveFrame,
+} from './frameLabelCore.ts';
 import type { FrameLabeler } from './frameLabeler.ts';
 
-export function frameLabelsAsync(labeler: FrameLabeler, options: FrameLabelsOptions = {}): AsyncOperator<LiveFrame, FrameLabel> {
+export function frameLabelsAsync(
+  labeler: FrameLabeler,
+  options: FrameLabelsOptions = {},
+): AsyncOperator<LiveFrame, FrameLabel> {
   const l = checkLabeler('labeler', labeler);
   const o = resolveFrameLabelsOptions(options, true);
   return ixOperator<LiveFrame, FrameLabel>(async function* frameLabelsCore(source, signal) {

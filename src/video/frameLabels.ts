@@ -23,10 +23,20 @@
  */
 import type { OperatorFunction } from 'rxjs';
 import { operate } from '../operators/operate.ts';
-import { checkLabeler, FrameLabelCore, resolveFrameLabelsOptions, type FrameLabel, type FrameLabelsOptions, type LiveFrame } from './frameLabelCore.ts';
+import {
+  checkLabeler,
+  FrameLabelCore,
+  resolveFrameLabelsOptions,
+  type FrameLabel,
+  type FrameLabelsOptions,
+  type LiveFrame,
+} from './frameLabelCore.ts';
 import type { FrameLabeler } from './frameLabeler.ts';
 
-export function frameLabels(labeler: FrameLabeler, options: FrameLabelsOptions = {}): OperatorFunction<LiveFrame, FrameLabel> {
+export function frameLabels(
+  labeler: FrameLabeler,
+  options: FrameLabelsOptions = {},
+): OperatorFunction<LiveFrame, FrameLabel> {
   const l = checkLabeler('labeler', labeler);
   const o = resolveFrameLabelsOptions(options, false);
   return operate<LiveFrame, FrameLabel>((out) => {

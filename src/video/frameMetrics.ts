@@ -53,14 +53,22 @@ export function frameMetrics(pred: Int32Array, truth: Int32Array, options: Frame
   const positive = o.positive === undefined ? undefined : checkInt('options.positive', o.positive, 0, Y - 1);
   if (!(truth instanceof Int32Array)) throw invalidArg('truth', 'Int32Array of class ids', truth);
   const N = truth.length;
-  if (!(pred instanceof Int32Array) || pred.length !== N) throw shapeError('pred', `Int32Array of length ${N}`, pred instanceof Int32Array ? `length ${pred.length}` : typeof pred);
-  if (o.mask !== undefined && (!(o.mask instanceof Uint8Array) || o.mask.length !== N)) throw shapeError('options.mask', `Uint8Array of length ${N}`, typeof o.mask);
+  if (!(pred instanceof Int32Array) || pred.length !== N)
+    throw shapeError(
+      'pred',
+      `Int32Array of length ${N}`,
+      pred instanceof Int32Array ? `length ${pred.length}` : typeof pred,
+    );
+  if (o.mask !== undefined && (!(o.mask instanceof Uint8Array) || o.mask.length !== N))
+    throw shapeError('options.mask', `Uint8Array of length ${N}`, typeof o.mask);
   const confusion = Array.from({ length: Y }, () => new Array<number>(Y).fill(0));
-  let frames = 0, correct = 0;
+  let frames = 0,
+    correct = 0;
   for (let i = 0; i < N; i++) {
     if (truth[i] < 0) continue;
     if (o.mask !== undefined && (o.maskValue === undefined ? o.mask[i] === 0 : o.mask[i] !== o.maskValue)) continue;
-    if (truth[i] >= Y || pred[i] < 0 || pred[i] >= Y) throw invalidArg(`frame ${i}`, `class ids in [0, ${Y})`, `${truth[i]} / ${pred[i]}`);
+    if (truth[i] >= Y || pred[i] < 0 || pred[i] >= Y)
+      throw invalidArg(`frame ${i}`, `class ids in [0, ${Y})`, `${truth[i]} / ${pred[i]}`);
     confusion[truth[i]][pred[i]]++;
     frames++;
     if (truth[i] === pred[i]) correct++;
@@ -69,11 +77,21 @@ export function frameMetrics(pred: Int32Array, truth: Int32Array, options: Frame
   const present: number[] = [];
   for (let c = 0; c < Y; c++) {
     const tp = confusion[c][c];
-    let fp = 0, fn = 0;
-    for (let k = 0; k < Y; k++) if (k !== c) { fp += confusion[k][c]; fn += confusion[c][k]; }
+    let fp = 0,
+      fn = 0;
+    for (let k = 0; k < Y; k++)
+      if (k !== c) {
+        fp += confusion[k][c];
+        fn += confusion[c][k];
+      }
     perClassF1.push(2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : 0);
     if (tp + fp + fn > 0) present.push(perClassF1[c]);
   }
-  const f1 = positive !== undefined ? perClassF1[positive] : present.length > 0 ? present.reduce((a, b) => a + b, 0) / present.length : 0;
+  const f1 =
+    positive !== undefined
+      ? perClassF1[positive]
+      : present.length > 0
+        ? present.reduce((a, b) => a + b, 0) / present.length
+        : 0;
   return { frames, accuracy: frames > 0 ? correct / frames : NaN, f1, perClassF1, confusion };
 }

@@ -73,10 +73,20 @@ export function checkClips(clips: readonly LabeledClip[], spec: FrameFeatureSpec
     if (c === null || typeof c !== 'object') throw invalidArg(p, 'a clip { pixels, labels, T }', c);
     const T = checkInt(`${p}.T`, c.T, 1);
     if (!(c.pixels instanceof Float32Array) || c.pixels.length !== T * n) {
-      throw shapeError(`${p}.pixels`, `Float32Array of length ${T * n} ([T=${T}, H=${spec.height}, W=${spec.width}], the feature grid)`, c.pixels instanceof Float32Array ? `length ${c.pixels.length}` : typeof c.pixels);
+      throw shapeError(
+        `${p}.pixels`,
+        `Float32Array of length ${T * n} ([T=${T}, H=${spec.height}, W=${spec.width}], the feature grid)`,
+        c.pixels instanceof Float32Array ? `length ${c.pixels.length}` : typeof c.pixels,
+      );
     }
-    if (!(c.labels instanceof Int32Array) || c.labels.length !== T) throw shapeError(`${p}.labels`, `Int32Array of length ${T}`, c.labels instanceof Int32Array ? `length ${c.labels.length}` : typeof c.labels);
-    if (c.flags !== undefined && (!(c.flags instanceof Uint8Array) || c.flags.length !== T)) throw shapeError(`${p}.flags`, `Uint8Array of length ${T}`, typeof c.flags);
+    if (!(c.labels instanceof Int32Array) || c.labels.length !== T)
+      throw shapeError(
+        `${p}.labels`,
+        `Int32Array of length ${T}`,
+        c.labels instanceof Int32Array ? `length ${c.labels.length}` : typeof c.labels,
+      );
+    if (c.flags !== undefined && (!(c.flags instanceof Uint8Array) || c.flags.length !== T))
+      throw shapeError(`${p}.flags`, `Uint8Array of length ${T}`, typeof c.flags);
   });
 }
 
@@ -84,7 +94,11 @@ export function checkClips(clips: readonly LabeledClip[], spec: FrameFeatureSpec
  * Joins clips at random offsets into B continuous streams of N frames (see the file comment).
  * @throws EddyError ERR_INVALID_ARG / ERR_SHAPE naming `clips[i].<field>` or `options.<field>`
  */
-export function joinClips(clips: readonly LabeledClip[], spec: FrameFeatureSpec, options: JoinClipsOptions): JoinedStreams {
+export function joinClips(
+  clips: readonly LabeledClip[],
+  spec: FrameFeatureSpec,
+  options: JoinClipsOptions,
+): JoinedStreams {
   checkClips(clips, spec);
   const o = checkObject('options', options);
   const N = checkInt('options.length', o.length, 1);

@@ -34,7 +34,8 @@ import { FrameFeatures } from './frameFeatures.ts';
 import type { FrameLabeler } from './frameLabeler.ts';
 
 /** Options of `keyedFrameLabels`. */
-export interface KeyedFrameLabelsOptions<T, K> extends Omit<KeyedRecurrentOptions<T, K>, 'inputOf' | 'signal' | 'now' | 'initialState'> {
+export interface KeyedFrameLabelsOptions<T, K>
+  extends Omit<KeyedRecurrentOptions<T, K>, 'inputOf' | 'signal' | 'now' | 'initialState'> {
   /** The frame of an element. @default the element itself */
   frameOf?: (value: T) => LiveFrame;
   /** The clock in ms for `latencyMs`. @default performance.now */
@@ -51,50 +52,65 @@ interface Arrived<T> {
   at: number;
 }
 
-export function keyedFrameLabels<T, K>(labeler: FrameLabeler, options: KeyedFrameLabelsOptions<T, K>): OperatorFunction<T, KeyedFrameLabel<K>> {
+export function keyedFrameLabels<T, K>(
+  labeler: FrameLabeler,
+  options: KeyedFrameLabelsOptions<T, K>,
+): OperatorFunction<T, KeyedFrameLabel<K>> {
   const l = checkLabeler('labeler', labeler);
   const o = checkObject('options', options);
   if (typeof o.keyOf !== 'function') throw invalidArg('options.keyOf', 'a function (value) => key', o.keyOf);
-  if (o.frameOf !== undefined && typeof o.frameOf !== 'function') throw invalidArg('options.frameOf', 'a function (value) => frame', o.frameOf);
-  if (o.clock !== undefined && typeof o.clock !== 'function') throw invalidArg('options.clock', 'a function () => milliseconds', o.clock);
+  if (o.frameOf !== undefined && typeof o.frameOf !== 'function')
+    throw invalidArg('options.frameOf', 'a function (value) => frame', o.frameOf);
+  if (o.clock !== undefined && typeof o.clock !== 'function')
+    throw invalidArg('options.clock', 'a function () => milliseconds', o.clock);
   const { frameOf: frameOfOption, clock: clockOption, keyOf, onEvict, ...keyed } = o;
   const frameOf = frameOfOption ?? ((v: T) => v as unknown as LiveFrame);
   const clock = clockOption ?? (() => performance.now());
-  if (onEvict !== undefined && typeof onEvict !== 'function') throw invalidArg('options.onEvict', 'a function (key, state, reason) => void', onEvict);
+  if (onEvict !== undefined && typeof onEvict !== 'function')
+    throw invalidArg('options.onEvict', 'a function (key, state, reason) => void', onEvict);
   resolveKeyedOptions(l.model, { ...keyed, keyOf }, false); // validates the keyed options now, not at subscription
   const Y = l.labels.length;
-  return (source) => defer(() => {
-    // per subscription: one extractor per live key, dropped with the key's state
-    const extractors = new Map<K, FrameFeatures>();
-    const step = keyedRecurrent<Arrived<T>, K>(l.model, {
-      ...keyed,
-      keyOf: (a) => keyOf(a.value),
-      inputOf: (a) => {
-        const key = keyOf(a.value);
-        let fx = extractors.get(key);
-        if (fx === undefined) {
-          fx = new FrameFeatures(l.spec);
-          extractors.set(key, fx);
-        }
-        // a fresh buffer: a micro-batch holds several inputs before it steps
-        return fx.extract(frameOf(a.value), new Float32Array(l.spec.size));
-      },
-      onEvict: (key: K, state: RecurrentState, reason: EvictReason) => {
-        extractors.delete(key);
-        onEvict?.(key, state, reason);
-      },
+  return (source) =>
+    defer(() => {
+      // per subscription: one extractor per live key, dropped with the key's state
+      const extractors = new Map<K, FrameFeatures>();
+      const step = keyedRecurrent<Arrived<T>, K>(l.model, {
+        ...keyed,
+        keyOf: (a) => keyOf(a.value),
+        inputOf: (a) => {
+          const key = keyOf(a.value);
+          let fx = extractors.get(key);
+          if (fx === undefined) {
+            fx = new FrameFeatures(l.spec);
+            extractors.set(key, fx);
+          }
+          // a fresh buffer: a micro-batch holds several inputs before it steps
+          return fx.extract(frameOf(a.value), new Float32Array(l.spec.size));
+        },
+        onEvict: (key: K, state: RecurrentState, reason: EvictReason) => {
+          extractors.delete(key);
+          onEvict?.(key, state, reason);
+        },
+      });
+      return source.pipe(
+        map((value): Arrived<T> => ({ value, at: clock() })),
+        pipe(step),
+        map(({ key, value, output }): KeyedFrameLabel<K> => {
+          let best = 0;
+          for (let k = 1; k < Y; k++) if (output[k] > output[best]) best = k;
+          let sum = 0;
+          for (let k = 0; k < Y; k++) sum += Math.exp(output[k] - output[best]);
+          const frame = frameOf(value.value);
+          return {
+            key,
+            frameIndex: frame.index,
+            timeMs: frame.timeMs,
+            label: l.labels[best],
+            labelIndex: best,
+            confidence: 1 / sum,
+            latencyMs: clock() - value.at,
+          };
+        }),
+      );
     });
-    return source.pipe(
-      map((value): Arrived<T> => ({ value, at: clock() })),
-      pipe(step),
-      map(({ key, value, output }): KeyedFrameLabel<K> => {
-        let best = 0;
-        for (let k = 1; k < Y; k++) if (output[k] > output[best]) best = k;
-        let sum = 0;
-        for (let k = 0; k < Y; k++) sum += Math.exp(output[k] - output[best]);
-        const frame = frameOf(value.value);
-        return { key, frameIndex: frame.index, timeMs: frame.timeMs, label: l.labels[best], labelIndex: best, confidence: 1 / sum, latencyMs: clock() - value.at };
-      }),
-    );
-  });
 }

@@ -26,7 +26,11 @@ export interface ClipPredictions {
   readonly flags: Uint8Array;
 }
 
-function collect(clips: readonly LabeledClip[], Y: number, logitsOf: (c: LabeledClip) => Float32Array): ClipPredictions {
+function collect(
+  clips: readonly LabeledClip[],
+  Y: number,
+  logitsOf: (c: LabeledClip) => Float32Array,
+): ClipPredictions {
   const total = clips.reduce((s, c) => s + c.T, 0);
   const pred = new Int32Array(total);
   const confidence = new Float32Array(total);
@@ -57,16 +61,25 @@ function collect(clips: readonly LabeledClip[], Y: number, logitsOf: (c: Labeled
 export function labelClips(labeler: FrameLabeler, clips: readonly LabeledClip[]): ClipPredictions {
   checkClips(clips, labeler.spec);
   const { model } = labeler;
-  return collect(clips, labeler.labels.length, (c) => model.forward(sequenceFeatures(labeler.spec, c.pixels, c.T), { T: c.T, B: 1 }).y.slice());
+  return collect(clips, labeler.labels.length, (c) =>
+    model.forward(sequenceFeatures(labeler.spec, c.pixels, c.T), { T: c.T, B: 1 }).y.slice(),
+  );
 }
 
 /**
  * Labels every frame of every clip with the per-frame baseline.
  * @throws EddyError ERR_SHAPE naming `clips[i].<field>`; ERR_INVALID_ARG when the classifier does not fit the spec
  */
-export function labelClipsPerFrame(classifier: PerFrameClassifier, spec: FrameFeatureSpec, clips: readonly LabeledClip[]): ClipPredictions {
+export function labelClipsPerFrame(
+  classifier: PerFrameClassifier,
+  spec: FrameFeatureSpec,
+  clips: readonly LabeledClip[],
+): ClipPredictions {
   if (!(classifier instanceof PerFrameClassifier)) throw invalidArg('classifier', 'a PerFrameClassifier', classifier);
-  if (classifier.inputSize !== spec.size) throw invalidArg('classifier', `a classifier of inputSize ${spec.size} (the features' size)`, classifier.inputSize);
+  if (classifier.inputSize !== spec.size)
+    throw invalidArg('classifier', `a classifier of inputSize ${spec.size} (the features' size)`, classifier.inputSize);
   checkClips(clips, spec);
-  return collect(clips, classifier.outputSize, (c) => classifier.forward(sequenceFeatures(spec, c.pixels, c.T), c.T).slice());
+  return collect(clips, classifier.outputSize, (c) =>
+    classifier.forward(sequenceFeatures(spec, c.pixels, c.T), c.T).slice(),
+  );
 }

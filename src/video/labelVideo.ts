@@ -31,10 +31,20 @@ export interface LabelVideoOptions extends FrameLabelsOptions {
   decode?: Omit<VideoFramesOptions, 'width' | 'height' | 'channels' | 'realtime' | 'signal'>;
 }
 
-function decodeOptions(labeler: FrameLabeler, decode: LabelVideoOptions['decode'], realtime: boolean, signal: AbortSignal | undefined): VideoFramesOptions {
+function decodeOptions(
+  labeler: FrameLabeler,
+  decode: LabelVideoOptions['decode'],
+  realtime: boolean,
+  signal: AbortSignal | undefined,
+): VideoFramesOptions {
   const d = checkObject('options.decode', decode);
   for (const k of ['width', 'height', 'channels', 'realtime', 'signal'] as const) {
-    if ((d as Record<string, unknown>)[k] !== undefined) throw invalidArg(`options.decode.${k}`, `undefined (set by the labeller or by options.${k === 'realtime' || k === 'signal' ? k : 'labeler'})`, (d as Record<string, unknown>)[k]);
+    if ((d as Record<string, unknown>)[k] !== undefined)
+      throw invalidArg(
+        `options.decode.${k}`,
+        `undefined (set by the labeller or by options.${k === 'realtime' || k === 'signal' ? k : 'labeler'})`,
+        (d as Record<string, unknown>)[k],
+      );
   }
   const o: VideoFramesOptions = { ...d, width: labeler.spec.width, height: labeler.spec.height, channels: 1, realtime };
   if (signal !== undefined) o.signal = signal;
@@ -46,7 +56,11 @@ function decodeOptions(labeler: FrameLabeler, decode: LabelVideoOptions['decode'
  * @throws EddyError ERR_INVALID_ARG at once for a bad option; the iteration fails with ERR_FILE for a missing or
  *   corrupt video, ERR_SOURCE when ffmpeg fails, ERR_ABORTED on abort
  */
-export function labelVideoAsync(input: string, labeler: FrameLabeler, options: LabelVideoOptions = {}): AsyncIterableX<FrameLabel> {
+export function labelVideoAsync(
+  input: string,
+  labeler: FrameLabeler,
+  options: LabelVideoOptions = {},
+): AsyncIterableX<FrameLabel> {
   const l = checkLabeler('labeler', labeler);
   const { decode, ...rest } = checkObject('options', options);
   const frames = videoFramesAsync(input, decodeOptions(l, decode, rest.realtime ?? false, rest.signal));
@@ -54,7 +68,8 @@ export function labelVideoAsync(input: string, labeler: FrameLabeler, options: L
 }
 
 /** Options of `labelVideos`. */
-export interface LabelVideosOptions extends Omit<KeyedFrameLabelsOptions<{ key: string; frame: Frame }, string>, 'keyOf' | 'frameOf'> {
+export interface LabelVideosOptions
+  extends Omit<KeyedFrameLabelsOptions<{ key: string; frame: Frame }, string>, 'keyOf' | 'frameOf'> {
   /** Pace every video by its timestamps (as live cameras). @default false */
   realtime?: boolean;
   /** Options passed to every `videoFrames`. @default {} */
@@ -67,10 +82,16 @@ export interface LabelVideosOptions extends Omit<KeyedFrameLabelsOptions<{ key: 
  * @returns an Observable of keyed labels, in arrival order; it completes when every video has ended
  * @throws EddyError ERR_INVALID_ARG at once for a bad option; stream errors as `labelVideoAsync`
  */
-export function labelVideos(inputs: Readonly<Record<string, string>> | readonly string[], labeler: FrameLabeler, options: LabelVideosOptions = {}): Observable<KeyedFrameLabel<string>> {
+export function labelVideos(
+  inputs: Readonly<Record<string, string>> | readonly string[],
+  labeler: FrameLabeler,
+  options: LabelVideosOptions = {},
+): Observable<KeyedFrameLabel<string>> {
   const l = checkLabeler('labeler', labeler);
   const { decode, realtime = false, ...keyed } = checkObject('options', options);
-  const entries: [string, string][] = Array.isArray(inputs) ? inputs.map((i: string) => [i, i]) : Object.entries(inputs as Record<string, string>);
+  const entries: [string, string][] = Array.isArray(inputs)
+    ? inputs.map((i: string) => [i, i])
+    : Object.entries(inputs as Record<string, string>);
   if (entries.length === 0) throw invalidArg('inputs', 'at least one video', inputs);
   const vo = decodeOptions(l, decode, realtime, undefined);
   const sources = entries.map(([key, input]) => videoFrames(input, vo).pipe(map((frame) => ({ key, frame }))));

@@ -48,7 +48,10 @@ export class PerFrameClassifier {
   #y: Float32Array = new Float32Array(0); // [N, Y]
 
   /** A new classifier, initialised as PyTorch's `nn.Linear` (U(-1/√fanIn, 1/√fanIn)). */
-  static create(options: PerFrameOptions, createOptions: { seed?: number; backend?: Backend } = {}): PerFrameClassifier {
+  static create(
+    options: PerFrameOptions,
+    createOptions: { seed?: number; backend?: Backend } = {},
+  ): PerFrameClassifier {
     const o = checkObject('options', options);
     const X = checkInt('options.inputSize', o.inputSize, 1);
     const H = checkInt('options.hiddenSize', o.hiddenSize ?? 64, 0);
@@ -69,7 +72,10 @@ export class PerFrameClassifier {
     this.hiddenSize = H;
     this.outputSize = Y;
     this.backend = backend;
-    const w1 = 0, b1 = H * X, w2 = b1 + H, b2 = w2 + Y * (H > 0 ? H : X);
+    const w1 = 0,
+      b1 = H * X,
+      w2 = b1 + H,
+      b2 = w2 + Y * (H > 0 ? H : X);
     this.offsets = { w1, b1, w2, b2 };
     this.params = backend.alloc(b2 + Y);
     this.grads = backend.alloc(b2 + Y);
@@ -87,7 +93,12 @@ export class PerFrameClassifier {
   forward(x: Float32Array, N: number): Float32Array {
     const { inputSize: X, hiddenSize: H, outputSize: Y, backend: be, params: P } = this;
     checkInt('N', N, 1);
-    if (!(x instanceof Float32Array) || x.length !== N * X) throw shapeError('x', `Float32Array of length ${N * X} ([N=${N}, X=${X}])`, x instanceof Float32Array ? `length ${x.length}` : typeof x);
+    if (!(x instanceof Float32Array) || x.length !== N * X)
+      throw shapeError(
+        'x',
+        `Float32Array of length ${N * X} ([N=${N}, X=${X}])`,
+        x instanceof Float32Array ? `length ${x.length}` : typeof x,
+      );
     if (this.#y.length < N * Y) this.#y = new Float32Array(N * Y);
     const y = this.#y.length === N * Y ? this.#y : this.#y.subarray(0, N * Y); // [N, Y]
     let top: Float32Array = x;
@@ -96,7 +107,8 @@ export class PerFrameClassifier {
       if (this.#h.length < N * H) this.#h = new Float32Array(N * H);
       const h = this.#h; // [N, H]
       be.gemmNT(N, H, X, x, 0, P, this.offsets.w1, h, 0, false);
-      for (let r = 0; r < N; r++) for (let j = 0; j < H; j++) h[r * H + j] = Math.tanh(h[r * H + j] + P[this.offsets.b1 + j]);
+      for (let r = 0; r < N; r++)
+        for (let j = 0; j < H; j++) h[r * H + j] = Math.tanh(h[r * H + j] + P[this.offsets.b1 + j]);
       top = h;
       K = H;
     }
@@ -116,7 +128,12 @@ export class PerFrameClassifier {
     const N = this.#n;
     const x = this.#x;
     if (x === null) throw shapeError('backward', 'a forward pass first', 'none');
-    if (!(dy instanceof Float32Array) || dy.length !== N * Y) throw shapeError('dy', `Float32Array of length ${N * Y} ([N=${N}, Y=${Y}])`, dy instanceof Float32Array ? `length ${dy.length}` : typeof dy);
+    if (!(dy instanceof Float32Array) || dy.length !== N * Y)
+      throw shapeError(
+        'dy',
+        `Float32Array of length ${N * Y} ([N=${N}, Y=${Y}])`,
+        dy instanceof Float32Array ? `length ${dy.length}` : typeof dy,
+      );
     const { w1, b1, w2, b2 } = this.offsets;
     const top = H > 0 ? this.#h : x;
     const K = H > 0 ? H : X;

@@ -76,7 +76,11 @@ interface Resolved {
   signal: AbortSignal | undefined;
 }
 
-function resolve(clips: readonly LabeledClip[], spec: FrameFeatureSpec, options: TrainFramesOptions | undefined): Resolved {
+function resolve(
+  clips: readonly LabeledClip[],
+  spec: FrameFeatureSpec,
+  options: TrainFramesOptions | undefined,
+): Resolved {
   checkClips(clips, spec);
   const o = checkObject('options', options);
   const epochs = checkInt('options.epochs', o.epochs ?? 20, 1);
@@ -85,11 +89,21 @@ function resolve(clips: readonly LabeledClip[], spec: FrameFeatureSpec, options:
   const total = clips.reduce((s, c) => s + c.T, 0);
   const framesPerEpoch = checkInt('options.framesPerEpoch', o.framesPerEpoch ?? 2 * total, 1);
   const perStream = Math.floor(framesPerEpoch / B / k1) * k1;
-  if (perStream < k1) throw invalidArg('options.framesPerEpoch', `integer >= ${k1 * B} (options.window × options.streams)`, framesPerEpoch);
-  if (o.onEpoch !== undefined && typeof o.onEpoch !== 'function') throw invalidArg('options.onEpoch', 'a function (epoch, loss) => void', o.onEpoch);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArg('options.signal', 'an AbortSignal', o.signal);
+  if (perStream < k1)
+    throw invalidArg(
+      'options.framesPerEpoch',
+      `integer >= ${k1 * B} (options.window × options.streams)`,
+      framesPerEpoch,
+    );
+  if (o.onEpoch !== undefined && typeof o.onEpoch !== 'function')
+    throw invalidArg('options.onEpoch', 'a function (epoch, loss) => void', o.onEpoch);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw invalidArg('options.signal', 'an AbortSignal', o.signal);
   return {
-    epochs, perStream, B, k1,
+    epochs,
+    perStream,
+    B,
+    k1,
     lr: checkNumber('options.lr', o.lr ?? 0.003, 0, Infinity, { min: true }),
     clipNorm: checkNumber('options.clipNorm', o.clipNorm ?? 5, 0, Infinity, { min: true }),
     minSegment: checkInt('options.minSegment', o.minSegment ?? 8, 1),
@@ -111,15 +125,25 @@ function* epochStreams(clips: readonly LabeledClip[], spec: FrameFeatureSpec, r:
  * Trains the labeller's recurrent model with truncated BPTT over joined streams (see the file comment).
  * @throws EddyError ERR_INVALID_ARG / ERR_SHAPE naming `clips[i].<field>` or `options.<field>`; ERR_NON_FINITE
  */
-export function trainFrameLabeler(labeler: FrameLabeler, clips: readonly LabeledClip[], options?: TrainFramesOptions): TrainFramesResult {
+export function trainFrameLabeler(
+  labeler: FrameLabeler,
+  clips: readonly LabeledClip[],
+  options?: TrainFramesOptions,
+): TrainFramesResult {
   const r = resolve(clips, labeler.spec, options);
   const t0 = performance.now();
-  const trainer = new Trainer(labeler.model, { optimizer: { name: 'adam', lr: r.lr }, k1: r.k1, clipNorm: r.clipNorm, loss: 'crossEntropy' });
+  const trainer = new Trainer(labeler.model, {
+    optimizer: { name: 'adam', lr: r.lr },
+    k1: r.k1,
+    clipNorm: r.clipNorm,
+    loss: 'crossEntropy',
+  });
   const losses: number[] = [];
   let frames = 0;
   let epoch = 0;
   for (const s of epochStreams(clips, labeler.spec, r)) {
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     for (const w of sequenceWindows({ x: s.x, targets: s.targets, N: s.N, B: s.B }, { k1: r.k1 })) {
       if (r.signal?.aborted) break;
       const e = trainer.update(w);
@@ -138,9 +162,15 @@ export function trainFrameLabeler(labeler: FrameLabeler, clips: readonly Labeled
  * frames are shuffled into minibatches of k1·B; no state).
  * @throws EddyError as `trainFrameLabeler`
  */
-export function trainPerFrame(classifier: PerFrameClassifier, spec: FrameFeatureSpec, clips: readonly LabeledClip[], options?: TrainFramesOptions): TrainFramesResult {
+export function trainPerFrame(
+  classifier: PerFrameClassifier,
+  spec: FrameFeatureSpec,
+  clips: readonly LabeledClip[],
+  options?: TrainFramesOptions,
+): TrainFramesResult {
   const r = resolve(clips, spec, options);
-  if (classifier.inputSize !== spec.size) throw invalidArg('classifier', `a classifier of inputSize ${spec.size} (the features' size)`, classifier.inputSize);
+  if (classifier.inputSize !== spec.size)
+    throw invalidArg('classifier', `a classifier of inputSize ${spec.size} (the features' size)`, classifier.inputSize);
   const t0 = performance.now();
   const opt = createOptimizer({ name: 'adam', lr: r.lr });
   const shuffle = new Rng(r.seed ^ 0x5eed);
@@ -151,15 +181,20 @@ export function trainPerFrame(classifier: PerFrameClassifier, spec: FrameFeature
   const tb = new Int32Array(M); // [M]
   const dy = new Float32Array(M * Y); // [M, Y]
   const losses: number[] = [];
-  let frames = 0, updates = 0, epoch = 0;
+  let frames = 0,
+    updates = 0,
+    epoch = 0;
   for (const s of epochStreams(clips, spec, r)) {
     const total = s.N * s.B;
     const order = Int32Array.from({ length: total }, (_, i) => i);
     for (let i = total - 1; i > 0; i--) {
       const j = shuffle.int(i + 1);
-      const t = order[i]; order[i] = order[j]; order[j] = t;
+      const t = order[i];
+      order[i] = order[j];
+      order[j] = t;
     }
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     for (let start = 0; start + M <= total; start += M) {
       if (r.signal?.aborted) break;
       for (let m = 0; m < M; m++) {
@@ -169,7 +204,8 @@ export function trainPerFrame(classifier: PerFrameClassifier, spec: FrameFeature
       }
       const y = classifier.forward(xb, M);
       const loss = softmaxCrossEntropy(dy, y, tb, M, Y, 1 / M);
-      if (!Number.isFinite(loss)) throw new EddyError('ERR_NON_FINITE', `trainPerFrame: the loss is ${loss} at update ${updates}`);
+      if (!Number.isFinite(loss))
+        throw new EddyError('ERR_NON_FINITE', `trainPerFrame: the loss is ${loss} at update ${updates}`);
       classifier.zeroGrads();
       classifier.backward(dy);
       clipGradNorm(classifier.grads, r.clipNorm);

@@ -80,7 +80,11 @@ export async function readVideoClip(input: string, options: ReadVideoClipOptions
  * @param align its `.align` file @default the video's path with `.align`
  * @throws EddyError ERR_FILE for a missing video or alignment, or when their frame counts differ
  */
-export async function gridSpeechClip(video: string, options: ReadVideoClipOptions, align = video.replace(/\.[^./]+$/, '') + '.align'): Promise<LabeledClip> {
+export async function gridSpeechClip(
+  video: string,
+  options: ReadVideoClipOptions,
+  align = `${video.replace(/\.[^./]+$/, '')}.align`,
+): Promise<LabeledClip> {
   const clip = await readVideoClip(video, options);
   const words = await readGridAlign(align, { frames: clip.T });
   const labels = Int32Array.from(words, (w) => (isSilent(w) ? 0 : 1));
@@ -104,7 +108,11 @@ export function digitClips(set: MnistSet, options: DigitClipsOptions = {}): Labe
   const o = checkObject('options', options);
   let source = set;
   if (o.digits !== undefined) {
-    if (!Array.isArray(o.digits) || o.digits.length === 0 || !o.digits.every((d) => Number.isInteger(d) && d >= 0 && d <= 9)) {
+    if (
+      !Array.isArray(o.digits) ||
+      o.digits.length === 0 ||
+      !o.digits.every((d) => Number.isInteger(d) && d >= 0 && d <= 9)
+    ) {
       throw invalidArg('options.digits', 'a non-empty array of digits 0..9', o.digits);
     }
     const keep = new Set(o.digits);
@@ -113,7 +121,13 @@ export function digitClips(set: MnistSet, options: DigitClipsOptions = {}): Labe
     const px = set.rows * set.cols;
     const images = new Uint8Array(idx.length * px);
     idx.forEach((i, k) => images.set(set.images.subarray(i * px, (i + 1) * px), k * px));
-    source = { images, labels: Uint8Array.from(idx, (i) => set.labels[i]), count: idx.length, rows: set.rows, cols: set.cols };
+    source = {
+      images,
+      labels: Uint8Array.from(idx, (i) => set.labels[i]),
+      count: idx.length,
+      rows: set.rows,
+      cols: set.cols,
+    };
   }
   const S = checkInt('options.size', o.size ?? 64, Math.max(set.rows, set.cols), 4096);
   const G = checkInt('options.grid', o.grid ?? S, 1, S);

@@ -16,17 +16,66 @@ const corpus = join(dir, 'slice.txt');
 writeFileSync(corpus, readFileSync(dataPath('sonnets.txt'), 'utf8').slice(0, 30_000));
 
 const STEPS = 200;
-const args = ['--corpus', corpus, '--steps', String(STEPS), '--hidden', '64', '--layers', '2', '--dropout', '0.1', '--window', '20', '--batch', '8',
-  '--lr', '0.01', '--eval-every', '25', '--max-val-chars', '2000', '--sample-every', '0', '--checkpoint-every', '10', '--seed', '5', '--no-plot', '--no-progress'];
+const args = [
+  '--corpus',
+  corpus,
+  '--steps',
+  String(STEPS),
+  '--hidden',
+  '64',
+  '--layers',
+  '2',
+  '--dropout',
+  '0.1',
+  '--window',
+  '20',
+  '--batch',
+  '8',
+  '--lr',
+  '0.01',
+  '--eval-every',
+  '25',
+  '--max-val-chars',
+  '2000',
+  '--sample-every',
+  '0',
+  '--checkpoint-every',
+  '10',
+  '--seed',
+  '5',
+  '--no-plot',
+  '--no-progress',
+];
 
 describe('resume after SIGKILL', () => {
   it('continues exactly as the uninterrupted run', async () => {
     // the uninterrupted run, in this process
-    const whole = await trainCharLM({ corpus, checkpoint: join(dir, 'whole.safetensors'), maxSteps: STEPS, hiddenSize: 64, numLayers: 2, dropout: 0.1, window: 20, batch: 8, lr: 0.01, evalEvery: 25, maxValChars: 2000, sampleEvery: 0, checkpointEvery: 10, seed: 5, plot: false, progress: false });
+    const whole = await trainCharLM({
+      corpus,
+      checkpoint: join(dir, 'whole.safetensors'),
+      maxSteps: STEPS,
+      hiddenSize: 64,
+      numLayers: 2,
+      dropout: 0.1,
+      window: 20,
+      batch: 8,
+      lr: 0.01,
+      evalEvery: 25,
+      maxValChars: 2000,
+      sampleEvery: 0,
+      checkpointEvery: 10,
+      seed: 5,
+      plot: false,
+      progress: false,
+    });
 
     // a separate process, killed with SIGKILL once it has written the checkpoint of step 20
     const checkpoint = join(dir, 'killed.safetensors');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'pipelines/train-charlm.ts'), ...args, '--checkpoint', checkpoint], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'pipelines/train-charlm.ts'), ...args, '--checkpoint', checkpoint],
+      { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let err = '';
     const killedAt = await new Promise<number>((resolve, reject) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -37,7 +86,9 @@ describe('resume after SIGKILL', () => {
           resolve(last);
         }
       });
-      child.on('close', (code, signal) => { if (signal !== 'SIGKILL') reject(new Error(`training exited (${code}) before it was killed: ${err}`)); });
+      child.on('close', (code, signal) => {
+        if (signal !== 'SIGKILL') reject(new Error(`training exited (${code}) before it was killed: ${err}`));
+      });
     });
     await new Promise((r) => child.once('close', r));
     expect(child.signalCode).toBe('SIGKILL');
@@ -45,7 +96,17 @@ describe('resume after SIGKILL', () => {
     expect(killedAt).toBeLessThan(STEPS);
 
     // resume (same flags) until the end
-    const resumed = await trainCharLM({ corpus, checkpoint, maxSteps: STEPS, evalEvery: 25, maxValChars: 2000, sampleEvery: 0, checkpointEvery: 10, plot: false, progress: false });
+    const resumed = await trainCharLM({
+      corpus,
+      checkpoint,
+      maxSteps: STEPS,
+      evalEvery: 25,
+      maxValChars: 2000,
+      sampleEvery: 0,
+      checkpointEvery: 10,
+      plot: false,
+      progress: false,
+    });
     expect(resumed.resumed).toBe(true);
     expect(resumed.steps).toBe(STEPS);
     expect(resumed.history.map((p) => p.trainLoss)).toEqual(whole.history.map((p) => p.trainLoss));

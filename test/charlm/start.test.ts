@@ -9,7 +9,10 @@ import { repoRoot } from '../sources/dataPath.ts';
 describe('npm start', () => {
   it('prints generated text within 2 seconds', async () => {
     const t0 = performance.now();
-    const child = spawn('npm', ['start', '--silent', '--', '--length', '400', '--seed', '1'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['start', '--silent', '--', '--length', '400', '--seed', '1'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let firstText = -1;
     child.stdout.on('data', (d: Buffer) => {
@@ -17,7 +20,9 @@ describe('npm start', () => {
       if (firstText < 0 && /\S/.test(out)) firstText = performance.now() - t0;
     });
     let err = '';
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     const code = await new Promise<number | null>((r) => child.on('close', r));
     expect(code, err).toBe(0);
     expect(firstText).toBeGreaterThan(0);

@@ -30,7 +30,18 @@ async function collect(it: AsyncIterable<string>): Promise<string> {
   return s;
 }
 
-const small = { hiddenSize: 48, numLayers: 1, window: 24, batch: 16, lr: 0.01, evalEvery: 40, sampleEvery: 0, checkpointEvery: 40, progress: false, plot: false } as const;
+const small = {
+  hiddenSize: 48,
+  numLayers: 1,
+  window: 24,
+  batch: 16,
+  lr: 0.01,
+  evalEvery: 40,
+  sampleEvery: 0,
+  checkpointEvery: 40,
+  progress: false,
+  plot: false,
+} as const;
 
 describe('trainCharLM', () => {
   it('lowers the loss well below ln V on a slice of the sonnets, samples only corpus characters, writes plots', async () => {
@@ -57,7 +68,9 @@ describe('trainCharLM', () => {
     const ev = evaluateCharLM(result.model, sonnets.slice(0, 30_000), { window: 24, batch: 16 });
     expect(Math.abs(ev.nats - result.valLoss)).toBeLessThan(1e-9);
     expect(ev.bits).toBeCloseTo(ev.nats / Math.LN2, 12);
-    expect(() => evaluateCharLM(result.model, 'text with a € sign')).toThrow(/does not match the model's vocabulary.*€/);
+    expect(() => evaluateCharLM(result.model, 'text with a € sign')).toThrow(
+      /does not match the model's vocabulary.*€/,
+    );
     // the checkpoint holds the run
     const ck = loadCheckpoint<{ step: number; history: unknown[] }>(checkpoint);
     expect(ck.extra.step).toBe(120);
@@ -65,7 +78,12 @@ describe('trainCharLM', () => {
   });
 
   it('generation: same seed same text, greedy is the argmax path, RxJS and IxJS agree', async () => {
-    const result = await trainCharLM({ corpus: slice, checkpoint: join(dir, 'gen.safetensors'), maxSteps: 20, ...small });
+    const result = await trainCharLM({
+      corpus: slice,
+      checkpoint: join(dir, 'gen.safetensors'),
+      maxSteps: 20,
+      ...small,
+    });
     const m = result.model;
     const a = await collect(generateTextAsync(m, { length: 80, seed: 9, prime: 'Thy ' }));
     const b = await collect(generateTextAsync(m, { length: 80, seed: 9, prime: 'Thy ' }));
@@ -105,27 +123,38 @@ describe('trainCharLM', () => {
     expect(() => generateTextAsync(r.model, { prime: 'Thy €' })).toThrow(/options\.prime.*€.*position 4/);
     // resuming on a text with characters the checkpoint's vocabulary lacks
     const other = join(dir, 'other.txt');
-    writeFileSync(other, sonnets.slice(0, 30_000) + ' {}|~');
+    writeFileSync(other, `${sonnets.slice(0, 30_000)} {}|~`);
     const before = readFileSync(checkpoint);
-    await expect(trainCharLM({ corpus: other, checkpoint, maxSteps: 10, ...small })).rejects.toThrow(/does not match the vocabulary of checkpoint .*mismatch\.safetensors/);
+    await expect(trainCharLM({ corpus: other, checkpoint, maxSteps: 10, ...small })).rejects.toThrow(
+      /does not match the vocabulary of checkpoint .*mismatch\.safetensors/,
+    );
     expect(readFileSync(checkpoint).equals(before)).toBe(true); // nothing already written is lost
     // a truncated checkpoint
     writeFileSync(checkpoint, before.subarray(0, before.length - 100));
     await expect(trainCharLM({ corpus: slice, checkpoint, maxSteps: 10, ...small })).rejects.toThrow(EddyError);
-    await expect(trainCharLM({ corpus: slice, checkpoint, maxSteps: 10, ...small })).rejects.toThrow(/mismatch\.safetensors/);
+    await expect(trainCharLM({ corpus: slice, checkpoint, maxSteps: 10, ...small })).rejects.toThrow(
+      /mismatch\.safetensors/,
+    );
     expect(existsSync(checkpoint)).toBe(true);
     // a corpus too short for batch x window
     const tiny = join(dir, 'tiny.txt');
     writeFileSync(tiny, 'to be or not to be');
-    await expect(trainCharLM({ corpus: tiny, checkpoint: join(dir, 't.safetensors'), ...small })).rejects.toThrow(/too short/);
+    await expect(trainCharLM({ corpus: tiny, checkpoint: join(dir, 't.safetensors'), ...small })).rejects.toThrow(
+      /too short/,
+    );
   });
 
   it('an abort signal stops between two updates and leaves a checkpoint of the last one', async () => {
     const controller = new AbortController();
     const checkpoint = join(dir, 'aborted.safetensors');
-    const result = await trainCharLM({ corpus: slice, checkpoint, maxSteps: 10_000, ...small, checkpointEvery: 1000, signal: controller.signal }, {
-      onUpdate: (e) => { if (e.step === 6) setImmediate(() => controller.abort()); },
-    });
+    const result = await trainCharLM(
+      { corpus: slice, checkpoint, maxSteps: 10_000, ...small, checkpointEvery: 1000, signal: controller.signal },
+      {
+        onUpdate: (e) => {
+          if (e.step === 6) setImmediate(() => controller.abort());
+        },
+      },
+    );
     expect(result.stopped).toBe('signal');
     expect(result.steps).toBeGreaterThanOrEqual(7);
     expect(result.steps).toBeLessThan(10);
@@ -135,12 +164,24 @@ describe('trainCharLM', () => {
   });
 
   it('best: keeps the model with the lowest validation loss, even when the run gets worse after it', async () => {
-    const checkpoint = join(dir, 'overfit.safetensors'), best = join(dir, 'sub', 'overfit.best.safetensors');
+    const checkpoint = join(dir, 'overfit.safetensors'),
+      best = join(dir, 'sub', 'overfit.best.safetensors');
     // a high learning rate on a tiny corpus: validation goes down, then up
     const tiny = join(dir, 'tiny.txt');
     writeFileSync(tiny, sonnets.slice(0, 4_000));
-    const result = await trainCharLM({ corpus: tiny, checkpoint, best, maxSteps: 240, ...small, hiddenSize: 96, lr: 0.03, evalEvery: 10 });
-    const vals = result.history.filter((p) => p.valLoss !== undefined).map((p) => ({ step: p.step, val: p.valLoss as number }));
+    const result = await trainCharLM({
+      corpus: tiny,
+      checkpoint,
+      best,
+      maxSteps: 240,
+      ...small,
+      hiddenSize: 96,
+      lr: 0.03,
+      evalEvery: 10,
+    });
+    const vals = result.history
+      .filter((p) => p.valLoss !== undefined)
+      .map((p) => ({ step: p.step, val: p.valLoss as number }));
     const lowest = vals.reduce((a, b) => (b.val < a.val ? b : a));
     expect(lowest.step).toBeLessThan(240); // it did get worse after its best
     expect(result.valLoss).toBeGreaterThan(lowest.val);
@@ -150,14 +191,26 @@ describe('trainCharLM', () => {
     // and it is that model: it measures the same on the held-out split
     const ev = evaluateCharLM(loadModel(best), sonnets.slice(0, 4_000), { window: 24, batch: 16 });
     expect(Math.abs(ev.nats - lowest.val)).toBeLessThan(1e-4);
-    await expect(trainCharLM({ corpus: tiny, checkpoint, best: checkpoint, maxSteps: 1, ...small })).rejects.toThrow(/options.best/);
+    await expect(trainCharLM({ corpus: tiny, checkpoint, best: checkpoint, maxSteps: 1, ...small })).rejects.toThrow(
+      /options.best/,
+    );
   });
 
   it('invalid options name the option', async () => {
-    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), hiddenSize: 0 })).rejects.toThrow(/options\.hiddenSize/);
-    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), lr: -1 })).rejects.toThrow(/options\.lr/);
-    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), cell: 'tcn' as 'lstm' })).rejects.toThrow(/options\.cell/);
-    await expect(trainCharLM({ corpus: '', checkpoint: join(dir, 'x.safetensors') })).rejects.toThrow(/options\.corpus/);
-    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), valFraction: 1 })).rejects.toThrow(/options\.valFraction/);
+    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), hiddenSize: 0 })).rejects.toThrow(
+      /options\.hiddenSize/,
+    );
+    await expect(trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), lr: -1 })).rejects.toThrow(
+      /options\.lr/,
+    );
+    await expect(
+      trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), cell: 'tcn' as 'lstm' }),
+    ).rejects.toThrow(/options\.cell/);
+    await expect(trainCharLM({ corpus: '', checkpoint: join(dir, 'x.safetensors') })).rejects.toThrow(
+      /options\.corpus/,
+    );
+    await expect(
+      trainCharLM({ corpus: slice, checkpoint: join(dir, 'x.safetensors'), valFraction: 1 }),
+    ).rejects.toThrow(/options\.valFraction/);
   });
 });

@@ -50,7 +50,9 @@ export class Args {
   /** Largest difference between each array and its reference copy. */
   diff(): number {
     let d = 0;
-    this.arrays.forEach((X, i) => { d = Math.max(d, maxRelDiff(X, this.copies[i])); });
+    this.arrays.forEach((X, i) => {
+      d = Math.max(d, maxRelDiff(X, this.copies[i]));
+    });
     return d;
   }
 }
@@ -68,8 +70,53 @@ export function forwardCase(be: WasmBackend, rng: Rng, kind: CellKind, B: number
   // in place, as a streaming step runs: h_prev is h, c_prev is c
   const [hp, hpOff, rhp] = inPlace ? [h, hOff, rh] : a.make(B * H);
   const [cp, cpOff, rcp] = inPlace ? [c, cOff, rc] : a.make(B * H, -2, 2);
-  cellFor(kind).forward(rh, hOff, rc, cOff, ract, actOff, raux, auxOff, rgx, gxOff, rgh, ghOff, rhp, hpOff, rcp, cpOff, rbhh, bOff, B, H);
-  expect(be.cellForward!(kind, h, hOff, c, cOff, act, actOff, aux, auxOff, gx, gxOff, gh, ghOff, hp, hpOff, cp, cpOff, bhh, bOff, B, H)).toBe(true);
+  cellFor(kind).forward(
+    rh,
+    hOff,
+    rc,
+    cOff,
+    ract,
+    actOff,
+    raux,
+    auxOff,
+    rgx,
+    gxOff,
+    rgh,
+    ghOff,
+    rhp,
+    hpOff,
+    rcp,
+    cpOff,
+    rbhh,
+    bOff,
+    B,
+    H,
+  );
+  expect(
+    be.cellForward!(
+      kind,
+      h,
+      hOff,
+      c,
+      cOff,
+      act,
+      actOff,
+      aux,
+      auxOff,
+      gx,
+      gxOff,
+      gh,
+      ghOff,
+      hp,
+      hpOff,
+      cp,
+      cpOff,
+      bhh,
+      bOff,
+      B,
+      H,
+    ),
+  ).toBe(true);
   return a.diff();
 }
 
@@ -86,15 +133,71 @@ export function backwardCase(be: WasmBackend, rng: Rng, kind: CellKind, B: numbe
   const [aux, auxOff, raux] = a.make(B * H);
   const [hp, hpOff, rhp] = a.make(B * H);
   const [cp, cpOff, rcp] = a.make(B * H, -2, 2);
-  cellFor(kind).backward(rdgx, dgxOff, rdgh, dghOff, rdhp, dhpOff, rdcp, dcpOff, rdh, dhOff, rdc, dcOff, ract, actOff, raux, auxOff, rhp, hpOff, rcp, cpOff, B, H);
-  expect(be.cellBackward!(kind, dgx, dgxOff, dgh, dghOff, dhp, dhpOff, dcp, dcpOff, dh, dhOff, dc, dcOff, act, actOff, aux, auxOff, hp, hpOff, cp, cpOff, B, H)).toBe(true);
+  cellFor(kind).backward(
+    rdgx,
+    dgxOff,
+    rdgh,
+    dghOff,
+    rdhp,
+    dhpOff,
+    rdcp,
+    dcpOff,
+    rdh,
+    dhOff,
+    rdc,
+    dcOff,
+    ract,
+    actOff,
+    raux,
+    auxOff,
+    rhp,
+    hpOff,
+    rcp,
+    cpOff,
+    B,
+    H,
+  );
+  expect(
+    be.cellBackward!(
+      kind,
+      dgx,
+      dgxOff,
+      dgh,
+      dghOff,
+      dhp,
+      dhpOff,
+      dcp,
+      dcpOff,
+      dh,
+      dhOff,
+      dc,
+      dcOff,
+      act,
+      actOff,
+      aux,
+      auxOff,
+      hp,
+      hpOff,
+      cp,
+      cpOff,
+      B,
+      H,
+    ),
+  ).toBe(true);
   return a.diff();
 }
 
 /** Random (B, H): B 1..5, H 1..40, plus the edges of the vector loop. */
 export function shapes(rng: Rng, n: number): [number, number][] {
-  const out: [number, number][] = [[1, 1], [1, 3], [1, 4], [2, 5], [5, 8], [3, 39], [1, 256]];
+  const out: [number, number][] = [
+    [1, 1],
+    [1, 3],
+    [1, 4],
+    [2, 5],
+    [5, 8],
+    [3, 39],
+    [1, 256],
+  ];
   for (let i = 0; i < n; i++) out.push([1 + rng.int(5), 1 + rng.int(40)]);
   return out;
 }
-

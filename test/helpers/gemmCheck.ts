@@ -24,8 +24,19 @@ export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * One multiply on `be` and on the reference, at random offsets, with C checked whole (so writes past the
  * result or before its offset fail too); each of A, B, C inside the backend's memory or not, as `inside` says.
  */
-export function checkOp(be: Backend, rng: Rng, op: GemmOp, M: number, N: number, K: number, accumulate: boolean, inside: () => boolean): void {
-  const aOff = rng.int(5), bOff = rng.int(5), cOff = rng.int(5);
+export function checkOp(
+  be: Backend,
+  rng: Rng,
+  op: GemmOp,
+  M: number,
+  N: number,
+  K: number,
+  accumulate: boolean,
+  inside: () => boolean,
+): void {
+  const aOff = rng.int(5),
+    bOff = rng.int(5),
+    cOff = rng.int(5);
   const make = (len: number): Float32Array => fill(rng, inside() ? be.alloc(len) : new Float32Array(len));
   const A = make(aOff + M * K + 3);
   const B = make(bOff + K * N + 3);
@@ -36,5 +47,8 @@ export function checkOp(be: Backend, rng: Rng, op: GemmOp, M: number, N: number,
   be[op](M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
   const tol = 1e-5 * Math.max(1, K);
   const d = maxDiff(C, want);
-  if (!(d < tol)) expect.fail(`${be.name} ${op} M=${M} N=${N} K=${K} acc=${accumulate} aOff=${aOff} bOff=${bOff} cOff=${cOff}: max error ${d} > ${tol}`);
+  if (!(d < tol))
+    expect.fail(
+      `${be.name} ${op} M=${M} N=${N} K=${K} acc=${accumulate} aOff=${aOff} bOff=${bOff} cOff=${cOff}: max error ${d} > ${tol}`,
+    );
 }

@@ -9,7 +9,9 @@ export const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'igno
 if (!hasTorch && process.env.CI) {
   throw new Error(`${PYTHON} cannot import torch under CI: .ci/run must install Debian's python3-torch`);
 }
-export const torchSkipNote = hasTorch ? '' : ' [skipped: /usr/bin/python3 cannot import torch; apt-get install -y python3-torch]';
+export const torchSkipNote = hasTorch
+  ? ''
+  : ' [skipped: /usr/bin/python3 cannot import torch; apt-get install -y python3-torch]';
 
 /** Runs a python script file with arguments; returns stdout, throws with stderr on failure. */
 export function runPython(script: string, args: string[]): string {

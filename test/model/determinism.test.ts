@@ -7,7 +7,10 @@ describe('determinism', () => {
   for (const cell of ['lstm', 'gru', 'rnn_tanh'] as const) {
     it(`${cell}: two models from one seed agree bit for bit in forward, backward and step`, () => {
       const run = () => {
-        const m = RNNModel.create({ cell, input: 'embedding', inputSize: 9, hiddenSize: 8, numLayers: 2, outputSize: 9, dropout: 0.25 }, { seed: 77 });
+        const m = RNNModel.create(
+          { cell, input: 'embedding', inputSize: 9, hiddenSize: 8, numLayers: 2, outputSize: 9, dropout: 0.25 },
+          { seed: 77 },
+        );
         const rng = new Rng(5);
         const x = Int32Array.from({ length: 6 * 3 }, () => rng.int(9));
         const { y, workspace, state } = m.forward(x, { T: 6, B: 3, training: true, rng: new Rng(8) });
@@ -22,7 +25,10 @@ describe('determinism', () => {
       expect(Buffer.from(a.y.buffer).equals(Buffer.from(b.y.buffer))).toBe(true);
       expect(Buffer.from(a.grads.buffer).equals(Buffer.from(b.grads.buffer))).toBe(true);
       expect(Buffer.from(a.out.buffer).equals(Buffer.from(b.out.buffer))).toBe(true);
-      const other = RNNModel.create({ cell, input: 'embedding', inputSize: 9, hiddenSize: 8, numLayers: 2, outputSize: 9 }, { seed: 78 });
+      const other = RNNModel.create(
+        { cell, input: 'embedding', inputSize: 9, hiddenSize: 8, numLayers: 2, outputSize: 9 },
+        { seed: 78 },
+      );
       expect(Buffer.from(other.params.buffer).equals(Buffer.from(a.params.buffer))).toBe(false);
     });
   }

@@ -15,7 +15,6 @@ import { Rng } from '../../src/util/rng.ts';
 import type { ModelOptions } from '../../src/model/modelConfig.ts';
 import { expectError } from '../helpers/expectError.ts';
 
-
 const base: ModelOptions = { cell: 'lstm', inputSize: 3, hiddenSize: 4 };
 
 describe('model options', () => {
@@ -37,74 +36,208 @@ describe('model options', () => {
   ];
   for (const [field, patch, expected, received] of bad) {
     it(`options.${field} = ${JSON.stringify(Object.values(patch)[0])}`, () => {
-      expectError(() => RNNModel.create({ ...base, ...patch } as ModelOptions), 'ERR_INVALID_ARG', `options.${field}`, expected, received);
+      expectError(
+        () => RNNModel.create({ ...base, ...patch } as ModelOptions),
+        'ERR_INVALID_ARG',
+        `options.${field}`,
+        expected,
+        received,
+      );
     });
   }
   it('createOptions.seed', () => {
-    expectError(() => RNNModel.create(base, { seed: -1 }), 'ERR_INVALID_ARG', 'createOptions.seed', '-1 of type number');
+    expectError(
+      () => RNNModel.create(base, { seed: -1 }),
+      'ERR_INVALID_ARG',
+      'createOptions.seed',
+      '-1 of type number',
+    );
   });
   it('options must be an object', () => {
-    expectError(() => RNNModel.create(null as unknown as ModelOptions), 'ERR_INVALID_ARG', /for options but received null/);
+    expectError(
+      () => RNNModel.create(null as unknown as ModelOptions),
+      'ERR_INVALID_ARG',
+      /for options but received null/,
+    );
   });
 });
 
 describe('shape mismatches name the tensor, the expected and the received shape', () => {
-  const model = RNNModel.create({ cell: 'lstm', inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 5 }, { seed: 1 });
-  const ids = RNNModel.create({ cell: 'gru', input: 'onehot', inputSize: 6, hiddenSize: 4, outputSize: 6 }, { seed: 1 });
+  const model = RNNModel.create(
+    { cell: 'lstm', inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 5 },
+    { seed: 1 },
+  );
+  const ids = RNNModel.create(
+    { cell: 'gru', input: 'onehot', inputSize: 6, hiddenSize: 4, outputSize: 6 },
+    { seed: 1 },
+  );
   it('forward: x of the wrong length', () => {
-    expectError(() => model.forward(new Float32Array(23), { T: 4, B: 2 }), 'ERR_SHAPE', 'x', 'length 24', 'T=4, B=2', 'X=3', 'received length 23');
+    expectError(
+      () => model.forward(new Float32Array(23), { T: 4, B: 2 }),
+      'ERR_SHAPE',
+      'x',
+      'length 24',
+      'T=4, B=2',
+      'X=3',
+      'received length 23',
+    );
   });
   it('forward: ids where features are expected, and the reverse', () => {
-    expectError(() => model.forward(new Int32Array(24), { T: 4, B: 2 }), 'ERR_SHAPE', 'Float32Array', 'Int32Array of length 24');
-    expectError(() => ids.forward(new Float32Array(8), { T: 4, B: 2 }), 'ERR_SHAPE', 'Int32Array of token ids', 'Float32Array of length 8');
+    expectError(
+      () => model.forward(new Int32Array(24), { T: 4, B: 2 }),
+      'ERR_SHAPE',
+      'Float32Array',
+      'Int32Array of length 24',
+    );
+    expectError(
+      () => ids.forward(new Float32Array(8), { T: 4, B: 2 }),
+      'ERR_SHAPE',
+      'Int32Array of token ids',
+      'Float32Array of length 8',
+    );
   });
   it('forward: a token id out of range names its position', () => {
-    expectError(() => ids.forward(Int32Array.from([0, 1, 6, 2]), { T: 2, B: 2 }), 'ERR_INVALID_ARG', 'x[2]', 'token id in [0, 6)', '6 of type number');
+    expectError(
+      () => ids.forward(Int32Array.from([0, 1, 6, 2]), { T: 2, B: 2 }),
+      'ERR_INVALID_ARG',
+      'x[2]',
+      'token id in [0, 6)',
+      '6 of type number',
+    );
   });
   it('forward: T, B, training and rng options', () => {
-    expectError(() => model.forward(new Float32Array(6), { T: 0, B: 2 }), 'ERR_INVALID_ARG', 'options.T', '0 of type number');
-    expectError(() => model.forward(new Float32Array(6), { T: 1, B: 1.5 }), 'ERR_INVALID_ARG', 'options.B', '1.5 of type number');
-    expectError(() => model.forward(new Float32Array(6), { T: 1, B: 2, training: 1 as unknown as boolean }), 'ERR_INVALID_ARG', 'options.training', 'boolean');
+    expectError(
+      () => model.forward(new Float32Array(6), { T: 0, B: 2 }),
+      'ERR_INVALID_ARG',
+      'options.T',
+      '0 of type number',
+    );
+    expectError(
+      () => model.forward(new Float32Array(6), { T: 1, B: 1.5 }),
+      'ERR_INVALID_ARG',
+      'options.B',
+      '1.5 of type number',
+    );
+    expectError(
+      () => model.forward(new Float32Array(6), { T: 1, B: 2, training: 1 as unknown as boolean }),
+      'ERR_INVALID_ARG',
+      'options.training',
+      'boolean',
+    );
     const drop = RNNModel.create({ ...base, numLayers: 2, dropout: 0.5 });
-    expectError(() => drop.forward(new Float32Array(6), { T: 1, B: 2, training: true }), 'ERR_INVALID_ARG', 'options.rng', 'an Rng');
+    expectError(
+      () => drop.forward(new Float32Array(6), { T: 1, B: 2, training: true }),
+      'ERR_INVALID_ARG',
+      'options.rng',
+      'an Rng',
+    );
     expect(() => drop.forward(new Float32Array(6), { T: 1, B: 2, training: true, rng: new Rng(1) })).not.toThrow();
   });
   it('forward: a state of the wrong shape, or an LSTM state without c', () => {
-    expectError(() => model.forward(new Float32Array(6), { T: 1, B: 2, state: { h: new Float32Array(8) } }), 'ERR_SHAPE', 'options.state.h', 'length 16', 'L=2, B=2, H=4', 'received length 8');
-    expectError(() => model.forward(new Float32Array(6), { T: 1, B: 2, state: { h: new Float32Array(16) } }), 'ERR_SHAPE', 'options.state.c', 'cell state', 'undefined');
+    expectError(
+      () => model.forward(new Float32Array(6), { T: 1, B: 2, state: { h: new Float32Array(8) } }),
+      'ERR_SHAPE',
+      'options.state.h',
+      'length 16',
+      'L=2, B=2, H=4',
+      'received length 8',
+    );
+    expectError(
+      () => model.forward(new Float32Array(6), { T: 1, B: 2, state: { h: new Float32Array(16) } }),
+      'ERR_SHAPE',
+      'options.state.c',
+      'cell state',
+      'undefined',
+    );
   });
   it('forward: a workspace for another shape', () => {
     const ws = model.createWorkspace(3, 2);
-    expectError(() => model.forward(new Float32Array(6), { T: 1, B: 2, workspace: ws }), 'ERR_SHAPE', 'options.workspace', 'T=1, B=2', 'T=3, B=2');
+    expectError(
+      () => model.forward(new Float32Array(6), { T: 1, B: 2, workspace: ws }),
+      'ERR_SHAPE',
+      'options.workspace',
+      'T=1, B=2',
+      'T=3, B=2',
+    );
   });
   it('backward: dy of the wrong length, dFinal of the wrong shape', () => {
     const { workspace } = model.forward(new Float32Array(6), { T: 1, B: 2 });
-    expectError(() => model.backward(workspace, new Float32Array(9)), 'ERR_SHAPE', 'dy', 'length 10', 'Y=5', 'received length 9');
-    expectError(() => model.backward(workspace, new Float32Array(10), { h: new Float32Array(3), c: new Float32Array(16) }), 'ERR_SHAPE', 'dFinal.h', 'received length 3');
-    expectError(() => model.backward(model.createWorkspace(2, 2), new Float32Array(20)), 'ERR_INVALID_ARG', 'call forward first');
+    expectError(
+      () => model.backward(workspace, new Float32Array(9)),
+      'ERR_SHAPE',
+      'dy',
+      'length 10',
+      'Y=5',
+      'received length 9',
+    );
+    expectError(
+      () => model.backward(workspace, new Float32Array(10), { h: new Float32Array(3), c: new Float32Array(16) }),
+      'ERR_SHAPE',
+      'dFinal.h',
+      'received length 3',
+    );
+    expectError(
+      () => model.backward(model.createWorkspace(2, 2), new Float32Array(20)),
+      'ERR_INVALID_ARG',
+      'call forward first',
+    );
   });
   it('step: x, state and out', () => {
     const s = model.createState(2);
     expectError(() => model.step(new Float32Array(5), s), 'ERR_SHAPE', 'x', 'length 6', 'received length 5');
-    expectError(() => model.step(new Float32Array(6), { h: new Float32Array(15), c: new Float32Array(15) }), 'ERR_SHAPE', 'state.h', 'received length 15');
-    expectError(() => model.step(new Float32Array(6), s, new Float32Array(3)), 'ERR_SHAPE', 'out', 'length 10', 'received length 3');
+    expectError(
+      () => model.step(new Float32Array(6), { h: new Float32Array(15), c: new Float32Array(15) }),
+      'ERR_SHAPE',
+      'state.h',
+      'received length 15',
+    );
+    expectError(
+      () => model.step(new Float32Array(6), s, new Float32Array(3)),
+      'ERR_SHAPE',
+      'out',
+      'length 10',
+      'received length 3',
+    );
     expectError(() => model.step(new Float32Array(6), null as unknown as typeof s), 'ERR_SHAPE', 'state', 'null');
   });
   it('param / grad / createState / createWorkspace', () => {
-    expectError(() => model.param('rnn.weight_ih_l7'), 'ERR_INVALID_ARG', 'name', 'rnn.weight_ih_l0', '"rnn.weight_ih_l7"');
+    expectError(
+      () => model.param('rnn.weight_ih_l7'),
+      'ERR_INVALID_ARG',
+      'name',
+      'rnn.weight_ih_l0',
+      '"rnn.weight_ih_l7"',
+    );
     expectError(() => model.grad('nope'), 'ERR_INVALID_ARG', 'name');
     expectError(() => model.createState(0), 'ERR_INVALID_ARG', 'B', '0 of type number');
     expectError(() => model.createWorkspace(1, -2), 'ERR_INVALID_ARG', 'B', '-2 of type number');
   });
   it('the constructor refuses a parameter buffer of the wrong length', () => {
-    expectError(() => new RNNModel(model.config, new Float32Array(3)), 'ERR_SHAPE', 'params', `length ${model.numParams}`, 'received length 3');
+    expectError(
+      () => new RNNModel(model.config, new Float32Array(3)),
+      'ERR_SHAPE',
+      'params',
+      `length ${model.numParams}`,
+      'received length 3',
+    );
   });
 });
 
 describe('model files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'eddy-files-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const model = RNNModel.create({ cell: 'gru', input: 'embedding', inputSize: 5, hiddenSize: 3, numLayers: 2, outputSize: 5, vocab: ['a', 'b', 'c', ' ', '\n'] }, { seed: 4 });
+  const model = RNNModel.create(
+    {
+      cell: 'gru',
+      input: 'embedding',
+      inputSize: 5,
+      hiddenSize: 3,
+      numLayers: 2,
+      outputSize: 5,
+      vocab: ['a', 'b', 'c', ' ', '\n'],
+    },
+    { seed: 4 },
+  );
   const path = join(dir, 'm.safetensors');
   saveModel(path, model, { note: 'kept' });
 
@@ -129,7 +262,14 @@ describe('model files', () => {
     const sd = new Map(model.layout.entries.map((e) => [e.name, { shape: e.shape, data: model.param(e.name) }]));
     const wrong = new Map(sd);
     wrong.set('head.bias', { shape: [4], data: new Float32Array(4) });
-    expectError(() => modelFromStateDict(wrong, { source: 'x.safetensors' }), 'ERR_FILE', 'x.safetensors', 'head.bias', '[4]', 'expected [5]');
+    expectError(
+      () => modelFromStateDict(wrong, { source: 'x.safetensors' }),
+      'ERR_FILE',
+      'x.safetensors',
+      'head.bias',
+      '[4]',
+      'expected [5]',
+    );
     const missing = new Map(sd);
     missing.delete('rnn.bias_hh_l1');
     expectError(() => modelFromStateDict(missing), 'ERR_FILE', 'missing tensor rnn.bias_hh_l1');
@@ -142,7 +282,9 @@ describe('model files', () => {
     const tensors: Parameters<typeof writeSafetensors>[1] = {};
     for (const e of model.layout.entries) tensors[e.name] = { shape: [...e.shape], data: model.param(e.name) };
     const p = join(dir, 'liar.safetensors');
-    writeSafetensors(p, tensors, { 'eddy.config': JSON.stringify({ ...model.config, cell: 'lstm', vocab: undefined }) });
+    writeSafetensors(p, tensors, {
+      'eddy.config': JSON.stringify({ ...model.config, cell: 'lstm', vocab: undefined }),
+    });
     expectError(() => loadModel(p), 'ERR_FILE', 'liar.safetensors', 'cell "lstm"', 'shapes say "gru"');
     writeSafetensors(p, tensors, { 'eddy.config': '{not json' });
     expectError(() => loadModel(p), 'ERR_FILE', 'eddy.config is not valid JSON');

@@ -15,7 +15,9 @@ import type { InputKind } from '../../src/model/modelConfig.ts';
 import type { RecurrentState } from '../../src/model/recurrentState.ts';
 
 const dir = join(import.meta.dirname, '../../fixtures/golden');
-const files = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.safetensors'))
+  .sort();
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -38,7 +40,10 @@ describe('golden outputs and gradients from PyTorch', () => {
         return t;
       };
       const sd = new Map([...file.tensors].filter(([k]) => !/^(in|out|grad)\./.test(k)));
-      const model = modelFromStateDict(sd, { config: { cell: meta.cell as CellKind, input: meta.input as InputKind }, source: f });
+      const model = modelFromStateDict(sd, {
+        config: { cell: meta.cell as CellKind, input: meta.input as InputKind },
+        source: f,
+      });
       const T = Number(meta.T);
       const B = Number(meta.B);
       const L = model.config.numLayers;
@@ -47,7 +52,10 @@ describe('golden outputs and gradients from PyTorch', () => {
       expect(model.config.cell).toBe(meta.cell);
       const xT = get('in.x');
       const x = model.config.input === 'dense' ? xT.data : Int32Array.from(xT.data);
-      const state0: RecurrentState = model.config.cell === 'lstm' ? { h: get('in.h0').data.slice(), c: get('in.c0').data.slice() } : { h: get('in.h0').data.slice() };
+      const state0: RecurrentState =
+        model.config.cell === 'lstm'
+          ? { h: get('in.h0').data.slice(), c: get('in.c0').data.slice() }
+          : { h: get('in.h0').data.slice() };
       const { y, state, workspace } = model.forward(x, { T, B, state: state0 });
       // per-step outputs of the top layer, logits and final states
       const top = workspace.layers[L - 1].hseq.subarray(B * H);
@@ -63,7 +71,8 @@ describe('golden outputs and gradients from PyTorch', () => {
       model.zeroGrads();
       const dState0 = model.backward(workspace, dy);
       let largest = 0;
-      for (const e of model.layout.entries) for (const g of get(`grad.${e.name}`).data) largest = Math.max(largest, Math.abs(g));
+      for (const e of model.layout.entries)
+        for (const g of get(`grad.${e.name}`).data) largest = Math.max(largest, Math.abs(g));
       expect(largest).toBeGreaterThan(0);
       for (const e of model.layout.entries) {
         const diff = maxAbsDiff(model.grad(e.name), get(`grad.${e.name}`).data);
@@ -72,11 +81,17 @@ describe('golden outputs and gradients from PyTorch', () => {
       expect(maxAbsDiff(dState0.h, get('grad.h0').data)).toBeLessThan(1e-4 * largest);
       if (dState0.c) expect(maxAbsDiff(dState0.c, get('grad.c0').data)).toBeLessThan(1e-4 * largest);
       // the streaming step walks the same path
-      const s = model.config.cell === 'lstm' ? { h: get('in.h0').data.slice(), c: get('in.c0').data.slice() } : { h: get('in.h0').data.slice() };
+      const s =
+        model.config.cell === 'lstm'
+          ? { h: get('in.h0').data.slice(), c: get('in.c0').data.slice() }
+          : { h: get('in.h0').data.slice() };
       const out = new Float32Array(B * Y);
       let worst = 0;
       for (let t = 0; t < T; t++) {
-        const xt = model.config.input === 'dense' ? (x as Float32Array).subarray(t * B * model.config.inputSize, (t + 1) * B * model.config.inputSize) : (x as Int32Array).subarray(t * B, (t + 1) * B);
+        const xt =
+          model.config.input === 'dense'
+            ? (x as Float32Array).subarray(t * B * model.config.inputSize, (t + 1) * B * model.config.inputSize)
+            : (x as Int32Array).subarray(t * B, (t + 1) * B);
         model.step(xt, s, out);
         worst = Math.max(worst, maxAbsDiff(out, get('out.logits').data.subarray(t * B * Y, (t + 1) * B * Y)));
       }

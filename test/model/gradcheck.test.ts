@@ -13,18 +13,36 @@ import type { RecurrentState } from '../../src/model/recurrentState.ts';
 const T = 5;
 const B = 2;
 
-interface Case { name: string; options: ModelOptions }
+interface Case {
+  name: string;
+  options: ModelOptions;
+}
 
 function makeCases(): Case[] {
   const cases: Case[] = [];
   for (const cell of ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const) {
     for (const numLayers of [1, 2, 3]) {
-      cases.push({ name: `${cell} dense L=${numLayers} head`, options: { cell, input: 'dense', inputSize: 3, hiddenSize: 4, numLayers, outputSize: 5 } });
+      cases.push({
+        name: `${cell} dense L=${numLayers} head`,
+        options: { cell, input: 'dense', inputSize: 3, hiddenSize: 4, numLayers, outputSize: 5 },
+      });
     }
-    cases.push({ name: `${cell} onehot L=2 head`, options: { cell, input: 'onehot', inputSize: 6, hiddenSize: 4, numLayers: 2, outputSize: 6 } });
-    cases.push({ name: `${cell} embedding L=1 head`, options: { cell, input: 'embedding', inputSize: 6, embeddingSize: 3, hiddenSize: 4, outputSize: 6 } });
-    cases.push({ name: `${cell} dense L=2 no head`, options: { cell, input: 'dense', inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 0 } });
-    cases.push({ name: `${cell} dense L=3 dropout 0.3`, options: { cell, input: 'dense', inputSize: 3, hiddenSize: 4, numLayers: 3, outputSize: 5, dropout: 0.3 } });
+    cases.push({
+      name: `${cell} onehot L=2 head`,
+      options: { cell, input: 'onehot', inputSize: 6, hiddenSize: 4, numLayers: 2, outputSize: 6 },
+    });
+    cases.push({
+      name: `${cell} embedding L=1 head`,
+      options: { cell, input: 'embedding', inputSize: 6, embeddingSize: 3, hiddenSize: 4, outputSize: 6 },
+    });
+    cases.push({
+      name: `${cell} dense L=2 no head`,
+      options: { cell, input: 'dense', inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 0 },
+    });
+    cases.push({
+      name: `${cell} dense L=3 dropout 0.3`,
+      options: { cell, input: 'dense', inputSize: 3, hiddenSize: 4, numLayers: 3, outputSize: 5, dropout: 0.3 },
+    });
   }
   return cases;
 }
@@ -34,7 +52,10 @@ function setup(options: ModelOptions) {
   const model = RNNModel.create(options, { seed: 7, backend: float64CheckBackend });
   const rng = new Rng(3);
   const cfg = model.config;
-  const x = cfg.input === 'dense' ? Float32Array.from({ length: T * B * cfg.inputSize }, () => rng.uniform(-1, 1)) : Int32Array.from({ length: T * B }, () => rng.int(cfg.inputSize));
+  const x =
+    cfg.input === 'dense'
+      ? Float32Array.from({ length: T * B * cfg.inputSize }, () => rng.uniform(-1, 1))
+      : Int32Array.from({ length: T * B }, () => rng.int(cfg.inputSize));
   const Y = cfg.outputSize > 0 ? cfg.outputSize : cfg.hiddenSize;
   const targets = Int32Array.from({ length: T * B }, () => rng.int(Y));
   const w = Float64Array.from({ length: T * B * Y }, () => rng.uniform(-1, 1));
@@ -51,11 +72,17 @@ function setup(options: ModelOptions) {
     let loss = 0;
     const dy = new Float64Array(T * B * Y) as unknown as Float32Array;
     if (cfg.outputSize > 0) loss = softmaxCrossEntropy(withGrad ? dy : null, y, targets, T * B, Y, 1);
-    else for (let i = 0; i < y.length; i++) { loss += w[i] * y[i]; dy[i] = w[i]; }
+    else
+      for (let i = 0; i < y.length; i++) {
+        loss += w[i] * y[i];
+        dy[i] = w[i];
+      }
     for (let i = 0; i < n; i++) loss += u[i] * state.h[i] + (state.c ? v[i] * state.c[i] : 0);
     let dState0: RecurrentState | null = null;
     if (withGrad) {
-      const dFinal: RecurrentState = state.c ? { h: Float64Array.from(u) as unknown as Float32Array, c: Float64Array.from(v) as unknown as Float32Array } : { h: Float64Array.from(u) as unknown as Float32Array };
+      const dFinal: RecurrentState = state.c
+        ? { h: Float64Array.from(u) as unknown as Float32Array, c: Float64Array.from(v) as unknown as Float32Array }
+        : { h: Float64Array.from(u) as unknown as Float32Array };
       model.zeroGrads();
       dState0 = model.backward(workspace, dy, dFinal);
     }

@@ -18,8 +18,14 @@ function argmaxRow(y: Float32Array, row: number, V: number): number {
 
 describe('learning', () => {
   it('an LSTM recalls the token seen 4 steps earlier with > 99% accuracy', () => {
-    const V = 4, k = 4, T = 24, B = 16;
-    const model = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: V, hiddenSize: 32, outputSize: V }, { seed: 1 });
+    const V = 4,
+      k = 4,
+      T = 24,
+      B = 16;
+    const model = RNNModel.create(
+      { cell: 'lstm', input: 'onehot', inputSize: V, hiddenSize: 32, outputSize: V },
+      { seed: 1 },
+    );
     const opt = adam({ lr: 0.01 });
     const rng = new Rng(5);
     const batch = () => {
@@ -39,7 +45,8 @@ describe('learning', () => {
       clipGradNorm(model.grads, 5);
       opt.step(model.params, model.grads);
     }
-    let right = 0, total = 0;
+    let right = 0,
+      total = 0;
     for (let r = 0; r < 8; r++) {
       const { x, targets } = batch();
       const { y } = model.forward(x, { T, B });
@@ -57,7 +64,10 @@ describe('learning', () => {
     const ids = (s: string) => Int32Array.from([...s].map((c) => chars.indexOf(c)));
     const x = ids('hell');
     const targets = ids('ello');
-    const model = RNNModel.create({ cell: 'rnn_tanh', input: 'onehot', inputSize: 4, hiddenSize: 8, outputSize: 4 }, { seed: 3 });
+    const model = RNNModel.create(
+      { cell: 'rnn_tanh', input: 'onehot', inputSize: 4, hiddenSize: 8, outputSize: 4 },
+      { seed: 3 },
+    );
     const opt = adam({ lr: 0.05 });
     const dy = new Float32Array(4 * 4);
     let loss = Infinity;

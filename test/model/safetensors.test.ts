@@ -17,7 +17,11 @@ import { EddyError } from '../../src/util/errors.ts';
 const SOURCE = 'ckpt.safetensors';
 
 /** Builds a file by hand: 8-byte LE length, header text (padded only if asked), raw data bytes. */
-function build(header: object | string, data: number[] | Uint8Array = [], opts: { length?: bigint; pad?: boolean } = {}): Uint8Array {
+function build(
+  header: object | string,
+  data: number[] | Uint8Array = [],
+  opts: { length?: bigint; pad?: boolean } = {},
+): Uint8Array {
   let json = typeof header === 'string' ? header : JSON.stringify(header);
   if (opts.pad) json += ' '.repeat((8 - (json.length % 8)) % 8);
   const h = new TextEncoder().encode(json);
@@ -59,7 +63,10 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect(n % 8).toBe(0);
     // Tensors are laid out in sorted name order.
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { data_offsets: number[] }>;
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<
+      string,
+      { data_offsets: number[] }
+    >;
     const sortedNames = Object.keys(input).sort();
     const begins = sortedNames.map((k) => header[k].data_offsets[0]);
     expect(begins).toEqual([...begins].sort((x, y) => x - y));
@@ -87,7 +94,8 @@ describe('encodeSafetensors / decodeSafetensors', () => {
   });
 
   it('decodes a byte-exact hand-built file, even at an odd byte offset', () => {
-    const header = '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"I8","shape":[3],"data_offsets":[8,11]}}';
+    const header =
+      '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"I8","shape":[3],"data_offsets":[8,11]}}';
     const data = [0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0, 0x01, 0xff, 0x7f]; // 1.0f, -2.0f, int8 1, -1, 127
     const file = build(header, data, { pad: true });
     expect(file.length).toBe(8 + 112 + 11);
@@ -104,7 +112,10 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     const f16 = u16(0x3c00, 0xc100, 0x7bff, 0x0001, 0x0200, 0x8000, 0x7c00);
     const bf16 = u16(0x3f80, 0xc020, 0x477f, 0x0001, 0xff80);
     const file = build(
-      { h: { dtype: 'F16', shape: [7], data_offsets: [0, 14] }, b: { dtype: 'BF16', shape: [5], data_offsets: [14, 24] } },
+      {
+        h: { dtype: 'F16', shape: [7], data_offsets: [0, 14] },
+        b: { dtype: 'BF16', shape: [5], data_offsets: [14, 24] },
+      },
       [...f16, ...bf16],
     );
     const { tensors } = decodeSafetensors(file);
@@ -138,7 +149,9 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     const ok = new Float32Array(2);
     expect(() => encodeSafetensors({ w: { shape: [3], data: ok } })).toThrow(/Expected tensors\.w\.data of length 3/);
     expect(() => encodeSafetensors({ w: { shape: [-1], data: ok } })).toThrow(/tensors\.w\.shape/);
-    expect(() => encodeSafetensors({ w: { shape: [2], data: [1, 2] as unknown as Float32Array } })).toThrow(/tensors\.w\.data/);
+    expect(() => encodeSafetensors({ w: { shape: [2], data: [1, 2] as unknown as Float32Array } })).toThrow(
+      /tensors\.w\.data/,
+    );
     expect(() => encodeSafetensors({ __metadata__: { shape: [2], data: ok } })).toThrow(/__metadata__/);
     expect(() => encodeSafetensors({}, { epoch: 3 as unknown as string })).toThrow(/metadata\.epoch/);
   });
@@ -148,18 +161,58 @@ describe('decodeSafetensors corruption errors (ERR_FILE naming the source)', () 
   const w = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
   const cases: [string, () => Uint8Array, RegExp][] = [
     ['file shorter than 8 bytes', () => new Uint8Array(5), /5 bytes, shorter than the 8-byte header length/],
-    ['header length beyond the file', () => build('{}', [], { length: 100n }), /truncated: header length 100 runs past the end/],
-    ['header length over the 100 MB limit', () => build('{}', [], { length: 2n ** 40n }), /exceeds the limit of 100000000 bytes/],
+    [
+      'header length beyond the file',
+      () => build('{}', [], { length: 100n }),
+      /truncated: header length 100 runs past the end/,
+    ],
+    [
+      'header length over the 100 MB limit',
+      () => build('{}', [], { length: 2n ** 40n }),
+      /exceeds the limit of 100000000 bytes/,
+    ],
     ['header not valid JSON', () => build('{"w": {"dtype"'), /header is not valid UTF-8 JSON/],
-    ['header not valid UTF-8', () => { const b = build('{"\u00e9":1}'); b[11] = 0xff; return b; }, /header is not valid UTF-8 JSON/],
+    [
+      'header not valid UTF-8',
+      () => {
+        const b = build('{"\u00e9":1}');
+        b[11] = 0xff;
+        return b;
+      },
+      /header is not valid UTF-8 JSON/,
+    ],
     ['header not an object', () => build('[1, 2]'), /header is not a JSON object/],
     ['entry not an object', () => build({ w: 3 }), /tensor "w" entry is not an object/],
-    ['bad dtype', () => build({ w: { ...w, dtype: 'F128' } }, f32(1).concat(f32(2))), /tensor "w" has unsupported dtype "F128"/],
-    ['negative dimension', () => build({ w: { ...w, shape: [2, -1] } }, f32(1).concat(f32(2))), /tensor "w" has a bad shape \[2,-1\]/],
-    ['shape not an array', () => build({ w: { ...w, shape: '2' } }, f32(1).concat(f32(2))), /tensor "w" has a bad shape "2"/],
-    ['reversed offsets', () => build({ w: { ...w, data_offsets: [8, 0] } }, f32(1).concat(f32(2))), /tensor "w" has bad data_offsets \[8,0\]/],
-    ['offsets beyond the data (truncated)', () => build({ w }, f32(1)), /truncated: tensor "w" data_offsets \[0, 8\] run past the end of the 4-byte data buffer/],
-    ['offsets disagree with shape x dtype', () => build({ w: { ...w, shape: [3] } }, f32(1).concat(f32(2))), /tensor "w" data_offsets \[0, 8\] span 8 bytes but shape \[3\] of F32 needs 12/],
+    [
+      'bad dtype',
+      () => build({ w: { ...w, dtype: 'F128' } }, f32(1).concat(f32(2))),
+      /tensor "w" has unsupported dtype "F128"/,
+    ],
+    [
+      'negative dimension',
+      () => build({ w: { ...w, shape: [2, -1] } }, f32(1).concat(f32(2))),
+      /tensor "w" has a bad shape \[2,-1\]/,
+    ],
+    [
+      'shape not an array',
+      () => build({ w: { ...w, shape: '2' } }, f32(1).concat(f32(2))),
+      /tensor "w" has a bad shape "2"/,
+    ],
+    [
+      'reversed offsets',
+      () => build({ w: { ...w, data_offsets: [8, 0] } }, f32(1).concat(f32(2))),
+      /tensor "w" has bad data_offsets \[8,0\]/,
+    ],
+    [
+      'offsets beyond the data (truncated)',
+      () => build({ w }, f32(1)),
+      /truncated: tensor "w" data_offsets \[0, 8\] run past the end of the 4-byte data buffer/,
+    ],
+    [
+      'offsets disagree with shape x dtype',
+      () => build({ w: { ...w, shape: [3] } }, f32(1).concat(f32(2))),
+      /tensor "w" data_offsets \[0, 8\] span 8 bytes but shape \[3\] of F32 needs 12/,
+    ],
     [
       'overlapping tensors',
       () => build({ a: w, b: { ...w, data_offsets: [4, 12] } }, new Uint8Array(12)),
@@ -167,11 +220,19 @@ describe('decodeSafetensors corruption errors (ERR_FILE naming the source)', () 
     ],
     [
       'gap between tensors',
-      () => build({ a: { ...w, shape: [1], data_offsets: [0, 4] }, b: { ...w, shape: [1], data_offsets: [8, 12] } }, new Uint8Array(12)),
+      () =>
+        build(
+          { a: { ...w, shape: [1], data_offsets: [0, 4] }, b: { ...w, shape: [1], data_offsets: [8, 12] } },
+          new Uint8Array(12),
+        ),
       /gap of 4 unused bytes between tensor "a" and tensor "b" at 8/,
     ],
     ['unused bytes after the last tensor', () => build({ w }, new Uint8Array(12)), /4 unused bytes after tensor "w"/],
-    ['metadata value not a string', () => build({ __metadata__: { epoch: 3 } }), /__metadata__ value for "epoch" is not a string/],
+    [
+      'metadata value not a string',
+      () => build({ __metadata__: { epoch: 3 } }),
+      /__metadata__ value for "epoch" is not a string/,
+    ],
     ['metadata not an object', () => build({ __metadata__: ['a'] }), /__metadata__ is not an object of strings/],
   ];
   it.each(cases)('%s', (_name, make, what) => {
@@ -207,7 +268,10 @@ describe('readSafetensors / writeSafetensors and writeFileAtomic', () => {
   it('reports a missing file as ERR_FILE naming the path', async () => {
     const path = join(dir, 'missing.safetensors');
     expectFileError(() => readSafetensors(path), /Cannot read safetensors file .*: no such file/, path);
-    await expect(readSafetensorsAsync(path)).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining(path) });
+    await expect(readSafetensorsAsync(path)).rejects.toMatchObject({
+      code: 'ERR_FILE',
+      message: expect.stringContaining(path),
+    });
   });
 
   it('reports a corrupt file with its path as the source', () => {
@@ -219,7 +283,10 @@ describe('readSafetensors / writeSafetensors and writeFileAtomic', () => {
   it('fails cleanly when the directory does not exist, creating nothing', async () => {
     const path = join(dir, 'no', 'such', 'dir', 'm.safetensors');
     expectFileError(() => writeSafetensors(path, tensors), /Cannot write .*ENOENT/, path);
-    await expect(writeFileAtomicAsync(path, 'x')).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining(path) });
+    await expect(writeFileAtomicAsync(path, 'x')).rejects.toMatchObject({
+      code: 'ERR_FILE',
+      message: expect.stringContaining(path),
+    });
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -325,35 +392,60 @@ describe(`PyTorch interop${TORCH_SKIP}`, () => {
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
   });
-  const python = (script: string, path: string): string => execFileSync(PY, ['-c', script, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const python = (script: string, path: string): string =>
+    execFileSync(PY, ['-c', script, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-  it.skipIf(!hasTorch)(`decodes a file written by torch${TORCH_SKIP}`, () => {
-    const path = join(dir, 'torch.safetensors');
-    const expected = JSON.parse(python(PY_WRITE, path)) as Record<string, { dtype: string; shape: number[]; values: number[] }>;
-    const { tensors, metadata } = readSafetensors(path);
-    expect(metadata).toEqual({ format: 'pt' });
-    expect([...tensors.keys()].sort()).toEqual(Object.keys(expected).sort());
-    for (const [name, want] of Object.entries(expected)) {
-      const got = tensors.get(name)!;
-      expect({ name, dtype: got.dtype, shape: got.shape, values: Array.from(got.data) }).toEqual({ name, ...want });
-    }
-  }, 60_000);
+  it.skipIf(!hasTorch)(
+    `decodes a file written by torch${TORCH_SKIP}`,
+    () => {
+      const path = join(dir, 'torch.safetensors');
+      const expected = JSON.parse(python(PY_WRITE, path)) as Record<
+        string,
+        { dtype: string; shape: number[]; values: number[] }
+      >;
+      const { tensors, metadata } = readSafetensors(path);
+      expect(metadata).toEqual({ format: 'pt' });
+      expect([...tensors.keys()].sort()).toEqual(Object.keys(expected).sort());
+      for (const [name, want] of Object.entries(expected)) {
+        const got = tensors.get(name)!;
+        expect({ name, dtype: got.dtype, shape: got.shape, values: Array.from(got.data) }).toEqual({ name, ...want });
+      }
+    },
+    60_000,
+  );
 
-  it.skipIf(!hasTorch)(`writes a file torch reads${TORCH_SKIP}`, () => {
-    const path = join(dir, 'eddy.safetensors');
-    const input = {
-      weight_hh_l0: { shape: [2, 3], data: new Float32Array([0.25, -1.5, 3, 1e-3, 0, -7]) },
-      steps: { shape: [3], data: new Int32Array([-1, 0, 2 ** 30]) },
-      lr: { shape: [2], data: new Float64Array([0.1, -1e300]) },
-      scalar: { shape: [], data: new Float32Array([4.5]) },
-      empty: { shape: [0, 2], data: new Float32Array(0) },
-    };
-    writeSafetensors(path, input, { format: 'pt', note: 'héllo' });
-    const got = JSON.parse(python(PY_READ, path)) as { metadata: object; tensors: Record<string, { dtype: string; shape: number[]; values: number[] }> };
-    expect(got.metadata).toEqual({ format: 'pt', note: 'héllo' });
-    const torchDtype = { weight_hh_l0: 'torch.float32', steps: 'torch.int32', lr: 'torch.float64', scalar: 'torch.float32', empty: 'torch.float32' };
-    for (const [name, t] of Object.entries(input)) {
-      expect(got.tensors[name]).toEqual({ dtype: torchDtype[name as keyof typeof torchDtype], shape: t.shape, values: Array.from(t.data) });
-    }
-  }, 60_000);
+  it.skipIf(!hasTorch)(
+    `writes a file torch reads${TORCH_SKIP}`,
+    () => {
+      const path = join(dir, 'eddy.safetensors');
+      const input = {
+        weight_hh_l0: { shape: [2, 3], data: new Float32Array([0.25, -1.5, 3, 1e-3, 0, -7]) },
+        steps: { shape: [3], data: new Int32Array([-1, 0, 2 ** 30]) },
+        lr: { shape: [2], data: new Float64Array([0.1, -1e300]) },
+        scalar: { shape: [], data: new Float32Array([4.5]) },
+        empty: { shape: [0, 2], data: new Float32Array(0) },
+      };
+      writeSafetensors(path, input, { format: 'pt', note: 'héllo' });
+      const got = JSON.parse(python(PY_READ, path)) as {
+        metadata: object;
+        tensors: Record<string, { dtype: string; shape: number[]; values: number[] }>;
+      };
+      expect(got.metadata).toEqual({ format: 'pt', note: 'héllo' });
+      const torchDtype = {
+        weight_hh_l0: 'torch.float32',
+        steps: 'torch.int32',
+        lr: 'torch.float64',
+        scalar: 'torch.float32',
+        empty: 'torch.float32',
+      };
+      for (const [name, t] of Object.entries(input)) {
+        expect(got.tensors[name]).toEqual({
+          dtype: torchDtype[name as keyof typeof torchDtype],
+          shape: t.shape,
+          values: Array.from(t.data),
+        });
+      }
+    },
+    60_000,
+  );
 });

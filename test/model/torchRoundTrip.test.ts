@@ -27,7 +27,16 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('eddy -> PyTorch', () => {
   const cases: ModelOptions[] = [
-    { cell: 'lstm', input: 'embedding', inputSize: 10, embeddingSize: 5, hiddenSize: 6, numLayers: 2, outputSize: 10, vocab: [...'abcdefghij'] },
+    {
+      cell: 'lstm',
+      input: 'embedding',
+      inputSize: 10,
+      embeddingSize: 5,
+      hiddenSize: 6,
+      numLayers: 2,
+      outputSize: 10,
+      vocab: [...'abcdefghij'],
+    },
     { cell: 'gru', input: 'dense', inputSize: 4, hiddenSize: 5, numLayers: 3, outputSize: 3 },
     { cell: 'rnn_relu', input: 'onehot', inputSize: 7, hiddenSize: 5, numLayers: 1, outputSize: 7 },
     { cell: 'rnn_tanh', input: 'dense', inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 0 },
@@ -37,15 +46,22 @@ describe('eddy -> PyTorch', () => {
       const model = RNNModel.create(options, { seed: 9 });
       const path = join(dir, `${options.cell}-${options.input}.safetensors`);
       saveModel(path, model);
-      const T = 7, B = 3;
+      const T = 7,
+        B = 3;
       const rng = new Rng(1);
       const cfg = model.config;
-      const x = cfg.input === 'dense' ? Float32Array.from({ length: T * B * cfg.inputSize }, () => rng.normal()) : Int32Array.from({ length: T * B }, () => rng.int(cfg.inputSize));
+      const x =
+        cfg.input === 'dense'
+          ? Float32Array.from({ length: T * B * cfg.inputSize }, () => rng.normal())
+          : Int32Array.from({ length: T * B }, () => rng.int(cfg.inputSize));
       const state0 = model.createState(B);
       for (let i = 0; i < state0.h.length; i++) state0.h[i] = rng.normal() * 0.5;
       if (state0.c) for (let i = 0; i < state0.c.length; i++) state0.c[i] = rng.normal() * 0.5;
       const n = [cfg.numLayers, B, cfg.hiddenSize];
-      const io: Parameters<typeof writeSafetensors>[1] = { x: { shape: cfg.input === 'dense' ? [T, B, cfg.inputSize] : [T, B], data: x }, h0: { shape: n, data: state0.h } };
+      const io: Parameters<typeof writeSafetensors>[1] = {
+        x: { shape: cfg.input === 'dense' ? [T, B, cfg.inputSize] : [T, B], data: x },
+        h0: { shape: n, data: state0.h },
+      };
       io.c0 = { shape: n, data: state0.c ?? new Float32Array(state0.h.length) };
       writeSafetensors(join(dir, 'in.safetensors'), io);
       runPython(script, ['run', path, join(dir, 'in.safetensors'), join(dir, 'out.safetensors')]);
@@ -63,7 +79,12 @@ describe('eddy -> PyTorch', () => {
 });
 
 describe('PyTorch -> eddy, a bare state_dict without metadata', () => {
-  for (const [cell, layers, input] of [['lstm', 3, 'dense'], ['gru', 2, 'embedding'], ['rnn_tanh', 1, 'dense'], ['lstm', 1, 'embedding']] as const) {
+  for (const [cell, layers, input] of [
+    ['lstm', 3, 'dense'],
+    ['gru', 2, 'embedding'],
+    ['rnn_tanh', 1, 'dense'],
+    ['lstm', 1, 'embedding'],
+  ] as const) {
     it.skipIf(!hasTorch)(`${cell} L=${layers} ${input}${torchSkipNote}`, () => {
       const modelPath = join(dir, `pt-${cell}-${layers}.safetensors`);
       const ioPath = join(dir, `pt-${cell}-${layers}-io.safetensors`);
@@ -76,7 +97,8 @@ describe('PyTorch -> eddy, a bare state_dict without metadata', () => {
       expect(model.config.input).toBe(input);
       const io = readSafetensors(ioPath);
       const get = (k: string) => io.tensors.get(k)!.data;
-      const T = Number(io.metadata.T), B = Number(io.metadata.B);
+      const T = Number(io.metadata.T),
+        B = Number(io.metadata.B);
       const x = input === 'dense' ? get('x') : Int32Array.from(get('x'));
       const state0 = cell === 'lstm' ? { h: get('h0'), c: get('c0') } : { h: get('h0') };
       const { y, state } = model.forward(x, { T, B, state: state0 });

@@ -20,7 +20,15 @@ async function fastProducer(policy: BackpressurePolicy, rounds: number, capacity
   let completed = false;
   let maxHeld = 0;
   const s = new Subject<number>();
-  s.pipe(bounded({ capacity, policy, stats, onDrop: (x) => dropped.push(x), ready: () => new Promise<void>((r) => resolvers.push(r)) })).subscribe({
+  s.pipe(
+    bounded({
+      capacity,
+      policy,
+      stats,
+      onDrop: (x) => dropped.push(x),
+      ready: () => new Promise<void>((r) => resolvers.push(r)),
+    }),
+  ).subscribe({
     next: (x) => emitted.push(x),
     error: (e) => (error = e),
     complete: () => (completed = true),
@@ -49,7 +57,11 @@ describe('bounded: a producer 100x faster than the consumer', () => {
     expect(r.stats).toEqual({ received: 5000, emitted: 66, dropped: 4934, queued: 0, maxQueued: 16 });
     expect(r.dropped).toHaveLength(4934);
     // each round the consumer takes the oldest survivor: the 16 newest of the round before
-    const expected = [0, ...Array.from({ length: 50 }, (_, k) => k * 100 + 84), ...Array.from({ length: 15 }, (_, k) => 4985 + k)];
+    const expected = [
+      0,
+      ...Array.from({ length: 50 }, (_, k) => k * 100 + 84),
+      ...Array.from({ length: 15 }, (_, k) => 4985 + k),
+    ];
     expect(r.emitted).toEqual(expected);
   });
 
@@ -57,7 +69,10 @@ describe('bounded: a producer 100x faster than the consumer', () => {
     const r = await fastProducer('drop-newest', 50, 16);
     expect(r.completed).toBe(true);
     expect(r.stats).toEqual({ received: 5000, emitted: 66, dropped: 4934, queued: 0, maxQueued: 16 });
-    const expected = [...Array.from({ length: 17 }, (_, k) => k), ...Array.from({ length: 49 }, (_, k) => (k + 1) * 100)];
+    const expected = [
+      ...Array.from({ length: 17 }, (_, k) => k),
+      ...Array.from({ length: 49 }, (_, k) => (k + 1) * 100),
+    ];
     expect(r.emitted).toEqual(expected);
     expect(new Set([...r.emitted, ...r.dropped]).size).toBe(5000);
   });
@@ -74,7 +89,12 @@ describe('bounded: a producer 100x faster than the consumer', () => {
       const stats = createBoundedStats();
       const ts = testScheduler();
       ts.run(({ expectObservable }) => {
-        const r$ = interval(1).pipe(take(1000), bounded({ capacity: 8, policy, stats, ready: () => timer(100) }), map(() => ts.now()), toArray());
+        const r$ = interval(1).pipe(
+          take(1000),
+          bounded({ capacity: 8, policy, stats, ready: () => timer(100) }),
+          map(() => ts.now()),
+          toArray(),
+        );
         // the first at 1; one per 100 frames while the source runs (101 .. 901); then the 8 queued (1001 .. 1701)
         const times = [1, ...Array.from({ length: 17 }, (_, k) => 101 + 100 * k)];
         expectObservable(r$).toBe('1701ms (a|)', { a: times });
@@ -101,7 +121,11 @@ describe('bounded: marbles', () => {
 
   it("'error' fails when the queue is full", () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold(src).pipe(bounded({ capacity: 2, policy: 'error', ready: () => timer(5) }))).toBe('-a----b--#', undefined, expect.objectContaining({ code: 'ERR_BACKPRESSURE' }) as unknown as Error);
+      expectObservable(cold(src).pipe(bounded({ capacity: 2, policy: 'error', ready: () => timer(5) }))).toBe(
+        '-a----b--#',
+        undefined,
+        expect.objectContaining({ code: 'ERR_BACKPRESSURE' }) as unknown as Error,
+      );
     });
   });
 
@@ -127,16 +151,33 @@ describe('bounded: marbles', () => {
   it('a throwing onDrop and a failing ready error the stream', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const boom = new Error('onDrop');
-      expectObservable(cold('abc|').pipe(bounded({ capacity: 1, policy: 'drop-newest', onDrop: () => { throw boom; }, ready: () => timer(9) }))).toBe('a-#', undefined, boom);
+      expectObservable(
+        cold('abc|').pipe(
+          bounded({
+            capacity: 1,
+            policy: 'drop-newest',
+            onDrop: () => {
+              throw boom;
+            },
+            ready: () => timer(9),
+          }),
+        ),
+      ).toBe('a-#', undefined, boom);
       const bad = new Error('sink');
-      expectObservable(cold('ab|').pipe(bounded({ capacity: 1, ready: () => throwError(() => bad) }))).toBe('(a#)', undefined, bad);
+      expectObservable(cold('ab|').pipe(bounded({ capacity: 1, ready: () => throwError(() => bad) }))).toBe(
+        '(a#)',
+        undefined,
+        bad,
+      );
     });
   });
 
   it('without ready (a synchronous consumer) it passes through; a synchronous source with take stops at once', () => {
     const stats = createBoundedStats();
     const got: number[] = [];
-    range(0, 1e6).pipe(bounded({ capacity: 4, stats }), take(3)).subscribe((x) => got.push(x));
+    range(0, 1e6)
+      .pipe(bounded({ capacity: 4, stats }), take(3))
+      .subscribe((x) => got.push(x));
     expect(got).toEqual([0, 1, 2]);
     expect(stats).toEqual({ received: 3, emitted: 3, dropped: 0, queued: 0, maxQueued: 0 });
   });
@@ -149,7 +190,9 @@ describe('bounded: marbles', () => {
   it('a ready that never settles holds at most capacity + 1 elements', () => {
     const stats = createBoundedStats();
     const got: number[] = [];
-    range(0, 10000).pipe(bounded({ capacity: 8, ready: () => NEVER, stats })).subscribe((x) => got.push(x));
+    range(0, 10000)
+      .pipe(bounded({ capacity: 8, ready: () => NEVER, stats }))
+      .subscribe((x) => got.push(x));
     expect(got).toEqual([0]);
     expect(stats).toMatchObject({ received: 10000, emitted: 1, dropped: 10000 - 9, queued: 8 });
   });
@@ -163,7 +206,21 @@ describe('bounded in front of recurrent', () => {
     const resolvers: (() => void)[] = [];
     const kept: Float32Array[] = [];
     const dropped = new Set<Float32Array>();
-    const done = lastValueFrom(s.pipe(bounded({ capacity: 3, policy: 'drop-oldest', onDrop: (x) => dropped.add(x), ready: (x) => (kept.push(x), new Promise<void>((r) => resolvers.push(r))) }), recurrent(model), toArray()));
+    const done = lastValueFrom(
+      s.pipe(
+        bounded({
+          capacity: 3,
+          policy: 'drop-oldest',
+          onDrop: (x) => dropped.add(x),
+          ready: (x) => {
+            kept.push(x);
+            return new Promise<void>((r) => resolvers.push(r));
+          },
+        }),
+        recurrent(model),
+        toArray(),
+      ),
+    );
     for (let r = 0; r < 4; r++) {
       for (let j = 0; j < 10; j++) s.next(xs[r * 10 + j]);
       resolvers.shift()?.();

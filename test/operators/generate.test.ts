@@ -42,13 +42,16 @@ function logitsAlong(model: RNNModel, prime: number[], ids: number[]): Float32Ar
   });
 }
 
-const gen = (model: RNNModel, options: Parameters<typeof generate>[1]): Promise<number[]> => lastValueFrom(generate(model, options).pipe(toArray()));
+const gen = (model: RNNModel, options: Parameters<typeof generate>[1]): Promise<number[]> =>
+  lastValueFrom(generate(model, options).pipe(toArray()));
 
 describe('generate (RxJS source)', () => {
   it('greedy decoding equals the argmax path computed by hand', async () => {
     expect(await gen(gru, { prime: [1, 2], greedy: true, maxLength: 12 })).toEqual(greedyByHand(gru, [1, 2], 12));
     expect(await gen(lstm, { prime: 3, temperature: 0, maxLength: 12 })).toEqual(greedyByHand(lstm, [3], 12));
-    expect(await gen(lstm, { prime: Int32Array.of(3), temperature: 'greedy', maxLength: 5 })).toEqual(greedyByHand(lstm, [3], 5));
+    expect(await gen(lstm, { prime: Int32Array.of(3), temperature: 'greedy', maxLength: 5 })).toEqual(
+      greedyByHand(lstm, [3], 5),
+    );
   });
 
   it('a fixed seed gives the same sequence every run; subscriptions are independent', async () => {
@@ -64,11 +67,20 @@ describe('generate (RxJS source)', () => {
   it('marbles: emits synchronously and completes; take stops the loop at once', () => {
     const ids = greedyByHand(gru, [1], 3);
     testScheduler().run(({ expectObservable }) => {
-      expectObservable(generate(gru, { prime: [1], greedy: true, maxLength: 3 })).toBe('(abc|)', { a: ids[0], b: ids[1], c: ids[2] });
-      expectObservable(generate(gru, { prime: [1], greedy: true, maxLength: 1000 }).pipe(take(2))).toBe('(ab|)', { a: ids[0], b: ids[1] });
+      expectObservable(generate(gru, { prime: [1], greedy: true, maxLength: 3 })).toBe('(abc|)', {
+        a: ids[0],
+        b: ids[1],
+        c: ids[2],
+      });
+      expectObservable(generate(gru, { prime: [1], greedy: true, maxLength: 1000 }).pipe(take(2))).toBe('(ab|)', {
+        a: ids[0],
+        b: ids[1],
+      });
     });
     const spy = vi.spyOn(gru, 'step');
-    generate(gru, { prime: [1], maxLength: 1_000_000 }).pipe(take(3)).subscribe();
+    generate(gru, { prime: [1], maxLength: 1_000_000 })
+      .pipe(take(3))
+      .subscribe();
     expect(spy.mock.calls.length).toBe(3); // the prime, then two fed-back ids
     spy.mockRestore();
   });
@@ -76,7 +88,9 @@ describe('generate (RxJS source)', () => {
   it('stops at the stop token (not emitted) or at maxLength', async () => {
     const path = greedyByHand(gru, [4], 20);
     const stop = path[3];
-    expect(await gen(gru, { prime: [4], greedy: true, maxLength: 20, stopToken: stop })).toEqual(path.slice(0, path.indexOf(stop)));
+    expect(await gen(gru, { prime: [4], greedy: true, maxLength: 20, stopToken: stop })).toEqual(
+      path.slice(0, path.indexOf(stop)),
+    );
     expect(await gen(gru, { prime: [4], greedy: true, maxLength: 4 })).toEqual(path.slice(0, 4));
   });
 
@@ -85,7 +99,9 @@ describe('generate (RxJS source)', () => {
     gru.step(Int32Array.of(1), st);
     gru.step(Int32Array.of(2), st);
     const json = JSON.parse(JSON.stringify(serializeState(st)));
-    expect(await gen(gru, { prime: 3, initialState: json, seed: 7, maxLength: 15 })).toEqual(await gen(gru, { prime: [1, 2, 3], seed: 7, maxLength: 15 }));
+    expect(await gen(gru, { prime: 3, initialState: json, seed: 7, maxLength: 15 })).toEqual(
+      await gen(gru, { prime: [1, 2, 3], seed: 7, maxLength: 15 }),
+    );
   });
 
   it('top-k and top-p only ever produce allowed ids', async () => {
@@ -111,7 +127,10 @@ describe('generate (RxJS source)', () => {
   });
 
   it('a dense model (inputSize = outputSize) is fed back one-hot vectors', async () => {
-    const dense = RNNModel.create({ cell: 'rnn_tanh', input: 'dense', inputSize: 4, hiddenSize: 3, outputSize: 4 }, { seed: 5 });
+    const dense = RNNModel.create(
+      { cell: 'rnn_tanh', input: 'dense', inputSize: 4, hiddenSize: 3, outputSize: 4 },
+      { seed: 5 },
+    );
     const prime = new Float32Array([0.5, -0.5, 0.25, 1]);
     const st = dense.createState(1);
     let y = dense.step(prime, st);
@@ -134,7 +153,10 @@ describe('generateEach (RxJS operator)', () => {
   it('maps each prime to its generated sequence, each from the initial state', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const src = cold('-a--b-|', { a: [1], b: Int32Array.of(2, 3) });
-      expectObservable(src.pipe(generateEach(gru, { greedy: true, maxLength: 4 }))).toBe('-A--B-|', { A: Int32Array.from(g1), B: Int32Array.from(g23) });
+      expectObservable(src.pipe(generateEach(gru, { greedy: true, maxLength: 4 }))).toBe('-A--B-|', {
+        A: Int32Array.from(g1),
+        B: Int32Array.from(g23),
+      });
       expectSubscriptions(src.subscriptions).toBe('^-----!');
     });
   });
@@ -150,18 +172,38 @@ describe('generateEach (RxJS operator)', () => {
   it('an invalid prime errors the stream; early unsubscription', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const src = cold('-a-b-|', { a: [1], b: [9] });
-      expectObservable(src.pipe(generateEach(gru, { greedy: true, maxLength: 4 }))).toBe('-a-#', { a: Int32Array.from(g1) }, expect.objectContaining({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('prime[0]') }) as unknown as Error);
+      expectObservable(src.pipe(generateEach(gru, { greedy: true, maxLength: 4 }))).toBe(
+        '-a-#',
+        { a: Int32Array.from(g1) },
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARG',
+          message: expect.stringContaining('prime[0]'),
+        }) as unknown as Error,
+      );
       const empty = cold('-a-|', { a: [] as number[] });
-      expectObservable(empty.pipe(generateEach(gru))).toBe('-#', undefined, expect.objectContaining({ code: 'ERR_INVALID_ARG' }) as unknown as Error);
+      expectObservable(empty.pipe(generateEach(gru))).toBe(
+        '-#',
+        undefined,
+        expect.objectContaining({ code: 'ERR_INVALID_ARG' }) as unknown as Error,
+      );
       const long = cold('-a-a-a-|', { a: [1] });
-      expectObservable(long.pipe(generateEach(gru, { greedy: true, maxLength: 4 })), '^--!').toBe('-a-', { a: Int32Array.from(g1) });
+      expectObservable(long.pipe(generateEach(gru, { greedy: true, maxLength: 4 })), '^--!').toBe('-a-', {
+        a: Int32Array.from(g1),
+      });
       expectSubscriptions(long.subscriptions).toBe('^--!');
     });
   });
 
   it('a synchronous source with take; subscriptions do not share the sampler or state', async () => {
     const spy = vi.spyOn(gru, 'step');
-    const r = await lastValueFrom(range(0, 100000).pipe(map(() => [1]), generateEach(gru, { greedy: true, maxLength: 4 }), take(2), toArray()));
+    const r = await lastValueFrom(
+      range(0, 100000).pipe(
+        map(() => [1]),
+        generateEach(gru, { greedy: true, maxLength: 4 }),
+        take(2),
+        toArray(),
+      ),
+    );
     expect(r).toEqual([Int32Array.from(g1), Int32Array.from(g1)]);
     expect(spy.mock.calls.length).toBe(2 * 4); // one prime step + 3 fed back, per prime
     spy.mockRestore();
@@ -177,18 +219,22 @@ describe('IxJS forms', () => {
     expect(await collect(generateAsync(lstm, opts).pipe(ixTake(3)))).toEqual((await gen(lstm, opts)).slice(0, 3));
     const ac = new AbortController();
     const got: number[] = [];
-    await expect((async () => {
-      for await (const id of generateAsync(lstm, { ...opts, signal: ac.signal })) {
-        got.push(id);
-        if (got.length === 2) ac.abort();
-      }
-    })()).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(
+      (async () => {
+        for await (const id of generateAsync(lstm, { ...opts, signal: ac.signal })) {
+          got.push(id);
+          if (got.length === 2) ac.abort();
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     expect(got).toHaveLength(2);
   });
 
   it('generateEachAsync maps primes', async () => {
     const r = await collect(ixFrom([[1], [2, 3]]).pipe(generateEachAsync(gru, { greedy: true, maxLength: 4 })));
     expect(r).toEqual([Int32Array.from(greedyByHand(gru, [1], 4)), Int32Array.from(greedyByHand(gru, [2, 3], 4))]);
-    await expect(collect(ixFrom([[1], [7]]).pipe(generateEachAsync(gru)))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(collect(ixFrom([[1], [7]]).pipe(generateEachAsync(gru)))).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+    });
   });
 });

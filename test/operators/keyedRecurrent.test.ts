@@ -8,7 +8,10 @@ import { serializeState, type RecurrentState, type SerializedState } from '../..
 import { Rng } from '../../src/util/rng.ts';
 import { charLstm, collect, denseLstm, testScheduler, vec } from './models.ts';
 
-interface Ev { key: string; x: Float32Array }
+interface Ev {
+  key: string;
+  x: Float32Array;
+}
 const model = denseLstm();
 
 /** n keys × steps elements, interleaved in a seeded shuffled order that keeps each key's steps in order. */
@@ -33,7 +36,10 @@ function oneByOne(evs: Ev[]): { ys: Float32Array[]; states: Map<string, Recurren
   const states = new Map<string, RecurrentState>();
   const ys = evs.map(({ key, x }) => {
     let s = states.get(key);
-    if (!s) states.set(key, (s = model.createState(1)));
+    if (!s) {
+      s = model.createState(1);
+      states.set(key, s);
+    }
     return model.step(x, s).slice();
   });
   return { ys, states };
@@ -46,7 +52,9 @@ describe('keyedRecurrent: micro-batching', () => {
     const evs = interleaved(100, 6);
     const ref = oneByOne(evs);
     const spy = vi.spyOn(model, 'step');
-    const out = await lastValueFrom(from(evs).pipe(keyedRecurrent(model, { ...byKey, microBatch: { maxBatch: 1024 } }), toArray()));
+    const out = await lastValueFrom(
+      from(evs).pipe(keyedRecurrent(model, { ...byKey, microBatch: { maxBatch: 1024 } }), toArray()),
+    );
     const batches = spy.mock.calls.map((c) => c[1].h.length / (2 * 4));
     spy.mockRestore();
     expect(out.map((o) => o.value)).toEqual(evs);
@@ -71,10 +79,15 @@ describe('keyedRecurrent: micro-batching', () => {
     const states = new Map<number, RecurrentState>();
     const ref = evs.map(({ user, id }) => {
       let s = states.get(user);
-      if (!s) states.set(user, (s = lstm.createState(1)));
+      if (!s) {
+        s = lstm.createState(1);
+        states.set(user, s);
+      }
       return lstm.step(Int32Array.of(id), s).slice();
     });
-    const out = await lastValueFrom(from(evs).pipe(keyedRecurrent(lstm, { keyOf: (e) => e.user, inputOf: (e) => e.id }), toArray()));
+    const out = await lastValueFrom(
+      from(evs).pipe(keyedRecurrent(lstm, { keyOf: (e) => e.user, inputOf: (e) => e.id }), toArray()),
+    );
     expect(out.map((o) => o.output)).toEqual(ref);
   });
 
@@ -83,7 +96,9 @@ describe('keyedRecurrent: micro-batching', () => {
     const ref = oneByOne(evs);
     testScheduler().run(({ cold, expectObservable }) => {
       const src = cold('(abc)-(def)-|', { a: evs[0], b: evs[1], c: evs[2], d: evs[3], e: evs[4], f: evs[5] });
-      const values = Object.fromEntries('abcdef'.split('').map((n, i) => [n, { key: evs[i].key, value: evs[i], output: ref.ys[i] }]));
+      const values = Object.fromEntries(
+        'abcdef'.split('').map((n, i) => [n, { key: evs[i].key, value: evs[i], output: ref.ys[i] }]),
+      );
       expectObservable(src.pipe(keyedRecurrent(model, byKey))).toBe('(abc)-(def)-|', values);
     });
   });
@@ -105,11 +120,25 @@ describe('keyedRecurrent: checklist', () => {
   it('a bad input or a throwing keyOf errors the stream', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const bad = cold('a-b-|', { a: evs[0], b: { key: 'z', x: new Float32Array(2) } });
-      expectObservable(bad.pipe(keyedRecurrent(model, byKey))).toBe('a-#', { a: v(0) }, expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('key z') }) as unknown as Error);
+      expectObservable(bad.pipe(keyedRecurrent(model, byKey))).toBe(
+        'a-#',
+        { a: v(0) },
+        expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('key z') }) as unknown as Error,
+      );
       expectSubscriptions(bad.subscriptions).toBe('^-!');
       const boom = new Error('keyOf');
       const src = cold('a-b-|', { a: evs[0], b: evs[1] });
-      expectObservable(src.pipe(keyedRecurrent(model, { ...byKey, keyOf: (e) => { if (e === evs[1]) throw boom; return e.key; } }))).toBe('a-#', { a: v(0) }, boom);
+      expectObservable(
+        src.pipe(
+          keyedRecurrent(model, {
+            ...byKey,
+            keyOf: (e) => {
+              if (e === evs[1]) throw boom;
+              return e.key;
+            },
+          }),
+        ),
+      ).toBe('a-#', { a: v(0) }, boom);
     });
   });
 
@@ -117,7 +146,10 @@ describe('keyedRecurrent: checklist', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const src = cold('a-b-c-|', { a: evs[0], b: evs[1], c: evs[2] });
       // a and b are stepped together at frame 3; c (frame 4) waits for frame 7, but the subscription ends at 5
-      expectObservable(src.pipe(keyedRecurrent(model, { ...byKey, microBatch: { windowMs: 3 } })), '^----!').toBe('---(ab)', { a: v(0), b: v(1) });
+      expectObservable(src.pipe(keyedRecurrent(model, { ...byKey, microBatch: { windowMs: 3 } })), '^----!').toBe(
+        '---(ab)',
+        { a: v(0), b: v(1) },
+      );
       expectSubscriptions(src.subscriptions).toBe('^----!');
     });
   });
@@ -125,14 +157,27 @@ describe('keyedRecurrent: checklist', () => {
   it('a synchronous source with take (no micro-batching: synchronous steps)', () => {
     const spy = vi.spyOn(model, 'step');
     const got: unknown[] = [];
-    range(0, 1e6).pipe(map((i) => evs[i % 4]), keyedRecurrent(model, { ...byKey, microBatch: false }), take(3)).subscribe((o) => got.push(o));
+    range(0, 1e6)
+      .pipe(
+        map((i) => evs[i % 4]),
+        keyedRecurrent(model, { ...byKey, microBatch: false }),
+        take(3),
+      )
+      .subscribe((o) => got.push(o));
     expect(spy.mock.calls.length).toBe(3);
     spy.mockRestore();
     expect(got).toEqual([v(0), v(1), v(2)]);
   });
 
   it('a synchronous source with take (micro-batched: stops after the batch that reached the count)', async () => {
-    const r = await lastValueFrom(range(0, 10000).pipe(map((i) => evs[i % 4]), keyedRecurrent(model, { ...byKey, microBatch: { maxBatch: 4 } }), take(3), toArray()));
+    const r = await lastValueFrom(
+      range(0, 10000).pipe(
+        map((i) => evs[i % 4]),
+        keyedRecurrent(model, { ...byKey, microBatch: { maxBatch: 4 } }),
+        take(3),
+        toArray(),
+      ),
+    );
     expect(r).toEqual([v(0), v(1), v(2)]);
   });
 
@@ -154,40 +199,73 @@ describe('keyedRecurrent: eviction', () => {
     const ref = oneByOne(evs);
     const evicted: [string, RecurrentState, string][] = [];
     const store = new Map<string, SerializedState>();
-    const out = await lastValueFrom(from(evs).pipe(keyedRecurrent(model, {
-      ...byKey,
-      maxKeys: 3,
-      microBatch: false,
-      onEvict: (key, state, reason) => {
-        evicted.push([key, { h: state.h.slice(), ...(state.c && { c: state.c.slice() }) }, reason]);
-        store.set(key, JSON.parse(JSON.stringify(serializeState(state))));
-      },
-      initialState: (key) => store.get(key),
-    }), toArray()));
+    const out = await lastValueFrom(
+      from(evs).pipe(
+        keyedRecurrent(model, {
+          ...byKey,
+          maxKeys: 3,
+          microBatch: false,
+          onEvict: (key, state, reason) => {
+            evicted.push([key, { h: state.h.slice(), ...(state.c && { c: state.c.slice() }) }, reason]);
+            store.set(key, JSON.parse(JSON.stringify(serializeState(state))));
+          },
+          initialState: (key) => store.get(key),
+        }),
+        toArray(),
+      ),
+    );
     // maxKeys 3: d (index 4) evicts b, the least recently stepped (a was stepped at 2); b's return (6) evicts c
-    expect(evicted.slice(0, 2).map(([k, , r]) => [k, r])).toEqual([['b', 'lru'], ['c', 'lru']]);
-    const stateAfter = (key: string, upto: number): RecurrentState => oneByOne(evs.slice(0, upto).filter((e) => e.key === key)).states.get(key) as RecurrentState;
+    expect(evicted.slice(0, 2).map(([k, , r]) => [k, r])).toEqual([
+      ['b', 'lru'],
+      ['c', 'lru'],
+    ]);
+    const stateAfter = (key: string, upto: number): RecurrentState =>
+      oneByOne(evs.slice(0, upto).filter((e) => e.key === key)).states.get(key) as RecurrentState;
     expect(evicted[0][1]).toEqual(stateAfter('b', 4));
     expect(evicted[1][1]).toEqual(stateAfter('c', 7));
     // restored from the store, every output equals the never-evicted reference
     expect(out.map((o) => o.output)).toEqual(ref.ys);
     // at completion the remaining keys are evicted with 'complete'
-    expect(evicted.slice(2).map(([k, , r]) => [k, r]).sort()).toEqual([['a', 'complete'], ['b', 'complete'], ['d', 'complete']]);
+    expect(
+      evicted
+        .slice(2)
+        .map(([k, , r]) => [k, r])
+        .sort(),
+    ).toEqual([
+      ['a', 'complete'],
+      ['b', 'complete'],
+      ['d', 'complete'],
+    ]);
   });
 
   it('idle expiry evicts a key idleMs after its last step, with its state (virtual time)', () => {
-    const evs: Ev[] = [{ key: 'a', x: vec(0) }, { key: 'b', x: vec(1) }, { key: 'a', x: vec(2) }, { key: 'b', x: vec(3) }];
+    const evs: Ev[] = [
+      { key: 'a', x: vec(0) },
+      { key: 'b', x: vec(1) },
+      { key: 'a', x: vec(2) },
+      { key: 'b', x: vec(3) },
+    ];
     const evicted: [string, number, RecurrentState, string][] = [];
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
       // a at 0 and 2, b at 1 and 3, c at 20; idle 5: a expires at 7, b at 8, c at 25
-      const r = cold('abcd 16ms e', { a: evs[0], b: evs[1], c: evs[2], d: evs[3], e: { key: 'c', x: vec(9) } }).pipe(keyedRecurrent(model, {
-        ...byKey, idleMs: 5, onEvict: (key, state, reason) => evicted.push([key, ts.now(), { h: state.h.slice(), ...(state.c && { c: state.c.slice() }) }, reason]),
-      }), map((o) => o.key));
+      const r = cold('abcd 16ms e', { a: evs[0], b: evs[1], c: evs[2], d: evs[3], e: { key: 'c', x: vec(9) } }).pipe(
+        keyedRecurrent(model, {
+          ...byKey,
+          idleMs: 5,
+          onEvict: (key, state, reason) =>
+            evicted.push([key, ts.now(), { h: state.h.slice(), ...(state.c && { c: state.c.slice() }) }, reason]),
+        }),
+        map((o) => o.key),
+      );
       expectObservable(r).toBe('abab 16ms c', { a: 'a', b: 'b', c: 'c' });
     });
     const ref = oneByOne(evs);
-    expect(evicted.map(([k, t, , r]) => [k, t, r])).toEqual([['a', 7, 'idle'], ['b', 8, 'idle'], ['c', 25, 'idle']]);
+    expect(evicted.map(([k, t, , r]) => [k, t, r])).toEqual([
+      ['a', 7, 'idle'],
+      ['b', 8, 'idle'],
+      ['c', 25, 'idle'],
+    ]);
     expect(evicted[0][2]).toEqual(ref.states.get('a'));
     expect(evicted[1][2]).toEqual(ref.states.get('b'));
   });
@@ -201,8 +279,22 @@ describe('keyedRecurrentAsync (IxJS pull)', () => {
     expect(out.map((o) => o.output)).toEqual(ref.ys);
     let t = 0;
     const evicted: string[] = [];
-    const seq: Ev[] = [{ key: 'a', x: vec(0) }, { key: 'b', x: vec(1) }, { key: 'c', x: vec(2) }];
-    const it = ixFrom(seq).pipe(keyedRecurrentAsync(model, { ...byKey, idleMs: 10, maxKeys: 5, now: () => t, onEvict: (k, _s, r) => evicted.push(`${k}:${r}`) }))[Symbol.asyncIterator]();
+    const seq: Ev[] = [
+      { key: 'a', x: vec(0) },
+      { key: 'b', x: vec(1) },
+      { key: 'c', x: vec(2) },
+    ];
+    const it = ixFrom(seq)
+      .pipe(
+        keyedRecurrentAsync(model, {
+          ...byKey,
+          idleMs: 10,
+          maxKeys: 5,
+          now: () => t,
+          onEvict: (k, _s, r) => evicted.push(`${k}:${r}`),
+        }),
+      )
+      [Symbol.asyncIterator]();
     await it.next(); // a at t=0
     t = 5;
     await it.next(); // b at t=5
@@ -227,7 +319,11 @@ describe('keyedRecurrentAsync (IxJS pull)', () => {
   });
 
   it('a bad input rejects', async () => {
-    await expect(collect(ixFrom([{ key: 'a', x: new Float32Array(1) }]).pipe(keyedRecurrentAsync(model, byKey)))).rejects.toMatchObject({ code: 'ERR_SHAPE' });
-    await expect(lastValueFrom(of({ key: 'a', x: 3 as unknown as Float32Array }).pipe(keyedRecurrent(model, byKey)))).rejects.toMatchObject({ code: 'ERR_SHAPE' });
+    await expect(
+      collect(ixFrom([{ key: 'a', x: new Float32Array(1) }]).pipe(keyedRecurrentAsync(model, byKey))),
+    ).rejects.toMatchObject({ code: 'ERR_SHAPE' });
+    await expect(
+      lastValueFrom(of({ key: 'a', x: 3 as unknown as Float32Array }).pipe(keyedRecurrent(model, byKey))),
+    ).rejects.toMatchObject({ code: 'ERR_SHAPE' });
   });
 });

@@ -6,7 +6,10 @@ import type { RecurrentState } from '../../src/model/recurrentState.ts';
 
 /** Dense LSTM: X=3, H=4, two layers, Y=2. */
 export function denseLstm(seed = 1): RNNModel {
-  return RNNModel.create({ cell: 'lstm', input: 'dense', inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 2 }, { seed });
+  return RNNModel.create(
+    { cell: 'lstm', input: 'dense', inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 2 },
+    { seed },
+  );
 }
 
 /** One-hot GRU over V=6 ids, H=5, Y=6 (can generate). */
@@ -16,7 +19,10 @@ export function charGru(seed = 2): RNNModel {
 
 /** Embedding LSTM over V=7 ids, E=3, H=4, Y=7 (can generate). */
 export function charLstm(seed = 3): RNNModel {
-  return RNNModel.create({ cell: 'lstm', input: 'embedding', inputSize: 7, embeddingSize: 3, hiddenSize: 4, outputSize: 7 }, { seed });
+  return RNNModel.create(
+    { cell: 'lstm', input: 'embedding', inputSize: 7, embeddingSize: 3, hiddenSize: 4, outputSize: 7 },
+    { seed },
+  );
 }
 
 /** Feature vector number i (deterministic). */
@@ -27,7 +33,11 @@ export function vec(i: number, X = 3): Float32Array {
 }
 
 /** Outputs of stepping `xs` one by one with `model.step` from `state` (zeros by default). */
-export function reference(model: RNNModel, xs: readonly (Float32Array | number)[], state: RecurrentState = model.createState(1)): { ys: Float32Array[]; state: RecurrentState } {
+export function reference(
+  model: RNNModel,
+  xs: readonly (Float32Array | number)[],
+  state: RecurrentState = model.createState(1),
+): { ys: Float32Array[]; state: RecurrentState } {
   const ys = xs.map((x) => model.step(typeof x === 'number' ? Int32Array.of(x) : x, state).slice());
   return { ys, state };
 }

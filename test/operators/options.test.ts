@@ -23,6 +23,7 @@ const lstm = denseLstm(); // L=2, H=4: a state has 8 values
 const gru = charGru(); // L=1, H=5, V=6
 const emb = charLstm(); // V=7
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- deliberately ill-typed arguments
+// biome-ignore lint/suspicious/noExplicitAny: passes wrong types on purpose, to test the runtime checks
 const bad = (v: unknown): any => v;
 
 /** Asserts an ERR_INVALID_ARG / ERR_SHAPE EddyError whose message names `path`. */
@@ -51,7 +52,11 @@ describe('step operators: recurrent, recurrentLast, their IxJS mirrors, recurren
     ['options', 5, 'options'],
     ['initialState type', { initialState: 'zeros' }, 'options.initialState'],
     ['initialState.h length', { initialState: { h: [0, 0], c: new Array(8).fill(0) } }, 'options.initialState.h'],
-    ['initialState.h values', { initialState: { h: new Array(8).fill('x'), c: new Array(8).fill(0) } }, 'options.initialState.h'],
+    [
+      'initialState.h values',
+      { initialState: { h: new Array(8).fill('x'), c: new Array(8).fill(0) } },
+      'options.initialState.h',
+    ],
     ['initialState.c missing (LSTM)', { initialState: { h: new Float32Array(8) } }, 'options.initialState.c'],
     ['resetOn', { resetOn: 3 }, 'options.resetOn'],
     ['resetPosition', { resetPosition: 'middle' }, 'options.resetPosition'],
@@ -65,7 +70,10 @@ describe('step operators: recurrent, recurrentLast, their IxJS mirrors, recurren
   }
 
   it('a GRU state carries no c', () => {
-    throwsNaming(() => recurrent(gru, { initialState: { h: new Array(5).fill(0), c: new Array(5).fill(0) } }), 'options.initialState.c');
+    throwsNaming(
+      () => recurrent(gru, { initialState: { h: new Array(5).fill(0), c: new Array(5).fill(0) } }),
+      'options.initialState.c',
+    );
   });
 
   it('signal: an AbortSignal for the IxJS forms, none for RxJS', () => {
@@ -83,7 +91,13 @@ describe('step operators: recurrent, recurrentLast, their IxJS mirrors, recurren
 describe('generation: generate, generateEach and their IxJS mirrors', () => {
   const headless = RNNModel.create({ cell: 'gru', input: 'onehot', inputSize: 6, hiddenSize: 3 });
   const wideHead = RNNModel.create({ cell: 'gru', input: 'onehot', inputSize: 4, hiddenSize: 3, outputSize: 6 });
-  const denseMismatch = RNNModel.create({ cell: 'rnn_tanh', input: 'dense', inputSize: 3, hiddenSize: 3, outputSize: 4 });
+  const denseMismatch = RNNModel.create({
+    cell: 'rnn_tanh',
+    input: 'dense',
+    inputSize: 3,
+    hiddenSize: 3,
+    outputSize: 4,
+  });
 
   const sampling: [string, object, string][] = [
     ['options', bad(7), 'options'],
@@ -99,8 +113,12 @@ describe('generation: generate, generateEach and their IxJS mirrors', () => {
     ['maxLength 0', { maxLength: 0 }, 'options.maxLength'],
     ['initialState', { initialState: { h: [1] } }, 'options.initialState.h'],
   ];
-  it.each(sampling)('generate: %s', (_l, o, path) => throwsNaming(() => generate(gru, bad(o === null || typeof o !== 'object' ? o : { prime: [0], ...o })), path));
-  it.each(sampling)('generateAsync: %s', (_l, o, path) => throwsNaming(() => generateAsync(gru, bad(o === null || typeof o !== 'object' ? o : { prime: [0], ...o })), path));
+  it.each(sampling)('generate: %s', (_l, o, path) =>
+    throwsNaming(() => generate(gru, bad(o === null || typeof o !== 'object' ? o : { prime: [0], ...o })), path),
+  );
+  it.each(sampling)('generateAsync: %s', (_l, o, path) =>
+    throwsNaming(() => generateAsync(gru, bad(o === null || typeof o !== 'object' ? o : { prime: [0], ...o })), path),
+  );
   it.each(sampling)('generateEach: %s', (_l, o, path) => throwsNaming(() => generateEach(gru, bad(o)), path));
   it.each(sampling)('generateEachAsync: %s', (_l, o, path) => throwsNaming(() => generateEachAsync(gru, bad(o)), path));
 
@@ -174,7 +192,17 @@ describe('keyedRecurrent and keyedRecurrentAsync', () => {
     throwsNaming(() => keyedRecurrentAsync(lstm, { keyOf, signal: bad(1) }), 'options.signal');
   });
   it('a persisted state of the wrong shape errors the stream naming the key', async () => {
-    const r = new Promise((resolve) => of('k').pipe(keyedRecurrent(lstm, { keyOf: (k) => k, inputOf: () => new Float32Array(3), initialState: () => ({ h: [1] }) })).subscribe({ error: resolve }));
+    const r = new Promise((resolve) =>
+      of('k')
+        .pipe(
+          keyedRecurrent(lstm, {
+            keyOf: (k) => k,
+            inputOf: () => new Float32Array(3),
+            initialState: () => ({ h: [1] }),
+          }),
+        )
+        .subscribe({ error: resolve }),
+    );
     expect(((await r) as Error).message).toContain('options.initialState(k).h');
   });
 });

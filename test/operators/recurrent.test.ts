@@ -29,7 +29,11 @@ describe('recurrent (RxJS marbles)', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold<Float32Array>('|').pipe(recurrent(model))).toBe('|');
       expectObservable(cold<Float32Array>('-').pipe(recurrent(model))).toBe('-');
-      expectObservable(cold('-a-#', { a: xs[0] }, new Error('boom')).pipe(recurrent(model))).toBe('-a-#', { a: ref[0] }, new Error('boom'));
+      expectObservable(cold('-a-#', { a: xs[0] }, new Error('boom')).pipe(recurrent(model))).toBe(
+        '-a-#',
+        { a: ref[0] },
+        new Error('boom'),
+      );
     });
   });
 
@@ -37,7 +41,11 @@ describe('recurrent (RxJS marbles)', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const src = cold('-a-b-c|', { a: xs[0], b: new Float32Array(2), c: xs[2] });
       const result = src.pipe(recurrent(model));
-      expectObservable(result).toBe('-a-#', { a: ref[0] }, expect.objectContaining({ code: 'ERR_SHAPE' }) as unknown as Error);
+      expectObservable(result).toBe(
+        '-a-#',
+        { a: ref[0] },
+        expect.objectContaining({ code: 'ERR_SHAPE' }) as unknown as Error,
+      );
       expectSubscriptions(src.subscriptions).toBe('^--!');
     });
   });
@@ -46,7 +54,15 @@ describe('recurrent (RxJS marbles)', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const boom = new Error('hook');
       const src = cold('-a-b|', { a: xs[0], b: xs[1] });
-      expectObservable(src.pipe(recurrent(model, { onState: (_s, i) => { if (i === 1) throw boom; } }))).toBe('-a-#', { a: ref[0] }, boom);
+      expectObservable(
+        src.pipe(
+          recurrent(model, {
+            onState: (_s, i) => {
+              if (i === 1) throw boom;
+            },
+          }),
+        ),
+      ).toBe('-a-#', { a: ref[0] }, boom);
     });
   });
 
@@ -63,7 +79,11 @@ describe('recurrent (RxJS marbles)', () => {
     testScheduler().run(({ cold, hot, expectObservable }) => {
       const src = cold('-a-b--c-|', { a: xs[0], b: xs[1], c: xs[2] });
       const resets = hot('-----r---');
-      expectObservable(src.pipe(recurrent(model, { resetOn: resets }))).toBe('-a-b--c-|', { a: ref[0], b: ref[1], c: fresh });
+      expectObservable(src.pipe(recurrent(model, { resetOn: resets }))).toBe('-a-b--c-|', {
+        a: ref[0],
+        b: ref[1],
+        c: fresh,
+      });
     });
   });
 
@@ -71,9 +91,16 @@ describe('recurrent (RxJS marbles)', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const src = cold('abc|', { a: xs[0], b: xs[1], c: xs[2] });
       const before = reference(model, [xs[1], xs[2]]).ys;
-      expectObservable(src.pipe(recurrent(model, { resetOn: (_x, i) => i === 1 }))).toBe('abc|', { a: ref[0], b: before[0], c: before[1] });
+      expectObservable(src.pipe(recurrent(model, { resetOn: (_x, i) => i === 1 }))).toBe('abc|', {
+        a: ref[0],
+        b: before[0],
+        c: before[1],
+      });
       const after = reference(model, [xs[2]]).ys[0];
-      expectObservable(src.pipe(recurrent(model, { resetOn: (_x, i) => i === 1, resetPosition: 'after' }))).toBe('abc|', { a: ref[0], b: ref[1], c: after });
+      expectObservable(src.pipe(recurrent(model, { resetOn: (_x, i) => i === 1, resetPosition: 'after' }))).toBe(
+        'abc|',
+        { a: ref[0], b: ref[1], c: after },
+      );
     });
   });
 
@@ -82,7 +109,12 @@ describe('recurrent (RxJS marbles)', () => {
     let finalized = false;
     const got: Float32Array[] = [];
     range(0, 1_000_000)
-      .pipe(map((i) => vec(i)), recurrent(model, { onState: () => steps++ }), take(3), finalize(() => (finalized = true)))
+      .pipe(
+        map((i) => vec(i)),
+        recurrent(model, { onState: () => steps++ }),
+        take(3),
+        finalize(() => (finalized = true)),
+      )
       .subscribe((y) => got.push(y));
     expect(steps).toBe(3);
     expect(got).toEqual(ref.slice(0, 3));
@@ -117,8 +149,13 @@ describe('recurrent (RxJS marbles)', () => {
   it('takes token ids as numbers or Int32Array [1]; rejects a bad id as a stream error', async () => {
     const gru = charGru();
     const r = reference(gru, [1, 4, 2]).ys;
-    expect(await lastValueFrom(of(1 as number | Int32Array, Int32Array.of(4), 2).pipe(recurrent(gru), toArray()))).toEqual(r);
-    await expect(lastValueFrom(of(1, 9).pipe(recurrent(gru)))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('token id') });
+    expect(
+      await lastValueFrom(of(1 as number | Int32Array, Int32Array.of(4), 2).pipe(recurrent(gru), toArray())),
+    ).toEqual(r);
+    await expect(lastValueFrom(of(1, 9).pipe(recurrent(gru)))).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: expect.stringContaining('token id'),
+    });
     await expect(lastValueFrom(of(1.5).pipe(recurrent(gru)))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
     await expect(lastValueFrom(of(1).pipe(recurrent(model)))).rejects.toMatchObject({ code: 'ERR_SHAPE' });
   });
@@ -140,7 +177,9 @@ describe('state control', () => {
     expect(got).toEqual(ref.slice(0, 4));
     // a new subscription from the JSON snapshot continues as the first did
     const cont: Float32Array[] = [];
-    of(xs[2], xs[3]).pipe(recurrent(model, { initialState: json })).subscribe((y) => cont.push(y));
+    of(xs[2], xs[3])
+      .pipe(recurrent(model, { initialState: json }))
+      .subscribe((y) => cont.push(y));
     expect(cont).toEqual(ref.slice(2, 4));
     // restore into the live subscription: replays the same outputs
     control.restore(snap);
@@ -160,7 +199,9 @@ describe('state control', () => {
   it('resets go back to the initial state', () => {
     const init = reference(model, xs.slice(0, 2)).state;
     const got: Float32Array[] = [];
-    of(xs[2], xs[3], xs[2]).pipe(recurrent(model, { initialState: cloneState(init), resetOn: (_x, i) => i === 2 })).subscribe((y) => got.push(y));
+    of(xs[2], xs[3], xs[2])
+      .pipe(recurrent(model, { initialState: cloneState(init), resetOn: (_x, i) => i === 2 }))
+      .subscribe((y) => got.push(y));
     expect(got).toEqual([ref[2], ref[3], ref[2]]);
   });
 
@@ -184,7 +225,9 @@ describe('state control', () => {
 
   it('onState sees the live state after each step', () => {
     const states: number[][] = [];
-    of(xs[0], xs[1]).pipe(recurrent(model, { onState: (st, i) => states.push([i, ...st.h]) })).subscribe();
+    of(xs[0], xs[1])
+      .pipe(recurrent(model, { onState: (st, i) => states.push([i, ...st.h]) }))
+      .subscribe();
     const st = model.createState(1);
     model.step(xs[0], st);
     expect(states[0]).toEqual([0, ...st.h]);
@@ -240,13 +283,17 @@ describe('recurrentAsync (IxJS pull)', () => {
   it('an aborted signal fails the first pull; a signal passed to the iterator works too', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expect(collect(ixFrom(xs).pipe(recurrentAsync(model, { signal: ac.signal })))).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(collect(ixFrom(xs).pipe(recurrentAsync(model, { signal: ac.signal })))).rejects.toMatchObject({
+      code: 'ERR_ABORTED',
+    });
     const it = ixFrom(xs).pipe(recurrentAsync(model))[Symbol.asyncIterator](ac.signal);
     await expect(it.next()).rejects.toMatchObject({ code: 'ERR_ABORTED' });
   });
 
   it('a bad input rejects the iteration; resetOn predicates work', async () => {
-    await expect(collect(ixFrom([xs[0], new Float32Array(1)]).pipe(recurrentAsync(model)))).rejects.toMatchObject({ code: 'ERR_SHAPE' });
+    await expect(collect(ixFrom([xs[0], new Float32Array(1)]).pipe(recurrentAsync(model)))).rejects.toMatchObject({
+      code: 'ERR_SHAPE',
+    });
     const r = await collect(ixFrom([xs[0], xs[1]]).pipe(recurrentAsync(model, { resetOn: (_x, i) => i === 1 })));
     expect(r).toEqual([ref[0], reference(model, [xs[1]]).ys[0]]);
   });
@@ -267,19 +314,46 @@ describe('recurrentAsync (IxJS pull)', () => {
 describe('recurrentTransform (Node streams)', () => {
   it('steps each chunk in a pipeline', async () => {
     const got: Float32Array[] = [];
-    await pipeline(Readable.from(xs), recurrentTransform(model), new Writable({ objectMode: true, write(y: Float32Array, _e, cb) { got.push(y); cb(); } }));
+    await pipeline(
+      Readable.from(xs),
+      recurrentTransform(model),
+      new Writable({
+        objectMode: true,
+        write(y: Float32Array, _e, cb) {
+          got.push(y);
+          cb();
+        },
+      }),
+    );
     expect(got).toEqual(ref);
   });
 
   it('a bad chunk fails the pipeline with the step error', async () => {
-    const sink = new Writable({ objectMode: true, write(_y, _e, cb) { cb(); } });
-    await expect(pipeline(Readable.from([xs[0], new Float32Array(5)]), recurrentTransform(model), sink)).rejects.toMatchObject({ code: 'ERR_SHAPE' });
+    const sink = new Writable({
+      objectMode: true,
+      write(_y, _e, cb) {
+        cb();
+      },
+    });
+    await expect(
+      pipeline(Readable.from([xs[0], new Float32Array(5)]), recurrentTransform(model), sink),
+    ).rejects.toMatchObject({ code: 'ERR_SHAPE' });
   });
 
   it('token ids (including 0) go through object mode', async () => {
     const gru = charGru();
     const got: Float32Array[] = [];
-    await pipeline(Readable.from([0, 3, 0]), recurrentTransform(gru), new Writable({ objectMode: true, write(y: Float32Array, _e, cb) { got.push(y); cb(); } }));
+    await pipeline(
+      Readable.from([0, 3, 0]),
+      recurrentTransform(gru),
+      new Writable({
+        objectMode: true,
+        write(y: Float32Array, _e, cb) {
+          got.push(y);
+          cb();
+        },
+      }),
+    );
     expect(got).toEqual(reference(gru, [0, 3, 0]).ys);
   });
 });

@@ -24,7 +24,10 @@ describe('recurrentLast (RxJS marbles)', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const src = cold('-a-b-c-d-|', { a: xs[0], b: xs[1], c: xs[2], d: xs[3] });
       const isStart = (x: Float32Array): boolean => x === xs[2];
-      expectObservable(src.pipe(recurrentLast(model, { resetOn: isStart }))).toBe('-----A---(D|)', { A: last(0, 2), D: last(2, 4) });
+      expectObservable(src.pipe(recurrentLast(model, { resetOn: isStart }))).toBe('-----A---(D|)', {
+        A: last(0, 2),
+        D: last(2, 4),
+      });
     });
   });
 
@@ -32,7 +35,10 @@ describe('recurrentLast (RxJS marbles)', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const src = cold('-a-b-c-|', { a: xs[0], b: xs[1], c: xs[2] });
       const isEnd = (x: Float32Array): boolean => x === xs[1] || x === xs[2];
-      expectObservable(src.pipe(recurrentLast(model, { resetOn: isEnd, resetPosition: 'after' }))).toBe('---B-C-|', { B: last(0, 2), C: last(2, 3) });
+      expectObservable(src.pipe(recurrentLast(model, { resetOn: isEnd, resetPosition: 'after' }))).toBe('---B-C-|', {
+        B: last(0, 2),
+        C: last(2, 3),
+      });
     });
   });
 
@@ -40,7 +46,10 @@ describe('recurrentLast (RxJS marbles)', () => {
     testScheduler().run(({ cold, hot, expectObservable }) => {
       const src = cold('-a-b----c-|', { a: xs[0], b: xs[1], c: xs[2] });
       const sig = hot('-----s-s---');
-      expectObservable(src.pipe(recurrentLast(model, { resetOn: sig }))).toBe('-----B----(C|)', { B: last(0, 2), C: last(2, 3) });
+      expectObservable(src.pipe(recurrentLast(model, { resetOn: sig }))).toBe('-----B----(C|)', {
+        B: last(0, 2),
+        C: last(2, 3),
+      });
     });
   });
 
@@ -55,7 +64,11 @@ describe('recurrentLast (RxJS marbles)', () => {
   it('a throwing step errors the stream; early unsubscription stops the source', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const bad = cold('-a-b-|', { a: xs[0], b: new Float32Array(4) });
-      expectObservable(bad.pipe(recurrentLast(model))).toBe('---#', undefined, expect.objectContaining({ code: 'ERR_SHAPE' }) as unknown as Error);
+      expectObservable(bad.pipe(recurrentLast(model))).toBe(
+        '---#',
+        undefined,
+        expect.objectContaining({ code: 'ERR_SHAPE' }) as unknown as Error,
+      );
       const src = cold('-a-b-c-|', { a: xs[0], b: xs[1], c: xs[2] });
       expectObservable(src.pipe(recurrentLast(model)), '^--!').toBe('---');
       expectSubscriptions(src.subscriptions).toBe('^--!');
@@ -66,7 +79,11 @@ describe('recurrentLast (RxJS marbles)', () => {
     let steps = 0;
     const got: Float32Array[] = [];
     range(0, 1_000_000)
-      .pipe(map((i) => vec(i % 6)), recurrentLast(model, { resetOn: (_x, i) => i % 2 === 0 && i > 0, onState: () => steps++ }), take(2))
+      .pipe(
+        map((i) => vec(i % 6)),
+        recurrentLast(model, { resetOn: (_x, i) => i % 2 === 0 && i > 0, onState: () => steps++ }),
+        take(2),
+      )
       .subscribe((y) => got.push(y));
     expect(got).toEqual([last(0, 2), last(2, 4)]);
     expect(steps).toBe(4); // the element that closes the second segment is not stepped
@@ -103,8 +120,14 @@ describe('recurrentLast (RxJS marbles)', () => {
 
 describe('recurrentLastAsync (IxJS pull)', () => {
   it('yields the last output of each segment', async () => {
-    expect(await collect(ixFrom(xs.slice(0, 4)).pipe(recurrentLastAsync(model, { resetOn: (_x, i) => i === 2 })))).toEqual([last(0, 2), last(2, 4)]);
-    expect(await collect(ixFrom(xs.slice(0, 3)).pipe(recurrentLastAsync(model, { resetOn: (_x, i) => i === 2, resetPosition: 'after' })))).toEqual([last(0, 3)]);
+    expect(
+      await collect(ixFrom(xs.slice(0, 4)).pipe(recurrentLastAsync(model, { resetOn: (_x, i) => i === 2 }))),
+    ).toEqual([last(0, 2), last(2, 4)]);
+    expect(
+      await collect(
+        ixFrom(xs.slice(0, 3)).pipe(recurrentLastAsync(model, { resetOn: (_x, i) => i === 2, resetPosition: 'after' })),
+      ),
+    ).toEqual([last(0, 3)]);
     expect(await collect(ixFrom<Float32Array>([]).pipe(recurrentLastAsync(model)))).toEqual([]);
   });
 

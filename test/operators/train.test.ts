@@ -15,14 +15,17 @@ import { trainOn } from '../../src/operators/train.ts';
 import { trainOnAsync } from '../../src/operators/train.ix.ts';
 import { tbpttWindows } from '../../src/operators/windows.ts';
 import { tbpttWindowsAsync } from '../../src/operators/windows.ix.ts';
-import { EddyError } from '../../src/util/errors.ts';
+import type { EddyError } from '../../src/util/errors.ts';
 
 const V = 5;
 const corpus = Int32Array.from({ length: 200 }, (_, i) => (i * 7 + (i >> 3)) % V);
 const windows = (): TbpttWindow[] => [...charRnnBatches(corpus, { B: 2, k1: 6 })];
 
 function fresh(): Trainer {
-  const model = RNNModel.create({ cell: 'gru', input: 'onehot', inputSize: V, hiddenSize: 6, outputSize: V }, { seed: 4 });
+  const model = RNNModel.create(
+    { cell: 'gru', input: 'onehot', inputSize: V, hiddenSize: 6, outputSize: V },
+    { seed: 4 },
+  );
   return new Trainer(model, { optimizer: { name: 'adam', lr: 0.02 }, k1: 6 });
 }
 /** Parameters after the first n windows, trained directly. */
@@ -50,14 +53,21 @@ describe('trainOn (RxJS)', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold<TbpttWindow>('|').pipe(trainOn(fresh()))).toBe('|');
       expectObservable(cold<TbpttWindow>('-').pipe(trainOn(fresh()))).toBe('-');
-      expectObservable(steps(cold('-a-#', values, new Error('boom')).pipe(trainOn(fresh())))).toBe('-0-#', { 0: 0 }, new Error('boom'));
+      expectObservable(steps(cold('-a-#', values, new Error('boom')).pipe(trainOn(fresh())))).toBe(
+        '-0-#',
+        { 0: 0 },
+        new Error('boom'),
+      );
     });
   });
   it('a failed update becomes the stream error; the model keeps the last completed update', () => {
     const trainer = fresh();
     const bad = { ...ws[2], x: ws[2].x.slice(1) };
     testScheduler().run(({ cold, expectObservable }) => {
-      const out = cold('ab-x-c|', { ...values, x: bad }).pipe(trainOn(trainer), map((e) => e.step));
+      const out = cold('ab-x-c|', { ...values, x: bad }).pipe(
+        trainOn(trainer),
+        map((e) => e.step),
+      );
       expectObservable(out).toBe('01-#', { 0: 0, 1: 1 }, expect.objectContaining({ code: 'ERR_SHAPE' }) as never);
     });
     expect(trainer.step).toBe(2);
@@ -73,7 +83,9 @@ describe('trainOn (RxJS)', () => {
   it('a synchronous source with take(3): params equal those after the third update', () => {
     const trainer = fresh();
     const events: TrainEvent[] = [];
-    from(windows()).pipe(trainOn(trainer), take(3)).subscribe((e) => events.push(e));
+    from(windows())
+      .pipe(trainOn(trainer), take(3))
+      .subscribe((e) => events.push(e));
     expect(events.map((e) => e.index)).toEqual([0, 1, 2]);
     expect(trainer.step).toBe(3);
     expect(trainer.model.params).toEqual(reference(3));
@@ -104,11 +116,16 @@ describe('trainOn (RxJS)', () => {
     expect(trainer.step).toBe(1);
     expect(trainer.model.params).toEqual(reference(1));
     let early: unknown;
-    from(windows()).pipe(trainOn(fresh(), { signal: ac.signal })).subscribe({ error: (e) => (early = e) });
+    from(windows())
+      .pipe(trainOn(fresh(), { signal: ac.signal }))
+      .subscribe({ error: (e) => (early = e) });
     expect((early as EddyError).code).toBe('ERR_ABORTED');
   });
   it('learns online from a live stream of token ids (tbpttWindows with targets: "next")', () => {
-    const model = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: V, hiddenSize: 12, outputSize: V }, { seed: 1 });
+    const model = RNNModel.create(
+      { cell: 'lstm', input: 'onehot', inputSize: V, hiddenSize: 12, outputSize: V },
+      { seed: 1 },
+    );
     const trainer = new Trainer(model, { optimizer: { name: 'adam', lr: 0.03 }, k1: 8, clipNorm: 5 });
     const ids = new Subject<number>();
     const losses: number[] = [];
@@ -193,13 +210,19 @@ describe('trainOnAsync (IxJS)', () => {
       yield ws[0];
       yield { ...ws[1], targets: new Int32Array(3) };
     }
-    await expect((async () => { for await (const _ of trainOnAsync(trainer)(src())) void _; })()).rejects.toMatchObject({ code: 'ERR_SHAPE' });
+    await expect(
+      (async () => {
+        for await (const _ of trainOnAsync(trainer)(src())) void _;
+      })(),
+    ).rejects.toMatchObject({ code: 'ERR_SHAPE' });
     expect(trainer.step).toBe(1);
     expect(trainer.model.params).toEqual(reference(1));
   });
   it('composes in an IxJS pipe with tbpttWindowsAsync over a sync iterable of ids', async () => {
     const trainer = fresh();
-    const events = await toArray(ixFrom(corpus.subarray(0, 61)).pipe(tbpttWindowsAsync({ k1: 6, targets: 'next' }), trainOnAsync(trainer)));
+    const events = await toArray(
+      ixFrom(corpus.subarray(0, 61)).pipe(tbpttWindowsAsync({ k1: 6, targets: 'next' }), trainOnAsync(trainer)),
+    );
     expect(events.map((e) => e.index)).toEqual([...Array(10).keys()]);
     const ref = fresh();
     for (const w of charRnnBatches(corpus.subarray(0, 61), { k1: 6 })) ref.update(w);

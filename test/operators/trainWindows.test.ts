@@ -11,7 +11,8 @@ import type { TbpttStep } from '../../src/train/tbpttWindows.ts';
 import type { FullWindow } from '../../src/train/windows.ts';
 
 const step = (c: string): TbpttStep => ({ x: c.charCodeAt(0), target: c.charCodeAt(0) + 1 });
-const text = (w: FullWindow): string => String.fromCharCode(...w.x) + (w.padding ? `+${w.padding}` : '') + (w.context ? `/${w.context}` : '');
+const text = (w: FullWindow): string =>
+  String.fromCharCode(...w.x) + (w.padding ? `+${w.padding}` : '') + (w.context ? `/${w.context}` : '');
 const steps = Object.fromEntries([...'abcdefgh'].map((c) => [c, step(c)]));
 
 function testScheduler(): TestScheduler {
@@ -32,9 +33,18 @@ describe('tbpttWindows (RxJS)', () => {
       expectObservable(cold<TbpttStep>('|').pipe(tbpttWindows({ k1: 2 }))).toBe('|');
       expectObservable(cold<TbpttStep>('-').pipe(tbpttWindows({ k1: 2 }))).toBe('-');
       expectObservable(cold('ab#', steps).pipe(tbpttWindows({ k1: 2 }), map(text))).toBe('-x#', { x: 'ab' });
-      const bad = cold('abx', { ...steps, x: { x: 'oops', target: 1 } as unknown as TbpttStep }).pipe(tbpttWindows({ k1: 2 }), map(text));
-      expectObservable(bad).toBe('-a#', { a: 'ab' }, expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('step[2].x') }) as never);
-      expectObservable(cold('abcdef|', steps).pipe(tbpttWindows({ k1: 2 }), map(text)), '^--!').toBe('-x-', { x: 'ab' });
+      const bad = cold('abx', { ...steps, x: { x: 'oops', target: 1 } as unknown as TbpttStep }).pipe(
+        tbpttWindows({ k1: 2 }),
+        map(text),
+      );
+      expectObservable(bad).toBe(
+        '-a#',
+        { a: 'ab' },
+        expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('step[2].x') }) as never,
+      );
+      expectObservable(cold('abcdef|', steps).pipe(tbpttWindows({ k1: 2 }), map(text)), '^--!').toBe('-x-', {
+        x: 'ab',
+      });
     });
   });
   it('two subscriptions do not share steps; a synchronous source stops at take', () => {
@@ -47,7 +57,12 @@ describe('tbpttWindows (RxJS)', () => {
     expect(a).toEqual(['abc', 'def']);
     expect(b).toEqual(a);
     let pulled = 0;
-    const counted = from([...'abcdefgh']).pipe(map((c) => (pulled++, step(c))));
+    const counted = from([...'abcdefgh']).pipe(
+      map((c) => {
+        pulled++;
+        return step(c);
+      }),
+    );
     const first: string[] = [];
     counted.pipe(tbpttWindows({ k1: 2 }), take(1), map(text)).subscribe((w) => first.push(w));
     expect(first).toEqual(['ab']);

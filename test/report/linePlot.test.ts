@@ -4,8 +4,22 @@ import { EddyError } from '../../src/util/errors.ts';
 
 describe('line plots', () => {
   const series = [
-    { name: 'train', points: [[0, 4.2], [100, 2.5], [200, 1.9]] as [number, number][] },
-    { name: 'validation <10%>', points: [[0, 4.2], [200, 2.0], [300, Number.NaN]] as [number, number][] },
+    {
+      name: 'train',
+      points: [
+        [0, 4.2],
+        [100, 2.5],
+        [200, 1.9],
+      ] as [number, number][],
+    },
+    {
+      name: 'validation <10%>',
+      points: [
+        [0, 4.2],
+        [200, 2.0],
+        [300, Number.NaN],
+      ] as [number, number][],
+    },
   ];
   it('draws one path per series, a legend with escaped names and axis labels', () => {
     const svg = linePlotSvg(series, { title: 'loss', xLabel: 'step', yLabel: 'nats/char' });

@@ -19,7 +19,9 @@ export const dataDir = resolve(repoRoot, '../shared/data');
 export function dataPath(name: string): string {
   const p = resolve(dataDir, name);
   if (!existsSync(p)) {
-    throw new Error(`Test data file ${name} is missing: expected it at ${p} (the shared data directory is resolved as ../shared/data from the repository root ${repoRoot})`);
+    throw new Error(
+      `Test data file ${name} is missing: expected it at ${p} (the shared data directory is resolved as ../shared/data from the repository root ${repoRoot})`,
+    );
   }
   return p;
 }

@@ -24,7 +24,8 @@ async function collect(source: AsyncIterable<Frame>): Promise<Frame[]> {
 /** `[T, H, W]` frames: a bright square moving right one pixel per frame on a dark ground. */
 function movingSquare(T: number, H: number, W: number): Float32Array {
   const frames = new Float32Array(T * H * W).fill(20 / 255);
-  for (let t = 0; t < T; t++) for (let y = 2; y < 6; y++) for (let x = t; x < t + 4; x++) frames[(t * H + y) * W + x] = 230 / 255;
+  for (let t = 0; t < T; t++)
+    for (let y = 2; y < 6; y++) for (let x = t; x < t + 4; x++) frames[(t * H + y) * W + x] = 230 / 255;
   return frames;
 }
 
@@ -74,11 +75,22 @@ describe('animatedFrames', () => {
     const rgba = Buffer.alloc(T * H * W * 4); // [T·H, W, 4]: frame t is solid red at level 50·t
     for (let t = 0; t < T; t++) for (let p = 0; p < H * W; p++) rgba.set([50 * t, 0, 0, 255], (t * H * W + p) * 4);
     const path = join(dir, 'red.gif');
-    await sharp(rgba, { raw: { width: W, height: H * T, channels: 4, pageHeight: H } }).gif({ delay: new Array<number>(T).fill(70), loop: 0 }).toFile(path);
-    const back = await firstValueFrom(animatedFrames(path, { width: 8, height: 4, channels: 3, fps: 20 }).pipe(toArray()));
+    await sharp(rgba, { raw: { width: W, height: H * T, channels: 4, pageHeight: H } })
+      .gif({ delay: new Array<number>(T).fill(70), loop: 0 })
+      .toFile(path);
+    const back = await firstValueFrom(
+      animatedFrames(path, { width: 8, height: 4, channels: 3, fps: 20 }).pipe(toArray()),
+    );
     expect(back.length).toBe(T);
     back.forEach((f, t) => {
-      expect([f.index, f.timeMs, f.width, f.height, f.channels, f.data.length]).toEqual([t, 50 * t, 8, 4, 3, 3 * 4 * 8]);
+      expect([f.index, f.timeMs, f.width, f.height, f.channels, f.data.length]).toEqual([
+        t,
+        50 * t,
+        8,
+        4,
+        3,
+        3 * 4 * 8,
+      ]);
       expect(f.data[0]).toBeCloseTo((50 * t) / 255, 1); // R plane
       expect(f.data[32]).toBeCloseTo(0, 1); // G plane
     });
@@ -100,16 +112,24 @@ describe('animatedFrames', () => {
 
   it('fails with ERR_FILE for a missing file and for a corrupt one', async () => {
     const missing = join(dir, 'missing.webp');
-    await expect(collect(animatedFramesAsync(missing))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('missing.webp') });
+    await expect(collect(animatedFramesAsync(missing))).rejects.toMatchObject({
+      code: 'ERR_FILE',
+      message: expect.stringContaining('missing.webp'),
+    });
     const bad = join(dir, 'bad.gif');
     writeFileSync(bad, Buffer.from('GIF89a this is not really a gif'));
-    await expect(collect(animatedFramesAsync(bad))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('bad.gif') });
+    await expect(collect(animatedFramesAsync(bad))).rejects.toMatchObject({
+      code: 'ERR_FILE',
+      message: expect.stringContaining('bad.gif'),
+    });
   });
 
   it('limitInputPixels guards against huge animations', async () => {
     const path = join(dir, 'square.webp');
     await writeClipWebp(path, movingSquare(4, 12, 16), { width: 16, height: 12 });
-    await expect(collect(animatedFramesAsync(path, { limitInputPixels: 10 }))).rejects.toMatchObject({ code: 'ERR_FILE' });
+    await expect(collect(animatedFramesAsync(path, { limitInputPixels: 10 }))).rejects.toMatchObject({
+      code: 'ERR_FILE',
+    });
   });
 
   const bad: Array<[string, () => unknown, RegExp]> = [
@@ -134,17 +154,62 @@ describe('writeClipWebp invalid arguments', () => {
   const frames = new Float32Array(2 * 4 * 4);
   const bad: Array<[string, () => Promise<unknown>, RegExp, string]> = [
     ['path', () => writeClipWebp('', frames, { width: 4, height: 4 }), /for path/, 'ERR_INVALID_ARG'],
-    ['frames type', () => writeClipWebp('x.webp', [1, 2] as never, { width: 4, height: 4 }), /Float32Array/, 'ERR_SHAPE'],
-    ['frames length', () => writeClipWebp('x.webp', new Float32Array(33), { width: 4, height: 4 }), /positive multiple of 16/, 'ERR_SHAPE'],
+    [
+      'frames type',
+      () => writeClipWebp('x.webp', [1, 2] as never, { width: 4, height: 4 }),
+      /Float32Array/,
+      'ERR_SHAPE',
+    ],
+    [
+      'frames length',
+      () => writeClipWebp('x.webp', new Float32Array(33), { width: 4, height: 4 }),
+      /positive multiple of 16/,
+      'ERR_SHAPE',
+    ],
     ['width', () => writeClipWebp('x.webp', frames, { width: 0, height: 4 }), /options\.width/, 'ERR_INVALID_ARG'],
-    ['channels', () => writeClipWebp('x.webp', frames, { width: 4, height: 4, channels: 2 as never }), /options\.channels/, 'ERR_INVALID_ARG'],
+    [
+      'channels',
+      () => writeClipWebp('x.webp', frames, { width: 4, height: 4, channels: 2 as never }),
+      /options\.channels/,
+      'ERR_INVALID_ARG',
+    ],
     ['fps', () => writeClipWebp('x.webp', frames, { width: 4, height: 4, fps: 0 }), /options\.fps/, 'ERR_INVALID_ARG'],
-    ['delayMs', () => writeClipWebp('x.webp', frames, { width: 4, height: 4, delayMs: [10] }), /options\.delayMs/, 'ERR_INVALID_ARG'],
-    ['delayMs[1]', () => writeClipWebp('x.webp', frames, { width: 4, height: 4, delayMs: [10, 70000] }), /options\.delayMs\[1\]/, 'ERR_INVALID_ARG'],
-    ['loop', () => writeClipWebp('x.webp', frames, { width: 4, height: 4, loop: -1 }), /options\.loop/, 'ERR_INVALID_ARG'],
-    ['lossless', () => writeClipWebp('x.webp', frames, { width: 4, height: 4, lossless: 1 as never }), /options\.lossless/, 'ERR_INVALID_ARG'],
-    ['quality', () => writeClipWebp('x.webp', frames, { width: 4, height: 4, quality: 101 }), /options\.quality/, 'ERR_INVALID_ARG'],
-    ['keepDuplicates', () => writeClipWebp('x.webp', frames, { width: 4, height: 4, keepDuplicates: 'no' as never }), /options\.keepDuplicates/, 'ERR_INVALID_ARG'],
+    [
+      'delayMs',
+      () => writeClipWebp('x.webp', frames, { width: 4, height: 4, delayMs: [10] }),
+      /options\.delayMs/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'delayMs[1]',
+      () => writeClipWebp('x.webp', frames, { width: 4, height: 4, delayMs: [10, 70000] }),
+      /options\.delayMs\[1\]/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'loop',
+      () => writeClipWebp('x.webp', frames, { width: 4, height: 4, loop: -1 }),
+      /options\.loop/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'lossless',
+      () => writeClipWebp('x.webp', frames, { width: 4, height: 4, lossless: 1 as never }),
+      /options\.lossless/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'quality',
+      () => writeClipWebp('x.webp', frames, { width: 4, height: 4, quality: 101 }),
+      /options\.quality/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'keepDuplicates',
+      () => writeClipWebp('x.webp', frames, { width: 4, height: 4, keepDuplicates: 'no' as never }),
+      /options\.keepDuplicates/,
+      'ERR_INVALID_ARG',
+    ],
   ];
   for (const [name, call, message, code] of bad) {
     it(`rejects a bad ${name}`, async () => {

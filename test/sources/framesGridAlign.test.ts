@@ -10,7 +10,10 @@ const gridDir = resolve(repoRoot, '../shared/data/grid');
 
 function alignFile(name: string): string {
   const p = join(gridDir, name);
-  if (!existsSync(p)) throw new Error(`GRID alignment missing: expected ${p} (shared data resolved as path.resolve(repoRoot, '../shared/data'), repoRoot ${repoRoot})`);
+  if (!existsSync(p))
+    throw new Error(
+      `GRID alignment missing: expected ${p} (shared data resolved as path.resolve(repoRoot, '../shared/data'), repoRoot ${repoRoot})`,
+    );
   return p;
 }
 
@@ -71,19 +74,37 @@ describe('readGridAlign', () => {
   });
 
   it('fails with ERR_FILE for a missing file, a malformed line, or a frame outside every segment', async () => {
-    await expect(readGridAlign(join(tmp, 'nope.align'))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('no such file') });
+    await expect(readGridAlign(join(tmp, 'nope.align'))).rejects.toMatchObject({
+      code: 'ERR_FILE',
+      message: expect.stringContaining('no such file'),
+    });
     const bad = join(tmp, 'bad.align');
     writeFileSync(bad, '0 1000 sil\r\n1000 x red\r\n');
-    await expect(readGridAlign(bad)).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringMatching(/Malformed line 2 .*bad\.align/) });
+    await expect(readGridAlign(bad)).rejects.toMatchObject({
+      code: 'ERR_FILE',
+      message: expect.stringMatching(/Malformed line 2 .*bad\.align/),
+    });
     const short = join(tmp, 'short.align');
     writeFileSync(short, '0 5000 sil\r\n');
-    await expect(readGridAlign(short)).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringMatching(/Frame 5 .*no segment/) });
+    await expect(readGridAlign(short)).rejects.toMatchObject({
+      code: 'ERR_FILE',
+      message: expect.stringMatching(/Frame 5 .*no segment/),
+    });
   });
 
   it('rejects bad arguments with ERR_INVALID_ARG', async () => {
-    await expect(readGridAlign('' as string)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('for path') });
-    await expect(readGridAlign('x.align', { frames: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('options.frames') });
-    await expect(readGridAlign('x.align', { unitsPerFrame: 2.5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('options.unitsPerFrame') });
+    await expect(readGridAlign('' as string)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: expect.stringContaining('for path'),
+    });
+    await expect(readGridAlign('x.align', { frames: 0 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: expect.stringContaining('options.frames'),
+    });
+    await expect(readGridAlign('x.align', { unitsPerFrame: 2.5 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: expect.stringContaining('options.unitsPerFrame'),
+    });
     await expect(readGridAlign('x.align', 'all' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
     expect(() => parseGridAlign(5 as never)).toThrow(/for text/);
   });

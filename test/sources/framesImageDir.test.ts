@@ -20,7 +20,9 @@ async function writeFrame(dir: string, name: string, n: number): Promise<void> {
   const H = 10;
   const buf = Buffer.alloc(W * H);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) buf[y * W + x] = pixel(n, x);
-  await sharp(buf, { raw: { width: W, height: H, channels: 1 } }).png().toFile(join(dir, name));
+  await sharp(buf, { raw: { width: W, height: H, channels: 1 } })
+    .png()
+    .toFile(join(dir, name));
 }
 
 async function collect(source: AsyncIterable<Frame>): Promise<Frame[]> {
@@ -56,7 +58,9 @@ describe('imageDirFrames', () => {
   });
 
   it('resizes and converts to RGB; the Observable form takes 3', async () => {
-    const frames = await firstValueFrom(imageDirFrames(seq, { width: 10, height: 5, channels: 3 }).pipe(take(3), toArray()));
+    const frames = await firstValueFrom(
+      imageDirFrames(seq, { width: 10, height: 5, channels: 3 }).pipe(take(3), toArray()),
+    );
     expect(frames.map((f) => [f.index, f.timeMs, f.width, f.height, f.channels, f.data.length])).toEqual([
       [0, 0, 10, 5, 3, 150],
       [1, 40, 10, 5, 3, 150],
@@ -89,7 +93,9 @@ describe('imageDirFrames', () => {
     expect(err?.message).toContain('img_003.png');
 
     const skips: SkipInfo[] = [];
-    const frames = await collect(imageDirFramesAsync(dir, { channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }));
+    const frames = await collect(
+      imageDirFramesAsync(dir, { channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }),
+    );
     expect(frames.map((f) => f.index)).toEqual([0, 1, 3]);
     expect(frames.map((f) => f.timeMs)).toEqual([0, 40, 120]);
     expect(skips.map((s) => [s.index, s.reason, s.skipped, basename(s.source)])).toEqual([
@@ -102,7 +108,9 @@ describe('imageDirFrames', () => {
     const dir = join(root, 'sizes');
     mkdirSync(dir);
     await writeFrame(dir, '0.png', 1);
-    await sharp({ create: { width: 40, height: 40, channels: 3, background: '#808080' } }).png().toFile(join(dir, '1.png'));
+    await sharp({ create: { width: 40, height: 40, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(join(dir, '1.png'));
     const frames = await collect(imageDirFramesAsync(dir, { channels: 1 }));
     expect(frames.map((f) => [f.width, f.height])).toEqual([
       [20, 10],
@@ -112,10 +120,16 @@ describe('imageDirFrames', () => {
   });
 
   it('a missing directory, and one without numbered images, fail with ERR_FILE', async () => {
-    await expect(collect(imageDirFramesAsync(join(root, 'nope')))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('no such directory') });
+    await expect(collect(imageDirFramesAsync(join(root, 'nope')))).rejects.toMatchObject({
+      code: 'ERR_FILE',
+      message: expect.stringContaining('no such directory'),
+    });
     const empty = join(root, 'empty');
     mkdirSync(empty);
-    await expect(collect(imageDirFramesAsync(empty))).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('No numbered images') });
+    await expect(collect(imageDirFramesAsync(empty))).rejects.toMatchObject({
+      code: 'ERR_FILE',
+      message: expect.stringContaining('No numbered images'),
+    });
   });
 
   it('an aborted signal stops the next pull', async () => {
@@ -123,7 +137,8 @@ describe('imageDirFrames', () => {
     let n = 0;
     await expect(
       (async () => {
-        for await (const _ of imageDirFramesAsync(seq, { signal: controller.signal })) if (++n === 2) controller.abort();
+        for await (const _ of imageDirFramesAsync(seq, { signal: controller.signal }))
+          if (++n === 2) controller.abort();
       })(),
     ).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     expect(n).toBe(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EddyError } from '../../src/util/errors.ts';
+import type { EddyError } from '../../src/util/errors.ts';
 import { glimpse, glimpseInto, rasterLocations, type Pixels } from '../../src/sources/glimpse.ts';
 
 /** 6x6, one channel, pixel (r, c) = (6r + c + 1) / 36. */
@@ -38,7 +38,18 @@ describe('glimpse (retina)', () => {
     data.set(one.data);
     data.fill(0.5, 36);
     const out = glimpse({ data, C: 2, H: 6, W: 6 }, [0, 0], { size: 2, scales: 2 });
-    expectClose(out, [...over36([15, 16, 21, 22]), 0.5, 0.5, 0.5, 0.5, ...over36([11.5, 13.5, 23.5, 25.5]), 0.5, 0.5, 0.5, 0.5]);
+    expectClose(out, [
+      ...over36([15, 16, 21, 22]),
+      0.5,
+      0.5,
+      0.5,
+      0.5,
+      ...over36([11.5, 13.5, 23.5, 25.5]),
+      0.5,
+      0.5,
+      0.5,
+      0.5,
+    ]);
   });
 
   it('glimpseInto writes into the given array and checks its length', () => {
@@ -62,7 +73,12 @@ describe('glimpse (retina)', () => {
   });
 
   it('rasterLocations gives the cell centres row by row', () => {
-    expect(rasterLocations(2, 2)).toEqual([[-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5], [0.5, 0.5]]);
+    expect(rasterLocations(2, 2)).toEqual([
+      [-0.5, -0.5],
+      [0.5, -0.5],
+      [-0.5, 0.5],
+      [0.5, 0.5],
+    ]);
     expect(rasterLocations(1, 1)).toEqual([[0, 0]]);
   });
 

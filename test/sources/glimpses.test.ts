@@ -16,7 +16,10 @@ let png = Buffer.alloc(0);
 const bytes = Buffer.from(Array.from({ length: 36 }, (_, i) => i * 7)); // 6x6 grey, 0..245
 
 async function rejection(p: Promise<unknown>): Promise<EddyError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(EddyError);
   return err as EddyError;
 }
@@ -27,7 +30,9 @@ function pixels(): Pixels {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'eddy-glimpses-'));
-  png = await sharp(bytes, { raw: { width: 6, height: 6, channels: 1 } }).png().toBuffer();
+  png = await sharp(bytes, { raw: { width: 6, height: 6, channels: 1 } })
+    .png()
+    .toBuffer();
   pngPath = join(dir, 'six.png');
   await sharp(png).toFile(pngPath);
 });
@@ -64,7 +69,11 @@ describe('glimpses', () => {
   const opts = { size: 2, scales: 2, channels: 1 as const };
 
   it('emits one glimpse per listed location, equal to the pure function', async () => {
-    const locs: GlimpseLocation[] = [[0, 0], [-1, -1], [0.5, -0.25]];
+    const locs: GlimpseLocation[] = [
+      [0, 0],
+      [-1, -1],
+      [0.5, -0.25],
+    ];
     const steps = await toArray(glimpsesAsync(pixels(), locs, opts));
     expect(steps.map((s) => s.step)).toEqual([0, 1, 2]);
     steps.forEach((s, i) => {
@@ -114,7 +123,10 @@ describe('glimpses', () => {
     const it = glimpsesAsync(pixels(), () => [0, 0], { ...opts, signal: ac.signal })[Symbol.asyncIterator]();
     await it.next();
     ac.abort();
-    const err = await it.next().then(() => null, (e: unknown) => e as EddyError);
+    const err = await it.next().then(
+      () => null,
+      (e: unknown) => e as EddyError,
+    );
     expect(err?.code).toBe('ERR_ABORTED');
   });
 
@@ -123,7 +135,12 @@ describe('glimpses', () => {
     expect(() => glimpsesAsync(pixels(), [[0, 0]], { scales: 17 })).toThrowError(/options\.scales/);
     expect(() => glimpsesAsync(png, [[0, 0]], { channels: 4 as 3 })).toThrowError(/options\.channels/);
     expect(() => glimpsesAsync(png, [[0, 0]], { maxPixels: -5 })).toThrowError(/options\.maxPixels/);
-    expect(() => glimpses(pixels(), [[0, 0], [0, 1.5]])).toThrowError(/locations\[1\]\[1\]/);
+    expect(() =>
+      glimpses(pixels(), [
+        [0, 0],
+        [0, 1.5],
+      ]),
+    ).toThrowError(/locations\[1\]\[1\]/);
     expect(() => glimpsesAsync(pixels(), { rows: 0, cols: 2 })).toThrowError(/locations\.rows/);
     expect(() => glimpsesAsync(pixels(), 'raster' as never)).toThrowError(/locations/);
     expect(() => glimpsesAsync(42 as never, [[0, 0]])).toThrowError(/image/);

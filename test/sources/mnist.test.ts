@@ -44,7 +44,10 @@ describe('MNIST IDX files', () => {
   });
 
   it('mnistPaths names the standard files', () => {
-    expect(mnistPaths('/d', 'train')).toEqual({ images: '/d/train-images-idx3-ubyte.gz', labels: '/d/train-labels-idx1-ubyte.gz' });
+    expect(mnistPaths('/d', 'train')).toEqual({
+      images: '/d/train-images-idx3-ubyte.gz',
+      labels: '/d/train-labels-idx1-ubyte.gz',
+    });
     expect(mnistPaths('/d', 'test').labels).toBe('/d/t10k-labels-idx1-ubyte.gz');
     expect(() => mnistPaths('/d', 'val' as 'test')).toThrowError(/split/);
   });
@@ -53,13 +56,23 @@ describe('MNIST IDX files', () => {
     const pixels = Buffer.alloc(2 * 4 * 4);
     const good = Buffer.concat([header(0x803, 2, 4, 4), pixels]);
     expect(parseMnistImages(gzipSync(good), 'ok.gz').count).toBe(2);
-    const badMagic = errorOf(() => parseMnistImages(gzipSync(Buffer.concat([header(0x802, 2, 4, 4), pixels])), 'bad-images.gz'));
+    const badMagic = errorOf(() =>
+      parseMnistImages(gzipSync(Buffer.concat([header(0x802, 2, 4, 4), pixels])), 'bad-images.gz'),
+    );
     expect(badMagic.code).toBe('ERR_FILE');
-    expect(badMagic.message).toBe('MNIST file bad-images.gz is not a valid IDX file: expected image magic number 0x00000803 but found 0x00000802');
-    const badCount = errorOf(() => parseMnistImages(gzipSync(Buffer.concat([header(0x803, 3, 4, 4), pixels])), 'short.gz'));
+    expect(badMagic.message).toBe(
+      'MNIST file bad-images.gz is not a valid IDX file: expected image magic number 0x00000803 but found 0x00000802',
+    );
+    const badCount = errorOf(() =>
+      parseMnistImages(gzipSync(Buffer.concat([header(0x803, 3, 4, 4), pixels])), 'short.gz'),
+    );
     expect(badCount.message).toMatch(/short\.gz .*header says 3 images of 4x4 \(64 bytes\) but the file has 48 bytes/);
-    expect(errorOf(() => parseMnistImages(gzipSync(Buffer.alloc(5)), 'tiny.gz')).message).toMatch(/tiny\.gz .*16-byte image header/);
-    expect(errorOf(() => parseMnistImages(Buffer.from([0x1f, 0x8b, 1, 2, 3]), 'broken.gz')).message).toMatch(/broken\.gz is not a valid gzip file/);
+    expect(errorOf(() => parseMnistImages(gzipSync(Buffer.alloc(5)), 'tiny.gz')).message).toMatch(
+      /tiny\.gz .*16-byte image header/,
+    );
+    expect(errorOf(() => parseMnistImages(Buffer.from([0x1f, 0x8b, 1, 2, 3]), 'broken.gz')).message).toMatch(
+      /broken\.gz is not a valid gzip file/,
+    );
     const labelsMagic = errorOf(() => parseMnistLabels(gzipSync(good), 'labels.gz'));
     expect(labelsMagic.message).toMatch(/labels\.gz .*expected label magic number 0x00000801 but found 0x00000803/);
     const badLabel = errorOf(() => parseMnistLabels(Buffer.concat([header(0x801, 2), Buffer.from([3, 12])]), 'l.gz'));
@@ -70,7 +83,10 @@ describe('MNIST IDX files', () => {
     const missing = await loadMnist({ images: '/nope/images.gz', labels: '/nope/labels.gz' }).catch((e: unknown) => e);
     expect((missing as EddyError).code).toBe('ERR_FILE');
     expect((missing as Error).message).toMatch(/not found: \/nope\/(images|labels)\.gz/);
-    const mixed = await loadMnist({ images: dataPath('t10k-images-idx3-ubyte.gz'), labels: dataPath('train-labels-idx1-ubyte.gz') }).catch((e: unknown) => e);
+    const mixed = await loadMnist({
+      images: dataPath('t10k-images-idx3-ubyte.gz'),
+      labels: dataPath('train-labels-idx1-ubyte.gz'),
+    }).catch((e: unknown) => e);
     expect((mixed as Error).message).toMatch(/10000 images but .*train-labels.* has 60000 labels/);
   });
 

@@ -2,7 +2,14 @@ import { toArray } from 'ix/asynciterable';
 import { lastValueFrom, toArray as rxToArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist, mnistPaths, type MnistSet } from '../../src/sources/mnist.ts';
-import { clutteredMnistAsync, clutteredMnist, movingDigitClipsAsync, movingDigitClips, translatedMnistAsync, translatedMnist } from '../../src/sources/mnistGenerators.ts';
+import {
+  clutteredMnistAsync,
+  clutteredMnist,
+  movingDigitClipsAsync,
+  movingDigitClips,
+  translatedMnistAsync,
+  translatedMnist,
+} from '../../src/sources/mnistGenerators.ts';
 import { dataDir, dataPath } from './dataPath.ts';
 
 let set: MnistSet;
@@ -105,7 +112,9 @@ describe('moving-digit clips', () => {
   });
 
   it('moves the digit between frames', async () => {
-    const [clip] = await toArray(movingDigitClipsAsync(set, { seed: 2, count: 1, occluderWidth: 0, speedMin: 2, speedMax: 2 }));
+    const [clip] = await toArray(
+      movingDigitClipsAsync(set, { seed: 2, count: 1, occluderWidth: 0, speedMin: 2, speedMax: 2 }),
+    );
     expect(clip.occluderX).toBe(-1);
     expect(clip.hidden.every((h) => h === 0)).toBe(true);
     const f0 = clip.frames.subarray(0, 4096);
@@ -116,7 +125,9 @@ describe('moving-digit clips', () => {
 
   it('same seed gives identical clips, a different seed different ones', async () => {
     const a = await toArray(movingDigitClipsAsync(set, { seed: 4, count: 3, frames: 10, size: 48, occluderWidth: 24 }));
-    const b = await lastValueFrom(movingDigitClips(set, { seed: 4, count: 3, frames: 10, size: 48, occluderWidth: 24 }).pipe(rxToArray()));
+    const b = await lastValueFrom(
+      movingDigitClips(set, { seed: 4, count: 3, frames: 10, size: 48, occluderWidth: 24 }).pipe(rxToArray()),
+    );
     const c = await toArray(movingDigitClipsAsync(set, { seed: 5, count: 3, frames: 10, size: 48, occluderWidth: 24 }));
     expect(b).toEqual(a);
     expect(c.map((x) => x.frames)).not.toEqual(a.map((x) => x.frames));
@@ -130,6 +141,8 @@ describe('moving-digit clips', () => {
     expect(() => movingDigitClipsAsync(set, { speedMin: 3, speedMax: 2 })).toThrowError(/options\.speedMax/);
     expect(() => movingDigitClips(set, { occluderWidth: 65 })).toThrowError(/options\.occluderWidth/);
     expect(() => movingDigitClipsAsync(set, { occluderValue: 2 })).toThrowError(/options\.occluderValue/);
-    expect(() => movingDigitClipsAsync(set, { signal: 'stop' as unknown as AbortSignal })).toThrowError(/options\.signal/);
+    expect(() => movingDigitClipsAsync(set, { signal: 'stop' as unknown as AbortSignal })).toThrowError(
+      /options\.signal/,
+    );
   });
 });

@@ -71,7 +71,9 @@ describe('textIds', () => {
   it('fails on an unknown character naming it and its position in the stream', async () => {
     const vocab = Vocabulary.fromText('abc');
     const src = Readable.from([Buffer.from('abcab'), Buffer.from('cxa')]);
-    await expect(toArray(textIdsAsync(src, vocab, { chunkSize: 5 }))).rejects.toThrowError(/"x" \(U\+0078\) at position 6/);
+    await expect(toArray(textIdsAsync(src, vocab, { chunkSize: 5 }))).rejects.toThrowError(
+      /"x" \(U\+0078\) at position 6/,
+    );
   });
 
   it("counts skipped characters in options.stats under 'skip'", async () => {
@@ -85,7 +87,9 @@ describe('textIds', () => {
 
   it('rejects a missing vocabulary and bad stats', () => {
     expect(() => textIdsAsync(dataPath('sonnets.txt'), {} as Vocabulary)).toThrowError(/vocabulary/);
-    expect(() => textIds(dataPath('sonnets.txt'), Vocabulary.fromText('a'), { stats: {} as never })).toThrowError(/options\.stats/);
+    expect(() => textIds(dataPath('sonnets.txt'), Vocabulary.fromText('a'), { stats: {} as never })).toThrowError(
+      /options\.stats/,
+    );
   });
 });
 
@@ -95,13 +99,20 @@ describe('abort and early stop', () => {
     const it = textCharsAsync(dataPath('sonnets.txt'), { signal: ac.signal })[Symbol.asyncIterator]();
     expect((await it.next()).value).toBe('T');
     ac.abort();
-    const err = await it.next().then(() => null, (e: unknown) => e);
+    const err = await it.next().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(EddyError);
     expect((err as EddyError).code).toBe('ERR_ABORTED');
   });
 
   it('unsubscribing closes the Readable', async () => {
-    const src = new Readable({ read() { this.push(Buffer.from('abcdef')); } }); // endless
+    const src = new Readable({
+      read() {
+        this.push(Buffer.from('abcdef'));
+      },
+    }); // endless
     const first = await firstValueFrom(textChars(src));
     expect(first).toBe('a');
     await new Promise((r) => setTimeout(r, 20));
@@ -109,7 +120,11 @@ describe('abort and early stop', () => {
   });
 
   it('count works on an endless Readable with take', async () => {
-    const src = new Readable({ read() { this.push(Buffer.from('xyz')); } });
+    const src = new Readable({
+      read() {
+        this.push(Buffer.from('xyz'));
+      },
+    });
     expect(await count(textCharsAsync(src).pipe(take(100)))).toBe(100);
     expect(src.destroyed).toBe(true);
   });

@@ -35,13 +35,17 @@ describe('textChunks', () => {
     expect(lines[0]).toBe('THE SONNETS');
     const lines$ = await lastValueFrom(textChunks(path, { split: 'line' }).pipe(rxToArray()));
     expect(lines$).toEqual(lines);
-    expect(lines.join('\n') + '\n').toBe(readFileSync(path, 'utf8'));
+    expect(`${lines.join('\n')}\n`).toBe(readFileSync(path, 'utf8'));
   });
 
   it('fails a line longer than maxLineLength, naming the line and the option', async () => {
-    const err = await rejection(toArray(textChunksAsync(dataPath('sonnets.txt'), { split: 'line', maxLineLength: 40 })));
+    const err = await rejection(
+      toArray(textChunksAsync(dataPath('sonnets.txt'), { split: 'line', maxLineLength: 40 })),
+    );
     expect(err.code).toBe('ERR_SOURCE');
-    expect(err.message).toMatch(/Line \d+ of file .*sonnets\.txt is longer than options\.maxLineLength \(40 code points\)/);
+    expect(err.message).toMatch(
+      /Line \d+ of file .*sonnets\.txt is longer than options\.maxLineLength \(40 code points\)/,
+    );
   });
 
   it('fails past maxBytes', async () => {

@@ -57,7 +57,10 @@ afterAll(async () => {
 });
 
 async function rejection(p: Promise<unknown>): Promise<EddyError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(EddyError);
   return err as EddyError;
 }
@@ -106,7 +109,9 @@ describe('text from a URL', () => {
   it('maxBytes: from Content-Length, and while streaming without one', async () => {
     const a = await rejection(toArray(textChunksAsync(`${base}/sonnets`, { maxBytes: 5000 })));
     expect(a.code).toBe('ERR_SOURCE');
-    expect(a.message).toBe(`URL ${base}/sonnets is larger than options.maxBytes (5000 bytes) (Content-Length ${sonnets.length})`);
+    expect(a.message).toBe(
+      `URL ${base}/sonnets is larger than options.maxBytes (5000 bytes) (Content-Length ${sonnets.length})`,
+    );
     const b = await rejection(toArray(textChunksAsync(`${base}/chunked`, { maxBytes: 70000 })));
     expect(b.message).toBe(`URL ${base}/chunked is larger than options.maxBytes (70000 bytes)`);
   });

@@ -17,7 +17,9 @@ const clip = join(gridDir, 's1', 'lgaf4n.mpg');
 
 function gridClip(): string {
   if (!existsSync(clip)) {
-    throw new Error(`GRID clip missing: expected ${clip} (shared data resolved as path.resolve(repoRoot, '../shared/data'), repoRoot ${repoRoot})`);
+    throw new Error(
+      `GRID clip missing: expected ${clip} (shared data resolved as path.resolve(repoRoot, '../shared/data'), repoRoot ${repoRoot})`,
+    );
   }
   return clip;
 }
@@ -63,7 +65,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** A moving-gradient clip `[T, H, W]` whose pixels are exact multiples of 1/255. */
 function gradientClip(T: number, H: number, W: number): Float32Array {
   const frames = new Float32Array(T * H * W);
-  for (let t = 0; t < T; t++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) frames[(t * H + y) * W + x] = ((x * 8 + y * 3 + t * 11) % 256) / 255;
+  for (let t = 0; t < T; t++)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) frames[(t * H + y) * W + x] = ((x * 8 + y * 3 + t * 11) % 256) / 255;
   return frames;
 }
 
@@ -77,7 +81,25 @@ describe('videoFrames on a GRID clip', () => {
       expect([f.width, f.height, f.channels, f.data.length]).toEqual([64, 64, 1, 64 * 64]);
     });
     // Same bytes as ffmpeg's own command line with the same filter chain.
-    const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', clip, '-map', '0:v:0', '-vf', 'scale=64:64:flags=area,format=gray', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { maxBuffer: 1 << 24 });
+    const raw = execFileSync(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-i',
+        clip,
+        '-map',
+        '0:v:0',
+        '-vf',
+        'scale=64:64:flags=area,format=gray',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'gray',
+        '-',
+      ],
+      { maxBuffer: 1 << 24 },
+    );
     expect(raw.length).toBe(75 * 64 * 64);
     for (const k of [0, 37, 74]) {
       const f = frames[k];
@@ -112,15 +134,21 @@ describe('videoFrames on a GRID clip', () => {
 
 describe('videoFrames on other inputs', () => {
   it('reads a synthetic pattern through inputFormat (lavfi), with times from its frame rate', async () => {
-    const frames = await collect(videoFramesAsync('testsrc=size=32x24:rate=10:duration=0.5', { inputFormat: 'lavfi', channels: 3 }));
-    expect(frames.map((f) => [f.index, f.timeMs, f.width, f.height])).toEqual([0, 1, 2, 3, 4].map((k) => [k, 100 * k, 32, 24]));
+    const frames = await collect(
+      videoFramesAsync('testsrc=size=32x24:rate=10:duration=0.5', { inputFormat: 'lavfi', channels: 3 }),
+    );
+    expect(frames.map((f) => [f.index, f.timeMs, f.width, f.height])).toEqual(
+      [0, 1, 2, 3, 4].map((k) => [k, 100 * k, 32, 24]),
+    );
   });
 });
 
 describe('videoFrames stops ffmpeg', () => {
   it('RxJS take(3) unsubscribes and kills ffmpeg', async () => {
     const pids: number[] = [];
-    const frames = await firstValueFrom(videoFrames(gridClip(), { channels: 1, onSpawn: (pid) => pids.push(pid) }).pipe(take(3), toArray()));
+    const frames = await firstValueFrom(
+      videoFrames(gridClip(), { channels: 1, onSpawn: (pid) => pids.push(pid) }).pipe(take(3), toArray()),
+    );
     expect(frames.map((f) => f.index)).toEqual([0, 1, 2]);
     expect(pids.length).toBe(1);
     expect(await waitDead(pids[0])).toBe(true);
@@ -129,7 +157,8 @@ describe('videoFrames stops ffmpeg', () => {
   it('breaking out of for await kills ffmpeg before the loop returns', async () => {
     const pids: number[] = [];
     let n = 0;
-    for await (const _ of videoFramesAsync(gridClip(), { channels: 1, onSpawn: (pid) => pids.push(pid) })) if (++n === 3) break;
+    for await (const _ of videoFramesAsync(gridClip(), { channels: 1, onSpawn: (pid) => pids.push(pid) }))
+      if (++n === 3) break;
     expect(n).toBe(3);
     expect(alive(pids[0])).toBe(false);
   });
@@ -138,7 +167,12 @@ describe('videoFrames stops ffmpeg', () => {
     const controller = new AbortController();
     const pids: number[] = [];
     let n = 0;
-    const source = videoFramesAsync(gridClip(), { channels: 1, realtime: true, signal: controller.signal, onSpawn: (pid) => pids.push(pid) });
+    const source = videoFramesAsync(gridClip(), {
+      channels: 1,
+      realtime: true,
+      signal: controller.signal,
+      onSpawn: (pid) => pids.push(pid),
+    });
     const { err } = await failure({
       async *[Symbol.asyncIterator]() {
         for await (const f of source) {
@@ -153,7 +187,9 @@ describe('videoFrames stops ffmpeg', () => {
 
   it('paces frames in real time with realtime: true', async () => {
     const start = performance.now();
-    const frames = await collect(videoFramesAsync(gridClip(), { width: 16, height: 16, channels: 1, realtime: true }).pipe(ixTake(6)));
+    const frames = await collect(
+      videoFramesAsync(gridClip(), { width: 16, height: 16, channels: 1, realtime: true }).pipe(ixTake(6)),
+    );
     const elapsed = performance.now() - start;
     expect(frames.length).toBe(6);
     expect(elapsed).toBeGreaterThanOrEqual(5 * 40 - 5);
@@ -186,7 +222,9 @@ describe('videoFrames reads back what writeClip wrote', () => {
     const frames = new Float32Array(T * 3 * H * W); // [T, 3, H, W]: smooth colour ramps
     for (let t = 0; t < T; t++) {
       for (let c = 0; c < 3; c++) {
-        for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) frames[((t * 3 + c) * H + y) * W + x] = c === 0 ? x / (W - 1) : c === 1 ? y / (H - 1) : 0.5;
+        for (let y = 0; y < H; y++)
+          for (let x = 0; x < W; x++)
+            frames[((t * 3 + c) * H + y) * W + x] = c === 0 ? x / (W - 1) : c === 1 ? y / (H - 1) : 0.5;
       }
     }
     const path = join(dir, 'ramps.mp4');
@@ -195,7 +233,8 @@ describe('videoFrames reads back what writeClip wrote', () => {
     expect(back.length).toBe(T);
     expect(back[1].timeMs).toBeCloseTo(100, 6);
     let err = 0;
-    for (let t = 0; t < T; t++) for (let i = 0; i < 3 * H * W; i++) err += Math.abs(back[t].data[i] - frames[t * 3 * H * W + i]);
+    for (let t = 0; t < T; t++)
+      for (let i = 0; i < 3 * H * W; i++) err += Math.abs(back[t].data[i] - frames[t * 3 * H * W + i]);
     expect(err / frames.length).toBeLessThan(0.03);
   });
 });
@@ -246,7 +285,9 @@ describe('videoFrames errors', () => {
     expect(err.code).toBe('ERR_FILE');
     expect(err.message).toMatch(/Corrupt or truncated video .*half\.mpg.* at frame \d+/);
     const skips: SkipInfo[] = [];
-    const kept = await collect(videoFramesAsync(path, { width: 32, height: 32, channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }));
+    const kept = await collect(
+      videoFramesAsync(path, { width: 32, height: 32, channels: 1, onCorrupt: 'skip', onSkip: (s) => skips.push(s) }),
+    );
     const dropped = skips.filter((s) => s.reason !== 'truncated');
     expect(dropped.length).toBeGreaterThanOrEqual(1);
     expect(kept.length).toBeGreaterThanOrEqual(frames);
@@ -279,16 +320,36 @@ describe('videoFrames invalid arguments', () => {
     ['input', () => videoFramesAsync(42 as unknown as string), /for input but received 42/],
     ['empty input', () => videoFramesAsync(''), /non-empty string for input/],
     ['options', () => videoFramesAsync('a.mp4', 5 as never), /options object for options/],
-    ['width', () => videoFramesAsync('a.mp4', { width: 0 }), /integer in \[1, 65535\] for options\.width but received 0/],
+    [
+      'width',
+      () => videoFramesAsync('a.mp4', { width: 0 }),
+      /integer in \[1, 65535\] for options\.width but received 0/,
+    ],
     ['height', () => videoFramesAsync('a.mp4', { height: 1.5 }), /options\.height but received 1\.5/],
-    ['channels', () => videoFramesAsync('a.mp4', { channels: 2 as never }), /1 or 3 for options\.channels but received 2/],
-    ['onCorrupt', () => videoFramesAsync('a.mp4', { onCorrupt: 'ignore' as never }), /one of "error", "skip" for options\.onCorrupt/],
+    [
+      'channels',
+      () => videoFramesAsync('a.mp4', { channels: 2 as never }),
+      /1 or 3 for options\.channels but received 2/,
+    ],
+    [
+      'onCorrupt',
+      () => videoFramesAsync('a.mp4', { onCorrupt: 'ignore' as never }),
+      /one of "error", "skip" for options\.onCorrupt/,
+    ],
     ['onSkip', () => videoFramesAsync('a.mp4', { onSkip: 'x' as never }), /function for options\.onSkip/],
     ['maxFrameBytes', () => videoFramesAsync('a.mp4', { maxFrameBytes: -1 }), /options\.maxFrameBytes but received -1/],
-    ['maxFrameBytes vs size', () => videoFramesAsync('a.mp4', { width: 100, height: 100, channels: 3, maxFrameBytes: 1000 }), /integer >= 30000 .* for options\.maxFrameBytes/],
+    [
+      'maxFrameBytes vs size',
+      () => videoFramesAsync('a.mp4', { width: 100, height: 100, channels: 3, maxFrameBytes: 1000 }),
+      /integer >= 30000 .* for options\.maxFrameBytes/,
+    ],
     ['ffmpegPath', () => videoFramesAsync('a.mp4', { ffmpegPath: '' }), /options\.ffmpegPath/],
     ['inputFormat', () => videoFramesAsync('a.mp4', { inputFormat: 3 as never }), /options\.inputFormat/],
-    ['inputArgs', () => videoFramesAsync('a.mp4', { inputArgs: '-re' as never }), /array of strings for options\.inputArgs/],
+    [
+      'inputArgs',
+      () => videoFramesAsync('a.mp4', { inputArgs: '-re' as never }),
+      /array of strings for options\.inputArgs/,
+    ],
     ['inputArgs[1]', () => videoFramesAsync('a.mp4', { inputArgs: ['-re', 1 as never] }), /options\.inputArgs\[1\]/],
     ['realtime', () => videoFramesAsync('a.mp4', { realtime: 'yes' as never }), /boolean for options\.realtime/],
     ['onSpawn', () => videoFramesAsync('a.mp4', { onSpawn: 1 as never }), /function for options\.onSpawn/],

@@ -39,7 +39,9 @@ describe('writeClip', () => {
 
   it('leaves no file behind when ffmpeg is missing, and names the binary', async () => {
     const path = join(dir, 'never.mkv');
-    const err = await rejection(writeClip(path, new Float32Array(16), { width: 4, height: 4, ffmpegPath: '/nonexistent/ffmpeg' }));
+    const err = await rejection(
+      writeClip(path, new Float32Array(16), { width: 4, height: 4, ffmpegPath: '/nonexistent/ffmpeg' }),
+    );
     expect(err.code).toBe('ERR_SOURCE');
     expect(err.message).toContain('/nonexistent/ffmpeg');
     expect(existsSync(path)).toBe(false);
@@ -55,7 +57,9 @@ describe('writeClip', () => {
   it('an aborted signal stops the write with ERR_ABORTED', async () => {
     const controller = new AbortController();
     controller.abort();
-    const err = await rejection(writeClip(join(dir, 'aborted.mkv'), new Float32Array(16), { width: 4, height: 4, signal: controller.signal }));
+    const err = await rejection(
+      writeClip(join(dir, 'aborted.mkv'), new Float32Array(16), { width: 4, height: 4, signal: controller.signal }),
+    );
     expect(err.code).toBe('ERR_ABORTED');
   });
 
@@ -63,18 +67,68 @@ describe('writeClip', () => {
   const bad: Array<[string, () => Promise<unknown>, RegExp, string]> = [
     ['path', () => writeClip(7 as never, frames, { width: 4, height: 4 }), /for path/, 'ERR_INVALID_ARG'],
     ['options', () => writeClip('x.mkv', frames, null as never), /options object for options/, 'ERR_INVALID_ARG'],
-    ['frames type', () => writeClip('x.mkv', new Uint8Array(32) as never, { width: 4, height: 4 }), /Float32Array .*received Uint8Array/, 'ERR_SHAPE'],
-    ['frames length', () => writeClip('x.mkv', new Float32Array(0), { width: 4, height: 4 }), /positive multiple of 16/, 'ERR_SHAPE'],
-    ['frames length for RGB', () => writeClip('x.mkv', frames, { width: 4, height: 4, channels: 3 }), /positive multiple of 48 \[T, C=3, H=4, W=4\]/, 'ERR_SHAPE'],
+    [
+      'frames type',
+      () => writeClip('x.mkv', new Uint8Array(32) as never, { width: 4, height: 4 }),
+      /Float32Array .*received Uint8Array/,
+      'ERR_SHAPE',
+    ],
+    [
+      'frames length',
+      () => writeClip('x.mkv', new Float32Array(0), { width: 4, height: 4 }),
+      /positive multiple of 16/,
+      'ERR_SHAPE',
+    ],
+    [
+      'frames length for RGB',
+      () => writeClip('x.mkv', frames, { width: 4, height: 4, channels: 3 }),
+      /positive multiple of 48 \[T, C=3, H=4, W=4\]/,
+      'ERR_SHAPE',
+    ],
     ['width', () => writeClip('x.mkv', frames, { width: 4.5, height: 4 }), /options\.width/, 'ERR_INVALID_ARG'],
-    ['height', () => writeClip('x.mkv', frames, { width: 4 } as never), /options\.height but received undefined/, 'ERR_INVALID_ARG'],
-    ['channels', () => writeClip('x.mkv', frames, { width: 4, height: 4, channels: 4 as never }), /options\.channels/, 'ERR_INVALID_ARG'],
+    [
+      'height',
+      () => writeClip('x.mkv', frames, { width: 4 } as never),
+      /options\.height but received undefined/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'channels',
+      () => writeClip('x.mkv', frames, { width: 4, height: 4, channels: 4 as never }),
+      /options\.channels/,
+      'ERR_INVALID_ARG',
+    ],
     ['fps', () => writeClip('x.mkv', frames, { width: 4, height: 4, fps: 0 }), /options\.fps/, 'ERR_INVALID_ARG'],
-    ['codec', () => writeClip('x.mkv', frames, { width: 4, height: 4, codec: 'h264' as never }), /one of "ffv1", "mpeg4" for options\.codec/, 'ERR_INVALID_ARG'],
-    ['quality', () => writeClip('x.mp4', frames, { width: 4, height: 4, quality: 0 }), /options\.quality/, 'ERR_INVALID_ARG'],
-    ['ffmpegPath', () => writeClip('x.mkv', frames, { width: 4, height: 4, ffmpegPath: 1 as never }), /options\.ffmpegPath/, 'ERR_INVALID_ARG'],
-    ['onSpawn', () => writeClip('x.mkv', frames, { width: 4, height: 4, onSpawn: true as never }), /options\.onSpawn/, 'ERR_INVALID_ARG'],
-    ['signal', () => writeClip('x.mkv', frames, { width: 4, height: 4, signal: 1 as never }), /options\.signal/, 'ERR_INVALID_ARG'],
+    [
+      'codec',
+      () => writeClip('x.mkv', frames, { width: 4, height: 4, codec: 'h264' as never }),
+      /one of "ffv1", "mpeg4" for options\.codec/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'quality',
+      () => writeClip('x.mp4', frames, { width: 4, height: 4, quality: 0 }),
+      /options\.quality/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'ffmpegPath',
+      () => writeClip('x.mkv', frames, { width: 4, height: 4, ffmpegPath: 1 as never }),
+      /options\.ffmpegPath/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'onSpawn',
+      () => writeClip('x.mkv', frames, { width: 4, height: 4, onSpawn: true as never }),
+      /options\.onSpawn/,
+      'ERR_INVALID_ARG',
+    ],
+    [
+      'signal',
+      () => writeClip('x.mkv', frames, { width: 4, height: 4, signal: 1 as never }),
+      /options\.signal/,
+      'ERR_INVALID_ARG',
+    ],
   ];
   for (const [name, call, message, code] of bad) {
     it(`rejects a bad ${name} before ffmpeg starts`, async () => {

@@ -29,17 +29,42 @@ describe.runIf(available)('native backend against the reference', () => {
     let made: Backend | undefined;
     const backend = (): Backend => (made ??= createNativeBackend({ capacity: 256 * MiB, threads }));
     const rng = new Rng(7 + threads);
-    const shapes: [number, number, number][] = [[1, 1, 1], [1, 7, 3], [4, 8, 4], [5, 9, 3], [8, 32, 16], [9, 33, 17], [6, 16, 5], [7, 17, 300], [3, 5, 7], [13, 17, 19], [1, 256, 65], [32, 33, 31], [4, 1, 9], [2, 13, 7]];
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 7, 3],
+      [4, 8, 4],
+      [5, 9, 3],
+      [8, 32, 16],
+      [9, 33, 17],
+      [6, 16, 5],
+      [7, 17, 300],
+      [3, 5, 7],
+      [13, 17, 19],
+      [1, 256, 65],
+      [32, 33, 31],
+      [4, 1, 9],
+      [2, 13, 7],
+    ];
     for (let i = 0; i < 50; i++) shapes.push([1 + rng.int(70), 1 + rng.int(70), 1 + rng.int(70)]);
     for (const op of gemmOps) {
       it(`${op}, ${threads} thread(s), on ${shapes.length} shapes (1..70), offsets, accumulate on/off, inside and outside its memory`, () => {
         const be = backend();
         createNativeBackend({ capacity: 4 * MiB, threads }); // threads are process-wide: set them for this test
-        for (const [M, N, K] of shapes) for (const accumulate of [false, true]) checkOp(be, rng, op, M, N, K, accumulate, () => rng.next() < 0.5);
+        for (const [M, N, K] of shapes)
+          for (const accumulate of [false, true]) checkOp(be, rng, op, M, N, K, accumulate, () => rng.next() < 0.5);
       });
     }
     // the models' shapes, and products big enough to run on two threads (>= 2^22 multiply-adds; dot products >= 2^17)
-    const large: [number, number, number][] = [[1, 1024, 256], [3, 1030, 300], [32, 1024, 256], [97, 1025, 257], [300, 260, 300], [1030, 70, 261], [2048, 65, 256], [65, 256, 1100]];
+    const large: [number, number, number][] = [
+      [1, 1024, 256],
+      [3, 1030, 300],
+      [32, 1024, 256],
+      [97, 1025, 257],
+      [300, 260, 300],
+      [1030, 70, 261],
+      [2048, 65, 256],
+      [65, 256, 1100],
+    ];
     for (const op of gemmOps) {
       it(`${op}, ${threads} thread(s), on large and block-crossing shapes`, () => {
         const be = backend();
@@ -55,12 +80,19 @@ describe.runIf(available)('native backend against the reference', () => {
   it('gives the same bits on one thread and on two', () => {
     const rng = new Rng(11);
     for (const op of gemmOps) {
-      for (const [M, N, K] of [[1, 1024, 256], [300, 260, 300], [2048, 65, 256]] as [number, number, number][]) {
+      for (const [M, N, K] of [
+        [1, 1024, 256],
+        [300, 260, 300],
+        [2048, 65, 256],
+      ] as [number, number, number][]) {
         const results: Float32Array[] = [];
-        const A = fill(rng, new Float32Array(M * K)), B = fill(rng, new Float32Array(N * K));
+        const A = fill(rng, new Float32Array(M * K)),
+          B = fill(rng, new Float32Array(N * K));
         for (const threads of [1, 2]) {
           const be = createNativeBackend({ capacity: 64 * MiB, threads });
-          const a = be.alloc(M * K), b = be.alloc(N * K), C = be.alloc(M * N);
+          const a = be.alloc(M * K),
+            b = be.alloc(N * K),
+            C = be.alloc(M * N);
           a.set(A);
           b.set(B);
           be[op](M, N, K, a, 0, b, 0, C, 0, false);
@@ -98,7 +130,9 @@ describe.runIf(available)('native backend against the reference', () => {
   });
 
   it('invalid options name the option', () => {
-    expect(() => createNativeBackend({ threads: 3 })).toThrow('Expected integer in [1, 2] for options.threads but received 3 of type number');
+    expect(() => createNativeBackend({ threads: 3 })).toThrow(
+      'Expected integer in [1, 2] for options.threads but received 3 of type number',
+    );
     expect(() => createNativeBackend({ capacity: 1000 })).toThrow(/options.capacity/);
   });
 });
@@ -129,7 +163,9 @@ describe.runIf(available)('native LSTM steps against the TypeScript cell', () =>
   it('the addon refuses LSTM operands outside its buffer', () => {
     const addon = nativeAddon()!;
     const slot = addon.bind(new ArrayBuffer(4096));
-    expect(() => addon.lstmForward(slot, 0, 0, 0, 0, 0, 0, 0, 4000, 1, 16)).toThrow(/lstmForward: bad arguments or an operand outside/);
+    expect(() => addon.lstmForward(slot, 0, 0, 0, 0, 0, 0, 0, 4000, 1, 16)).toThrow(
+      /lstmForward: bad arguments or an operand outside/,
+    );
     expect(() => addon.lstmBackward(slot, 0, 0, 0, 0, 0, 0, 0, 0, 4096, 1, 1)).toThrow(/lstmBackward/);
   });
 });
@@ -141,19 +177,27 @@ describe.runIf(available)('whole models on the native backend equal jsBackend', 
   ];
   for (const [name, options] of cases) {
     it(`${name}: forward, backward and step agree to 1e-4`, () => {
-      const T = 9, B = 5;
+      const T = 9,
+        B = 5;
       const run = (backend: Backend) => {
         const model = RNNModel.create(options, { seed: 9, backend });
         const rng = new Rng(4);
-        const x = options.input === 'dense' ? fill(rng, new Float32Array(T * B * options.inputSize)) : Int32Array.from({ length: T * B }, () => rng.int(options.inputSize));
+        const x =
+          options.input === 'dense'
+            ? fill(rng, new Float32Array(T * B * options.inputSize))
+            : Int32Array.from({ length: T * B }, () => rng.int(options.inputSize));
         const { y, workspace, state } = model.forward(x, { T, B });
-        const dState = model.backward(workspace, Float32Array.from(y, (v, i) => Math.sin(v + i)));
+        const dState = model.backward(
+          workspace,
+          Float32Array.from(y, (v, i) => Math.sin(v + i)),
+        );
         const out = model.step(x.subarray(0, options.input === 'dense' ? B * options.inputSize : B), state);
         return { y: y.slice(), grads: model.grads.slice(), dh: dState.h.slice(), out: out.slice() };
       };
       const js = run(jsBackend);
       const native = run(createNativeBackend({ capacity: 16 * MiB }));
-      for (const key of ['y', 'grads', 'dh', 'out'] as const) expect(maxDiff(native[key], js[key]), key).toBeLessThan(1e-4);
+      for (const key of ['y', 'grads', 'dh', 'out'] as const)
+        expect(maxDiff(native[key], js[key]), key).toBeLessThan(1e-4);
     });
   }
 });
@@ -161,8 +205,14 @@ describe.runIf(available)('whole models on the native backend equal jsBackend', 
 describe('without the addon', () => {
   it('EDDY_NATIVE=0: nativeAvailable() is false and createNativeBackend says why', () => {
     const code = `import('./src/tensor/nativeBackend.ts').then((m) => { console.log(m.nativeAvailable()); try { m.createNativeBackend(); } catch (e) { console.log(e.code + ': ' + e.message); } })`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: repoRoot, env: { ...process.env, EDDY_NATIVE: '0' }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+      cwd: repoRoot,
+      env: { ...process.env, EDDY_NATIVE: '0' },
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('false\nERR_INVALID_ARG: the native backend is not available: the addon is disabled by EDDY_NATIVE=0; use wasmBackend instead\n');
+    expect(r.stdout).toBe(
+      'false\nERR_INVALID_ARG: the native backend is not available: the addon is disabled by EDDY_NATIVE=0; use wasmBackend instead\n',
+    );
   });
 });

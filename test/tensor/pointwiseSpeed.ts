@@ -36,7 +36,8 @@ const backends: [string, Backend][] = [
 function cpuTime(fn: () => void, minS: number): number {
   let group = 0;
   for (const t = performance.now(); performance.now() - t < 1; group++) fn();
-  let best = Infinity, total = 0;
+  let best = Infinity,
+    total = 0;
   while (total < minS) {
     const t0 = process.cpuUsage();
     for (let i = 0; i < group; i++) fn();
@@ -87,7 +88,8 @@ function trainCase(): Case {
     id: 'W1 LSTM 256 B32 T64 fwd+bwd',
     unit: 'chars/s',
     make(be) {
-      const small = make(be, 16, 8), full = make(be, 64, 32);
+      const small = make(be, 16, 8),
+        full = make(be, 64, 32);
       const check = (): Float32Array => {
         const y = small.run();
         const out = new Float32Array(y.length + small.model.grads.length); // [logits, gradients]
@@ -95,7 +97,12 @@ function trainCase(): Case {
         out.set(small.model.grads, y.length);
         return out;
       };
-      return { check, step: () => { full.run(); } };
+      return {
+        check,
+        step: () => {
+          full.run();
+        },
+      };
     },
     metric: (s) => (64 * 32) / s,
   };
@@ -110,7 +117,10 @@ function streamCase(id: string, opts: ModelOptions, unit: 'µs/step' | 'frames/s
       const rng = new Rng(3);
       const X = opts.inputSize;
       const xs: (Int32Array | Float32Array)[] = Array.from({ length: 64 }, () =>
-        opts.input === 'dense' ? Float32Array.from({ length: X }, () => rng.uniform(0, 1)) : Int32Array.from([rng.int(X)]));
+        opts.input === 'dense'
+          ? Float32Array.from({ length: X }, () => rng.uniform(0, 1))
+          : Int32Array.from([rng.int(X)]),
+      );
       const Y = opts.outputSize as number;
       const state = model.createState(1);
       const out = be.alloc(Y); // [1, Y]
@@ -122,7 +132,9 @@ function streamCase(id: string, opts: ModelOptions, unit: 'µs/step' | 'frames/s
           for (let t = 0; t < 8; t++) ys.set(model.step(xs[t], s), t * Y);
           return ys;
         },
-        step: () => { model.step(xs[i++ & 63], state, out); },
+        step: () => {
+          model.step(xs[i++ & 63], state, out);
+        },
       };
     },
     metric: (s) => (unit === 'frames/s' ? 1 / s : s * 1e6),
@@ -131,15 +143,41 @@ function streamCase(id: string, opts: ModelOptions, unit: 'µs/step' | 'frames/s
 
 const cases: Case[] = [
   trainCase(),
-  streamCase('W2 LSTM 256 step B=1', { cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 }, 'µs/step'),
-  streamCase('W2 GRU 256 step B=1', { cell: 'gru', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 }, 'µs/step'),
-  streamCase('W2 RNN 256 step B=1', { cell: 'rnn_tanh', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 }, 'µs/step'),
-  streamCase('W3 LSTM 256 dense 1024 -> 10', { cell: 'lstm', input: 'dense', inputSize: 1024, hiddenSize: 256, outputSize: 10 }, 'frames/s'),
+  streamCase(
+    'W2 LSTM 256 step B=1',
+    { cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 },
+    'µs/step',
+  ),
+  streamCase(
+    'W2 GRU 256 step B=1',
+    { cell: 'gru', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 },
+    'µs/step',
+  ),
+  streamCase(
+    'W2 RNN 256 step B=1',
+    { cell: 'rnn_tanh', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 },
+    'µs/step',
+  ),
+  streamCase(
+    'W3 LSTM 256 dense 1024 -> 10',
+    { cell: 'lstm', input: 'dense', inputSize: 1024, hiddenSize: 256, outputSize: 10 },
+    'frames/s',
+  ),
 ];
 
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-console.log(`fastest 1 ms group of calls (or single W1 call) over ${ROUNDS} rounds of ${seconds / ROUNDS} s CPU per backend; ratios against js and against wasm (TS pointwise)`);
-console.log(['workload'.padEnd(32), 'unit'.padEnd(9), ...backends.map(([n]) => n.padStart(20)), 'fused/js'.padStart(9), 'fused/old'.padStart(10)].join(' '));
+console.log(
+  `fastest 1 ms group of calls (or single W1 call) over ${ROUNDS} rounds of ${seconds / ROUNDS} s CPU per backend; ratios against js and against wasm (TS pointwise)`,
+);
+console.log(
+  [
+    'workload'.padEnd(32),
+    'unit'.padEnd(9),
+    ...backends.map(([n]) => n.padStart(20)),
+    'fused/js'.padStart(9),
+    'fused/old'.padStart(10),
+  ].join(' '),
+);
 for (const c of cases) {
   const runs = backends.map(([, be]) => c.make(be));
   const want = c.make(referenceBackend).check();
@@ -149,8 +187,19 @@ for (const c of cases) {
   });
   for (const r of runs) cpuTime(r.step, 0.1); // warm-up: JIT, wasm tier-up, workspaces
   const best = runs.map(() => Infinity);
-  for (let round = 0; round < ROUNDS; round++) runs.forEach((r, k) => { best[k] = Math.min(best[k], cpuTime(r.step, seconds / ROUNDS)); });
+  for (let round = 0; round < ROUNDS; round++)
+    runs.forEach((r, k) => {
+      best[k] = Math.min(best[k], cpuTime(r.step, seconds / ROUNDS));
+    });
   const m = best.map((s) => c.metric(s));
   const faster = (a: number, b: number): number => (c.unit === 'µs/step' ? b / a : a / b); // > 1: a is faster
-  console.log([c.id.padEnd(32), c.unit.padEnd(9), ...m.map((v) => fmt(v).padStart(20)), `${faster(m[2], m[0]).toFixed(2)}×`.padStart(9), `${faster(m[2], m[1]).toFixed(2)}×`.padStart(10)].join(' '));
+  console.log(
+    [
+      c.id.padEnd(32),
+      c.unit.padEnd(9),
+      ...m.map((v) => fmt(v).padStart(20)),
+      `${faster(m[2], m[0]).toFixed(2)}×`.padStart(9),
+      `${faster(m[2], m[1]).toFixed(2)}×`.padStart(10),
+    ].join(' '),
+  );
 }

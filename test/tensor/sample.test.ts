@@ -116,7 +116,9 @@ describe('sampling', () => {
     const b = new Rng(8);
     const s = createSampleScratch(6);
     for (let i = 0; i < 100; i++) {
-      expect(sampleResolved(logits, 0, 6, 0.9, 3, 0.9, a, s)).toBe(sample(logits, 0, 6, { temperature: 0.9, topK: 3, topP: 0.9, rng: b }, s));
+      expect(sampleResolved(logits, 0, 6, 0.9, 3, 0.9, a, s)).toBe(
+        sample(logits, 0, 6, { temperature: 0.9, topK: 3, topP: 0.9, rng: b }, s),
+      );
     }
   });
 });

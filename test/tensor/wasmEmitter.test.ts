@@ -31,10 +31,13 @@ describe('wasm emitter', () => {
     f.local('q', 'i32');
     f.get('p').v128Load().set('s');
     f.get('p').i32Const(16).i32Add().set('q');
-    f.while(() => f.get('i').get('n').i32LtS(), () => {
-      f.get('s').get('q').v128Load().f32x4Add().set('s');
-      f.inc('q', 16).inc('i', 1);
-    });
+    f.while(
+      () => f.get('i').get('n').i32LtS(),
+      () => {
+        f.get('s').get('q').v128Load().f32x4Add().set('s');
+        f.inc('q', 16).inc('i', 1);
+      },
+    );
     f.get('p').get('s').v128Store();
     const bytes = emitModule([f]);
     expect(wasm.validate(bytes)).toBe(true);

@@ -42,11 +42,14 @@ describe.runIf(wasmSimdSupported())('wasm vector math against Math', () => {
     (exports[name] as (dst: number, src: number, n: number) => void)(4 * (32 + xs.length), 64, xs.length);
     return f32.slice(32 + xs.length, 32 + 2 * xs.length);
   };
-  const grid = (lo: number, hi: number, n: number): number[] => Array.from({ length: n }, (_, i) => Math.fround(lo + ((hi - lo) * i) / (n - 1)));
+  const grid = (lo: number, hi: number, n: number): number[] =>
+    Array.from({ length: n }, (_, i) => Math.fround(lo + ((hi - lo) * i) / (n - 1)));
   const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
   const relErr = (ys: Float32Array, xs: readonly number[], f: (x: number) => number): number => {
     let d = 0;
-    xs.forEach((x, i) => { d = Math.max(d, Math.abs(ys[i] - f(x)) / Math.abs(f(x))); });
+    xs.forEach((x, i) => {
+      d = Math.max(d, Math.abs(ys[i] - f(x)) / Math.abs(f(x)));
+    });
     return d;
   };
 
@@ -56,7 +59,14 @@ describe.runIf(wasmSimdSupported())('wasm vector math against Math', () => {
   });
 
   it('sigmoid and tanh are within 2 ulp relative, including tiny inputs and where 1 - e^-2x cancels', () => {
-    const xs = [...grid(-80, 80, 20001), ...grid(-1, 1, 4001), ...grid(-0.7, 0.7, 4001), ...grid(-1e-3, 1e-3, 1001), 1e-30, -1e-30];
+    const xs = [
+      ...grid(-80, 80, 20001),
+      ...grid(-1, 1, 4001),
+      ...grid(-0.7, 0.7, 4001),
+      ...grid(-1e-3, 1e-3, 1001),
+      1e-30,
+      -1e-30,
+    ];
     expect(relErr(run('mapSigmoid', xs), xs, sigmoid)).toBeLessThan(2.4e-7);
     const nz = xs.filter((x) => x !== 0);
     expect(relErr(run('mapTanh', nz), nz, Math.tanh)).toBeLessThan(2.4e-7);
@@ -94,16 +104,52 @@ describe.runIf(wasmSimdSupported())('fused cells against the TypeScript cells', 
 
   it('guards shapes at entry, naming the argument', () => {
     const x = be.alloc(8);
-    expect(() => be.cellForward!('lstm', x, 0, x, 0, be.alloc(7), 0, x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, 1, 2)).toThrow(/cellForward act/);
-    expect(() => be.cellBackward!('gru', be.alloc(6), 0, be.alloc(6), 0, x, 0, x, 0, x, 7, x, 0, be.alloc(6), 0, x, 0, x, 0, x, 0, 1, 2)).toThrow(/cellBackward dh/);
-    expect(() => be.cellForward!('rnn_tanh', x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, 1, 2.5)).toThrow(/cellForward sizes/);
+    expect(() => be.cellForward!('lstm', x, 0, x, 0, be.alloc(7), 0, x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, 1, 2)).toThrow(
+      /cellForward act/,
+    );
+    expect(() =>
+      be.cellBackward!(
+        'gru',
+        be.alloc(6),
+        0,
+        be.alloc(6),
+        0,
+        x,
+        0,
+        x,
+        0,
+        x,
+        7,
+        x,
+        0,
+        be.alloc(6),
+        0,
+        x,
+        0,
+        x,
+        0,
+        x,
+        0,
+        1,
+        2,
+      ),
+    ).toThrow(/cellBackward dh/);
+    expect(() => be.cellForward!('rnn_tanh', x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, x, 0, 1, 2.5)).toThrow(
+      /cellForward sizes/,
+    );
   });
 });
 
 describe.runIf(wasmSimdSupported())('fused row operations against rowOps', () => {
   const be = createWasmBackend({ capacity: 64 * MiB });
   const rng = new Rng(13);
-  const cases: [number, number, number][] = [[1, 1, 1], [1, 1024, 65], [7, 13, 3], [40, 9, 65], [3, 37, 40]];
+  const cases: [number, number, number][] = [
+    [1, 1, 1],
+    [1, 1024, 65],
+    [7, 13, 3],
+    [40, 9, 65],
+    [3, 37, 40],
+  ];
   for (let i = 0; i < 30; i++) cases.push([1 + rng.int(40), 1 + rng.int(40), 1 + rng.int(40)]);
 
   it(`addBiasRows, sumRows, gatherColumns (both paths), scatterAddColumns on ${cases.length} shapes to ${TOL}`, () => {
@@ -130,40 +176,84 @@ describe.runIf(wasmSimdSupported())('fused row operations against rowOps', () =>
   });
 
   it('token ids out of range are a shape error, not a stray write', () => {
-    const W = be.alloc(6), out = be.alloc(3);
-    expect(() => be.gatherColumns!(out, 0, W, 0, W, 0, new Int32Array([2]), 0, 1, 3, 2)).toThrow(/gatherColumns ids\[0\]/);
-    expect(() => be.scatterAddColumns!(W, 0, out, 0, new Int32Array([-1]), 0, 1, 3, 2)).toThrow(/scatterAddColumns ids\[0\]/);
+    const W = be.alloc(6),
+      out = be.alloc(3);
+    expect(() => be.gatherColumns!(out, 0, W, 0, W, 0, new Int32Array([2]), 0, 1, 3, 2)).toThrow(
+      /gatherColumns ids\[0\]/,
+    );
+    expect(() => be.scatterAddColumns!(W, 0, out, 0, new Int32Array([-1]), 0, 1, 3, 2)).toThrow(
+      /scatterAddColumns ids\[0\]/,
+    );
     expect(() => be.sumRows!(out, 1, W, 0, 2, 3)).toThrow(/sumRows out/);
   });
 });
 
 describe.runIf(wasmSimdSupported())('pointwise methods: which backends have them, and the fallback', () => {
   it('the wasm backends declare them (unless options.pointwise is false); js, reference and float64 do not', () => {
-    const methods = ['cellForward', 'cellBackward', 'addBiasRows', 'sumRows', 'gatherColumns', 'scatterAddColumns'] as const;
+    const methods = [
+      'cellForward',
+      'cellBackward',
+      'addBiasRows',
+      'sumRows',
+      'gatherColumns',
+      'scatterAddColumns',
+    ] as const;
     for (const m of methods) {
       expect(typeof createWasmBackend({ capacity: 4 * MiB })[m], m).toBe('function');
       expect(typeof wasmBackend[m], m).toBe('function');
       expect(createWasmBackend({ capacity: 4 * MiB, pointwise: false })[m], m).toBeUndefined();
-      for (const b of [jsBackend, referenceBackend, float64CheckBackend]) expect(b[m], `${b.name} ${m}`).toBeUndefined();
+      for (const b of [jsBackend, referenceBackend, float64CheckBackend])
+        expect(b[m], `${b.name} ${m}`).toBeUndefined();
     }
     expect(backendCell(cellFor('lstm'), jsBackend)).toBe(cellFor('lstm'));
-    expect(() => createWasmBackend({ pointwise: 'yes' as unknown as boolean })).toThrow('Expected boolean for options.pointwise but received "yes" of type string');
+    expect(() => createWasmBackend({ pointwise: 'yes' as unknown as boolean })).toThrow(
+      'Expected boolean for options.pointwise but received "yes" of type string',
+    );
   });
 
   it('when staging does not fit (whenFull: "heap"), the cells and row operations fall back to TypeScript and stay right', () => {
     const be = createWasmBackend({ capacity: 4 * MiB, whenFull: 'heap' });
     be.alloc((be.capacity - 2 * MiB) / 4); // leaves about 0.7 MiB beside the pack buffers
     const rng = new Rng(5);
-    const B = 300, H = 200, G = 4; // 960 KB per [B, 4H] array: too big to stage
+    const B = 300,
+      H = 200,
+      G = 4; // 960 KB per [B, 4H] array: too big to stage
     const big = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform(-2, 2));
-    const gx = big(B * G * H), gh = big(B * G * H), bhh = big(G * H), act = new Float32Array(B * G * H);
-    const h = new Float32Array(B * H), c = big(B * H), aux = new Float32Array(B * H);
+    const gx = big(B * G * H),
+      gh = big(B * G * H),
+      bhh = big(G * H),
+      act = new Float32Array(B * G * H);
+    const h = new Float32Array(B * H),
+      c = big(B * H),
+      aux = new Float32Array(B * H);
     const want = { h: h.slice(), c: c.slice(), act: act.slice(), aux: aux.slice() };
-    cellFor('lstm').forward(want.h, 0, want.c, 0, want.act, 0, want.aux, 0, gx, 0, gh, 0, want.h, 0, want.c, 0, bhh, 0, B, H);
+    cellFor('lstm').forward(
+      want.h,
+      0,
+      want.c,
+      0,
+      want.act,
+      0,
+      want.aux,
+      0,
+      gx,
+      0,
+      gh,
+      0,
+      want.h,
+      0,
+      want.c,
+      0,
+      bhh,
+      0,
+      B,
+      H,
+    );
     expect(be.cellForward!('lstm', h, 0, c, 0, act, 0, aux, 0, gx, 0, gh, 0, h, 0, c, 0, bhh, 0, B, H)).toBe(false);
     backendCell(cellFor('lstm'), be).forward(h, 0, c, 0, act, 0, aux, 0, gx, 0, gh, 0, h, 0, c, 0, bhh, 0, B, H);
     expect(maxRelDiff(h, want.h) + maxRelDiff(c, want.c) + maxRelDiff(act, want.act)).toBe(0);
-    const C = big(B * G * H), rC = C.slice();
+    const C = big(B * G * H),
+      rC = C.slice();
     be.addBiasRows!(C, 0, bhh, 0, B, G * H);
     addBiasRows(jsBackend, rC, 0, bhh, 0, B, G * H);
     expect(maxRelDiff(C, rC)).toBe(0);
@@ -173,7 +263,10 @@ describe.runIf(wasmSimdSupported())('pointwise methods: which backends have them
     for (const cell of CELL_KINDS) {
       const outs = [true, false].map((pointwise) => {
         const be = createWasmBackend({ capacity: 16 * MiB, pointwise });
-        const model = RNNModel.create({ cell, input: 'onehot', inputSize: 11, hiddenSize: 21, outputSize: 7 }, { seed: 3, backend: be });
+        const model = RNNModel.create(
+          { cell, input: 'onehot', inputSize: 11, hiddenSize: 21, outputSize: 7 },
+          { seed: 3, backend: be },
+        );
         const state = model.createState(2);
         const ys: number[] = [];
         for (let t = 0; t < 5; t++) ys.push(...model.step(Int32Array.from([t, 10 - t]), state));
@@ -188,7 +281,9 @@ describe.runIf(wasmSimdSupported())('pointwise methods: which backends have them
 describe.runIf(wasmSimdSupported())('the PyTorch golden fixtures on the fused wasm backend', () => {
   // the same fixtures and tolerances as test/model/golden.test.ts (which runs on jsBackend)
   const dir = join(import.meta.dirname, '../../fixtures/golden');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort();
   const be = createWasmBackend({ capacity: 64 * MiB });
   const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
     expect(a.length).toBe(b.length);
@@ -203,11 +298,21 @@ describe.runIf(wasmSimdSupported())('the PyTorch golden fixtures on the fused wa
       const meta = file.metadata;
       const get = (n: string): Float32Array => file.tensors.get(n)!.data;
       const sd = new Map([...file.tensors].filter(([k]) => !/^(in|out|grad)\./.test(k)));
-      const model = modelFromStateDict(sd, { config: { cell: meta.cell as CellKind, input: meta.input as InputKind }, backend: be, source: f });
-      const T = Number(meta.T), B = Number(meta.B), Y = model.config.outputSize;
+      const model = modelFromStateDict(sd, {
+        config: { cell: meta.cell as CellKind, input: meta.input as InputKind },
+        backend: be,
+        source: f,
+      });
+      const T = Number(meta.T),
+        B = Number(meta.B),
+        Y = model.config.outputSize;
       const x = model.config.input === 'dense' ? get('in.x') : Int32Array.from(get('in.x'));
       const lstm = model.config.cell === 'lstm';
-      const { y, state, workspace } = model.forward(x, { T, B, state: lstm ? { h: get('in.h0').slice(), c: get('in.c0').slice() } : { h: get('in.h0').slice() } });
+      const { y, state, workspace } = model.forward(x, {
+        T,
+        B,
+        state: lstm ? { h: get('in.h0').slice(), c: get('in.c0').slice() } : { h: get('in.h0').slice() },
+      });
       expect(maxAbs(y, get('out.logits')), `${f} logits`).toBeLessThan(1e-5);
       expect(maxAbs(state.h, get('out.h_n')), `${f} h_n`).toBeLessThan(1e-5);
       if (lstm) expect(maxAbs(state.c!, get('out.c_n')), `${f} c_n`).toBeLessThan(1e-5);
@@ -216,8 +321,12 @@ describe.runIf(wasmSimdSupported())('the PyTorch golden fixtures on the fused wa
       model.zeroGrads();
       const dState0 = model.backward(workspace, dy);
       let largest = 0;
-      for (const e of model.layout.entries) for (const g of get(`grad.${e.name}`)) largest = Math.max(largest, Math.abs(g));
-      for (const e of model.layout.entries) expect(maxAbs(model.grad(e.name), get(`grad.${e.name}`)), `${f} gradient of ${e.name}`).toBeLessThan(1e-4 * largest);
+      for (const e of model.layout.entries)
+        for (const g of get(`grad.${e.name}`)) largest = Math.max(largest, Math.abs(g));
+      for (const e of model.layout.entries)
+        expect(maxAbs(model.grad(e.name), get(`grad.${e.name}`)), `${f} gradient of ${e.name}`).toBeLessThan(
+          1e-4 * largest,
+        );
       expect(maxAbs(dState0.h, get('grad.h0')), `${f} grad h0`).toBeLessThan(1e-4 * largest);
     }
   });

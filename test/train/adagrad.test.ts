@@ -10,7 +10,12 @@ const GRADS = [
   [0.25, 0.35, -0.15, 0.6],
 ];
 
-interface Opts { lr: number; eps: number; weightDecay: number; initialAccumulator: number }
+interface Opts {
+  lr: number;
+  eps: number;
+  weightDecay: number;
+  initialAccumulator: number;
+}
 
 /** Plain-JS Adagrad in float64, from the torch.optim.Adagrad pseudocode (lr_decay = 0). */
 function reference(o: Opts): number[][] {
@@ -35,10 +40,14 @@ function run(opt: Optimizer): number[][] {
 }
 
 function expectClose(actual: number[][], expected: number[][]): void {
-  actual.forEach((row, t) => row.forEach((a, i) => {
-    const e = expected[t]![i]!;
-    expect(Math.abs(a - e), `step ${t + 1}, element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(1e-6 * Math.abs(e) + 1e-7);
-  }));
+  actual.forEach((row, t) =>
+    row.forEach((a, i) => {
+      const e = expected[t]![i]!;
+      expect(Math.abs(a - e), `step ${t + 1}, element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(
+        1e-6 * Math.abs(e) + 1e-7,
+      );
+    }),
+  );
 }
 
 describe('adagrad', () => {
@@ -64,9 +73,18 @@ describe('adagrad', () => {
     const bad: [object, RegExp][] = [
       [{ lr: -0.01 }, /^Expected finite number >= 0 for options\.lr but received -0\.01 of type number$/],
       [{ eps: -1 }, /^Expected finite number >= 0 for options\.eps but received -1 of type number$/],
-      [{ weightDecay: Infinity }, /^Expected finite number >= 0 for options\.weightDecay but received Infinity of type number$/],
-      [{ initialAccumulator: -0.1 }, /^Expected finite number >= 0 for options\.initialAccumulator but received -0\.1 of type number$/],
-      [{ lrDecay: 0.1 }, /^Expected no such adagrad option \(known: lr, eps, weightDecay, initialAccumulator\) for options\.lrDecay but received 0\.1 of type number$/],
+      [
+        { weightDecay: Infinity },
+        /^Expected finite number >= 0 for options\.weightDecay but received Infinity of type number$/,
+      ],
+      [
+        { initialAccumulator: -0.1 },
+        /^Expected finite number >= 0 for options\.initialAccumulator but received -0\.1 of type number$/,
+      ],
+      [
+        { lrDecay: 0.1 },
+        /^Expected no such adagrad option \(known: lr, eps, weightDecay, initialAccumulator\) for options\.lrDecay but received 0\.1 of type number$/,
+      ],
     ];
     for (const [options, message] of bad) {
       expect(() => adagrad(options as never), JSON.stringify(options)).toThrow(message);

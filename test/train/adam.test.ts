@@ -11,7 +11,13 @@ const GRADS = [
   [0.05, -0.5, 0.45, 0.2],
 ];
 
-interface Opts { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }
+interface Opts {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
 
 /** Plain-JS Adam / AdamW in float64, from the torch.optim.Adam and AdamW pseudocode. */
 function reference(o: Opts, decoupled: boolean): number[][] {
@@ -27,8 +33,8 @@ function reference(o: Opts, decoupled: boolean): number[][] {
       else g += o.weightDecay * p[i]!;
       m[i] = o.beta1 * m[i]! + (1 - o.beta1) * g;
       v[i] = o.beta2 * v[i]! + (1 - o.beta2) * g * g;
-      const mHat = m[i]! / (1 - Math.pow(o.beta1, t));
-      const vHat = v[i]! / (1 - Math.pow(o.beta2, t));
+      const mHat = m[i]! / (1 - o.beta1 ** t);
+      const vHat = v[i]! / (1 - o.beta2 ** t);
       p[i] = p[i]! - (o.lr * mHat) / (Math.sqrt(vHat) + o.eps);
     }
     out.push([...p]);
@@ -45,10 +51,14 @@ function run(opt: Optimizer): number[][] {
 }
 
 function expectClose(actual: number[][], expected: number[][]): void {
-  actual.forEach((row, t) => row.forEach((a, i) => {
-    const e = expected[t]![i]!;
-    expect(Math.abs(a - e), `step ${t + 1}, element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(1e-6 * Math.abs(e) + 1e-7);
-  }));
+  actual.forEach((row, t) =>
+    row.forEach((a, i) => {
+      const e = expected[t]![i]!;
+      expect(Math.abs(a - e), `step ${t + 1}, element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(
+        1e-6 * Math.abs(e) + 1e-7,
+      );
+    }),
+  );
 }
 
 const DEFAULTS: Opts = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
@@ -106,10 +116,19 @@ describe('adam / adamw options', () => {
     [{ beta1: -0.1 }, /^Expected finite number in \[0, 1\) for options\.beta1 but received -0\.1 of type number$/],
     [{ beta2: 1.5 }, /^Expected finite number in \[0, 1\) for options\.beta2 but received 1\.5 of type number$/],
     [{ eps: -1e-8 }, /^Expected finite number >= 0 for options\.eps but received -1e-8 of type number$/],
-    [{ weightDecay: -0.01 }, /^Expected finite number >= 0 for options\.weightDecay but received -0\.01 of type number$/],
-    [{ betas: [0.9, 0.99] }, /^Expected no such (adam|adamw) option \(known: lr, beta1, beta2, eps, weightDecay\) for options\.betas but received array of length 2$/],
+    [
+      { weightDecay: -0.01 },
+      /^Expected finite number >= 0 for options\.weightDecay but received -0\.01 of type number$/,
+    ],
+    [
+      { betas: [0.9, 0.99] },
+      /^Expected no such (adam|adamw) option \(known: lr, beta1, beta2, eps, weightDecay\) for options\.betas but received array of length 2$/,
+    ],
   ];
-  for (const [factory, fn] of [['adam', adam], ['adamw', adamw]] as const) {
+  for (const [factory, fn] of [
+    ['adam', adam],
+    ['adamw', adamw],
+  ] as const) {
     it(`${factory} rejects each invalid option`, () => {
       for (const [options, message] of bad) {
         expect(() => fn(options as never), JSON.stringify(options)).toThrow(message);

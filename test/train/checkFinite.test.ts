@@ -21,12 +21,18 @@ describe('checkFinite', () => {
     const e = thrown(() => checkFinite('weight_hh_l0', new Float32Array([1, 2, NaN, 4, Infinity]), 12));
     expect(e).toBeInstanceOf(EddyError);
     expect(e.code).toBe('ERR_NON_FINITE');
-    expect(e.message).toBe('Non-finite value in weight_hh_l0 at step 12: weight_hh_l0[2] is NaN (2 of 5 values are non-finite)');
+    expect(e.message).toBe(
+      'Non-finite value in weight_hh_l0 at step 12: weight_hh_l0[2] is NaN (2 of 5 values are non-finite)',
+    );
   });
 
   it('catches infinities of both signs', () => {
-    expect(thrown(() => checkFinite('grads', new Float32Array([-Infinity]), 3)).message).toBe('Non-finite value in grads at step 3: grads[0] is -Infinity (1 of 1 values are non-finite)');
-    expect(thrown(() => checkFinite('grads', new Float32Array([0, 1e39]), 0)).message).toMatch(/grads\[1\] is Infinity/); // overflows float32
+    expect(thrown(() => checkFinite('grads', new Float32Array([-Infinity]), 3)).message).toBe(
+      'Non-finite value in grads at step 3: grads[0] is -Infinity (1 of 1 values are non-finite)',
+    );
+    expect(thrown(() => checkFinite('grads', new Float32Array([0, 1e39]), 0)).message).toMatch(
+      /grads\[1\] is Infinity/,
+    ); // overflows float32
   });
 });
 
@@ -39,6 +45,8 @@ describe('checkFiniteLoss', () => {
     const e = thrown(() => checkFiniteLoss(NaN, 40));
     expect(e.code).toBe('ERR_NON_FINITE');
     expect(e.message).toBe('Non-finite loss at step 40: NaN');
-    expect(thrown(() => checkFiniteLoss(Infinity, 7, 'validation loss')).message).toBe('Non-finite validation loss at step 7: Infinity');
+    expect(thrown(() => checkFiniteLoss(Infinity, 7, 'validation loss')).message).toBe(
+      'Non-finite validation loss at step 7: Infinity',
+    );
   });
 });

@@ -15,7 +15,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('checkpoints', () => {
   const make = () => {
-    const model = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: 5, hiddenSize: 6, outputSize: 5, vocab: ['a', 'b', 'c', 'd', '\n'] }, { seed: 3 });
+    const model = RNNModel.create(
+      { cell: 'lstm', input: 'onehot', inputSize: 5, hiddenSize: 6, outputSize: 5, vocab: ['a', 'b', 'c', 'd', '\n'] },
+      { seed: 3 },
+    );
     const opt = adam({ lr: 0.01 });
     const rng = new Rng(9);
     return { model, opt, rng };
@@ -33,7 +36,12 @@ describe('checkpoints', () => {
     state.h.fill(0.25);
     state.c!.fill(-0.5);
     const path = join(dir, 'run.ckpt.safetensors');
-    saveCheckpoint(path, a.model, { optimizer: a.opt.getState(), state, rng: a.rng.getState(), extra: { step: 10, cursor: 1234 } });
+    saveCheckpoint(path, a.model, {
+      optimizer: a.opt.getState(),
+      state,
+      rng: a.rng.getState(),
+      extra: { step: 10, cursor: 1234 },
+    });
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     train(a.model, a.opt, a.rng, 10);
 

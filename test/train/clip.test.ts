@@ -35,9 +35,15 @@ describe('clipGradNorm', () => {
   });
 
   it('validates its arguments', () => {
-    expect(() => clipGradNorm(new Float32Array(2), 0)).toThrow(/^Expected finite number > 0 for maxNorm but received 0 of type number$/);
-    expect(() => clipGradNorm(new Float32Array(2), 1, { normType: -2 })).toThrow(/^Expected finite number > 0 for options\.normType but received -2 of type number$/);
-    expect(() => clipGradNorm([1, 2] as never, 1)).toThrow(/^Expected grads a Float32Array but received array of length 2$/);
+    expect(() => clipGradNorm(new Float32Array(2), 0)).toThrow(
+      /^Expected finite number > 0 for maxNorm but received 0 of type number$/,
+    );
+    expect(() => clipGradNorm(new Float32Array(2), 1, { normType: -2 })).toThrow(
+      /^Expected finite number > 0 for options\.normType but received -2 of type number$/,
+    );
+    expect(() => clipGradNorm([1, 2] as never, 1)).toThrow(
+      /^Expected grads a Float32Array but received array of length 2$/,
+    );
     expect(() => clipGradNorm(new Float32Array(2), NaN)).toThrow(EddyError);
   });
 });
@@ -50,7 +56,11 @@ describe('clipGradValue', () => {
   });
 
   it('validates its arguments', () => {
-    expect(() => clipGradValue(new Float32Array(2), -1)).toThrow(/^Expected finite number >= 0 for clipValue but received -1 of type number$/);
-    expect(() => clipGradValue(new Float64Array(2) as never, 1)).toThrow(/^Expected grads a Float32Array but received Float64Array of length 2$/);
+    expect(() => clipGradValue(new Float32Array(2), -1)).toThrow(
+      /^Expected finite number >= 0 for clipValue but received -1 of type number$/,
+    );
+    expect(() => clipGradValue(new Float64Array(2) as never, 1)).toThrow(
+      /^Expected grads a Float32Array but received Float64Array of length 2$/,
+    );
   });
 });

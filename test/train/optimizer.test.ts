@@ -37,7 +37,9 @@ describe('createOptimizer', () => {
       /^Expected one of "sgd", "adam", "adamw", "adagrad", "rmsprop" for options\.name but received "lamb" of type string$/,
     );
     expect(() => createOptimizer(undefined as never)).toThrow(/for options\.name but received undefined/);
-    expect(() => createOptimizer({ name: 'adam', beta2: 1 })).toThrow(/for options\.beta2 but received 1 of type number/);
+    expect(() => createOptimizer({ name: 'adam', beta2: 1 })).toThrow(
+      /for options\.beta2 but received 1 of type number/,
+    );
   });
 
   it('lets a schedule set lr, and validates it', () => {
@@ -46,7 +48,9 @@ describe('createOptimizer', () => {
     const params = new Float32Array([1]);
     opt.step(params, new Float32Array([1]));
     expect(params[0]).toBeCloseTo(0.5, 7);
-    expect(() => (opt.lr = -1)).toThrow(/^Expected finite number >= 0 for optimizer\.lr but received -1 of type number$/);
+    expect(() => (opt.lr = -1)).toThrow(
+      /^Expected finite number >= 0 for optimizer\.lr but received -1 of type number$/,
+    );
     expect(() => (opt.lr = NaN)).toThrow(EddyError);
     expect(opt.lr).toBe(0.5);
   });
@@ -107,14 +111,42 @@ describe('optimizer state', () => {
     const bad = (patch: Partial<OptimizerState>): OptimizerState => ({ ...good, ...patch });
     const cases: [unknown, RegExp, string][] = [
       [null, /^Expected an OptimizerState object for state but received null$/, 'ERR_INVALID_ARG'],
-      [bad({ name: 'adam' }), /^Expected "rmsprop" \(the optimizer's name\) for state\.name but received "adam" of type string$/, 'ERR_INVALID_ARG'],
+      [
+        bad({ name: 'adam' }),
+        /^Expected "rmsprop" \(the optimizer's name\) for state\.name but received "adam" of type string$/,
+        'ERR_INVALID_ARG',
+      ],
       [bad({ step: -1 }), /^Expected integer >= 0 for state\.step but received -1 of type number$/, 'ERR_INVALID_ARG'],
-      [bad({ scalars: { lr: -1 } }), /^Expected finite number >= 0 for state\.scalars\.lr but received -1 of type number$/, 'ERR_INVALID_ARG'],
-      [bad({ buffers: { squareAvg: good.buffers.squareAvg! } }), /^Expected Float32Array \(rmsprop at step 1 keeps: squareAvg, momentumBuffer\) for state\.buffers\.momentumBuffer but received undefined$/, 'ERR_INVALID_ARG'],
-      [bad({ buffers: { ...good.buffers, gradAvg: new Float32Array(P) } }), /^Expected no such buffer \(rmsprop at step 1 keeps: squareAvg, momentumBuffer\) for state\.buffers\.gradAvg/, 'ERR_INVALID_ARG'],
-      [bad({ buffers: { squareAvg: new Float32Array(P), momentumBuffer: new Float32Array(P - 1) } }), /^Expected state\.buffers\.momentumBuffer of length 7 \(\[P=7\], like state\.buffers\.squareAvg\) but received length 6$/, 'ERR_SHAPE'],
-      [bad({ buffers: { squareAvg: new Float64Array(P) as never, momentumBuffer: new Float32Array(P) } }), /for state\.buffers\.squareAvg but received Float64Array of length 7$/, 'ERR_INVALID_ARG'],
-      [bad({ step: 0 }), /^Expected no such buffer \(rmsprop at step 0 keeps: none\) for state\.buffers\.squareAvg/, 'ERR_INVALID_ARG'],
+      [
+        bad({ scalars: { lr: -1 } }),
+        /^Expected finite number >= 0 for state\.scalars\.lr but received -1 of type number$/,
+        'ERR_INVALID_ARG',
+      ],
+      [
+        bad({ buffers: { squareAvg: good.buffers.squareAvg! } }),
+        /^Expected Float32Array \(rmsprop at step 1 keeps: squareAvg, momentumBuffer\) for state\.buffers\.momentumBuffer but received undefined$/,
+        'ERR_INVALID_ARG',
+      ],
+      [
+        bad({ buffers: { ...good.buffers, gradAvg: new Float32Array(P) } }),
+        /^Expected no such buffer \(rmsprop at step 1 keeps: squareAvg, momentumBuffer\) for state\.buffers\.gradAvg/,
+        'ERR_INVALID_ARG',
+      ],
+      [
+        bad({ buffers: { squareAvg: new Float32Array(P), momentumBuffer: new Float32Array(P - 1) } }),
+        /^Expected state\.buffers\.momentumBuffer of length 7 \(\[P=7\], like state\.buffers\.squareAvg\) but received length 6$/,
+        'ERR_SHAPE',
+      ],
+      [
+        bad({ buffers: { squareAvg: new Float64Array(P) as never, momentumBuffer: new Float32Array(P) } }),
+        /for state\.buffers\.squareAvg but received Float64Array of length 7$/,
+        'ERR_INVALID_ARG',
+      ],
+      [
+        bad({ step: 0 }),
+        /^Expected no such buffer \(rmsprop at step 0 keeps: none\) for state\.buffers\.squareAvg/,
+        'ERR_INVALID_ARG',
+      ],
     ];
     for (const [state, message, code] of cases) {
       expect(() => other.setState(state as OptimizerState)).toThrow(message);

@@ -11,7 +11,14 @@ const GRADS = [
   [0.05, -0.5, 0.45, 0.2],
 ];
 
-interface Opts { lr: number; alpha: number; eps: number; momentum: number; centered: boolean; weightDecay: number }
+interface Opts {
+  lr: number;
+  alpha: number;
+  eps: number;
+  momentum: number;
+  centered: boolean;
+  weightDecay: number;
+}
 const DEFAULTS: Opts = { lr: 1e-2, alpha: 0.99, eps: 1e-8, momentum: 0, centered: false, weightDecay: 0 };
 
 /** Plain-JS RMSprop in float64, from the torch.optim.RMSprop pseudocode. */
@@ -49,10 +56,14 @@ function run(opt: Optimizer): number[][] {
 }
 
 function expectClose(actual: number[][], expected: number[][]): void {
-  actual.forEach((row, t) => row.forEach((a, i) => {
-    const e = expected[t]![i]!;
-    expect(Math.abs(a - e), `step ${t + 1}, element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(1e-6 * Math.abs(e) + 1e-7);
-  }));
+  actual.forEach((row, t) =>
+    row.forEach((a, i) => {
+      const e = expected[t]![i]!;
+      expect(Math.abs(a - e), `step ${t + 1}, element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(
+        1e-6 * Math.abs(e) + 1e-7,
+      );
+    }),
+  );
 }
 
 describe('rmsprop', () => {
@@ -91,8 +102,14 @@ describe('rmsprop', () => {
       [{ eps: -1e-8 }, /^Expected finite number >= 0 for options\.eps but received -1e-8 of type number$/],
       [{ momentum: -0.9 }, /^Expected finite number >= 0 for options\.momentum but received -0\.9 of type number$/],
       [{ centered: 1 }, /^Expected boolean for options\.centered but received 1 of type number$/],
-      [{ weightDecay: -0.5 }, /^Expected finite number >= 0 for options\.weightDecay but received -0\.5 of type number$/],
-      [{ beta: 0.9 }, /^Expected no such rmsprop option \(known: lr, alpha, eps, momentum, centered, weightDecay\) for options\.beta but received 0\.9 of type number$/],
+      [
+        { weightDecay: -0.5 },
+        /^Expected finite number >= 0 for options\.weightDecay but received -0\.5 of type number$/,
+      ],
+      [
+        { beta: 0.9 },
+        /^Expected no such rmsprop option \(known: lr, alpha, eps, momentum, centered, weightDecay\) for options\.beta but received 0\.9 of type number$/,
+      ],
     ];
     for (const [options, message] of bad) {
       expect(() => rmsprop(options as never), JSON.stringify(options)).toThrow(message);

@@ -10,7 +10,13 @@ const GRADS = [
 ];
 
 /** Plain-JS SGD in float64, written from the torch.optim.SGD docs. */
-function reference(o: { lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number }): number[][] {
+function reference(o: {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}): number[][] {
   const mu = o.momentum ?? 0;
   const tau = o.dampening ?? 0;
   const wd = o.weightDecay ?? 0;
@@ -40,10 +46,14 @@ function run(opt: ReturnType<typeof sgd>): number[][] {
 }
 
 function expectClose(actual: number[][], expected: number[][]): void {
-  actual.forEach((row, t) => row.forEach((a, i) => {
-    const e = expected[t]![i]!;
-    expect(Math.abs(a - e), `step ${t + 1}, element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(1e-6 * Math.abs(e) + 1e-7);
-  }));
+  actual.forEach((row, t) =>
+    row.forEach((a, i) => {
+      const e = expected[t]![i]!;
+      expect(Math.abs(a - e), `step ${t + 1}, element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(
+        1e-6 * Math.abs(e) + 1e-7,
+      );
+    }),
+  );
 }
 
 describe('sgd', () => {
@@ -78,10 +88,16 @@ describe('sgd', () => {
 
   it('checks lengths: grads against params, params against the buffers', () => {
     const opt = sgd({ lr: 0.1, momentum: 0.9 });
-    expect(() => opt.step(new Float32Array(4), new Float32Array(3))).toThrow(/Expected grads of length 4 \(\[P=4\], same as params\) but received length 3/);
+    expect(() => opt.step(new Float32Array(4), new Float32Array(3))).toThrow(
+      /Expected grads of length 4 \(\[P=4\], same as params\) but received length 3/,
+    );
     opt.step(new Float32Array(4), new Float32Array(4));
-    expect(() => opt.step(new Float32Array(5), new Float32Array(5))).toThrow(/Expected params of length 4 .* but received length 5/);
-    expect(() => opt.step([1, 2] as unknown as Float32Array, new Float32Array(2))).toThrow(/Expected params a Float32Array but received array of length 2/);
+    expect(() => opt.step(new Float32Array(5), new Float32Array(5))).toThrow(
+      /Expected params of length 4 .* but received length 5/,
+    );
+    expect(() => opt.step([1, 2] as unknown as Float32Array, new Float32Array(2))).toThrow(
+      /Expected params a Float32Array but received array of length 2/,
+    );
     try {
       opt.step(new Float32Array(4), new Float32Array(2));
     } catch (e) {
@@ -94,13 +110,28 @@ describe('sgd', () => {
       [{}, /^Expected finite number >= 0 for options\.lr but received undefined$/],
       [{ lr: -0.1 }, /^Expected finite number >= 0 for options\.lr but received -0\.1 of type number$/],
       [{ lr: NaN }, /^Expected finite number >= 0 for options\.lr but received NaN of type number$/],
-      [{ lr: 0.1, momentum: -0.5 }, /^Expected finite number >= 0 for options\.momentum but received -0\.5 of type number$/],
-      [{ lr: 0.1, dampening: 1.5 }, /^Expected finite number in \[0, 1\] for options\.dampening but received 1\.5 of type number$/],
+      [
+        { lr: 0.1, momentum: -0.5 },
+        /^Expected finite number >= 0 for options\.momentum but received -0\.5 of type number$/,
+      ],
+      [
+        { lr: 0.1, dampening: 1.5 },
+        /^Expected finite number in \[0, 1\] for options\.dampening but received 1\.5 of type number$/,
+      ],
       [{ lr: 0.1, nesterov: 'yes' }, /^Expected boolean for options\.nesterov but received "yes" of type string$/],
-      [{ lr: 0.1, nesterov: true }, /^Expected false unless momentum > 0 and dampening = 0 for options\.nesterov but received true of type boolean$/],
+      [
+        { lr: 0.1, nesterov: true },
+        /^Expected false unless momentum > 0 and dampening = 0 for options\.nesterov but received true of type boolean$/,
+      ],
       [{ lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, /for options\.nesterov but received true/],
-      [{ lr: 0.1, weightDecay: -1 }, /^Expected finite number >= 0 for options\.weightDecay but received -1 of type number$/],
-      [{ lr: 0.1, momentun: 0.9 }, /^Expected no such sgd option \(known: lr, momentum, dampening, nesterov, weightDecay\) for options\.momentun but received 0\.9 of type number$/],
+      [
+        { lr: 0.1, weightDecay: -1 },
+        /^Expected finite number >= 0 for options\.weightDecay but received -1 of type number$/,
+      ],
+      [
+        { lr: 0.1, momentun: 0.9 },
+        /^Expected no such sgd option \(known: lr, momentum, dampening, nesterov, weightDecay\) for options\.momentun but received 0\.9 of type number$/,
+      ],
     ];
     for (const [options, message] of bad) {
       expect(() => sgd(options as never), JSON.stringify(options)).toThrow(message);

@@ -15,7 +15,8 @@ import { Trainer } from '../../src/train/trainer.ts';
 import { sequenceWindows } from '../../src/train/charRnnBatches.ts';
 import { Rng } from '../../src/util/rng.ts';
 
-const X = 3, Y = 4;
+const X = 3,
+  Y = 4;
 
 function randomData(N: number, B: number, seed: number) {
   const rng = new Rng(seed);
@@ -25,7 +26,15 @@ function randomData(N: number, B: number, seed: number) {
 }
 
 /** Gradient of the mean cross-entropy over steps [from, T) of a window run from `state`, by hand. */
-function referenceGrads(model: RNNModel, x: Float32Array, targets: Int32Array, T: number, B: number, from: number, state?: RecurrentState) {
+function referenceGrads(
+  model: RNNModel,
+  x: Float32Array,
+  targets: Int32Array,
+  T: number,
+  B: number,
+  from: number,
+  state?: RecurrentState,
+) {
   const { y, workspace } = model.forward(x, state ? { T, B, state } : { T, B });
   const masked = targets.slice();
   masked.fill(-1, 0, from * B); // context steps do not count
@@ -44,7 +53,8 @@ function stateAt(model: RNNModel, x: Float32Array, steps: number, B: number): Re
 }
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < a.length; i++) {
     diff = Math.max(diff, Math.abs(a[i] - b[i]));
     scale = Math.max(scale, Math.abs(b[i]));
@@ -60,7 +70,8 @@ describe('TBPTT gradients', () => {
       const opts: ModelOptions = { cell, inputSize: X, hiddenSize: 5, numLayers: 2, outputSize: Y };
       const model = RNNModel.create(opts, { seed: 3 });
       const ref = RNNModel.create(opts, { seed: 3 });
-      const T = 7, B = 2;
+      const T = 7,
+        B = 2;
       const { x, targets } = randomData(T, B, 11);
       const trainer = new Trainer(model, { optimizer: { name: 'sgd', lr: 0 }, k1: T });
       const e = trainer.update({ x, targets, T, B, reset: true });
@@ -75,13 +86,23 @@ describe('TBPTT gradients', () => {
     const opts: ModelOptions = { cell: 'lstm', inputSize: X, hiddenSize: 5, outputSize: Y };
     const model = RNNModel.create(opts, { seed: 4 });
     const ref = RNNModel.create(opts, { seed: 4 });
-    const N = 9, B = 3, k = 3;
+    const N = 9,
+      B = 3,
+      k = 3;
     const { x, targets } = randomData(N, B, 12);
     const trainer = new Trainer(model, { optimizer: { name: 'sgd', lr: 0 }, k1: k });
     for (const w of sequenceWindows({ x, targets, N, B }, { k1: k })) {
       trainer.update(w);
       const s = w.index * k;
-      const expected = referenceGrads(ref, w.x as Float32Array, w.targets as Int32Array, k, B, 0, stateAt(ref, x, s, B));
+      const expected = referenceGrads(
+        ref,
+        w.x as Float32Array,
+        w.targets as Int32Array,
+        k,
+        B,
+        0,
+        stateAt(ref, x, s, B),
+      );
       expect(model.grads).toEqual(expected.grads);
     }
   });
@@ -91,11 +112,15 @@ describe('TBPTT gradients', () => {
       const opts: ModelOptions = { cell, inputSize: X, hiddenSize: 6, numLayers: 2, outputSize: Y };
       const model = RNNModel.create(opts, { seed: 5 });
       const ref = RNNModel.create(opts, { seed: 5 });
-      const N = 14, B = 2, k1 = 2, k2 = 5;
+      const N = 14,
+        B = 2,
+        k1 = 2,
+        k2 = 5;
       const { x, targets } = randomData(N, B, 13);
       const trainer = new Trainer(model, { optimizer: { name: 'sgd', lr: 0 }, k1, k2 });
       const evaluated = trainer.evaluate(sequenceWindows({ x, targets, N, B }, { k1, k2 }));
-      let n = 0, sum = 0;
+      let n = 0,
+        sum = 0;
       for (const w of sequenceWindows({ x, targets, N, B }, { k1, k2 })) {
         const e = trainer.update(w);
         const start = w.index * k1;
@@ -119,7 +144,9 @@ describe('carrying the state across windows', () => {
   // B streams of segments of S = 3W steps: the first step shows a bit (±1 on channel 0, a marker on
   // channel 1), then zeros; the target at every step is the segment's bit. Windows of W steps are aligned
   // with the segments, so the second and third window of a segment must recall a bit seen in an earlier one.
-  const W = 4, S = 3 * W, B = 16;
+  const W = 4,
+    S = 3 * W,
+    B = 16;
   function memoryData(segments: number, seed: number) {
     const rng = new Rng(seed);
     const N = segments * S;
@@ -140,7 +167,8 @@ describe('carrying the state across windows', () => {
     const model = RNNModel.create({ cell: 'gru', inputSize: 2, hiddenSize: 8, outputSize: 2 }, { seed: 1 });
     const trainer = new Trainer(model, { optimizer: { name: 'adam', lr: 0.03 }, k1: W, clipNorm: 5 });
     const losses: number[] = [];
-    for (const w of sequenceWindows(memoryData(100, 7), { k1: W })) losses.push(trainer.update(reset ? { ...w, reset: true } : w).loss);
+    for (const w of sequenceWindows(memoryData(100, 7), { k1: W }))
+      losses.push(trainer.update(reset ? { ...w, reset: true } : w).loss);
     const test = [...sequenceWindows(memoryData(20, 99), { k1: W })].map((w) => (reset ? { ...w, reset: true } : w));
     const final = losses.slice(-60).reduce((a, b) => a + b, 0) / 60;
     return { model, final, evalLoss: trainer.evaluate(test).loss };
@@ -158,11 +186,13 @@ describe('carrying the state across windows', () => {
     const test = memoryData(20, 99);
     const state = carried.model.createState(B);
     const out = new Float32Array(B * 2);
-    let right = 0, total = 0;
+    let right = 0,
+      total = 0;
     for (let t = 0; t < test.N; t++) {
       carried.model.step(test.x.subarray(t * B * 2, (t + 1) * B * 2), state, out);
       if (t % S !== S - 1) continue;
-      for (let b = 0; b < B; b++, total++) if ((out[b * 2 + 1] > out[b * 2] ? 1 : 0) === test.targets[t * B + b]) right++;
+      for (let b = 0; b < B; b++, total++)
+        if ((out[b * 2 + 1] > out[b * 2] ? 1 : 0) === test.targets[t * B + b]) right++;
     }
     expect(right / total).toBeGreaterThan(0.95);
   });

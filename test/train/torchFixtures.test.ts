@@ -12,7 +12,10 @@ interface Fixtures {
   params0: number[];
   grads: number[][];
   cases: { name: string; options: Record<string, unknown>; after: number[][] }[];
-  clip: ({ kind: 'norm'; maxNorm: number; normType: number | 'inf'; norm: number; grads: number[] } | { kind: 'value'; clipValue: number; grads: number[] })[];
+  clip: (
+    | { kind: 'norm'; maxNorm: number; normType: number | 'inf'; norm: number; grads: number[] }
+    | { kind: 'value'; clipValue: number; grads: number[] }
+  )[];
 }
 
 const fx = JSON.parse(readFileSync(new URL('../../fixtures/optimizers.json', import.meta.url), 'utf8')) as Fixtures;
@@ -44,7 +47,8 @@ describe(`optimizers against torch ${fx.torch}`, () => {
 
 describe(`clipping against torch ${fx.torch}`, () => {
   for (const c of fx.clip) {
-    const label = c.kind === 'norm' ? `clip_grad_norm_ max ${c.maxNorm}, p ${c.normType}` : `clip_grad_value_ ${c.clipValue}`;
+    const label =
+      c.kind === 'norm' ? `clip_grad_norm_ max ${c.maxNorm}, p ${c.normType}` : `clip_grad_value_ ${c.clipValue}`;
     it(label, () => {
       const grads = new Float32Array(fx.grads[2]!);
       if (c.kind === 'norm') {
@@ -53,7 +57,9 @@ describe(`clipping against torch ${fx.torch}`, () => {
       } else {
         clipGradValue(grads, c.clipValue);
       }
-      grads.forEach((a, i) => expect(relErr(a, c.grads[i]!), `element ${i}: ${a} vs torch ${c.grads[i]}`).toBeLessThanOrEqual(REL));
+      grads.forEach((a, i) =>
+        expect(relErr(a, c.grads[i]!), `element ${i}: ${a} vs torch ${c.grads[i]}`).toBeLessThanOrEqual(REL),
+      );
     });
   }
 });

@@ -14,8 +14,8 @@ import type { TbpttWindow } from '../../src/train/windows.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { expectError } from '../helpers/expectError.ts';
 
-
-const TEXT = 'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness';
+const TEXT =
+  'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness';
 const chars = [...new Set(TEXT)].sort();
 const corpus = Int32Array.from([...TEXT].map((c) => chars.indexOf(c)));
 const V = chars.length;
@@ -32,7 +32,12 @@ function denseWindows(n: number, T: number, B: number, seed: number): TbpttWindo
 describe('Trainer.update', () => {
   it('reports step, loss, gradient norm before clipping, lr of the schedule, tokens and timing', () => {
     const model = RNNModel.create(denseOpts, { seed: 1 });
-    const trainer = new Trainer(model, { optimizer: { name: 'sgd', lr: 1 }, k1: 5, clipNorm: 1e-3, schedule: { kind: 'step', lr: 0.1, stepSize: 2, gamma: 0.5 } });
+    const trainer = new Trainer(model, {
+      optimizer: { name: 'sgd', lr: 1 },
+      k1: 5,
+      clipNorm: 1e-3,
+      schedule: { kind: 'step', lr: 0.1, stepSize: 2, gamma: 0.5 },
+    });
     const events: TrainEvent[] = [];
     for (const w of denseWindows(4, 5, 3, 2)) {
       events.push(trainer.update(w));
@@ -70,7 +75,12 @@ describe('Trainer.update', () => {
     const first = reg.update({ x, targets, T: 4, B: 2 }).loss;
     for (let i = 0; i < 50; i++) reg.update({ x, targets, T: 4, B: 2, reset: true });
     expect(reg.update({ x, targets, T: 4, B: 2, reset: true }).loss).toBeLessThan(first / 10);
-    const cls = new Trainer(model, { optimizer: { name: 'adam', lr: 0.01 }, k1: 4, loss: 'manyToOne', reduction: 'sum' });
+    const cls = new Trainer(model, {
+      optimizer: { name: 'adam', lr: 0.01 },
+      k1: 4,
+      loss: 'manyToOne',
+      reduction: 'sum',
+    });
     expect(cls.update({ x, targets: Int32Array.of(2, 0), T: 4, B: 2 }).tokens).toBe(8);
   });
 
@@ -90,7 +100,12 @@ describe('Trainer.update', () => {
   it('a carried state of another batch size is refused, naming window.B', () => {
     const trainer = new Trainer(RNNModel.create(denseOpts), { optimizer: { name: 'sgd', lr: 0.1 }, k1: 5 });
     trainer.update(denseWindows(1, 5, 2, 1)[0]);
-    expectError(() => trainer.update({ ...denseWindows(1, 5, 3, 1)[0], reset: false }), 'ERR_SHAPE', 'window.B', 'carried state');
+    expectError(
+      () => trainer.update({ ...denseWindows(1, 5, 3, 1)[0], reset: false }),
+      'ERR_SHAPE',
+      'window.B',
+      'carried state',
+    );
   });
 });
 
@@ -131,12 +146,19 @@ describe('non-finite values throw ERR_NON_FINITE naming the step and the tensor,
     });
     const targets = (s.w.targets as Int32Array).slice();
     targets[0] = 99;
-    expectError(() => s.trainer.update({ ...s.w, targets }), 'ERR_NON_FINITE', 'Non-finite value in grads.rnn.', 'at step 2');
+    expectError(
+      () => s.trainer.update({ ...s.w, targets }),
+      'ERR_NON_FINITE',
+      'Non-finite value in grads.rnn.',
+      'at step 2',
+    );
     expectUnchanged(s);
   });
 
   it('an infinite loss and an infinite regression target', () => {
-    const s = setup({ loss: (_dy, _y, targets) => ({ loss: (targets as Int32Array)[0] === 99 ? Infinity : 1, sum: 1, count: 1 }) });
+    const s = setup({
+      loss: (_dy, _y, targets) => ({ loss: (targets as Int32Array)[0] === 99 ? Infinity : 1, sum: 1, count: 1 }),
+    });
     const targets = (s.w.targets as Int32Array).slice();
     targets[0] = 99;
     expectError(() => s.trainer.update({ ...s.w, targets }), 'ERR_NON_FINITE', 'Non-finite loss at step 2: Infinity');
@@ -146,7 +168,12 @@ describe('non-finite values throw ERR_NON_FINITE naming the step and the tensor,
     const reg = new Trainer(m, { optimizer: { name: 'sgd', lr: 1 }, k1: 2, loss: 'mse' });
     const t = new Float32Array(2 * 1 * 2);
     t[1] = -Infinity;
-    expectError(() => reg.update({ x: new Float32Array(6), targets: t, T: 2, B: 1 }), 'ERR_NON_FINITE', 'window.targets', 'at step 0');
+    expectError(
+      () => reg.update({ x: new Float32Array(6), targets: t, T: 2, B: 1 }),
+      'ERR_NON_FINITE',
+      'window.targets',
+      'at step 0',
+    );
     expect(m.params).toEqual(before);
   });
 
@@ -159,7 +186,15 @@ describe('non-finite values throw ERR_NON_FINITE naming the step and the tensor,
 });
 
 describe('checkpoint state', () => {
-  const modelOpts: ModelOptions = { cell: 'lstm', input: 'onehot', inputSize: V, hiddenSize: 8, numLayers: 2, dropout: 0.25, outputSize: V };
+  const modelOpts: ModelOptions = {
+    cell: 'lstm',
+    input: 'onehot',
+    inputSize: V,
+    hiddenSize: 8,
+    numLayers: 2,
+    dropout: 0.25,
+    outputSize: V,
+  };
   const trainerOpts = (): TrainerOptions => ({
     optimizer: { name: 'adamw', lr: 0.01, weightDecay: 0.01 },
     k1: 3,
@@ -191,7 +226,11 @@ describe('checkpoint state', () => {
     const trainer = new Trainer(resumed, trainerOpts());
     trainer.setState(saved.state);
     const rest = [...batches(saved.state.cursor)].map((w) => trainer.update(w));
-    expect(rest).toEqual(refEvents.slice(6).map((e, i) => ({ ...e, elapsedMs: rest[i].elapsedMs, tokensPerSecond: rest[i].tokensPerSecond })));
+    expect(rest).toEqual(
+      refEvents
+        .slice(6)
+        .map((e, i) => ({ ...e, elapsedMs: rest[i].elapsedMs, tokensPerSecond: rest[i].tokensPerSecond })),
+    );
     expect(resumed.params).toEqual(ref.params);
     expect(trainer.getState()).toEqual(refTrainer.getState());
   });
@@ -206,10 +245,22 @@ describe('checkpoint state', () => {
     const good = trainer.getState();
     expectError(() => trainer.setState({ ...good, step: -1 }), 'ERR_INVALID_ARG', 'state.step');
     expectError(() => trainer.setState({ ...good, cursor: 1.5 }), 'ERR_INVALID_ARG', 'state.cursor');
-    expectError(() => trainer.setState({ ...good, carried: { h: new Float32Array(5) } }), 'ERR_SHAPE', 'state.carried.h');
-    expectError(() => trainer.setState({ ...good, carried: { h: new Float32Array(16) } }), 'ERR_SHAPE', 'state.carried.c');
+    expectError(
+      () => trainer.setState({ ...good, carried: { h: new Float32Array(5) } }),
+      'ERR_SHAPE',
+      'state.carried.h',
+    );
+    expectError(
+      () => trainer.setState({ ...good, carried: { h: new Float32Array(16) } }),
+      'ERR_SHAPE',
+      'state.carried.c',
+    );
     expectError(() => trainer.setState({ ...good, rng: [0, 0, 0] as never }), 'ERR_INVALID_ARG', 'state');
-    expectError(() => trainer.setState({ ...good, optimizer: { ...good.optimizer, name: 'sgd' } }), 'ERR_INVALID_ARG', 'state.name');
+    expectError(
+      () => trainer.setState({ ...good, optimizer: { ...good.optimizer, name: 'sgd' } }),
+      'ERR_INVALID_ARG',
+      'state.name',
+    );
     expectError(() => trainer.setState(null as never), 'ERR_INVALID_ARG', 'for state');
     expect(trainer.getState()).toEqual(good);
   });
@@ -261,7 +312,12 @@ describe('invalid arguments name the option', () => {
   ];
   for (const [path, patch, expected] of bad) {
     it(`${path} = ${JSON.stringify(Object.values(patch)[0])}`, () => {
-      expectError(() => new Trainer(model, { ...base, ...patch } as TrainerOptions), 'ERR_INVALID_ARG', `for ${path} `, expected);
+      expectError(
+        () => new Trainer(model, { ...base, ...patch } as TrainerOptions),
+        'ERR_INVALID_ARG',
+        `for ${path} `,
+        expected,
+      );
     });
   }
   it('model and options', () => {

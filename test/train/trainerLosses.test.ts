@@ -3,7 +3,14 @@
  * step range, both reductions and the argument checks.
  */
 import { describe, expect, it } from 'vitest';
-import { lossFor, manyToOneCrossEntropy, sequenceCrossEntropy, sequenceMse, type LossShape, type SequenceLoss } from '../../src/train/losses.ts';
+import {
+  lossFor,
+  manyToOneCrossEntropy,
+  sequenceCrossEntropy,
+  sequenceMse,
+  type LossShape,
+  type SequenceLoss,
+} from '../../src/train/losses.ts';
 import { EddyError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -16,15 +23,19 @@ function gradCheck(loss: SequenceLoss, y: Float32Array, targets: Int32Array | Fl
   loss(dy, y, targets, shape);
   const h = 1e-2;
   for (let i = 0; i < y.length; i++) {
-    const yp = y.slice(); yp[i] += h;
-    const ym = y.slice(); ym[i] -= h;
+    const yp = y.slice();
+    yp[i] += h;
+    const ym = y.slice();
+    ym[i] -= h;
     const num = (loss(null, yp, targets, shape).loss - loss(null, ym, targets, shape).loss) / (2 * h);
     expect(Math.abs(num - dy[i]), `dy[${i}]`).toBeLessThan(2e-3);
   }
 }
 
 describe('sequenceCrossEntropy', () => {
-  const T = 3, B = 2, V = 4;
+  const T = 3,
+    B = 2,
+    V = 4;
   const y = rand(T * B * V);
   const targets = Int32Array.from([1, -1, 0, 3, 2, 2]); // [T, B]
   it("'mean' divides by the counted (step, row) pairs; 'sum' adds them", () => {
@@ -45,24 +56,40 @@ describe('sequenceCrossEntropy', () => {
     expect(r.count).toBe(2);
     expect([...dy.subarray(0, B * V), ...dy.subarray(2 * B * V)].every((v) => v === 0)).toBe(true);
     expect(dy.subarray(B * V, 2 * B * V).some((v) => v !== 0)).toBe(true);
-    expect(sequenceCrossEntropy(null, y, targets, { T, B, Y: V, fromStep: 2, toStep: 2 })).toEqual({ loss: 0, sum: 0, count: 0 });
+    expect(sequenceCrossEntropy(null, y, targets, { T, B, Y: V, fromStep: 2, toStep: 2 })).toEqual({
+      loss: 0,
+      sum: 0,
+      count: 0,
+    });
   });
   it('gradient matches finite differences (mean and sum, partial range)', () => {
     gradCheck(sequenceCrossEntropy, y, targets, { T, B, Y: V });
     gradCheck(sequenceCrossEntropy, y, targets, { T, B, Y: V, fromStep: 1, reduction: 'sum' });
   });
   it('checks its arguments', () => {
-    expect(() => sequenceCrossEntropy(null, y, Int32Array.from([1, 1, 1, 4, 1, 1]), { T, B, Y: V })).toThrow(/class id < 4 .*for targets\[3\] but received 4/);
-    expect(() => sequenceCrossEntropy(null, y, new Int32Array(5), { T, B, Y: V })).toThrow(/targets Int32Array of class ids of length 6/);
-    expect(() => sequenceCrossEntropy(null, y.subarray(1), targets, { T, B, Y: V })).toThrow(/Expected y Float32Array of length 24/);
+    expect(() => sequenceCrossEntropy(null, y, Int32Array.from([1, 1, 1, 4, 1, 1]), { T, B, Y: V })).toThrow(
+      /class id < 4 .*for targets\[3\] but received 4/,
+    );
+    expect(() => sequenceCrossEntropy(null, y, new Int32Array(5), { T, B, Y: V })).toThrow(
+      /targets Int32Array of class ids of length 6/,
+    );
+    expect(() => sequenceCrossEntropy(null, y.subarray(1), targets, { T, B, Y: V })).toThrow(
+      /Expected y Float32Array of length 24/,
+    );
     expect(() => sequenceCrossEntropy(null, y, targets, { T, B, Y: V, fromStep: 4 })).toThrow(/shape\.fromStep/);
-    expect(() => sequenceCrossEntropy(null, y, targets, { T, B, Y: V, fromStep: 2, toStep: 1 })).toThrow(/shape\.toStep/);
-    expect(() => sequenceCrossEntropy(null, y, targets, { T, B, Y: V, reduction: 'none' as never })).toThrow(/shape\.reduction/);
+    expect(() => sequenceCrossEntropy(null, y, targets, { T, B, Y: V, fromStep: 2, toStep: 1 })).toThrow(
+      /shape\.toStep/,
+    );
+    expect(() => sequenceCrossEntropy(null, y, targets, { T, B, Y: V, reduction: 'none' as never })).toThrow(
+      /shape\.reduction/,
+    );
   });
 });
 
 describe('manyToOneCrossEntropy', () => {
-  const T = 4, B = 3, V = 5;
+  const T = 4,
+    B = 3,
+    V = 5;
   const y = rand(T * B * V);
   it('with labels [B] scores the last counted step only', () => {
     const labels = Int32Array.from([4, 0, 2]);
@@ -76,22 +103,31 @@ describe('manyToOneCrossEntropy', () => {
     // the last counted step is toStep - 1
     full.fill(-1);
     full.set(labels, 1 * B);
-    expect(manyToOneCrossEntropy(null, y, labels, { T, B, Y: V, toStep: 2 }).loss).toBeCloseTo(sequenceCrossEntropy(null, y, full, { T, B, Y: V }).loss, 6);
+    expect(manyToOneCrossEntropy(null, y, labels, { T, B, Y: V, toStep: 2 }).loss).toBeCloseTo(
+      sequenceCrossEntropy(null, y, full, { T, B, Y: V }).loss,
+      6,
+    );
     gradCheck(manyToOneCrossEntropy, y, labels, { T, B, Y: V });
   });
   it('with targets [T, B] scores the steps whose target is >= 0', () => {
     const targets = new Int32Array(T * B).fill(-1);
     targets[1 * B + 2] = 3;
     targets[3 * B + 0] = 1;
-    expect(manyToOneCrossEntropy(null, y, targets, { T, B, Y: V })).toEqual(sequenceCrossEntropy(null, y, targets, { T, B, Y: V }));
+    expect(manyToOneCrossEntropy(null, y, targets, { T, B, Y: V })).toEqual(
+      sequenceCrossEntropy(null, y, targets, { T, B, Y: V }),
+    );
   });
   it('checks its arguments', () => {
-    expect(() => manyToOneCrossEntropy(null, y, new Int32Array(2), { T, B, Y: V })).toThrow(/\[B=3\] \(one label per row\)/);
+    expect(() => manyToOneCrossEntropy(null, y, new Int32Array(2), { T, B, Y: V })).toThrow(
+      /\[B=3\] \(one label per row\)/,
+    );
   });
 });
 
 describe('sequenceMse', () => {
-  const T = 2, B = 2, Y = 3;
+  const T = 2,
+    B = 2,
+    Y = 3;
   const y = rand(T * B * Y);
   const t = rand(T * B * Y);
   it("'mean' over counted elements (PyTorch's MSELoss), 'sum', and the counted range", () => {
@@ -115,6 +151,8 @@ describe('lossFor', () => {
     expect(lossFor('manyToOne')).toBe(manyToOneCrossEntropy);
     expect(lossFor('mse')).toBe(sequenceMse);
     expect(() => lossFor('hinge' as never, 'options.loss')).toThrow(EddyError);
-    expect(() => lossFor('hinge' as never, 'options.loss')).toThrow(/one of "crossEntropy", "manyToOne", "mse" for options\.loss/);
+    expect(() => lossFor('hinge' as never, 'options.loss')).toThrow(
+      /one of "crossEntropy", "manyToOne", "mse" for options\.loss/,
+    );
   });
 });

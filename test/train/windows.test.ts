@@ -9,22 +9,50 @@ import { countWindows, resolveGeometry, windowSpan, type FullWindow } from '../.
 import { expectError } from '../helpers/expectError.ts';
 
 const ids = (s: string): Int32Array => Int32Array.from([...s].map((c) => c.charCodeAt(0)));
-const str = (a: Int32Array | Float32Array): string => [...a].map((v) => (v < 0 ? '_' : v === 0 ? '0' : String.fromCharCode(v))).join('');
+const str = (a: Int32Array | Float32Array): string =>
+  [...a].map((v) => (v < 0 ? '_' : v === 0 ? '0' : String.fromCharCode(v))).join('');
 /** Row b of a [T, B] window as a string. */
-const row = (a: Int32Array | Float32Array, B: number, b: number): string => str(Int32Array.from(a).filter((_, i) => i % B === b));
-
+const row = (a: Int32Array | Float32Array, B: number, b: number): string =>
+  str(Int32Array.from(a).filter((_, i) => i % B === b));
 
 describe('window geometry', () => {
   it('k1 = k2: back-to-back windows; the partial last one is dropped, padded or kept', () => {
     const g = resolveGeometry({ k1: 4 });
     expect(countWindows(10, g)).toBe(2);
-    expect(windowSpan(1, 10, g)).toEqual({ index: 1, start: 4, T: 4, steps: 4, context: 0, padding: 0, carry: 4, reset: false });
+    expect(windowSpan(1, 10, g)).toEqual({
+      index: 1,
+      start: 4,
+      T: 4,
+      steps: 4,
+      context: 0,
+      padding: 0,
+      carry: 4,
+      reset: false,
+    });
     expect(windowSpan(2, 10, g)).toBeNull();
     const pad = resolveGeometry({ k1: 4, partial: 'pad' });
     expect(countWindows(10, pad)).toBe(3);
-    expect(windowSpan(2, 10, pad)).toEqual({ index: 2, start: 8, T: 4, steps: 2, context: 0, padding: 2, carry: 2, reset: false });
+    expect(windowSpan(2, 10, pad)).toEqual({
+      index: 2,
+      start: 8,
+      T: 4,
+      steps: 2,
+      context: 0,
+      padding: 2,
+      carry: 2,
+      reset: false,
+    });
     const keep = resolveGeometry({ k1: 4, partial: 'keep' });
-    expect(windowSpan(2, 10, keep)).toEqual({ index: 2, start: 8, T: 2, steps: 2, context: 0, padding: 0, carry: 2, reset: false });
+    expect(windowSpan(2, 10, keep)).toEqual({
+      index: 2,
+      start: 8,
+      T: 2,
+      steps: 2,
+      context: 0,
+      padding: 0,
+      carry: 2,
+      reset: false,
+    });
     expect(countWindows(12, keep)).toBe(3); // no partial window when it divides
   });
 
@@ -37,7 +65,13 @@ describe('window geometry', () => {
       spans.push([s.start, s.T, s.context, s.carry, s.reset]);
     }
     // windows cover [0,5) [2,7) [4,9) [6,11) and the kept tail [8,12): new steps 0-4, 5-6, 7-8, 9-10, 11
-    expect(spans).toEqual([[0, 5, 0, 2, true], [2, 5, 3, 2, false], [4, 5, 3, 2, false], [6, 5, 3, 2, false], [8, 4, 3, 4, false]]);
+    expect(spans).toEqual([
+      [0, 5, 0, 2, true],
+      [2, 5, 3, 2, false],
+      [4, 5, 3, 2, false],
+      [6, 5, 3, 2, false],
+      [8, 4, 3, 4, false],
+    ]);
     expect(countWindows(12, g)).toBe(5);
     // each step's loss is counted exactly once
     const counted = new Array(12).fill(0);
@@ -50,7 +84,13 @@ describe('window geometry', () => {
 
   it('a stream shorter than k2 gives one partial window (or none with "drop")', () => {
     expect(windowSpan(0, 3, resolveGeometry({ k1: 4 }))).toBeNull();
-    expect(windowSpan(0, 3, resolveGeometry({ k1: 4, partial: 'pad' }))).toMatchObject({ T: 4, steps: 3, padding: 1, context: 0, reset: true });
+    expect(windowSpan(0, 3, resolveGeometry({ k1: 4, partial: 'pad' }))).toMatchObject({
+      T: 4,
+      steps: 3,
+      padding: 1,
+      context: 0,
+      reset: true,
+    });
   });
 });
 
@@ -69,7 +109,10 @@ describe('charRnnBatches', () => {
     expect(row(ws[1].x, 2, 1)).toBe('or');
     expect(row(ws[1].targets as Int32Array, 2, 0)).toBe('lo');
     expect(row(ws[1].targets as Int32Array, 2, 1)).toBe('rl');
-    expect(ws.map((w) => [w.T, w.B, w.index, w.reset, w.context, w.carry])).toEqual([[2, 2, 0, true, 0, 2], [2, 2, 1, false, 0, 2]]);
+    expect(ws.map((w) => [w.T, w.B, w.index, w.reset, w.context, w.carry])).toEqual([
+      [2, 2, 0, true, 0, 2],
+      [2, 2, 1, false, 0, 2],
+    ]);
   });
 
   it('the partial last window: padded (targets -1) or kept shorter', () => {
@@ -101,8 +144,18 @@ describe('charRnnBatches', () => {
     expectError(() => charRnnBatches([1, 2, 3] as never, { k1: 2 }), 'ERR_INVALID_ARG', 'for corpus');
     expectError(() => charRnnBatches(ids('abc'), { k1: 2, B: 3 }), 'ERR_INVALID_ARG', 'at least 4 ids', 'for corpus');
     expectError(() => charRnnBatches(ids('abc'), { k1: 0 }), 'ERR_INVALID_ARG', 'options.k1', '0 of type number');
-    expectError(() => charRnnBatches(ids('abc'), { k1: 2, k2: 1 }), 'ERR_INVALID_ARG', 'options.k2', 'integer >= 2 (options.k1)');
-    expectError(() => charRnnBatches(ids('abc'), { k1: 2, partial: 'trim' as never }), 'ERR_INVALID_ARG', 'options.partial', '"drop", "pad", "keep"');
+    expectError(
+      () => charRnnBatches(ids('abc'), { k1: 2, k2: 1 }),
+      'ERR_INVALID_ARG',
+      'options.k2',
+      'integer >= 2 (options.k1)',
+    );
+    expectError(
+      () => charRnnBatches(ids('abc'), { k1: 2, partial: 'trim' as never }),
+      'ERR_INVALID_ARG',
+      'options.partial',
+      '"drop", "pad", "keep"',
+    );
     expectError(() => charRnnBatches(ids('abc'), { k1: 2, B: 0 }), 'ERR_INVALID_ARG', 'options.B');
     expectError(() => charRnnBatches(ids('abc'), { k1: 2, start: -1 }), 'ERR_INVALID_ARG', 'options.start');
     expectError(() => charRnnBatches(ids('abc'), undefined as never), 'ERR_INVALID_ARG', 'options.k1');
@@ -119,14 +172,20 @@ describe('TbpttWindower (incremental) agrees with the random-access slicers', ()
   ] as const;
   for (const c of cases) {
     it(`k1=${c.k1} k2=${c.k2} partial=${c.partial}: dense steps and real targets`, () => {
-      const N = 11, B = 2, X = 3, Y = 2;
+      const N = 11,
+        B = 2,
+        X = 3,
+        Y = 2;
       const x = Float32Array.from({ length: N * B * X }, (_, i) => i + 1);
       const targets = Float32Array.from({ length: N * B * Y }, (_, i) => -i - 1);
       const expected = [...sequenceWindows({ x, targets, N, B }, c)];
       const windower = new TbpttWindower({ ...c, B });
       const got: FullWindow[] = [];
       for (let t = 0; t < N; t++) {
-        const w = windower.push({ x: x.slice(t * B * X, (t + 1) * B * X), target: targets.slice(t * B * Y, (t + 1) * B * Y) });
+        const w = windower.push({
+          x: x.slice(t * B * X, (t + 1) * B * X),
+          target: targets.slice(t * B * Y, (t + 1) * B * Y),
+        });
         if (w) got.push(w);
       }
       const last = windower.flush();
@@ -157,25 +216,61 @@ describe('TbpttWindower (incremental) agrees with the random-access slicers', ()
     expect(windower.flush()).toBeNull(); // 'drop'
     for (let i = 0; i < 3; i++) out.push(windower.push(step(10 + i)));
     const ws = out.filter((w) => w !== null);
-    expect(ws.map((w) => [str(w.x).length, w.context, w.reset, w.index])).toEqual([[3, 0, true, 0], [3, 1, false, 1], [3, 0, true, 2]]);
+    expect(ws.map((w) => [str(w.x).length, w.context, w.reset, w.index])).toEqual([
+      [3, 0, true, 0],
+      [3, 1, false, 1],
+      [3, 0, true, 2],
+    ]);
   });
 
   it('a step of another shape names the step', () => {
     const windower = new TbpttWindower({ k1: 2, B: 2 });
     windower.push({ x: new Float32Array(6), target: Int32Array.of(1, 2) });
-    expectError(() => windower.push({ x: new Float32Array(4), target: Int32Array.of(1, 2) }), 'ERR_SHAPE', 'step[1].x', 'length 6');
-    expectError(() => windower.push({ x: new Float32Array(6), target: new Float32Array(2) }), 'ERR_SHAPE', 'step[2].target', 'Int32Array');
+    expectError(
+      () => windower.push({ x: new Float32Array(4), target: Int32Array.of(1, 2) }),
+      'ERR_SHAPE',
+      'step[1].x',
+      'length 6',
+    );
+    expectError(
+      () => windower.push({ x: new Float32Array(6), target: new Float32Array(2) }),
+      'ERR_SHAPE',
+      'step[2].target',
+      'Int32Array',
+    );
     expectError(() => windower.push(3), 'ERR_INVALID_ARG', 'step[3]', 'options.targets = "next"');
-    expectError(() => new TbpttWindower({ k1: 2, B: 2, targets: 'next' }).push(4), 'ERR_INVALID_ARG', 'step[0]', 'options.B = 1');
+    expectError(
+      () => new TbpttWindower({ k1: 2, B: 2, targets: 'next' }).push(4),
+      'ERR_INVALID_ARG',
+      'step[0]',
+      'options.B = 1',
+    );
   });
 
   it('validates its options', () => {
     expectError(() => new TbpttWindower({ k1: 1.5 }), 'ERR_INVALID_ARG', 'options.k1', '1.5 of type number');
-    expectError(() => new TbpttWindower({ k1: 2, targets: 'prev' as never }), 'ERR_INVALID_ARG', 'options.targets', '"given", "next"');
+    expectError(
+      () => new TbpttWindower({ k1: 2, targets: 'prev' as never }),
+      'ERR_INVALID_ARG',
+      'options.targets',
+      '"given", "next"',
+    );
     expectError(() => new TbpttWindower({ k1: 2, B: -1 }), 'ERR_INVALID_ARG', 'options.B');
     expectError(() => new TbpttWindower({ k1: 2, start: 0.5 }), 'ERR_INVALID_ARG', 'options.start');
-    expectError(() => sequenceWindows({ x: new Float32Array(5), targets: new Int32Array(2), N: 2 }, { k1: 1 }), 'ERR_SHAPE', 'data.x');
-    expectError(() => sequenceWindows({ x: new Float32Array(4), targets: new Int32Array(3), N: 2 }, { k1: 1 }), 'ERR_SHAPE', 'data.targets');
-    expectError(() => sequenceWindows({ x: new Float32Array(4), targets: new Int32Array(2), N: 0 }, { k1: 1 }), 'ERR_INVALID_ARG', 'data.N');
+    expectError(
+      () => sequenceWindows({ x: new Float32Array(5), targets: new Int32Array(2), N: 2 }, { k1: 1 }),
+      'ERR_SHAPE',
+      'data.x',
+    );
+    expectError(
+      () => sequenceWindows({ x: new Float32Array(4), targets: new Int32Array(3), N: 2 }, { k1: 1 }),
+      'ERR_SHAPE',
+      'data.targets',
+    );
+    expectError(
+      () => sequenceWindows({ x: new Float32Array(4), targets: new Int32Array(2), N: 0 }, { k1: 1 }),
+      'ERR_INVALID_ARG',
+      'data.N',
+    );
   });
 });

@@ -53,7 +53,10 @@ describe('core adapters', () => {
     const it2 = asIterable(counter([]), b.signal)[Symbol.asyncIterator]();
     await it2.next();
     b.abort('why');
-    const err = await it2.next().then(() => null, (e: unknown) => e as EddyError);
+    const err = await it2.next().then(
+      () => null,
+      (e: unknown) => e as EddyError,
+    );
     expect(err?.code).toBe('ERR_ABORTED');
     expect(err?.cause).toBe('why');
   });
@@ -62,7 +65,10 @@ describe('core adapters', () => {
     const ac = new AbortController();
     const p = lastValueFrom(asObservable(counter([]), ac.signal));
     setTimeout(() => ac.abort(), 5);
-    const err = await p.then(() => null, (e: unknown) => e as EddyError);
+    const err = await p.then(
+      () => null,
+      (e: unknown) => e as EddyError,
+    );
     expect(err?.code).toBe('ERR_ABORTED');
   });
 });

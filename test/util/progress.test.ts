@@ -4,7 +4,12 @@ import { ProgressLine, formatDuration } from '../../src/util/progress.ts';
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];
-  const stream = new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } }) as Writable & { isTTY?: boolean };
+  const stream = new Writable({
+    write(c, _e, cb) {
+      chunks.push(String(c));
+      cb();
+    },
+  }) as Writable & { isTTY?: boolean };
   stream.isTTY = isTTY;
   return { stream, chunks };
 }

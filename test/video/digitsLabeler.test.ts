@@ -22,14 +22,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('moving digits with occlusion', () => {
   it('the recurrent labeller beats the per-frame model on hidden frames', async () => {
-    const [train, test] = await Promise.all([loadMnist(mnistPaths(dataDir, 'train'), { limit: 3000 }), loadMnist(mnistPaths(dataDir, 'test'), { limit: 3000 })]);
+    const [train, test] = await Promise.all([
+      loadMnist(mnistPaths(dataDir, 'train'), { limit: 3000 }),
+      loadMnist(mnistPaths(dataDir, 'test'), { limit: 3000 }),
+    ]);
     const gen = { size: 36, grid: 12, occluderWidth: 20, frames: 20, speedMin: 1, speedMax: 3, digits: [0, 1] };
     const trainClips = digitClips(train, { ...gen, count: 200, seed: 1 });
     const testClips = digitClips(test, { ...gen, count: 60, seed: 2 });
     const labeler = createFrameLabeler({ labels: [...DIGIT_LABELS], width: 12, height: 12, hiddenSize: 16, seed: 1 });
     const opts = { epochs: 8, lr: 0.01, window: 10, streams: 8, seed: 1 };
     const rec = trainFrameLabeler(labeler, trainClips, opts);
-    const mlp = PerFrameClassifier.create({ inputSize: labeler.spec.size, hiddenSize: 16, outputSize: 10 }, { seed: 1 });
+    const mlp = PerFrameClassifier.create(
+      { inputSize: labeler.spec.size, hiddenSize: 16, outputSize: 10 },
+      { seed: 1 },
+    );
     const per = trainPerFrame(mlp, labeler.spec, trainClips, opts);
     expect(rec.updates).toBe(per.updates);
     expect(rec.losses.at(-1)).toBeLessThan(Math.min(rec.losses[0], 0.6)); // from ln 10 = 2.30 untrained
@@ -37,7 +43,8 @@ describe('moving digits with occlusion', () => {
     const r = labelClips(labeler, testClips);
     const p = labelClipsPerFrame(mlp, labeler.spec, testClips);
     const hidden = (x: typeof r) => frameMetrics(x.pred, x.truth, { classes: 10, mask: x.flags, maskValue: 1 });
-    const rh = hidden(r), ph = hidden(p);
+    const rh = hidden(r),
+      ph = hidden(p);
     expect(rh.frames).toBeGreaterThan(300);
     let ones = 0;
     for (let i = 0; i < r.truth.length; i++) if (r.flags[i] === 1 && r.truth[i] === 1) ones++;
@@ -49,6 +56,8 @@ describe('moving digits with occlusion', () => {
 
     const path = join(dir, 'digits.safetensors');
     saveFrameLabeler(path, labeler);
-    expect(Array.from(labelClips(loadFrameLabeler(path), testClips.slice(0, 5)).pred)).toEqual(Array.from(r.pred.subarray(0, 100)));
+    expect(Array.from(labelClips(loadFrameLabeler(path), testClips.slice(0, 5)).pred)).toEqual(
+      Array.from(r.pred.subarray(0, 100)),
+    );
   }, 60_000);
 });

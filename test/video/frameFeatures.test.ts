@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EddyError } from '../../src/util/errors.ts';
-import { FrameFeatures, checkFrameSize, resizeGray, resolveFeatureSpec, sequenceFeatures } from '../../src/video/frameFeatures.ts';
+import {
+  FrameFeatures,
+  checkFrameSize,
+  resizeGray,
+  resolveFeatureSpec,
+  sequenceFeatures,
+} from '../../src/video/frameFeatures.ts';
 
 const frame = (width: number, height: number, f: (x: number, y: number) => number, index = 0) => {
   const data = new Float32Array(width * height);
@@ -28,7 +34,13 @@ describe('frame features', () => {
   });
 
   it('motion only, crop and pooling average the right pixels', () => {
-    const spec = resolveFeatureSpec({ width: 8, height: 6, crop: { left: 2, top: 1, width: 4, height: 4 }, pool: 2, appearance: false });
+    const spec = resolveFeatureSpec({
+      width: 8,
+      height: 6,
+      crop: { left: 2, top: 1, width: 4, height: 4 },
+      pool: 2,
+      appearance: false,
+    });
     expect([spec.gridWidth, spec.gridHeight, spec.size]).toEqual([2, 2, 4]);
     const fx = new FrameFeatures(spec);
     fx.extract(frame(8, 6, () => 0));
@@ -42,7 +54,8 @@ describe('frame features', () => {
       const spec = resolveFeatureSpec({ width: 4, height: 4, appearance: false, normalize: true });
       const fx = new FrameFeatures(spec);
       let last = new Float32Array(0);
-      for (let t = 0; t < 40; t++) last = fx.extract(frame(4, 4, (x, y) => 0.5 + scale * Math.sin(t + x + 2 * y))).slice();
+      for (let t = 0; t < 40; t++)
+        last = fx.extract(frame(4, 4, (x, y) => 0.5 + scale * Math.sin(t + x + 2 * y))).slice();
       return Math.sqrt(last.reduce((s, v) => s + v * v, 0) / last.length);
     };
     expect(rms(0.2)).toBeGreaterThan(0.3);
@@ -53,7 +66,7 @@ describe('frame features', () => {
   it('sequenceFeatures equals extracting frame by frame', () => {
     const spec = resolveFeatureSpec({ width: 4, height: 3 });
     const N = 5;
-    const px = Float32Array.from({ length: N * 12 }, (_, i) => (i * 7919) % 13 / 13);
+    const px = Float32Array.from({ length: N * 12 }, (_, i) => ((i * 7919) % 13) / 13);
     const all = sequenceFeatures(spec, px, N);
     const fx = new FrameFeatures(spec);
     for (let t = 0; t < N; t++) {
@@ -64,12 +77,24 @@ describe('frame features', () => {
 
   it('a frame of another size is an ERR_SHAPE naming the expected and the received size', () => {
     const spec = resolveFeatureSpec({ width: 32, height: 24 });
-    const err = (() => { try { checkFrameSize(spec, frame(90, 72, () => 0, 7)); } catch (e) { return e as EddyError; } return null; })();
+    const err = (() => {
+      try {
+        checkFrameSize(
+          spec,
+          frame(90, 72, () => 0, 7),
+        );
+      } catch (e) {
+        return e as EddyError;
+      }
+      return null;
+    })();
     expect(err).toBeInstanceOf(EddyError);
     expect(err?.code).toBe('ERR_SHAPE');
     expect(err?.message).toMatch(/frame 7 of 32x24x1 pixels/);
     expect(err?.message).toMatch(/received 90x72x1/);
-    expect(() => checkFrameSize(spec, { data: new Float32Array(32 * 24 * 3), width: 32, height: 24, channels: 3 })).toThrow(/received 32x24x3/);
+    expect(() =>
+      checkFrameSize(spec, { data: new Float32Array(32 * 24 * 3), width: 32, height: 24, channels: 3 }),
+    ).toThrow(/received 32x24x3/);
   });
 
   it('invalid options name the option', () => {
@@ -77,9 +102,13 @@ describe('frame features', () => {
     expect(() => resolveFeatureSpec({ width: 4, height: 4.5 })).toThrow(/options\.height/);
     expect(() => resolveFeatureSpec({ width: 4, height: 4, diffScale: 0 })).toThrow(/options\.diffScale/);
     expect(() => resolveFeatureSpec({ width: 4, height: 4, appearance: false, diff: false })).toThrow(/options\.diff/);
-    expect(() => resolveFeatureSpec({ width: 4, height: 4, crop: { left: 2, top: 0, width: 3, height: 1 } })).toThrow(/options\.crop\.width/);
+    expect(() => resolveFeatureSpec({ width: 4, height: 4, crop: { left: 2, top: 0, width: 3, height: 1 } })).toThrow(
+      /options\.crop\.width/,
+    );
     expect(() => resolveFeatureSpec({ width: 4, height: 4, pool: 5 })).toThrow(/options\.pool/);
-    expect(() => resolveFeatureSpec({ width: 4, height: 4, normalize: 1 as unknown as boolean })).toThrow(/options\.normalize/);
+    expect(() => resolveFeatureSpec({ width: 4, height: 4, normalize: 1 as unknown as boolean })).toThrow(
+      /options\.normalize/,
+    );
   });
 
   it('resizeGray averages boxes (exact for integer factors, mean-preserving otherwise)', () => {

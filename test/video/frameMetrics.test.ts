@@ -11,7 +11,10 @@ describe('frameMetrics', () => {
     expect(m.accuracy).toBeCloseTo(4 / 6, 10);
     // tp 2, fp 1, fn 1
     expect(m.f1).toBeCloseTo(2 / 3, 10);
-    expect(m.confusion).toEqual([[2, 1], [1, 2]]);
+    expect(m.confusion).toEqual([
+      [2, 1],
+      [1, 2],
+    ]);
   });
   it('macro F1 over the classes present; masks select frames', () => {
     const m = frameMetrics(pred, truth, { classes: 3 });

@@ -13,7 +13,12 @@ const clips: LabeledClip[] = [0, 1, 2].map((c) => {
   const T = 20;
   const pixels = new Float32Array(T * 4);
   for (let t = 0; t < T; t++) pixels.fill((c * 100 + t) / 1000, t * 4, (t + 1) * 4);
-  return { pixels, T, labels: Int32Array.from({ length: T }, (_, t) => c * 100 + t), flags: Uint8Array.from({ length: T }, (_, t) => t % 2) };
+  return {
+    pixels,
+    T,
+    labels: Int32Array.from({ length: T }, (_, t) => c * 100 + t),
+    flags: Uint8Array.from({ length: T }, (_, t) => t % 2),
+  };
 });
 const spec = resolveFeatureSpec({ width: 2, height: 2 });
 
@@ -34,7 +39,7 @@ describe('joinClips', () => {
           starts.add(id % 100);
           run = 0;
           // the difference block sees the jump from the previous clip's frame
-          if (k > 0) expect(s.x[(k * 3 + b) * 8 + 4]).toBeCloseTo(4 * (id - prev) / 1000, 5);
+          if (k > 0) expect(s.x[(k * 3 + b) * 8 + 4]).toBeCloseTo((4 * (id - prev)) / 1000, 5);
         }
         run++;
       }
@@ -47,6 +52,8 @@ describe('joinClips', () => {
     expect(Array.from(a.targets)).toEqual(Array.from(b.targets));
     expect(() => joinClips(clips, spec, { length: 0, rng: new Rng(1) })).toThrow(/options\.length/);
     expect(() => joinClips(clips, spec, { length: 5 } as never)).toThrow(/options\.rng/);
-    expect(() => joinClips([{ ...clips[0], pixels: new Float32Array(3) }], spec, { length: 5, rng: new Rng(1) })).toThrow(/clips\[0\]\.pixels/);
+    expect(() =>
+      joinClips([{ ...clips[0], pixels: new Float32Array(3) }], spec, { length: 5, rng: new Rng(1) }),
+    ).toThrow(/clips\[0\]\.pixels/);
   });
 });

@@ -27,8 +27,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const clip = dataPath('grid/s1/bbal6n.mpg');
 const other = dataPath('grid/s1/prbd1s.mpg');
 const labeler = createFrameLabeler({
-  labels: [...GRID_SPEECH_LABELS], width: 90, height: 72, crop: { left: 29, top: 46, width: 24, height: 16 },
-  appearance: false, normalize: true, hiddenSize: 16, seed: 1,
+  labels: [...GRID_SPEECH_LABELS],
+  width: 90,
+  height: 72,
+  crop: { left: 29, top: 46, width: 24, height: 16 },
+  appearance: false,
+  normalize: true,
+  hiddenSize: 16,
+  seed: 1,
 });
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -72,10 +78,15 @@ describe('live labelling of a GRID clip', () => {
     const size = { width: 90, height: 72, channels: 1 as const };
     const ix = await all(videoFramesAsync(clip, size).pipe(frameLabelsAsync(labeler)));
     const rx = await lastValueFrom(videoFrames(clip, size).pipe(frameLabels(labeler), toArray()));
-    expect(rx.map((l) => [l.frameIndex, l.labelIndex, l.confidence])).toEqual(ix.map((l) => [l.frameIndex, l.labelIndex, l.confidence]));
+    expect(rx.map((l) => [l.frameIndex, l.labelIndex, l.confidence])).toEqual(
+      ix.map((l) => [l.frameIndex, l.labelIndex, l.confidence]),
+    );
     const alone = await all(labelVideoAsync(other, labeler));
     const both = await lastValueFrom(labelVideos({ a: clip, b: other }, labeler).pipe(toArray()));
-    for (const [key, want] of [['a', ix], ['b', alone]] as const) {
+    for (const [key, want] of [
+      ['a', ix],
+      ['b', alone],
+    ] as const) {
       const got = both.filter((l) => l.key === key);
       expect(got.map((l) => l.frameIndex)).toEqual(want.map((l) => l.frameIndex));
       expect(got.map((l) => l.labelIndex)).toEqual(want.map((l) => l.labelIndex));
@@ -95,7 +106,15 @@ describe('live labelling of a GRID clip', () => {
     }
     const stats = createLiveStats();
     const dropped: number[] = [];
-    const out = await all(frameLabelsAsync(labeler, { realtime: true, maxLagMs: 200, stats, now: () => clock, onDrop: (f, lag) => dropped.push(f.index, lag) })(paced()));
+    const out = await all(
+      frameLabelsAsync(labeler, {
+        realtime: true,
+        maxLagMs: 200,
+        stats,
+        now: () => clock,
+        onDrop: (f, lag) => dropped.push(f.index, lag),
+      })(paced()),
+    );
     expect(out.map((l) => l.frameIndex)).toEqual([0, 1, 7]);
     expect(dropped).toEqual([2, 320, 3, 290, 4, 260, 5, 230]);
     expect(out.map((l) => l.latencyMs)).toEqual([0, 0, 200]);
@@ -121,7 +140,9 @@ describe('bad input', () => {
 
   it('a model trained for another frame size names the expected and the received size', async () => {
     const small = createFrameLabeler({ labels: ['a', 'b'], width: 32, height: 32, hiddenSize: 4 });
-    const err = await errorOf(all(videoFramesAsync(clip, { width: 90, height: 72, channels: 1 }).pipe(frameLabelsAsync(small))));
+    const err = await errorOf(
+      all(videoFramesAsync(clip, { width: 90, height: 72, channels: 1 }).pipe(frameLabelsAsync(small))),
+    );
     expect(err.code).toBe('ERR_SHAPE');
     expect(err.message).toMatch(/frame 0 of 32x32x1 pixels/);
     expect(err.message).toMatch(/received 90x72x1/);
@@ -131,7 +152,9 @@ describe('bad input', () => {
     expect(loaded.spec).toEqual(small.spec);
     expect(loaded.labels).toEqual(['a', 'b']);
     expect(Array.from(loaded.model.params)).toEqual(Array.from(small.model.params));
-    expect(() => loadFrameLabeler(path, { expect: { width: 90, height: 72 } })).toThrow(/trained on 32x32x1 frames but 90x72x1/);
+    expect(() => loadFrameLabeler(path, { expect: { width: 90, height: 72 } })).toThrow(
+      /trained on 32x32x1 frames but 90x72x1/,
+    );
     // through labelVideoAsync the decode size comes from the model, so the same clip just works
     expect(await all(labelVideoAsync(clip, loaded))).toHaveLength(75);
   });

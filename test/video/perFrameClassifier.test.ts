@@ -15,7 +15,9 @@ function lossOf(m: PerFrameClassifier, x: Float32Array, t: Int32Array, N: number
 describe('PerFrameClassifier', () => {
   for (const hiddenSize of [5, 0]) {
     it(`backward matches central differences (hiddenSize ${hiddenSize})`, () => {
-      const X = 7, Y = 3, N = 4;
+      const X = 7,
+        Y = 3,
+        N = 4;
       const m = PerFrameClassifier.create({ inputSize: X, hiddenSize, outputSize: Y }, { seed: 3 });
       const rng = new Rng(9);
       const x = Float32Array.from({ length: N * X }, () => rng.uniform(-1, 1));
@@ -35,7 +37,10 @@ describe('PerFrameClassifier', () => {
         const down = lossOf(m, x, t, N, null);
         m.params[i] = p0;
         const numeric = (up - down) / (2 * eps);
-        worst = Math.max(worst, Math.abs(numeric - analytic[i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic[i])));
+        worst = Math.max(
+          worst,
+          Math.abs(numeric - analytic[i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic[i])),
+        );
       }
       expect(worst).toBeLessThan(2e-2);
     });
@@ -48,6 +53,8 @@ describe('PerFrameClassifier', () => {
     m.forward(new Float32Array(8), 2);
     expect(() => m.backward(new Float32Array(3))).toThrow(/Expected dy Float32Array of length 4/);
     expect(() => PerFrameClassifier.create({ inputSize: 0, outputSize: 2 })).toThrow(/options\.inputSize/);
-    expect(() => PerFrameClassifier.create({ inputSize: 3, outputSize: 2, hiddenSize: -1 })).toThrow(/options\.hiddenSize/);
+    expect(() => PerFrameClassifier.create({ inputSize: 3, outputSize: 2, hiddenSize: -1 })).toThrow(
+      /options\.hiddenSize/,
+    );
   });
 });

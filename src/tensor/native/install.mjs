@@ -17,7 +17,8 @@ if (process.env.EDDY_NATIVE === '0') {
 
 /** node-gyp: the one npm runs scripts with, else the one bundled with npm beside this node. */
 function nodeGyp() {
-  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
+  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp))
+    return process.env.npm_config_node_gyp;
   const candidates = [join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js')];
   try {
     candidates.push(createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js'));
@@ -36,7 +37,8 @@ if (!gyp) {
 // machines eddy runs on reach no such address), unless npm already says where they are.
 const args = [gyp, 'rebuild', '--directory', dir];
 const prefix = join(dirname(process.execPath), '..');
-if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include/node/node_api.h'))) args.push(`--nodedir=${prefix}`);
+if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include/node/node_api.h')))
+  args.push(`--nodedir=${prefix}`);
 const t0 = Date.now();
 const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status === 0) {

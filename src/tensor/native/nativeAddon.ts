@@ -12,11 +12,46 @@ export interface NativeAddon {
   /** Registers a buffer that later calls address by byte offsets; returns its slot. */
   bind(buffer: ArrayBuffer): number;
   /** `C (+)= op(A, B)` for op 0 NN, 1 NT, 2 TN (the `Backend` multiplies), operands at byte offsets in slot's buffer. */
-  gemm(slot: number, op: 0 | 1 | 2, M: number, N: number, K: number, a: number, b: number, c: number, accumulate: boolean): void;
+  gemm(
+    slot: number,
+    op: 0 | 1 | 2,
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    b: number,
+    c: number,
+    accumulate: boolean,
+  ): void;
   /** The LSTM step forward, as the wasm kernel of that name (byte addresses after the slot). */
-  lstmForward(slot: number, h: number, c: number, act: number, aux: number, gx: number, gh: number, cPrev: number, bhh: number, B: number, H: number): void;
+  lstmForward(
+    slot: number,
+    h: number,
+    c: number,
+    act: number,
+    aux: number,
+    gx: number,
+    gh: number,
+    cPrev: number,
+    bhh: number,
+    B: number,
+    H: number,
+  ): void;
   /** The LSTM step backward, as the wasm kernel of that name. */
-  lstmBackward(slot: number, dgx: number, dgh: number, dhPrev: number, dcPrev: number, dh: number, dc: number, act: number, aux: number, cPrev: number, B: number, H: number): void;
+  lstmBackward(
+    slot: number,
+    dgx: number,
+    dgh: number,
+    dhPrev: number,
+    dcPrev: number,
+    dh: number,
+    dc: number,
+    act: number,
+    aux: number,
+    cPrev: number,
+    B: number,
+    H: number,
+  ): void;
   /** Sets the process-wide thread count (1 or 2); returns the count in effect. */
   setThreads(n: number): number;
   /** The instruction set it was compiled for, its vector width in floats and its thread counts. */

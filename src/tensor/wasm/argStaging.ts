@@ -85,7 +85,8 @@ export class ArgStaging {
     at += align16(scratchBytes);
     for (let s = 0; s < this.slots; s++) {
       const X = this.slotView[s] as View;
-      const lo = this.slotLo[s], hi = this.slotHi[s];
+      const lo = this.slotLo[s],
+        hi = this.slotHi[s];
       this.slotAddr[s] = at;
       (X instanceof Int32Array ? this.i32 : this.arena.f32).set(X.subarray(lo, hi), at >> 2);
       at += align16(4 * (hi - lo));
@@ -106,7 +107,10 @@ export class ArgStaging {
       if (!this.slotWritten[s]) continue;
       const X = this.slotView[s] as View;
       const a = this.slotAddr[s] >> 2;
-      X.set((X instanceof Int32Array ? this.i32 : this.arena.f32).subarray(a, a + this.slotHi[s] - this.slotLo[s]), this.slotLo[s]);
+      X.set(
+        (X instanceof Int32Array ? this.i32 : this.arena.f32).subarray(a, a + this.slotHi[s] - this.slotLo[s]),
+        this.slotLo[s],
+      );
     }
     this.release();
   }

@@ -62,49 +62,104 @@ function lstmForward(): FunctionBuilder {
   const m = new SimdMath(f);
   vectors(f, ['i', 'f', 'g', 'o', 'cv', 'tc']);
   rowBytes(f, 4);
-  rowLoop(f, { rows: 'B', rowBytes: 'hb', gates: 4, body: (r) => {
-    preActivation(f, r, 0); m.sigmoid(); f.set('i');
-    preActivation(f, r, 1); m.sigmoid(); f.set('f');
-    preActivation(f, r, 2); m.tanh(); f.set('g');
-    preActivation(f, r, 3); m.sigmoid(); f.set('o');
-    ['i', 'f', 'g', 'o'].forEach((a, k) => r.store('act', k, () => f.get(a)));
-    // c = f ⊙ c_prev + i ⊙ g (c_prev read before c is written: they may alias)
-    r.load('cPrev');
-    f.get('f').f32x4Mul().get('i').get('g').f32x4Mul().f32x4Add().set('cv');
-    f.get('cv'); m.tanh(); f.set('tc');
-    r.store('c', 0, () => f.get('cv'));
-    r.store('aux', 0, () => f.get('tc'));
-    r.store('h', 0, () => product(f, 'o', 'tc'));
-  }, next: () => {
-    for (const p of ['gx', 'gh', 'act']) f.inc(p, 'gb');
-    for (const p of ['h', 'c', 'aux', 'cPrev']) f.inc(p, 'hb');
-  } });
+  rowLoop(f, {
+    rows: 'B',
+    rowBytes: 'hb',
+    gates: 4,
+    body: (r) => {
+      preActivation(f, r, 0);
+      m.sigmoid();
+      f.set('i');
+      preActivation(f, r, 1);
+      m.sigmoid();
+      f.set('f');
+      preActivation(f, r, 2);
+      m.tanh();
+      f.set('g');
+      preActivation(f, r, 3);
+      m.sigmoid();
+      f.set('o');
+      ['i', 'f', 'g', 'o'].forEach((a, k) => r.store('act', k, () => f.get(a)));
+      // c = f ⊙ c_prev + i ⊙ g (c_prev read before c is written: they may alias)
+      r.load('cPrev');
+      f.get('f').f32x4Mul().get('i').get('g').f32x4Mul().f32x4Add().set('cv');
+      f.get('cv');
+      m.tanh();
+      f.set('tc');
+      r.store('c', 0, () => f.get('cv'));
+      r.store('aux', 0, () => f.get('tc'));
+      r.store('h', 0, () => product(f, 'o', 'tc'));
+    },
+    next: () => {
+      for (const p of ['gx', 'gh', 'act']) f.inc(p, 'gb');
+      for (const p of ['h', 'c', 'aux', 'cPrev']) f.inc(p, 'hb');
+    },
+  });
   return f;
 }
 
 function lstmBackward(): FunctionBuilder {
-  const f = new FunctionBuilder('lstmBackward', ['dgx', 'dgh', 'dhPrev', 'dcPrev', 'dh', 'dc', 'act', 'aux', 'cPrev', 'B', 'H']);
+  const f = new FunctionBuilder('lstmBackward', [
+    'dgx',
+    'dgh',
+    'dhPrev',
+    'dcPrev',
+    'dh',
+    'dc',
+    'act',
+    'aux',
+    'cPrev',
+    'B',
+    'H',
+  ]);
   const m = new SimdMath(f);
   vectors(f, ['i', 'f', 'g', 'o', 'tc', 'dhv', 'dct', 'dai', 'daf', 'dag', 'dao']);
   rowBytes(f, 4);
-  rowLoop(f, { rows: 'B', rowBytes: 'hb', gates: 4, body: (r) => {
-    ['i', 'f', 'g', 'o'].forEach((a, k) => { r.load('act', k); f.set(a); });
-    r.load('aux'); f.set('tc');
-    r.load('dh'); f.set('dhv');
-    // dct = dh·o·(1 - tc²) + dc
-    product(f, 'dhv', 'o'); oneMinusSquare(f, m, 'tc'); f.f32x4Mul();
-    r.load('dc'); f.f32x4Add().set('dct');
-    product(f, 'dct', 'g', 'i'); oneMinus(f, m, 'i'); f.f32x4Mul().set('dai');
-    f.get('dct'); r.load('cPrev'); f.f32x4Mul().get('f').f32x4Mul(); oneMinus(f, m, 'f'); f.f32x4Mul().set('daf');
-    product(f, 'dct', 'i'); oneMinusSquare(f, m, 'g'); f.f32x4Mul().set('dag');
-    product(f, 'dhv', 'tc', 'o'); oneMinus(f, m, 'o'); f.f32x4Mul().set('dao');
-    ['dai', 'daf', 'dag', 'dao'].forEach((d, k) => { r.store('dgx', k, () => f.get(d)); r.store('dgh', k, () => f.get(d)); });
-    r.store('dcPrev', 0, () => product(f, 'dct', 'f'));
-    r.store('dhPrev', 0, () => f.v128Zero()); // h_prev reaches the gates only through W_hh
-  }, next: () => {
-    for (const p of ['dgx', 'dgh', 'act']) f.inc(p, 'gb');
-    for (const p of ['dhPrev', 'dcPrev', 'dh', 'dc', 'aux', 'cPrev']) f.inc(p, 'hb');
-  } });
+  rowLoop(f, {
+    rows: 'B',
+    rowBytes: 'hb',
+    gates: 4,
+    body: (r) => {
+      ['i', 'f', 'g', 'o'].forEach((a, k) => {
+        r.load('act', k);
+        f.set(a);
+      });
+      r.load('aux');
+      f.set('tc');
+      r.load('dh');
+      f.set('dhv');
+      // dct = dh·o·(1 - tc²) + dc
+      product(f, 'dhv', 'o');
+      oneMinusSquare(f, m, 'tc');
+      f.f32x4Mul();
+      r.load('dc');
+      f.f32x4Add().set('dct');
+      product(f, 'dct', 'g', 'i');
+      oneMinus(f, m, 'i');
+      f.f32x4Mul().set('dai');
+      f.get('dct');
+      r.load('cPrev');
+      f.f32x4Mul().get('f').f32x4Mul();
+      oneMinus(f, m, 'f');
+      f.f32x4Mul().set('daf');
+      product(f, 'dct', 'i');
+      oneMinusSquare(f, m, 'g');
+      f.f32x4Mul().set('dag');
+      product(f, 'dhv', 'tc', 'o');
+      oneMinus(f, m, 'o');
+      f.f32x4Mul().set('dao');
+      ['dai', 'daf', 'dag', 'dao'].forEach((d, k) => {
+        r.store('dgx', k, () => f.get(d));
+        r.store('dgh', k, () => f.get(d));
+      });
+      r.store('dcPrev', 0, () => product(f, 'dct', 'f'));
+      r.store('dhPrev', 0, () => f.v128Zero()); // h_prev reaches the gates only through W_hh
+    },
+    next: () => {
+      for (const p of ['dgx', 'dgh', 'act']) f.inc(p, 'gb');
+      for (const p of ['dhPrev', 'dcPrev', 'dh', 'dc', 'aux', 'cPrev']) f.inc(p, 'hb');
+    },
+  });
   return f;
 }
 
@@ -113,23 +168,41 @@ function gruForward(): FunctionBuilder {
   const m = new SimdMath(f);
   vectors(f, ['r', 'z', 'n', 'hn']);
   rowBytes(f, 3);
-  rowLoop(f, { rows: 'B', rowBytes: 'hb', gates: 3, body: (r) => {
-    preActivation(f, r, 0); m.sigmoid(); f.set('r');
-    preActivation(f, r, 1); m.sigmoid(); f.set('z');
-    // n = tanh(gx_n + r ⊙ (gh_n + b_hn))
-    r.load('gh', 2).load('bhh', 2); f.f32x4Add().set('hn');
-    r.load('gx', 2); product(f, 'r', 'hn'); f.f32x4Add(); m.tanh(); f.set('n');
-    ['r', 'z', 'n'].forEach((a, k) => r.store('act', k, () => f.get(a)));
-    r.store('aux', 0, () => f.get('hn'));
-    // h = (1 - z) ⊙ n + z ⊙ h_prev (h_prev read before h is written: they may alias)
-    r.store('h', 0, () => {
-      m.splat(1); f.get('z').f32x4Sub().get('n').f32x4Mul();
-      f.get('z'); r.load('hPrev'); f.f32x4Mul().f32x4Add();
-    });
-  }, next: () => {
-    for (const p of ['gx', 'gh', 'act']) f.inc(p, 'gb');
-    for (const p of ['h', 'aux', 'hPrev']) f.inc(p, 'hb');
-  } });
+  rowLoop(f, {
+    rows: 'B',
+    rowBytes: 'hb',
+    gates: 3,
+    body: (r) => {
+      preActivation(f, r, 0);
+      m.sigmoid();
+      f.set('r');
+      preActivation(f, r, 1);
+      m.sigmoid();
+      f.set('z');
+      // n = tanh(gx_n + r ⊙ (gh_n + b_hn))
+      r.load('gh', 2).load('bhh', 2);
+      f.f32x4Add().set('hn');
+      r.load('gx', 2);
+      product(f, 'r', 'hn');
+      f.f32x4Add();
+      m.tanh();
+      f.set('n');
+      ['r', 'z', 'n'].forEach((a, k) => r.store('act', k, () => f.get(a)));
+      r.store('aux', 0, () => f.get('hn'));
+      // h = (1 - z) ⊙ n + z ⊙ h_prev (h_prev read before h is written: they may alias)
+      r.store('h', 0, () => {
+        m.splat(1);
+        f.get('z').f32x4Sub().get('n').f32x4Mul();
+        f.get('z');
+        r.load('hPrev');
+        f.f32x4Mul().f32x4Add();
+      });
+    },
+    next: () => {
+      for (const p of ['gx', 'gh', 'act']) f.inc(p, 'gb');
+      for (const p of ['h', 'aux', 'hPrev']) f.inc(p, 'hb');
+    },
+  });
   return f;
 }
 
@@ -138,24 +211,46 @@ function gruBackward(): FunctionBuilder {
   const m = new SimdMath(f);
   vectors(f, ['r', 'z', 'n', 'dhv', 'dan', 'daz', 'dar']);
   rowBytes(f, 3);
-  rowLoop(f, { rows: 'B', rowBytes: 'hb', gates: 3, body: (r) => {
-    ['r', 'z', 'n'].forEach((a, k) => { r.load('act', k); f.set(a); });
-    r.load('dh'); f.set('dhv');
-    // dan = dh·(1 - z)·(1 - n²)
-    f.get('dhv'); oneMinus(f, m, 'z'); f.f32x4Mul(); oneMinusSquare(f, m, 'n'); f.f32x4Mul().set('dan');
-    // daz = dh·(h_prev - n)·z·(1 - z)
-    f.get('dhv'); r.load('hPrev'); f.get('n').f32x4Sub().f32x4Mul().get('z').f32x4Mul(); oneMinus(f, m, 'z'); f.f32x4Mul().set('daz');
-    // dar = dan·(gh_n + b_hn)·r·(1 - r)
-    f.get('dan'); r.load('aux'); f.f32x4Mul().get('r').f32x4Mul(); oneMinus(f, m, 'r'); f.f32x4Mul().set('dar');
-    ['dar', 'daz', 'dan'].forEach((d, k) => r.store('dgx', k, () => f.get(d)));
-    r.store('dgh', 0, () => f.get('dar'));
-    r.store('dgh', 1, () => f.get('daz'));
-    r.store('dgh', 2, () => product(f, 'dan', 'r'));
-    r.store('dhPrev', 0, () => product(f, 'dhv', 'z'));
-  }, next: () => {
-    for (const p of ['dgx', 'dgh', 'act']) f.inc(p, 'gb');
-    for (const p of ['dhPrev', 'dh', 'aux', 'hPrev']) f.inc(p, 'hb');
-  } });
+  rowLoop(f, {
+    rows: 'B',
+    rowBytes: 'hb',
+    gates: 3,
+    body: (r) => {
+      ['r', 'z', 'n'].forEach((a, k) => {
+        r.load('act', k);
+        f.set(a);
+      });
+      r.load('dh');
+      f.set('dhv');
+      // dan = dh·(1 - z)·(1 - n²)
+      f.get('dhv');
+      oneMinus(f, m, 'z');
+      f.f32x4Mul();
+      oneMinusSquare(f, m, 'n');
+      f.f32x4Mul().set('dan');
+      // daz = dh·(h_prev - n)·z·(1 - z)
+      f.get('dhv');
+      r.load('hPrev');
+      f.get('n').f32x4Sub().f32x4Mul().get('z').f32x4Mul();
+      oneMinus(f, m, 'z');
+      f.f32x4Mul().set('daz');
+      // dar = dan·(gh_n + b_hn)·r·(1 - r)
+      f.get('dan');
+      r.load('aux');
+      f.f32x4Mul().get('r').f32x4Mul();
+      oneMinus(f, m, 'r');
+      f.f32x4Mul().set('dar');
+      ['dar', 'daz', 'dan'].forEach((d, k) => r.store('dgx', k, () => f.get(d)));
+      r.store('dgh', 0, () => f.get('dar'));
+      r.store('dgh', 1, () => f.get('daz'));
+      r.store('dgh', 2, () => product(f, 'dan', 'r'));
+      r.store('dhPrev', 0, () => product(f, 'dhv', 'z'));
+    },
+    next: () => {
+      for (const p of ['dgx', 'dgh', 'act']) f.inc(p, 'gb');
+      for (const p of ['dhPrev', 'dh', 'aux', 'hPrev']) f.inc(p, 'hb');
+    },
+  });
   return f;
 }
 
@@ -164,43 +259,68 @@ function rnnForward(relu: boolean): FunctionBuilder {
   const m = new SimdMath(f);
   vectors(f, ['v']);
   rowBytes(f, 1);
-  rowLoop(f, { rows: 'B', rowBytes: 'hb', gates: 1, body: (r) => {
-    if (relu) {
-      f.v128Zero();
-      preActivation(f, r, 0);
-      f.f32x4Pmax(); // a > 0 ? a : 0
-    } else {
-      preActivation(f, r, 0);
-      m.tanh();
-    }
-    f.set('v');
-    r.store('act', 0, () => f.get('v'));
-    r.store('h', 0, () => f.get('v'));
-  }, next: () => {
-    for (const p of ['h', 'act', 'gx', 'gh']) f.inc(p, 'hb');
-  } });
+  rowLoop(f, {
+    rows: 'B',
+    rowBytes: 'hb',
+    gates: 1,
+    body: (r) => {
+      if (relu) {
+        f.v128Zero();
+        preActivation(f, r, 0);
+        f.f32x4Pmax(); // a > 0 ? a : 0
+      } else {
+        preActivation(f, r, 0);
+        m.tanh();
+      }
+      f.set('v');
+      r.store('act', 0, () => f.get('v'));
+      r.store('h', 0, () => f.get('v'));
+    },
+    next: () => {
+      for (const p of ['h', 'act', 'gx', 'gh']) f.inc(p, 'hb');
+    },
+  });
   return f;
 }
 
 function rnnBackward(relu: boolean): FunctionBuilder {
-  const f = new FunctionBuilder(relu ? 'rnnReluBackward' : 'rnnTanhBackward', ['dgx', 'dgh', 'dhPrev', 'dh', 'act', 'B', 'H']);
+  const f = new FunctionBuilder(relu ? 'rnnReluBackward' : 'rnnTanhBackward', [
+    'dgx',
+    'dgh',
+    'dhPrev',
+    'dh',
+    'act',
+    'B',
+    'H',
+  ]);
   const m = new SimdMath(f);
   vectors(f, ['v', 'da']);
   rowBytes(f, 1);
-  rowLoop(f, { rows: 'B', rowBytes: 'hb', gates: 1, body: (r) => {
-    r.load('act'); f.set('v');
-    r.load('dh');
-    if (relu) {
-      // · (v > 0 ? 1 : 0), a multiply as in the reference (keeps -0 and NaN as it does)
-      m.splat(1); m.splat(0); f.get('v'); m.splat(0); f.f32x4Gt().v128Bitselect();
-    } else oneMinusSquare(f, m, 'v');
-    f.f32x4Mul().set('da');
-    r.store('dgx', 0, () => f.get('da'));
-    r.store('dgh', 0, () => f.get('da'));
-    r.store('dhPrev', 0, () => f.v128Zero());
-  }, next: () => {
-    for (const p of ['dgx', 'dgh', 'dhPrev', 'dh', 'act']) f.inc(p, 'hb');
-  } });
+  rowLoop(f, {
+    rows: 'B',
+    rowBytes: 'hb',
+    gates: 1,
+    body: (r) => {
+      r.load('act');
+      f.set('v');
+      r.load('dh');
+      if (relu) {
+        // · (v > 0 ? 1 : 0), a multiply as in the reference (keeps -0 and NaN as it does)
+        m.splat(1);
+        m.splat(0);
+        f.get('v');
+        m.splat(0);
+        f.f32x4Gt().v128Bitselect();
+      } else oneMinusSquare(f, m, 'v');
+      f.f32x4Mul().set('da');
+      r.store('dgx', 0, () => f.get('da'));
+      r.store('dgh', 0, () => f.get('da'));
+      r.store('dhPrev', 0, () => f.v128Zero());
+    },
+    next: () => {
+      for (const p of ['dgx', 'dgh', 'dhPrev', 'dh', 'act']) f.inc(p, 'hb');
+    },
+  });
   return f;
 }
 
@@ -212,15 +332,32 @@ function mapVector(name: string, op: (m: SimdMath) => void): FunctionBuilder {
   f.local('nb', 'i32');
   f.i32Const(1).set('one');
   f.get('n').i32Const(2).i32Shl().set('nb');
-  rowLoop(f, { rows: 'one', rowBytes: 'nb', body: (r) => r.store('dst', 0, () => { r.load('src'); op(m); }), next: () => f.inc('src', 'nb').inc('dst', 'nb') });
+  rowLoop(f, {
+    rows: 'one',
+    rowBytes: 'nb',
+    body: (r) =>
+      r.store('dst', 0, () => {
+        r.load('src');
+        op(m);
+      }),
+    next: () => f.inc('src', 'nb').inc('dst', 'nb'),
+  });
   return f;
 }
 
 /** The cell functions (forward and backward of every kind) and the vector-math test functions. */
 export function cellFunctions(): FunctionBuilder[] {
   return [
-    lstmForward(), lstmBackward(), gruForward(), gruBackward(),
-    rnnForward(false), rnnForward(true), rnnBackward(false), rnnBackward(true),
-    mapVector('mapExp', (m) => m.exp()), mapVector('mapSigmoid', (m) => m.sigmoid()), mapVector('mapTanh', (m) => m.tanh()),
+    lstmForward(),
+    lstmBackward(),
+    gruForward(),
+    gruBackward(),
+    rnnForward(false),
+    rnnForward(true),
+    rnnBackward(false),
+    rnnBackward(true),
+    mapVector('mapExp', (m) => m.exp()),
+    mapVector('mapSigmoid', (m) => m.sigmoid()),
+    mapVector('mapTanh', (m) => m.tanh()),
   ];
 }

@@ -22,14 +22,32 @@ function rowBytes(f: FunctionBuilder): void {
 function addBiasRows(): FunctionBuilder {
   const f = new FunctionBuilder('addBiasRows', ['c', 'bias', 'M', 'N']);
   rowBytes(f);
-  rowLoop(f, { rows: 'M', rowBytes: 'nb', body: (r) => r.store('c', 0, () => { r.load('c').load('bias'); f.f32x4Add(); }), next: () => f.inc('c', 'nb') });
+  rowLoop(f, {
+    rows: 'M',
+    rowBytes: 'nb',
+    body: (r) =>
+      r.store('c', 0, () => {
+        r.load('c').load('bias');
+        f.f32x4Add();
+      }),
+    next: () => f.inc('c', 'nb'),
+  });
   return f;
 }
 
 function sumRows(): FunctionBuilder {
   const f = new FunctionBuilder('sumRows', ['out', 'a', 'M', 'N']);
   rowBytes(f);
-  rowLoop(f, { rows: 'M', rowBytes: 'nb', body: (r) => r.store('out', 0, () => { r.load('out').load('a'); f.f32x4Add(); }), next: () => f.inc('a', 'nb') });
+  rowLoop(f, {
+    rows: 'M',
+    rowBytes: 'nb',
+    body: (r) =>
+      r.store('out', 0, () => {
+        r.load('out').load('a');
+        f.f32x4Add();
+      }),
+    next: () => f.inc('a', 'nb'),
+  });
   return f;
 }
 
@@ -37,15 +55,21 @@ function sumRows(): FunctionBuilder {
 function columnLoop(f: FunctionBuilder, q: string, body: () => void): void {
   for (const n of ['i', 'k', 'p', 'vb']) f.local(n, 'i32');
   f.get('V').i32Const(2).i32Shl().set('vb');
-  f.while(() => f.get('i').get('M').i32LtS(), () => {
-    f.get('w').get('ids').get('i').i32Const(2).i32Shl().i32Add().i32Load().i32Const(2).i32Shl().i32Add().set('p');
-    f.i32Const(0).set('k');
-    f.while(() => f.get('k').get('N').i32LtS(), () => {
-      body();
-      f.inc('p', 'vb').inc(q, 4).inc('k', 1);
-    });
-    f.inc('i', 1);
-  });
+  f.while(
+    () => f.get('i').get('M').i32LtS(),
+    () => {
+      f.get('w').get('ids').get('i').i32Const(2).i32Shl().i32Add().i32Load().i32Const(2).i32Shl().i32Add().set('p');
+      f.i32Const(0).set('k');
+      f.while(
+        () => f.get('k').get('N').i32LtS(),
+        () => {
+          body();
+          f.inc('p', 'vb').inc(q, 4).inc('k', 1);
+        },
+      );
+      f.inc('i', 1);
+    },
+  );
 }
 
 function gatherColumns(): FunctionBuilder {
@@ -69,16 +93,22 @@ function transposeBias(): FunctionBuilder {
   for (const n of ['v', 'k', 'p', 'vb', 'nb']) f.local(n, 'i32');
   f.get('V').i32Const(2).i32Shl().set('vb');
   f.get('N').i32Const(2).i32Shl().set('nb');
-  f.while(() => f.get('v').get('V').i32LtS(), () => {
-    f.get('w').get('v').i32Const(2).i32Shl().i32Add().set('p');
-    f.i32Const(0).set('k');
-    f.while(() => f.get('k').get('nb').i32LtS(), () => {
-      f.get('t').get('k').i32Add();
-      f.get('p').f32Load().get('bias').get('k').i32Add().f32Load().f32Add().f32Store();
-      f.inc('p', 'vb').inc('k', 4);
-    });
-    f.inc('t', 'nb').inc('v', 1);
-  });
+  f.while(
+    () => f.get('v').get('V').i32LtS(),
+    () => {
+      f.get('w').get('v').i32Const(2).i32Shl().i32Add().set('p');
+      f.i32Const(0).set('k');
+      f.while(
+        () => f.get('k').get('nb').i32LtS(),
+        () => {
+          f.get('t').get('k').i32Add();
+          f.get('p').f32Load().get('bias').get('k').i32Add().f32Load().f32Add().f32Store();
+          f.inc('p', 'vb').inc('k', 4);
+        },
+      );
+      f.inc('t', 'nb').inc('v', 1);
+    },
+  );
   return f;
 }
 

@@ -79,15 +79,34 @@ export function rowLoop(f: FunctionBuilder, spec: RowLoopSpec): void {
   f.local('rowI', 'i32');
   for (let k = 1; k < (spec.gates ?? 1); k++) {
     f.local(`gate${k}`, 'i32');
-    f.get(spec.gateBytes ?? rowBytes).i32Const(k).i32Mul().set(`gate${k}`);
+    f.get(spec.gateBytes ?? rowBytes)
+      .i32Const(k)
+      .i32Mul()
+      .set(`gate${k}`);
   }
-  const vec = new Row(f, VEC), one = new Row(f, ONE);
-  f.while(() => f.get('rowI').get(rows).i32LtS(), () => {
-    start?.();
-    f.i32Const(0).set('j');
-    f.while(() => f.get('j').i32Const(16).i32Add().get(rowBytes).i32LeS(), () => { body(vec); f.inc('j', 16); });
-    f.while(() => f.get('j').get(rowBytes).i32LtS(), () => { body(one); f.inc('j', 4); });
-    next();
-    f.inc('rowI', 1);
-  });
+  const vec = new Row(f, VEC),
+    one = new Row(f, ONE);
+  f.while(
+    () => f.get('rowI').get(rows).i32LtS(),
+    () => {
+      start?.();
+      f.i32Const(0).set('j');
+      f.while(
+        () => f.get('j').i32Const(16).i32Add().get(rowBytes).i32LeS(),
+        () => {
+          body(vec);
+          f.inc('j', 16);
+        },
+      );
+      f.while(
+        () => f.get('j').get(rowBytes).i32LtS(),
+        () => {
+          body(one);
+          f.inc('j', 4);
+        },
+      );
+      next();
+      f.inc('rowI', 1);
+    },
+  );
 }

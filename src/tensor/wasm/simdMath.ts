@@ -21,9 +21,9 @@ import type { FunctionBuilder } from './wasmEmitter.ts';
 const LOG2E = 1.44269504088896341;
 /** ln 2 = C1 + C2, with C1 exact in 9 bits (Cephes). */
 const C1 = 0.693359375;
-const C2 = -2.12194440e-4;
+const C2 = -2.1219444e-4;
 /** Cephes `expf` polynomial: e^r ≈ 1 + r + r²·(((((P0·r + P1)·r + P2)·r + P3)·r + P4)·r + P5) */
-const EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+const EXP_P = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 /** Cephes `tanhf` for |x| < 0.625: tanh x ≈ x + x·s·((((Q0·s + Q1)·s + Q2)·s + Q3)·s + Q4), s = x² */
 const TANH_Q = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
 const TANH_SMALL = 0.625;

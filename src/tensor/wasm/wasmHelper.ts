@@ -23,7 +23,11 @@ export const PART_INTS = 20;
 /** Bytes of the control block. */
 export const CONTROL_BYTES = 4 * (4 + MAX_PARTS * PART_INTS);
 
-const TICKET = 0, COUNT = 1, DONE = 2, STOP = 3, PARTS = 4;
+const TICKET = 0,
+  COUNT = 1,
+  DONE = 2,
+  STOP = 3,
+  PARTS = 4;
 
 /** The helper's loop (plain JavaScript, run by the Worker from source: no loader or build needed). */
 const HELPER_SOURCE = `
@@ -74,7 +78,8 @@ export interface HereKernels {
 }
 
 /** Rows and columns of C per register tile of `gebp` (bands of C start on their multiples). */
-const MR = 4, NR = 8;
+const MR = 4,
+  NR = 8;
 
 /** The calling thread's side. */
 export class WasmHelper {
@@ -91,28 +96,69 @@ export class WasmHelper {
    * @param control byte address of `CONTROL_BYTES` reserved for the control block
    * @param pack byte addresses of the helper's own pack buffers `[ap, bp, tmp]`
    */
-  constructor(module: object, memory: WasmMemory, control: number, pack: readonly [number, number, number], here: HereKernels) {
+  constructor(
+    module: object,
+    memory: WasmMemory,
+    control: number,
+    pack: readonly [number, number, number],
+    here: HereKernels,
+  ) {
     this.here = here;
     this.I = new Int32Array(memory.buffer);
     this.base = control >> 2;
     this.worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { module, memory, base: this.base, pack } });
-    this.worker.on('error', () => { this.alive = false; });
-    this.worker.on('exit', () => { this.alive = false; });
+    this.worker.on('error', () => {
+      this.alive = false;
+    });
+    this.worker.on('exit', () => {
+      this.alive = false;
+    });
     this.worker.unref();
   }
 
   /** `blocked` (the module's, same arguments less the pack buffers) as two bands of C: rows when M >= N, else columns. */
-  blocked(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, acc: number): void {
+  blocked(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    b: number,
+    rsB: number,
+    csB: number,
+    c: number,
+    ldc: number,
+    acc: number,
+  ): void {
     const byRows = M >= N;
-    const total = byRows ? M : N, unit = byRows ? MR : NR;
+    const total = byRows ? M : N,
+      unit = byRows ? MR : NR;
     const half = Math.min(total, Math.ceil(total / 2 / unit) * unit);
     for (let k = 0; k < 2; k++) {
-      const lo = k === 0 ? 0 : half, len = k === 0 ? half : total - half;
-      const m = byRows ? len : M, n = byRows ? N : len;
-      const aa = byRows ? a + lo * rsA : a, bb = byRows ? b : b + lo * csB, cc = byRows ? c + lo * ldc : c + 4 * lo;
-      const I = this.I, o = this.part(k);
-      I[o] = 1; I[o + 1] = m; I[o + 2] = n; I[o + 3] = K; I[o + 4] = aa; I[o + 5] = rsA; I[o + 6] = csA; I[o + 7] = bb;
-      I[o + 8] = rsB; I[o + 9] = csB; I[o + 10] = cc; I[o + 11] = ldc; I[o + 12] = acc; I[o + 16] = inPlace(m, rsB, csB);
+      const lo = k === 0 ? 0 : half,
+        len = k === 0 ? half : total - half;
+      const m = byRows ? len : M,
+        n = byRows ? N : len;
+      const aa = byRows ? a + lo * rsA : a,
+        bb = byRows ? b : b + lo * csB,
+        cc = byRows ? c + lo * ldc : c + 4 * lo;
+      const I = this.I,
+        o = this.part(k);
+      I[o] = 1;
+      I[o + 1] = m;
+      I[o + 2] = n;
+      I[o + 3] = K;
+      I[o + 4] = aa;
+      I[o + 5] = rsA;
+      I[o + 6] = csA;
+      I[o + 7] = bb;
+      I[o + 8] = rsB;
+      I[o + 9] = csB;
+      I[o + 10] = cc;
+      I[o + 11] = ldc;
+      I[o + 12] = acc;
+      I[o + 16] = inPlace(m, rsB, csB);
     }
     this.run(2);
   }
@@ -126,9 +172,30 @@ export class WasmHelper {
   }
 
   /** Writes a `dotNT` part (no array literal: this runs every time step). */
-  private putDot(k: number, m: number, n: number, K: number, a: number, b: number, c: number, ldc: number, acc: number, rows: number): void {
-    const I = this.I, o = this.part(k);
-    I[o] = 2; I[o + 1] = m; I[o + 2] = n; I[o + 3] = K; I[o + 4] = a; I[o + 5] = b; I[o + 6] = c; I[o + 7] = ldc; I[o + 8] = acc; I[o + 9] = rows;
+  private putDot(
+    k: number,
+    m: number,
+    n: number,
+    K: number,
+    a: number,
+    b: number,
+    c: number,
+    ldc: number,
+    acc: number,
+    rows: number,
+  ): void {
+    const I = this.I,
+      o = this.part(k);
+    I[o] = 2;
+    I[o + 1] = m;
+    I[o + 2] = n;
+    I[o + 3] = K;
+    I[o + 4] = a;
+    I[o + 5] = b;
+    I[o + 6] = c;
+    I[o + 7] = ldc;
+    I[o + 8] = acc;
+    I[o + 9] = rows;
   }
 
   private part(k: number): number {
@@ -137,18 +204,47 @@ export class WasmHelper {
 
   /** Part k on this thread, with this thread's kernels and pack buffers (as the helper's loop runs it). */
   private runHere(k: number): void {
-    const I = this.I, o = this.part(k), [ap, bp, tmp] = this.here.pack;
+    const I = this.I,
+      o = this.part(k),
+      [ap, bp, tmp] = this.here.pack;
     if (I[o] === 1) {
-      this.here.blocked(I[o + 1], I[o + 2], I[o + 3], I[o + 4], I[o + 5], I[o + 6], I[o + 7], I[o + 8], I[o + 9], I[o + 10], I[o + 11], I[o + 12], ap, bp, tmp, I[o + 16]);
+      this.here.blocked(
+        I[o + 1],
+        I[o + 2],
+        I[o + 3],
+        I[o + 4],
+        I[o + 5],
+        I[o + 6],
+        I[o + 7],
+        I[o + 8],
+        I[o + 9],
+        I[o + 10],
+        I[o + 11],
+        I[o + 12],
+        ap,
+        bp,
+        tmp,
+        I[o + 16],
+      );
       return;
     }
-    const m = I[o + 1], n = I[o + 2], K = I[o + 3], a = I[o + 4], b = I[o + 5], c = I[o + 6], ldc = I[o + 7], acc = I[o + 8], rows = I[o + 9];
-    for (let j = 0; j < n; j += rows) this.here.dotNT(m, Math.min(rows, n - j), K, a, 4 * K, b + 4 * K * j, 4 * K, c + 4 * j, ldc, acc);
+    const m = I[o + 1],
+      n = I[o + 2],
+      K = I[o + 3],
+      a = I[o + 4],
+      b = I[o + 5],
+      c = I[o + 6],
+      ldc = I[o + 7],
+      acc = I[o + 8],
+      rows = I[o + 9];
+    for (let j = 0; j < n; j += rows)
+      this.here.dotNT(m, Math.min(rows, n - j), K, a, 4 * K, b + 4 * K * j, 4 * K, c + 4 * j, ldc, acc);
   }
 
   /** Publishes `count` parts, runs on this thread every part the helper has not claimed, then waits for the helper's. */
   private run(count: number): void {
-    const I = this.I, b = this.base;
+    const I = this.I,
+      b = this.base;
     this.seq = (this.seq + 1) & 0x7fffff;
     Atomics.store(I, b + DONE, 0);
     Atomics.store(I, b + COUNT, count);

@@ -16,7 +16,9 @@ import { jsBackend } from '../jsBackend.ts';
 import type { ArgStaging } from './argStaging.ts';
 
 /** The methods, all present. */
-export type PointwiseMethods = Required<Pick<Backend, 'cellForward' | 'cellBackward' | 'addBiasRows' | 'sumRows' | 'gatherColumns' | 'scatterAddColumns'>>;
+export type PointwiseMethods = Required<
+  Pick<Backend, 'cellForward' | 'cellBackward' | 'addBiasRows' | 'sumRows' | 'gatherColumns' | 'scatterAddColumns'>
+>;
 
 /** Largest `T [V, N]` table the gather builds in scratch (bytes). */
 const TABLE_BYTES = 4 * 2 ** 20;
@@ -29,13 +31,18 @@ function isCount(x: number): boolean {
 
 /** Throws a shape error unless `X[off, off + len)` exists. */
 function guard(op: string, name: string, X: ArrayLike<number>, off: number, len: number): void {
-  if (!isCount(off) || off + len > X.length) throw shapeError(`${op} ${name}`, `of at least ${off} + ${len} elements`, `length ${X.length}`);
+  if (!isCount(off) || off + len > X.length)
+    throw shapeError(`${op} ${name}`, `of at least ${off} + ${len} elements`, `length ${X.length}`);
 }
 
 /** Throws a shape error unless the sizes are counts (separate arguments: this runs every time step). */
 function guardSizes(op: string, names: string, a: number, b: number, c?: number): void {
   if (!isCount(a) || !isCount(b) || (c !== undefined && !isCount(c))) {
-    throw shapeError(`${op} sizes`, `non-negative integers ${names}`, c === undefined ? `${a}, ${b}` : `${a}, ${b}, ${c}`);
+    throw shapeError(
+      `${op} sizes`,
+      `non-negative integers ${names}`,
+      c === undefined ? `${a}, ${b}` : `${a}, ${b}, ${c}`,
+    );
   }
 }
 
@@ -52,25 +59,65 @@ const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, rnn_tanh: 1
 export function wasmPointwise(exports: Record<string, unknown>, staging: ArgStaging): PointwiseMethods {
   const fn = (name: string): Fn => exports[name] as Fn;
   const k = {
-    lstmForward: fn('lstmForward'), lstmBackward: fn('lstmBackward'), gruForward: fn('gruForward'), gruBackward: fn('gruBackward'),
-    rnnTanhForward: fn('rnnTanhForward'), rnnReluForward: fn('rnnReluForward'), rnnTanhBackward: fn('rnnTanhBackward'), rnnReluBackward: fn('rnnReluBackward'),
-    addBiasRows: fn('addBiasRows'), sumRows: fn('sumRows'), gatherColumns: fn('gatherColumns'), scatterAddColumns: fn('scatterAddColumns'),
-    transposeBias: fn('transposeBias'), copyRows: fn('copyRows'),
+    lstmForward: fn('lstmForward'),
+    lstmBackward: fn('lstmBackward'),
+    gruForward: fn('gruForward'),
+    gruBackward: fn('gruBackward'),
+    rnnTanhForward: fn('rnnTanhForward'),
+    rnnReluForward: fn('rnnReluForward'),
+    rnnTanhBackward: fn('rnnTanhBackward'),
+    rnnReluBackward: fn('rnnReluBackward'),
+    addBiasRows: fn('addBiasRows'),
+    sumRows: fn('sumRows'),
+    gatherColumns: fn('gatherColumns'),
+    scatterAddColumns: fn('scatterAddColumns'),
+    transposeBias: fn('transposeBias'),
+    copyRows: fn('copyRows'),
   };
   const st = staging;
   /** Registers an argument after guarding it. */
-  const arg = (op: string, name: string, X: Float32Array | Int32Array, off: number, len: number, written: boolean): number => {
+  const arg = (
+    op: string,
+    name: string,
+    X: Float32Array | Int32Array,
+    off: number,
+    len: number,
+    written: boolean,
+  ): number => {
     guard(op, name, X, off, len);
     return st.arg(X, off, len, written);
   };
   const addr = (i: number): number => st.addr(i);
 
   return {
-    cellForward(kind: CellKind, h, hOff, c, cOff, act, actOff, aux, auxOff, gx, gxOff, gh, ghOff, hPrev, hpOff, cPrev, cpOff, bhh, bOff, B, H) {
+    cellForward(
+      kind: CellKind,
+      h,
+      hOff,
+      c,
+      cOff,
+      act,
+      actOff,
+      aux,
+      auxOff,
+      gx,
+      gxOff,
+      gh,
+      ghOff,
+      hPrev,
+      hpOff,
+      cPrev,
+      cpOff,
+      bhh,
+      bOff,
+      B,
+      H,
+    ) {
       const op = 'cellForward';
       guardSizes(op, 'B, H', B, H);
       const G = GATES[kind];
-      const n = B * H, gn = B * G * H;
+      const n = B * H,
+        gn = B * G * H;
       if (n === 0) return true;
       st.begin();
       const ih = arg(op, 'h', h, hOff, n, true);
@@ -91,11 +138,36 @@ export function wasmPointwise(exports: Record<string, unknown>, staging: ArgStag
       return true;
     },
 
-    cellBackward(kind: CellKind, dgx, dgxOff, dgh, dghOff, dhPrev, dhpOff, dcPrev, dcpOff, dh, dhOff, dc, dcOff, act, actOff, aux, auxOff, hPrev, hpOff, cPrev, cpOff, B, H) {
+    cellBackward(
+      kind: CellKind,
+      dgx,
+      dgxOff,
+      dgh,
+      dghOff,
+      dhPrev,
+      dhpOff,
+      dcPrev,
+      dcpOff,
+      dh,
+      dhOff,
+      dc,
+      dcOff,
+      act,
+      actOff,
+      aux,
+      auxOff,
+      hPrev,
+      hpOff,
+      cPrev,
+      cpOff,
+      B,
+      H,
+    ) {
       const op = 'cellBackward';
       guardSizes(op, 'B, H', B, H);
       const G = GATES[kind];
-      const n = B * H, gn = B * G * H;
+      const n = B * H,
+        gn = B * G * H;
       if (n === 0) return true;
       st.begin();
       const iDgx = arg(op, 'dgx', dgx, dgxOff, gn, true);
@@ -110,9 +182,11 @@ export function wasmPointwise(exports: Record<string, unknown>, staging: ArgStag
       const iHp = kind === 'gru' ? arg(op, 'hPrev', hPrev, hpOff, n, false) : -1;
       if (!st.place(0)) return false;
       const a = addr;
-      if (kind === 'lstm') k.lstmBackward(a(iDgx), a(iDgh), a(iDhp), a(iDcp), a(iDh), a(iDc), a(iAct), a(iAux), a(iCp), B, H);
+      if (kind === 'lstm')
+        k.lstmBackward(a(iDgx), a(iDgh), a(iDhp), a(iDcp), a(iDh), a(iDc), a(iAct), a(iAux), a(iCp), B, H);
       else if (kind === 'gru') k.gruBackward(a(iDgx), a(iDgh), a(iDhp), a(iDh), a(iAct), a(iAux), a(iHp), B, H);
-      else (kind === 'rnn_relu' ? k.rnnReluBackward : k.rnnTanhBackward)(a(iDgx), a(iDgh), a(iDhp), a(iDh), a(iAct), B, H);
+      else
+        (kind === 'rnn_relu' ? k.rnnReluBackward : k.rnnTanhBackward)(a(iDgx), a(iDgh), a(iDhp), a(iDh), a(iAct), B, H);
       st.finish();
       return true;
     },
@@ -157,7 +231,8 @@ export function wasmPointwise(exports: Record<string, unknown>, staging: ArgStag
       const iw = arg(op, 'W', W, wOff, N * V, false);
       const ib = arg(op, 'bias', bias, bOff, N, false);
       const ii = arg(op, 'ids', ids, idOff, M, false);
-      if (!st.place(table ? tableBytes : 0)) return gatherColumns(reference, out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V);
+      if (!st.place(table ? tableBytes : 0))
+        return gatherColumns(reference, out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V);
       if (table) {
         k.transposeBias(st.scratch, st.addr(iw), st.addr(ib), N, V);
         k.copyRows(st.addr(io), st.scratch, st.addr(ii), M, N);
