@@ -24,6 +24,7 @@ import { checkStreamTf, checkTrainTf, timeStreamTf, timeTrainTf } from './tfBenc
 import { maxAbsDiff, type Timing } from './timing.ts';
 import { runTorch } from './torchPeer.ts';
 import { createPlanner } from './planner.ts';
+import { measureStartup } from './startup.ts';
 import { defineCommand } from '../cli/command.ts';
 import { SPECS, metricOf, planOf, selectSpecs, type Spec } from './workloads.ts';
 
@@ -224,6 +225,8 @@ async function bench(values: {
     failures.push(...torch.failures);
   }
 
+  progress('npm start: time to first character');
+  footer.push(await measureStartup());
   footer.push(
     `steps: timed (+ warm-up); * = the time budget (${quick ? QUICK_S : TOTAL_S} s shared by all cases) allowed fewer than wanted (W1 wants ${plan(SPECS[0]).steps} + ${plan(SPECS[0]).warmup}).`,
     'metric: median over the timed steps.',
