@@ -13,7 +13,7 @@
  * (default 18), --input-format FMT (ffmpeg -f, e.g. v4l2 for a camera), --backend auto|native|wasm|js (kernels of
  * the model; auto, the default, picks the fastest this machine has).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   backendByName,
   createLiveStats,
@@ -22,6 +22,7 @@ import {
   labelVideos,
   latencySummary,
   loadFrameLabeler,
+  parseGridAlign,
   readGridAlign,
   videoFramesAsync,
   writeContactSheet,
@@ -117,7 +118,10 @@ Several --input label several videos concurrently, each with its own state (line
     const maxLagMs = values.maxLag;
     const sheetFrames = values.sheetFrames;
     const labeler = loadFrameLabeler(values.model, { backend: backendByName(values.backend, { path: '--backend' }) });
-    if (values.align !== undefined) checkSpeechLabels(labeler);
+    if (values.align !== undefined) {
+      checkSpeechLabels(labeler);
+      parseGridAlign(readFileSync(values.align, 'utf8'), values.align); // a malformed file fails now, not after labelling
+    }
     ctx.begin();
     const { width, height } = labeler.spec;
     ctx.log(

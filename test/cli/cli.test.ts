@@ -95,6 +95,7 @@ describe('bad flags: one line naming the flag, expected and received, exit code 
     [['label', '--input', join(dir, 'none.mpg')], /--input: expected an existing video file but received/],
     [['label', '--input', 'x.mpg', '--align', join(dir, 'none.align')], /--align: expected an existing file/],
     [['label', '--input', 'x.mpg', '--max-lag=-1'], /--max-lag: expected a number >= 0 but received "-1"/],
+    [['label', '--input', corpus, '--align', corpus], /Malformed line 1 in GRID alignment/],
     [['label', '--input', 'x.mpg', '--max-lag', '-1'], /--max-lag: expected a value but received another flag/],
     [['generate', '--greedy=yes'], /--greedy: expected no value \(it is a switch\)/],
     [['video-train', '--epochs', 'abc'], /--epochs: expected an integer >= 1 but received "abc"/],
