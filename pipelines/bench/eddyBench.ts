@@ -181,7 +181,7 @@ export function checkStreamBackend(spec: StreamSpec, backend: Backend): number {
   return d;
 }
 
-function namedParams(model: RNNModel): Record<string, NamedParam> {
+export function namedParams(model: RNNModel): Record<string, NamedParam> {
   const out: Record<string, NamedParam> = {};
   for (const e of model.layout.entries)
     out[e.name.replace(/^rnn\./, '')] = { shape: e.shape, data: Float32Array.from(model.param(e.name)) };

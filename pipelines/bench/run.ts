@@ -20,7 +20,8 @@ import {
 import { compareProbs, compareTrain, metricValue, type CaseResult, type Golden } from './results.ts';
 import { formatJson, formatTable } from './table.ts';
 import { benchDir, loadTf, peersInstalled, type Tf } from './tfApi.ts';
-import { checkStreamTf, checkTrainTf, timeStreamTf, timeTrainTf } from './tfBench.ts';
+import { checkKeyedTf, checkStreamTf, checkTrainTf, timeKeyedTf, timeStreamTf, timeTrainTf } from './tfBench.ts';
+import { checkKeyedBackend, goldenKeyed, timeKeyed } from './keyedBench.ts';
 import { maxAbsDiff, type Timing } from './timing.ts';
 import { runTorch } from './torchPeer.ts';
 import { createPlanner } from './planner.ts';
@@ -59,6 +60,7 @@ function row(
     metric: metricOf(spec),
     value: metricValue(spec, t),
     secondsPerStep: t.median,
+    ...(t.p99 !== undefined ? { p99: t.p99 } : {}),
     n: t.n,
     warmup: t.warmup,
     cut: t.cut,
@@ -117,6 +119,13 @@ export const command = defineCommand({
   },
 });
 
+/** The backend the keyed scaling variants (W4-100, W4-10k) run on: native where built, else the fastest wasm one. */
+function scalingBackend(backends: readonly Backend[]): Backend | undefined {
+  const rank = (b: Backend): number =>
+    b.name.startsWith('native') ? 0 : b.name.endsWith('-2t') ? 1 : b.name.startsWith('wasm') ? 2 : 3;
+  return [...backends].sort((a, b) => rank(a) - rank(b))[0];
+}
+
 async function bench(values: {
   quick: boolean;
   only: string | undefined;
@@ -156,38 +165,58 @@ async function bench(values: {
     } else footer.push(`tfjs: skipped, ${load.reason}`);
   }
 
-  // Every case that will run, so each gets its weight's share of the time left when it starts.
+  // Every case that will run, so each gets its weight's share of the time left when it starts. Keyed workloads
+  // run on tfjs-wasm only (stepped per key, tfjs-cpu would take seconds a tick), and torch times two loops.
   const torchOn = !values.noTorch;
-  const perSpec = backends.length + tfBackends.length + (torchOn ? 1 : 0);
+  const tfFor = (s: Spec): string[] =>
+    s.kind !== 'keyed' ? tfBackends : s.allBackends ? tfBackends.filter((b) => b === 'wasm') : [];
+  const eddyFor = (s: Spec): Backend[] =>
+    s.kind === 'keyed' && !s.allBackends ? [scalingBackend(backends)].filter((b) => b !== undefined) : backends;
+  const perSpec = (s: Spec): number => eddyFor(s).length + tfFor(s).length + (torchOn ? 1 : 0);
   const planner = createPlanner(
     quick ? QUICK_S : TOTAL_S,
-    specs.flatMap((s) => Array<ReturnType<typeof plan>>(perSpec).fill(plan(s))),
+    specs.flatMap((s) => Array<ReturnType<typeof plan>>(perSpec(s)).fill(plan(s))),
     t0,
   );
   const goldens = new Map<string, Golden>();
   for (const spec of specs) {
     // 1. eddy: every backend against the reference kernels, then golden values for the peers, then timing.
-    const checks = new Map<Backend, number>();
-    for (const b of backends) {
-      progress(`${spec.id} eddy-${b.name}: checking against the reference kernels`);
-      checks.set(b, spec.kind === 'train' ? checkTrainBackend(spec, b) : checkStreamBackend(spec, b));
-    }
-    // What the peers must reproduce: eddy's model on the reference kernels (small: a slice, or the first steps).
-    const golden = spec.kind === 'train' ? goldenTrain(spec, referenceBackend) : goldenStream(spec, referenceBackend);
+    // What the peers must reproduce: eddy's model on the reference kernels (small: a slice, or the first steps;
+    // keyed: the check keys each stepped alone).
+    const golden =
+      spec.kind === 'train'
+        ? goldenTrain(spec, referenceBackend)
+        : spec.kind === 'keyed'
+          ? goldenKeyed(spec, referenceBackend)
+          : goldenStream(spec, referenceBackend);
     goldens.set(spec.id, golden);
-    for (const b of backends) {
+    const checks = new Map<Backend, number>();
+    for (const b of eddyFor(spec)) {
+      progress(`${spec.id} eddy-${b.name}: checking against the reference kernels`);
+      checks.set(
+        b,
+        spec.kind === 'train'
+          ? checkTrainBackend(spec, b)
+          : spec.kind === 'keyed'
+            ? await checkKeyedBackend(spec, b, golden)
+            : checkStreamBackend(spec, b),
+      );
+    }
+    for (const b of eddyFor(spec)) {
       const impl = `eddy-${b.name}`;
       progress(`${spec.id} ${impl}: timing (${spec.title})`);
       const budget = planner.next(plan(spec));
       const t =
         spec.kind === 'train'
           ? timeTrain(spec, b, budget, stepProgress(impl))
-          : timeStream(spec, b, budget, stepProgress(impl));
+          : spec.kind === 'keyed'
+            ? await timeKeyed(spec, b, budget, stepProgress(impl))
+            : timeStream(spec, b, budget, stepProgress(impl));
       rows.push(row(spec, impl, 'eddy', t, `ref ${checks.get(b)!.toExponential(1)}`));
     }
     // 2. TensorFlow.js on each of its backends, from the same weights.
     if (tf) {
-      for (const tb of tfBackends) {
+      for (const tb of tfFor(spec)) {
         const impl = `tfjs-${tb}`;
         await tf.setBackend(tb);
         progress(`${spec.id} ${impl}: checking against eddy`);
@@ -195,6 +224,8 @@ async function bench(values: {
         if (spec.kind === 'train') {
           const c = checkTrainTf(tf, spec, golden);
           check = compareTrain(golden, c.loss0, c.gradNorm0, c.loss1);
+        } else if (spec.kind === 'keyed') {
+          check = compareProbs(golden, checkKeyedTf(tf, spec, golden), maxAbsDiff);
         } else {
           check = compareProbs(golden, checkStreamTf(tf, spec, golden), maxAbsDiff);
         }
@@ -208,7 +239,9 @@ async function bench(values: {
         const t =
           spec.kind === 'train'
             ? timeTrainTf(tf, spec, golden, budget, stepProgress(impl))
-            : timeStreamTf(tf, spec, golden, budget, stepProgress(impl));
+            : spec.kind === 'keyed'
+              ? timeKeyedTf(tf, spec, golden, budget, stepProgress(impl))
+              : timeStreamTf(tf, spec, golden, budget, stepProgress(impl));
         rows.push(row(spec, impl, 'peer', t, check));
       }
     }

@@ -30,7 +30,14 @@ export function ratiosOf(row: CaseResult, rows: readonly CaseResult[]): Record<s
 function fmtMetric(r: CaseResult): string {
   if (!Number.isFinite(r.value)) return '-';
   if (r.metric === 'us/step') return `${r.value.toFixed(r.value < 100 ? 1 : 0)} us/step`;
-  return `${Math.round(r.value).toLocaleString('en-US')} ${r.metric}`;
+  const p99 = r.p99 !== undefined ? `, p99 tick ${fmtMs(r.p99)}` : '';
+  return `${Math.round(r.value).toLocaleString('en-US')} ${r.metric}${p99}`;
+}
+
+/** Seconds as milliseconds with 2-3 significant digits. */
+function fmtMs(s: number): string {
+  const ms = s * 1000;
+  return `${ms.toFixed(ms < 10 ? 2 : ms < 100 ? 1 : 0)} ms`;
 }
 
 function fmtRatio(x: number): string {
@@ -78,6 +85,7 @@ export function formatJson(rows: readonly CaseResult[]): string {
         impl: r.impl,
         metric: r.metric,
         value: Number.isFinite(r.value) ? Number(r.value.toPrecision(6)) : null,
+        ...(r.p99 !== undefined ? { p99TickMs: Number((r.p99 * 1000).toPrecision(4)) } : {}),
         steps: r.n,
         warmup: r.warmup,
         cut: r.cut,

@@ -10,7 +10,18 @@ import { join } from 'node:path';
 import { benchDir } from './tfApi.ts';
 import { compareProbs, compareTrain, metricValue, type CaseResult, type Golden } from './results.ts';
 import { maxAbsDiff, type Timing } from './timing.ts';
-import { CHECK_STEPS, checkSlice, metricOf, streamData, trainData, type Budget, type Spec } from './workloads.ts';
+import {
+  CHECK_KEYS,
+  CHECK_STEPS,
+  CHECK_TICKS,
+  checkSlice,
+  keyedData,
+  metricOf,
+  streamData,
+  trainData,
+  type Budget,
+  type Spec,
+} from './workloads.ts';
 
 /** Debian's python, where `apt-get install python3-torch` puts torch (not the first python3 on PATH). */
 export const TORCH_PYTHON = '/usr/bin/python3';
@@ -77,6 +88,16 @@ export async function runTorch(
             ids: check.map((w) => Array.from(w.ids)),
             targets: check.map((w) => Array.from(w.targets)),
           },
+        };
+      }
+      if (spec.kind === 'keyed') {
+        const ticks = keyedData(spec);
+        return {
+          ...common,
+          tickKeys: ticks.map((t) => Array.from(t.keys)),
+          tickIds: ticks.map((t) => Array.from(t.ids)),
+          checkKeys: CHECK_KEYS,
+          checkTicks: CHECK_TICKS,
         };
       }
       const { ids, frames } = streamData(spec);
@@ -150,54 +171,56 @@ function collect(
   );
   if (childError) notes.push(`torch: ${childError}`);
   for (const spec of specs) {
-    const g = goldens.get(spec.id)!;
-    const err = lines.find((l) => l.kind === 'error' && l.workload === spec.id);
-    const chk = lines.find((l) => l.kind === 'check' && l.workload === spec.id);
-    const res = lines.find((l) => l.kind === 'result' && l.workload === spec.id);
-    let check = 'none';
-    if (chk) {
-      check =
-        spec.kind === 'train'
-          ? compareTrain(g, chk.loss0 as number, chk.gradNorm0 as number, chk.loss1 as number)
-          : compareProbs(g, Float32Array.from(chk.probs as number[]), maxAbsDiff);
-      if (check.startsWith('FAIL')) failures.push(`${spec.id} torch: ${check}`);
-    }
-    if (res) {
-      const t: Timing = {
-        median: res.median as number,
-        n: res.n as number,
-        warmup: res.warmup as number,
-        cut: res.cut as boolean,
-      };
-      rows.push({
-        workload: spec.id,
-        impl: 'torch',
-        family: 'peer',
-        metric: metricOf(spec),
-        value: metricValue(spec, t),
-        secondsPerStep: t.median,
-        n: t.n,
-        warmup: t.warmup,
-        cut: t.cut,
-        check,
-      });
-    } else {
-      const why = err ? String(err.message) : 'no result';
-      rows.push({
-        workload: spec.id,
-        impl: 'torch',
-        family: 'peer',
-        metric: metricOf(spec),
-        value: NaN,
-        secondsPerStep: NaN,
-        n: 0,
-        warmup: 0,
-        cut: false,
-        check,
-        note: why,
-      });
-      if (err) failures.push(`${spec.id} torch: ${why}`);
+    for (const impl of spec.kind === 'keyed' && spec.perKey ? ['torch', 'torch-per-key'] : ['torch']) {
+      const r = collectCase(lines, spec, impl, goldens.get(spec.id)!);
+      rows.push(r.row);
+      failures.push(...r.failures);
     }
   }
   return { rows, notes, failures };
+}
+
+/** The row of one (workload, torch loop): its check against eddy's golden values and its timing. */
+function collectCase(lines: Line[], spec: Spec, impl: string, g: Golden): { row: CaseResult; failures: string[] } {
+  const failures: string[] = [];
+  const mine = (l: Line): boolean => l.workload === spec.id && (l.impl ?? 'torch') === impl;
+  const err = lines.find((l) => l.kind === 'error' && l.workload === spec.id);
+  const chk = lines.find((l) => l.kind === 'check' && mine(l));
+  const res = lines.find((l) => l.kind === 'result' && mine(l));
+  let check = 'none';
+  if (chk) {
+    check =
+      spec.kind === 'train'
+        ? compareTrain(g, chk.loss0 as number, chk.gradNorm0 as number, chk.loss1 as number)
+        : compareProbs(g, Float32Array.from(chk.probs as number[]), maxAbsDiff);
+    if (check.startsWith('FAIL')) failures.push(`${spec.id} ${impl}: ${check}`);
+  }
+  const base = { workload: spec.id, impl, family: 'peer' as const, metric: metricOf(spec), check };
+  if (res) {
+    const t: Timing = {
+      median: res.median as number,
+      n: res.n as number,
+      warmup: res.warmup as number,
+      cut: res.cut as boolean,
+      ...(typeof res.p99 === 'number' ? { p99: res.p99 } : {}),
+    };
+    return {
+      row: {
+        ...base,
+        value: metricValue(spec, t),
+        secondsPerStep: t.median,
+        ...(spec.kind === 'keyed' && t.p99 !== undefined ? { p99: t.p99 } : {}),
+        n: t.n,
+        warmup: t.warmup,
+        cut: t.cut,
+      },
+      failures,
+    };
+  }
+  const why = err ? String(err.message) : 'no result';
+  if (err) failures.push(`${spec.id} ${impl}: ${why}`);
+  return {
+    row: { ...base, value: NaN, secondsPerStep: NaN, n: 0, warmup: 0, cut: false, note: why },
+    failures,
+  };
 }
