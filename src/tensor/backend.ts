@@ -126,6 +126,23 @@ export interface Backend {
     N: number,
     V: number,
   ): void;
+  /**
+   * Optional: `softmaxCrossEntropy` (`softmax.ts`) of rows `[N, V]`, same arguments and result, over any arrays;
+   * the caller has checked the shapes and targets (< V). Used when the caller passes this backend.
+   */
+  softmaxCrossEntropy?(
+    dlogits: Float32Array | null,
+    logits: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    scale: number,
+  ): number;
+  /**
+   * Optional: one Adam update in place over equally long `params`, `grads`, `m`, `v` (any arrays), with
+   * `coefs` = [beta1, beta2, 1 - beta1, 1 - beta2, stepSize, sqrt(1 - beta2^t), eps, decay, l2] (see `adam.ts`).
+   */
+  adamUpdate?(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, coefs: Float64Array): void;
   /** Optional: its gradient `W[:, ids[i]] += A[i, :]` for `A [M, N]`, `W [N, V]`. */
   scatterAddColumns?(
     W: Float32Array,

@@ -1,6 +1,8 @@
 /**
  * The native backend: the wasm backend (its memory, staging, guards and SIMD pointwise kernels) with its three
- * multiplies and the LSTM step forward and backward replaced by the optional C++ addon (`native/eddy_native.cc`):
+ * multiplies and every cell's step forward and backward replaced by the optional C++ addon (`native/eddy_native.cc`,
+ * `native/eddy_pointwise.h`), plus the softmax cross-entropy and the Adam update (`Backend.softmaxCrossEntropy`,
+ * `Backend.adamUpdate`, over any arrays):
  * vectorised for the machine that built it (AVX-512 or AVX2 with fused multiply-add), the multiplies on both
  * cores, reading the same memory in place.
  *
@@ -21,7 +23,7 @@
 import { availableParallelism } from 'node:os';
 import { EddyError } from '../util/errors.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
-import { createWasmBackendWith, type WasmBackend, type WasmBackendOptions } from './wasmBackend.ts';
+import { CELL_KERNEL_NAMES, createWasmBackendWith, type WasmBackend, type WasmBackendOptions } from './wasmBackend.ts';
 import { nativeAddon, nativeAddonProblem } from './native/nativeAddon.ts';
 
 /** Options for `createNativeBackend`: the wasm backend's, and the thread count. */
@@ -66,11 +68,25 @@ export function createNativeBackend(options: NativeBackendOptions = {}): WasmBac
     );
   addon.setThreads(threads);
   const { isa } = addon.info();
-  return createWasmBackendWith(wasmOptions, {
+  const cells = Object.fromEntries(
+    CELL_KERNEL_NAMES.map((n) => [n, addon[n] as (slot: number, ...args: number[]) => void]),
+  );
+  const backend = createWasmBackendWith(wasmOptions, {
     name: `native-${isa}`,
     bind: (buffer) => addon.bind(buffer),
     gemm: addon.gemm,
-    lstmForward: addon.lstmForward,
-    lstmBackward: addon.lstmBackward,
+    cells,
+  });
+  return Object.assign(backend, {
+    softmaxCrossEntropy: (
+      dlogits: Float32Array | null,
+      logits: Float32Array,
+      targets: Int32Array,
+      N: number,
+      V: number,
+      scale: number,
+    ) => addon.softmaxXent(dlogits, logits, targets, N, V, scale),
+    adamUpdate: (params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, coefs: Float64Array) =>
+      addon.adamUpdate(params, grads, m, v, coefs),
   });
 }

@@ -2,6 +2,7 @@
  * Softmax and softmax cross-entropy with its gradient, over rows of logits `[N, V]`.
  * Stable: the row maximum is subtracted before exponentiating.
  */
+import type { Backend } from './backend.ts';
 
 /** `out[r] = softmax(logits[r] / temperature)` for N rows of V. `out` may alias `logits`. */
 export function softmaxRows(
@@ -34,6 +35,8 @@ export function softmaxRows(
  * Rows whose target is negative are ignored (padding) and get a zero gradient.
  * @param dlogits `[N, V]` written (not accumulated) with `scale · (softmax - onehot)`, or null for the loss only
  * @param scale multiplies the gradient: 1 for a summed loss, 1/count for a mean
+ * @param backend kernels to run it with where they have it (`Backend.softmaxCrossEntropy`: the native backend,
+ *   float32 exponentials, within float32 rounding of this loop); targets must then be < V
  * @returns the summed loss in nats over the rows that count
  */
 export function softmaxCrossEntropy(
@@ -43,7 +46,14 @@ export function softmaxCrossEntropy(
   N: number,
   V: number,
   scale = 1,
+  backend?: Pick<Backend, 'softmaxCrossEntropy'>,
 ): number {
+  if (
+    backend?.softmaxCrossEntropy &&
+    logits instanceof Float32Array &&
+    (dlogits === null || dlogits instanceof Float32Array)
+  )
+    return backend.softmaxCrossEntropy(dlogits, logits, targets, N, V, scale);
   let loss = 0;
   for (let r = 0; r < N; r++) {
     const base = r * V;

@@ -14,6 +14,7 @@
  * const again = loadFrameLabeler('video-grid.safetensors');
  */
 import type { Backend } from '../tensor/backend.ts';
+import { backendByName } from '../tensor/backendByName.ts';
 import type { CellKind } from '../cells/cellKernel.ts';
 import { modelFromSafetensors, saveModel } from '../model/modelFile.ts';
 import { RNNModel } from '../model/rnnModel.ts';
@@ -37,7 +38,7 @@ export interface FrameLabelerOptions extends FrameFeatureOptions {
   numLayers?: number;
   /** Seed of the initialisation. @default 0 */
   seed?: number;
-  /** Kernels of the model (`backendByName('auto')` picks the fastest here). @default jsBackend */
+  /** Kernels of the model (training runs on them). @default backendByName('auto'): native where built, else wasm, else js */
   backend?: Backend;
 }
 
@@ -70,7 +71,7 @@ export function createFrameLabeler(options: FrameLabelerOptions): FrameLabeler {
   const seed = checkInt('options.seed', o.seed ?? 0, 0, 0xffffffff);
   const model = RNNModel.create(
     { cell, input: 'dense', inputSize: spec.size, hiddenSize, numLayers, outputSize: labels.length },
-    { seed, ...(o.backend ? { backend: o.backend as Backend } : {}) },
+    { seed, backend: o.backend ? (o.backend as Backend) : backendByName('auto') },
   );
   return { model, spec, labels };
 }

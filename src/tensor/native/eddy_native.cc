@@ -228,7 +228,7 @@ static void dotNT(int M, int K, const float* A, const float* B, float* C, int N,
 
 // A job split into n chunks along one dimension; chunk q covers [q·step, min((q+1)·step, total)).
 struct Job {
-  int kind;  // 0 outer split by rows of C', 1 outer split by columns of C', 2 dotNT split by rows of B
+  int kind;  // 0 outer split by rows of C', 1 outer split by columns of C', 2 dotNT split by rows of B, 3 read-sum
   Outer g;
   int total, step;
   // dotNT
@@ -333,7 +333,29 @@ static void runChunk(Pool&, const Job& j, int q, Scratch& s) {
   if (lo >= hi) return;
   if (j.kind == 0) outerBlock(j.g, lo, hi, 0, j.g.N, s);
   else if (j.kind == 1) outerBlock(j.g, 0, j.g.M, lo, hi, s);
-  else dotNT(j.M, j.K, j.A, j.B, j.C, j.N, lo, hi, j.acc);
+  else if (j.kind == 2) dotNT(j.M, j.K, j.A, j.B, j.C, j.N, lo, hi, j.acc);
+  else {  // read-sum of A[lo, hi) into C[q] (the bandwidth probe)
+    vf s0{}, s1{};
+    for (long i = lo; i < hi; i += 2 * VL) {
+      s0 += vload(j.A + i);
+      s1 += vload(j.A + i + VL);
+    }
+    j.C[q] = hsum(s0 + s1);
+  }
+}
+
+// Σ buf[0, n) read on the pool's threads, one half each (n a multiple of 2·VL; the bandwidth probe).
+static float readSum(Pool& p, const float* buf, long n) {
+  float partial[2] = {0, 0};
+  Job j{};
+  j.kind = 3;
+  j.A = buf;
+  j.C = partial;
+  j.total = int(n);
+  const int chunks = p.threads;
+  j.step = int((n / chunks + 2 * VL - 1) / (2 * VL) * (2 * VL));
+  p.run(j, chunks);
+  return partial[0] + partial[1];
 }
 
 // Below this many multiply-adds a product runs on the calling thread alone (waking the helper costs more).
@@ -405,92 +427,7 @@ static void gemm(Pool& p, int op, int M, int N, int K, const float* A, const flo
   }
 }
 
-// ---- LSTM pointwise step (the wasm kernels' contract: byte addresses, rows of B, H units) ---------------------
-
-typedef int32_t vi __attribute__((vector_size(VL * 4)));
-
-// e^x for float32 (Cephes expf: x = n·ln2 + r, |r| <= ln2/2, degree-6 polynomial, 2^n built in the exponent bits).
-static inline vf vexp(vf x) {
-  const vf lo = vf{} - 87.3f, hi = vf{} + 88.3f;
-  x = x < lo ? lo : x;
-  x = x > hi ? hi : x;
-  const vf n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;  // round to nearest
-  vf r = x - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  vf p = vf{} + 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.f;
-  const vi e = (__builtin_convertvector(n, vi) + 127) << 23;
-  return p * reinterpret_cast<const vf&>(e);
-}
-static inline vf vsigmoid(vf x) { return 1.f / (1.f + vexp(-x)); }
-static inline vf vtanh(vf x) { return 1.f - 2.f / (vexp(x + x) + 1.f); }
-static inline float sexp(float x) { vf v = vf{} + x; return vexp(v)[0]; }
-static inline float ssigmoid(float x) { return 1.f / (1.f + sexp(-x)); }
-static inline float stanh(float x) { return 1.f - 2.f / (sexp(x + x) + 1.f); }
-
-// i, f, g, o = σ, σ, tanh, σ of gx + gh + bhh (rows [B, 4H]); c = f·cPrev + i·g; h = o·tanh(c); act, aux cached.
-static void lstmForward(float* h, float* c, float* act, float* aux, const float* gx, const float* gh, const float* cp, const float* b, int B, int H) {
-  const int hv = H - H % VL;
-  for (int r = 0; r < B; r++) {
-    const long g4 = long(r) * 4 * H, o1 = long(r) * H;
-    const float *x = gx + g4, *y = gh + g4;
-    float* a = act + g4;
-    int j = 0;
-    for (; j < hv; j += VL) {
-      const vf i = vsigmoid(vload(x + j) + vload(y + j) + vload(b + j));
-      const vf f = vsigmoid(vload(x + H + j) + vload(y + H + j) + vload(b + H + j));
-      const vf g = vtanh(vload(x + 2 * H + j) + vload(y + 2 * H + j) + vload(b + 2 * H + j));
-      const vf o = vsigmoid(vload(x + 3 * H + j) + vload(y + 3 * H + j) + vload(b + 3 * H + j));
-      vstore(a + j, i); vstore(a + H + j, f); vstore(a + 2 * H + j, g); vstore(a + 3 * H + j, o);
-      const vf cv = f * vload(cp + o1 + j) + i * g;
-      const vf tc = vtanh(cv);
-      vstore(c + o1 + j, cv); vstore(aux + o1 + j, tc); vstore(h + o1 + j, o * tc);
-    }
-    for (; j < H; j++) {
-      const float i = ssigmoid(x[j] + y[j] + b[j]), f = ssigmoid(x[H + j] + y[H + j] + b[H + j]);
-      const float g = stanh(x[2 * H + j] + y[2 * H + j] + b[2 * H + j]), o = ssigmoid(x[3 * H + j] + y[3 * H + j] + b[3 * H + j]);
-      a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o;
-      const float cv = f * cp[o1 + j] + i * g, tc = stanh(cv);
-      c[o1 + j] = cv; aux[o1 + j] = tc; h[o1 + j] = o * tc;
-    }
-  }
-}
-
-// Gate gradients into dgx and dgh (the same values; dgh may be dgx), dcPrev = dc_t · f, dhPrev = 0.
-static void lstmBackward(float* dgx, float* dgh, float* dhp, float* dcp, const float* dh, const float* dc, const float* act, const float* aux, const float* cp, int B, int H) {
-  const int hv = H - H % VL;
-  for (int r = 0; r < B; r++) {
-    const long g4 = long(r) * 4 * H, o1 = long(r) * H;
-    const float* a = act + g4;
-    float *x = dgx + g4, *y = dgh + g4;
-    int j = 0;
-    for (; j < hv; j += VL) {
-      const vf i = vload(a + j), f = vload(a + H + j), g = vload(a + 2 * H + j), o = vload(a + 3 * H + j);
-      const vf tc = vload(aux + o1 + j), dhv = vload(dh + o1 + j);
-      const vf dct = dhv * o * (1.f - tc * tc) + vload(dc + o1 + j);
-      const vf di = dct * g * i * (1.f - i), df = dct * vload(cp + o1 + j) * f * (1.f - f);
-      const vf dg = dct * i * (1.f - g * g), dO = dhv * tc * o * (1.f - o);
-      vstore(x + j, di); vstore(x + H + j, df); vstore(x + 2 * H + j, dg); vstore(x + 3 * H + j, dO);
-      vstore(y + j, di); vstore(y + H + j, df); vstore(y + 2 * H + j, dg); vstore(y + 3 * H + j, dO);
-      vstore(dcp + o1 + j, dct * f);
-      vstore(dhp + o1 + j, vf{});
-    }
-    for (; j < H; j++) {
-      const float i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], tc = aux[o1 + j], dhv = dh[o1 + j];
-      const float dct = dhv * o * (1.f - tc * tc) + dc[o1 + j];
-      const float di = dct * g * i * (1.f - i), df = dct * cp[o1 + j] * f * (1.f - f), dg = dct * i * (1.f - g * g), dO = dhv * tc * o * (1.f - o);
-      x[j] = di; x[H + j] = df; x[2 * H + j] = dg; x[3 * H + j] = dO;
-      y[j] = di; y[H + j] = df; y[2 * H + j] = dg; y[3 * H + j] = dO;
-      dcp[o1 + j] = dct * f;
-      dhp[o1 + j] = 0.f;
-    }
-  }
-}
+#include "eddy_pointwise.h"
 
 // ---- N-API ----------------------------------------------------------------------------------------------------
 
@@ -610,6 +547,135 @@ static napi_value LstmBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// gruForward(slot, h, act, aux, gx, gh, hPrev, bhh, B, H): as the wasm kernel of that name.
+static napi_value GruForward(napi_env env, napi_callback_info info) {
+  static const long floats[7] = {1, 3, 1, 3, 3, 1, -3};
+  float* p[7];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native gruForward: bad arguments or an operand outside the bound buffer", 7, floats, p, B, H)) return nullptr;
+  gruForward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], B, H);
+  return nullptr;
+}
+
+// gruBackward(slot, dgx, dgh, dhPrev, dh, act, aux, hPrev, B, H): as the wasm kernel of that name.
+static napi_value GruBackward(napi_env env, napi_callback_info info) {
+  static const long floats[7] = {3, 3, 1, 1, 3, 1, 1};
+  float* p[7];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native gruBackward: bad arguments or an operand outside the bound buffer", 7, floats, p, B, H)) return nullptr;
+  gruBackward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], B, H);
+  return nullptr;
+}
+
+// rnnTanhForward / rnnReluForward(slot, h, act, gx, gh, bhh, B, H): as the wasm kernels of those names.
+template <bool RELU>
+static napi_value RnnForward(napi_env env, napi_callback_info info) {
+  static const long floats[5] = {1, 1, 1, 1, -1};
+  float* p[5];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native rnnForward: bad arguments or an operand outside the bound buffer", 5, floats, p, B, H)) return nullptr;
+  rnnForward<RELU>(p[0], p[1], p[2], p[3], p[4], B, H);
+  return nullptr;
+}
+
+// rnnTanhBackward / rnnReluBackward(slot, dgx, dgh, dhPrev, dh, act, B, H): as the wasm kernels of those names.
+template <bool RELU>
+static napi_value RnnBackward(napi_env env, napi_callback_info info) {
+  static const long floats[5] = {1, 1, 1, 1, 1};
+  float* p[5];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native rnnBackward: bad arguments or an operand outside the bound buffer", 5, floats, p, B, H)) return nullptr;
+  rnnBackward<RELU>(p[0], p[1], p[2], p[3], p[4], B, H);
+  return nullptr;
+}
+
+// The data and length of a typed array argument of the expected type, or null after throwing (`name` in the message).
+template <typename T>
+static T* typedArg(napi_env env, napi_value v, napi_typedarray_type want, size_t& length, const char* name) {
+  bool is = false;
+  napi_typedarray_type type;
+  void* data = nullptr;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok || type != want) {
+    fail(env, "ERR_INVALID_ARG", name);
+    return nullptr;
+  }
+  return static_cast<T*>(data);
+}
+
+// softmaxXent(dlogits: Float32Array | null, logits: Float32Array, targets: Int32Array, N, V, scale) -> summed loss.
+// Any arrays (not only bound buffers): the caller has checked the shapes; they are checked again here.
+static napi_value SoftmaxXent(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* msg = "eddy native softmaxXent: expected (Float32Array | null, Float32Array, Int32Array, N, V, scale) of matching lengths";
+  if (argc < 6) return fail(env, "ERR_INVALID_ARG", msg);
+  int32_t N, V;
+  double scale;
+  if (napi_get_value_int32(env, argv[3], &N) != napi_ok || napi_get_value_int32(env, argv[4], &V) != napi_ok ||
+      napi_get_value_double(env, argv[5], &scale) != napi_ok || N < 0 || V < 1)
+    return fail(env, "ERR_INVALID_ARG", msg);
+  napi_valuetype t0;
+  napi_typeof(env, argv[0], &t0);
+  size_t nd = 0, nl = 0, nt = 0;
+  float* dl = nullptr;
+  if (t0 != napi_null && !(dl = typedArg<float>(env, argv[0], napi_float32_array, nd, msg))) return nullptr;
+  const float* l = typedArg<float>(env, argv[1], napi_float32_array, nl, msg);
+  if (!l) return nullptr;
+  const int32_t* tg = typedArg<int32_t>(env, argv[2], napi_int32_array, nt, msg);
+  if (!tg) return nullptr;
+  const size_t need = size_t(N) * size_t(V);
+  if (nl < need || nt < size_t(N) || (dl && nd < need)) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  for (int32_t r = 0; r < N; r++)
+    if (tg[r] >= V) return fail(env, "ERR_OUT_OF_RANGE", "eddy native softmaxXent: a target is >= V");
+  napi_value out;
+  napi_create_double(env, softmaxXent(dl, l, tg, N, V, float(scale)), &out);
+  return out;
+}
+
+// adamUpdate(params, grads, m, v: Float32Array, coefs: Float64Array [beta1, beta2, c1, c2, stepSize, bc2Sqrt, eps,
+// decay, l2]): one Adam update of every element, in place.
+static napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* msg = "eddy native adamUpdate: expected (params, grads, m, v: Float32Array of one length, coefs: Float64Array [9])";
+  if (argc < 5) return fail(env, "ERR_INVALID_ARG", msg);
+  size_t n[4], nc = 0;
+  float* a[4];
+  for (int i = 0; i < 4; i++)
+    if (!(a[i] = typedArg<float>(env, argv[i], napi_float32_array, n[i], msg))) return nullptr;
+  const double* c = typedArg<double>(env, argv[4], napi_float64_array, nc, msg);
+  if (!c) return nullptr;
+  if (n[1] != n[0] || n[2] != n[0] || n[3] != n[0] || nc < 9) return fail(env, "ERR_INVALID_ARG", msg);
+  const AdamCoefs k{float(c[0]), float(c[1]), float(c[2]), float(c[3]), float(c[4]), float(c[5]), float(c[6]), float(c[7]), float(c[8])};
+  adamUpdate(a[0], a[1], a[2], a[3], long(n[0]), k);
+  return nullptr;
+}
+
+// readBandwidth(bytes, reps) -> bytes read per second: sums a buffer of `bytes` (its own, filled once) `reps`
+// times on the pool's threads (each thread its half), the weight-streaming limit of the bench's roofline.
+static napi_value ReadBandwidth(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double bytes, reps;
+  if (argc < 2 || napi_get_value_double(env, argv[0], &bytes) != napi_ok || napi_get_value_double(env, argv[1], &reps) != napi_ok ||
+      !(bytes >= 4096 && bytes <= 1e9) || !(reps >= 1 && reps <= 1e6))
+    return fail(env, "ERR_INVALID_ARG", "eddy native readBandwidth: expected bytes in [4096, 1e9] and reps in [1, 1e6]");
+  Instance* in = instance(env);
+  const long n = long(bytes / 4) / (2 * VL) * (2 * VL);
+  std::vector<float> buf(size_t(n), 1.f);
+  const auto t0 = std::chrono::steady_clock::now();
+  volatile float sink = 0;
+  for (int r = 0; r < int(reps); r++) sink = sink + readSum(in->pool, buf.data(), n);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  napi_value out;
+  napi_create_double(env, double(n) * 4 * reps / s, &out);
+  return out;
+}
+
 // setThreads(n): 1 or 2; returns the count in effect.
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -663,6 +729,15 @@ NAPI_MODULE_INIT() {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gruForward", nullptr, GruForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gruBackward", nullptr, GruBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnTanhForward", nullptr, RnnForward<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnReluForward", nullptr, RnnForward<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnTanhBackward", nullptr, RnnBackward<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnReluBackward", nullptr, RnnBackward<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxXent", nullptr, SoftmaxXent, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"readBandwidth", nullptr, ReadBandwidth, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tune", nullptr, Tune, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
