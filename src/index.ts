@@ -307,3 +307,6 @@ export {
   type ContactSheetOptions,
   type TimelineData,
 } from './video/labelReports.ts';
+
+// ---- speed (issue 17): the native backend's probe of the machine's read bandwidth (the bench's roofline) ----
+export { nativeReadBandwidth } from './tensor/nativeBackend.ts';

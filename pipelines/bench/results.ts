@@ -18,6 +18,8 @@ export interface CaseResult {
   readonly secondsPerStep: number;
   /** Keyed workloads: 99th percentile of the seconds per tick. */
   readonly p99?: number;
+  /** eddy rows: fractions of the run's FLOP limit and weight-streaming limit (NaN where they do not apply). */
+  readonly roofline?: { readonly flop: number; readonly weights: number };
   /** Timed steps. */
   readonly n: number;
   /** Warm-up steps before them. */

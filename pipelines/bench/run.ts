@@ -26,6 +26,7 @@ import { maxAbsDiff, type Timing } from './timing.ts';
 import { runTorch } from './torchPeer.ts';
 import { createPlanner } from './planner.ts';
 import { measureStartup } from './startup.ts';
+import { measureRoofline, rooflineOf } from './roofline.ts';
 import { defineCommand } from '../cli/command.ts';
 import { SPECS, metricOf, planOf, selectSpecs, type Spec } from './workloads.ts';
 
@@ -178,6 +179,11 @@ async function bench(values: {
     specs.flatMap((s) => Array<ReturnType<typeof plan>>(perSpec(s)).fill(plan(s))),
     t0,
   );
+  // The machine's limits, measured in this run on the fastest backend, for the roofline columns.
+  const fastest = scalingBackend(backends);
+  progress(`roofline: peak FLOP/s and weight-read bandwidth on ${fastest?.name ?? 'no backend'}`);
+  const roof = fastest ? measureRoofline(fastest, specs) : null;
+  if (roof) footer.push(...roof.notes);
   const goldens = new Map<string, Golden>();
   for (const spec of specs) {
     // 1. eddy: every backend against the reference kernels, then golden values for the peers, then timing.
@@ -212,7 +218,8 @@ async function bench(values: {
           : spec.kind === 'keyed'
             ? await timeKeyed(spec, b, budget, stepProgress(impl))
             : timeStream(spec, b, budget, stepProgress(impl));
-      rows.push(row(spec, impl, 'eddy', t, `ref ${checks.get(b)!.toExponential(1)}`));
+      const r = row(spec, impl, 'eddy', t, `ref ${checks.get(b)!.toExponential(1)}`);
+      rows.push(roof ? { ...r, roofline: rooflineOf(r, spec, roof) } : r);
     }
     // 2. TensorFlow.js on each of its backends, from the same weights.
     if (tf) {

@@ -53,6 +53,14 @@ export function nativeInfo():
 }
 
 /**
+ * Bytes per second the addon's threads read (sum) from a buffer of `bytes` (4 KiB .. 1 GB), `reps` times: the
+ * weight-streaming limit of the bench's roofline. Undefined when the addon is not available.
+ */
+export function nativeReadBandwidth(bytes: number, reps = 1): number | undefined {
+  return nativeAddon()?.readBandwidth(bytes, reps);
+}
+
+/**
  * Creates a backend whose multiplies run in the native addon, over its own wasm memory.
  * @throws EddyError ERR_INVALID_ARG naming the option; or when the addon is not available (the message says why)
  */

@@ -12,6 +12,11 @@ import { softmaxCrossEntropy } from '../../src/tensor/softmax.ts';
 import type { CellKind } from '../../src/cells/cellKernel.ts';
 import { adam, adamw } from '../../src/train/adam.ts';
 import { Rng } from '../../src/util/rng.ts';
+import type { Backend } from '../../src/tensor/backend.ts';
+import { jsBackend } from '../../src/tensor/jsBackend.ts';
+import { RNNModel } from '../../src/model/rnnModel.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import { charRnnBatches } from '../../src/train/charRnnBatches.ts';
 import { backwardCase, forwardCase, maxRelDiff, shapes } from '../helpers/cellCheck.ts';
 
 const MiB = 2 ** 20;
@@ -146,5 +151,38 @@ describe.runIf(available)('the bandwidth probe', () => {
     const r = addon.readBandwidth(2 * MiB, 3);
     expect(Number.isFinite(r) && r > 0).toBe(true);
     expect(() => addon.readBandwidth(10, 1)).toThrow(/readBandwidth/);
+  });
+});
+
+describe.runIf(available)('a Trainer on the native backend', () => {
+  it('runs the cross-entropy and Adam in the addon and trains as on jsBackend (losses and weights to 1e-4 over 6 updates)', () => {
+    const ids = Int32Array.from({ length: 2000 }, (_, i) => (i * 7 + (i >> 3)) % 11);
+    const run = (backend: Backend) => {
+      const model = RNNModel.create(
+        { cell: 'gru', input: 'onehot', inputSize: 11, hiddenSize: 19, outputSize: 11 },
+        { seed: 3, backend },
+      );
+      const trainer = new Trainer(model, { optimizer: { name: 'adam', lr: 1e-2 }, k1: 8, clipNorm: 5 });
+      const losses: number[] = [];
+      let n = 0;
+      for (const w of charRnnBatches(ids, { B: 4, k1: 8 })) {
+        losses.push(trainer.update(w).loss);
+        if (++n === 6) break;
+      }
+      return { losses, params: model.params.slice() };
+    };
+    const native = createNativeBackend({ capacity: 16 * MiB });
+    const calls = { xent: 0, adam: 0 };
+    const counted: Backend = {
+      ...native,
+      softmaxCrossEntropy: (...a) => (calls.xent++, native.softmaxCrossEntropy!(...a)),
+      adamUpdate: (...a) => (calls.adam++, native.adamUpdate!(...a)),
+    };
+    const got = run(counted);
+    const ref = run(jsBackend);
+    expect(calls.xent).toBeGreaterThanOrEqual(6);
+    expect(calls.adam).toBe(6);
+    for (let i = 0; i < 6; i++) expect(Math.abs(got.losses[i] - ref.losses[i])).toBeLessThan(1e-4);
+    expect(maxRelDiff(got.params, ref.params)).toBeLessThan(1e-4);
   });
 });
