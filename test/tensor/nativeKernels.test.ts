@@ -175,8 +175,14 @@ describe.runIf(available)('a Trainer on the native backend', () => {
     const calls = { xent: 0, adam: 0 };
     const counted: Backend = {
       ...native,
-      softmaxCrossEntropy: (...a) => (calls.xent++, native.softmaxCrossEntropy!(...a)),
-      adamUpdate: (...a) => (calls.adam++, native.adamUpdate!(...a)),
+      softmaxCrossEntropy: (...a) => {
+        calls.xent++;
+        return native.softmaxCrossEntropy!(...a);
+      },
+      adamUpdate: (...a) => {
+        calls.adam++;
+        native.adamUpdate!(...a);
+      },
     };
     const got = run(counted);
     const ref = run(jsBackend);
