@@ -14,7 +14,6 @@
  * const again = loadFrameLabeler('video-grid.safetensors');
  */
 import type { Backend } from '../tensor/backend.ts';
-import { backendByName } from '../tensor/backendByName.ts';
 import type { CellKind } from '../cells/cellKernel.ts';
 import { modelFromSafetensors, saveModel } from '../model/modelFile.ts';
 import { RNNModel } from '../model/rnnModel.ts';
@@ -38,7 +37,7 @@ export interface FrameLabelerOptions extends FrameFeatureOptions {
   numLayers?: number;
   /** Seed of the initialisation. @default 0 */
   seed?: number;
-  /** Kernels of the model (training runs on them). @default backendByName('auto'): native where built, else wasm, else js */
+  /** Kernels of the model (`backendByName('auto')` picks the fastest here). @default jsBackend */
   backend?: Backend;
 }
 
@@ -71,7 +70,7 @@ export function createFrameLabeler(options: FrameLabelerOptions): FrameLabeler {
   const seed = checkInt('options.seed', o.seed ?? 0, 0, 0xffffffff);
   const model = RNNModel.create(
     { cell, input: 'dense', inputSize: spec.size, hiddenSize, numLayers, outputSize: labels.length },
-    { seed, backend: o.backend ? (o.backend as Backend) : backendByName('auto') },
+    { seed, ...(o.backend ? { backend: o.backend as Backend } : {}) },
   );
   return { model, spec, labels };
 }
