@@ -42,43 +42,74 @@ export function workOf(spec: Spec): { flops: number; weightBytes: number } {
   return { flops: 2 * stepMacs, weightBytes };
 }
 
-/** Measures the limits on `backend` (the fastest eddy backend) for the workloads' weight sizes. */
-export function measureRoofline(backend: Backend, specs: readonly Spec[]): Roofline {
-  const n = 1024;
-  const A = backend.alloc(n * n),
-    B = backend.alloc(n * n),
-    C = backend.alloc(n * n);
-  for (let i = 0; i < A.length; i++) {
-    A[i] = ((i * 7) % 13) / 13 - 0.5;
-    B[i] = ((i * 5) % 11) / 11 - 0.5;
-  }
-  let best = Infinity;
-  for (let r = 0; r < 4; r++) {
-    const t0 = performance.now();
-    backend.gemmNN(n, n, n, A, 0, B, 0, C, 0, false);
-    const t = (performance.now() - t0) / 1000;
-    if (r > 0) best = Math.min(best, t); // the first warms the caches and the helper thread
-  }
-  const peakFlops = (2 * n * n * n) / best;
-  const notes = [
-    `roofline: FLOP limit ${(peakFlops / 1e9).toFixed(1)} GFLOP/s (${backend.name}, ${n}x${n}x${n} gemmNN, best of 3 in this run)`,
-  ];
-  const bandwidth = new Map<number, number>();
-  if (backend.name.startsWith('native') && nativeReadBandwidth(4096, 1) !== undefined) {
-    const sizes = [...new Set(specs.filter((s) => s.kind === 'stream').map((s) => workOf(s).weightBytes))];
-    const parts: string[] = [];
-    for (const bytes of sizes.sort((a, b) => a - b)) {
-      const reps = Math.max(2, Math.round(64e6 / bytes)); // about 64 MB read a measurement
-      let rate = 0;
-      for (let r = 0; r < 3; r++) rate = Math.max(rate, nativeReadBandwidth(Math.max(4096, bytes), reps) ?? 0);
-      bandwidth.set(bytes, rate);
-      parts.push(`${(bytes / 2 ** 20).toFixed(2)} MiB at ${(rate / 1e9).toFixed(0)} GB/s`);
+/**
+ * Measures the limits on `backend` (the fastest eddy backend) for the workloads' weight sizes. `sample()` runs
+ * once before the workloads and again after each workload's eddy rows: on a shared machine one measurement can
+ * land on a busy moment, so the limits are the best seen over the run.
+ */
+export class RooflineProbe {
+  readonly #backend: Backend;
+  readonly #n = 1024;
+  readonly #a: Float32Array;
+  readonly #b: Float32Array;
+  readonly #c: Float32Array;
+  readonly #sizes: number[];
+  readonly #native: boolean;
+  #bestProduct = Infinity;
+  readonly #bandwidth = new Map<number, number>();
+  #samples = 0;
+
+  constructor(backend: Backend, specs: readonly Spec[]) {
+    this.#backend = backend;
+    const n = this.#n;
+    this.#a = backend.alloc(n * n);
+    this.#b = backend.alloc(n * n);
+    this.#c = backend.alloc(n * n);
+    for (let i = 0; i < n * n; i++) {
+      this.#a[i] = ((i * 7) % 13) / 13 - 0.5;
+      this.#b[i] = ((i * 5) % 11) / 11 - 0.5;
     }
-    notes.push(
-      `roofline: weight reads (the addon's probe on its threads, best of 3): ${parts.join(', ')}; FLOP % = FLOP/s over the limit, weights % = the step's weight reads at that rate over its time`,
-    );
-  } else notes.push('roofline: no weight-read probe without the native addon (weights % left empty)');
-  return { peakFlops, bandwidth, notes };
+    this.#sizes = [...new Set(specs.filter((s) => s.kind === 'stream').map((s) => workOf(s).weightBytes))];
+    this.#native = backend.name.startsWith('native') && nativeReadBandwidth(4096, 1) !== undefined;
+  }
+
+  /** One more measurement of each limit (about 0.1 s unloaded): two 1024³ products, three reads of each size. */
+  sample(): void {
+    const n = this.#n;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      this.#backend.gemmNN(n, n, n, this.#a, 0, this.#b, 0, this.#c, 0, false);
+      const t = (performance.now() - t0) / 1000;
+      if (r > 0 || this.#samples > 0) this.#bestProduct = Math.min(this.#bestProduct, t); // the first run warms up
+    }
+    if (this.#native)
+      for (const bytes of this.#sizes) {
+        const reps = Math.max(2, Math.round(64e6 / bytes)); // about 64 MB read a measurement
+        for (let r = 0; r < 3; r++) {
+          const rate = nativeReadBandwidth(Math.max(4096, bytes), reps) ?? 0;
+          this.#bandwidth.set(bytes, Math.max(this.#bandwidth.get(bytes) ?? 0, rate));
+        }
+      }
+    this.#samples++;
+  }
+
+  /** The best limits so far, with footer lines saying how they were measured. */
+  limits(): Roofline {
+    const n = this.#n;
+    const peakFlops = (2 * n * n * n) / this.#bestProduct;
+    const notes = [
+      `roofline: FLOP limit ${(peakFlops / 1e9).toFixed(1)} GFLOP/s (${this.#backend.name}, ${n}x${n}x${n} gemmNN, best of ${2 * this.#samples} spread over the run)`,
+    ];
+    if (this.#native) {
+      const parts = [...this.#bandwidth]
+        .sort((a, b) => a[0] - b[0])
+        .map(([bytes, rate]) => `${(bytes / 2 ** 20).toFixed(2)} MiB at ${(rate / 1e9).toFixed(0)} GB/s`);
+      notes.push(
+        `roofline: weight reads (nativeReadBandwidth on the addon's threads, best of ${3 * this.#samples}): ${parts.join(', ')}; FLOP % = FLOP/s over the limit, weights % = the step's weight reads at that rate over its time`,
+      );
+    } else notes.push('roofline: no weight-read probe without the native addon (weights % left empty)');
+    return { peakFlops, bandwidth: new Map(this.#bandwidth), notes };
+  }
 }
 
 /** A row's fractions of the limits (NaN where they do not apply or were not measured). */

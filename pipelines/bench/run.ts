@@ -21,12 +21,12 @@ import { compareProbs, compareTrain, metricValue, type CaseResult, type Golden }
 import { formatJson, formatTable } from './table.ts';
 import { benchDir, loadTf, peersInstalled, type Tf } from './tfApi.ts';
 import { checkKeyedTf, checkStreamTf, checkTrainTf, timeKeyedTf, timeStreamTf, timeTrainTf } from './tfBench.ts';
-import { checkKeyedBackend, goldenKeyed, timeKeyed } from './keyedBench.ts';
+import { KEYED_MAX_BATCH, checkKeyedBackend, goldenKeyed, timeKeyed } from './keyedBench.ts';
 import { maxAbsDiff, type Timing } from './timing.ts';
 import { runTorch } from './torchPeer.ts';
 import { createPlanner } from './planner.ts';
 import { measureStartup } from './startup.ts';
-import { measureRoofline, rooflineOf } from './roofline.ts';
+import { RooflineProbe, rooflineOf } from './roofline.ts';
 import { defineCommand } from '../cli/command.ts';
 import { SPECS, metricOf, planOf, selectSpecs, type Spec } from './workloads.ts';
 
@@ -171,8 +171,13 @@ async function bench(values: {
   const torchOn = !values.noTorch;
   const tfFor = (s: Spec): string[] =>
     s.kind !== 'keyed' ? tfBackends : s.allBackends ? tfBackends.filter((b) => b === 'wasm') : [];
+  // Keyed ticks on eddy's js backend take seconds (the fallback, not what a server of many keys runs): not timed.
   const eddyFor = (s: Spec): Backend[] =>
-    s.kind === 'keyed' && !s.allBackends ? [scalingBackend(backends)].filter((b) => b !== undefined) : backends;
+    s.kind !== 'keyed'
+      ? backends
+      : s.allBackends
+        ? backends.filter((b) => b.name !== 'js')
+        : [scalingBackend(backends)].filter((b) => b !== undefined);
   const perSpec = (s: Spec): number => eddyFor(s).length + tfFor(s).length + (torchOn ? 1 : 0);
   const planner = createPlanner(
     quick ? QUICK_S : TOTAL_S,
@@ -182,8 +187,8 @@ async function bench(values: {
   // The machine's limits, measured in this run on the fastest backend, for the roofline columns.
   const fastest = scalingBackend(backends);
   progress(`roofline: peak FLOP/s and weight-read bandwidth on ${fastest?.name ?? 'no backend'}`);
-  const roof = fastest ? measureRoofline(fastest, specs) : null;
-  if (roof) footer.push(...roof.notes);
+  const probe = fastest ? new RooflineProbe(fastest, specs) : null;
+  probe?.sample();
   const goldens = new Map<string, Golden>();
   for (const spec of specs) {
     // 1. eddy: every backend against the reference kernels, then golden values for the peers, then timing.
@@ -218,9 +223,9 @@ async function bench(values: {
           : spec.kind === 'keyed'
             ? await timeKeyed(spec, b, budget, stepProgress(impl))
             : timeStream(spec, b, budget, stepProgress(impl));
-      const r = row(spec, impl, 'eddy', t, `ref ${checks.get(b)!.toExponential(1)}`);
-      rows.push(roof ? { ...r, roofline: rooflineOf(r, spec, roof) } : r);
+      rows.push(row(spec, impl, 'eddy', t, `ref ${checks.get(b)!.toExponential(1)}`));
     }
+    probe?.sample(); // the limits again, between this workload's eddy rows and its peers
     // 2. TensorFlow.js on each of its backends, from the same weights.
     if (tf) {
       for (const tb of tfFor(spec)) {
@@ -258,11 +263,22 @@ async function bench(values: {
   if (torchOn) {
     progress('torch: running pipelines/bench/torch_bench.py under /usr/bin/python3');
     const budgets = planner.batch(specs.map(plan), TORCH_OVERHEAD_S);
-    const killAfter = 60 + budgets.reduce((s, b) => s + 2 * b.seconds, 0);
+    // its fewest steps still run when the budget is spent (a loaded machine): W4's per-key loop needs a minute
+    const killAfter = 90 + budgets.reduce((s, b) => s + 2 * b.seconds, 0);
     const torch = await runTorch(specs, goldens, budgets, killAfter);
     rows.push(...torch.rows);
     footer.push(...torch.notes);
     failures.push(...torch.failures);
+  }
+
+  // Each eddy row as a fraction of the best limits seen in the run.
+  if (probe) {
+    const roof = probe.limits();
+    footer.push(...roof.notes);
+    for (let i = 0; i < rows.length; i++) {
+      const spec = specs.find((s) => s.id === rows[i].workload);
+      if (rows[i].family === 'eddy' && spec) rows[i] = { ...rows[i], roofline: rooflineOf(rows[i], spec, roof) };
+    }
   }
 
   progress('npm start: time to first character');
@@ -271,7 +287,12 @@ async function bench(values: {
     `steps: timed (+ warm-up); * = the time budget (${quick ? QUICK_S : TOTAL_S} s shared by all cases) allowed fewer than wanted (W1 wants ${plan(SPECS[0]).steps} + ${plan(SPECS[0]).warmup}).`,
     'metric: median over the timed steps.',
     'ratio eddy/peer = peer time per step / eddy time per step (> 1: eddy faster), measured in this run.',
-    'check: max abs diff from eddy on the reference kernels, same weights and inputs (W1, W1b: loss on a T16 B8 slice; W2, W3: softmax of 8 steps).',
+    'check: max abs diff from eddy on the reference kernels, same weights and inputs (W1, W1b: loss on a T16 B8 slice; W2, W3: softmax of 8 steps; W4: softmax of keys 0-7 over 2 ticks, each key stepped alone).',
+    ...(specs.some((s) => s.kind === 'keyed')
+      ? [
+          `W4: a step = a tick (every key once, random order), metric = keys / median tick; keyedRecurrent with maxBatch ${KEYED_MAX_BATCH}; eddy-js not timed (seconds a tick); W4-100 and W4-10k (maxKeys 4/5 of the keys: eviction with onEvict/initialState) on ${scalingBackend(backends)?.name ?? '-'} only; torch = hand-batched loop, torch-per-key = dict of states, LSTMCell per element`,
+        ]
+      : []),
     `total wall time ${elapsed()}${quick ? ' (--quick)' : ''}`,
   );
   process.stdout.write(`${values.json ? formatJson(rows) : formatTable(rows, footer)}\n`);

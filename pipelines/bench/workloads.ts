@@ -205,8 +205,8 @@ export function planOf(spec: Spec, quick: boolean): Plan {
     // a tick is `keys` steps: about 1 ms a 100 keys on the native backend, 0.1-1 s per tick for the slow peers
     const scale = spec.keys / 1000;
     return quick
-      ? { warmup: 2, steps: 20, minSteps: 3, seconds: 1 * Math.max(1, scale), weight: 0.8 * Math.max(0.5, scale) }
-      : { warmup: 5, steps: 200, minSteps: 5, seconds: 6 * Math.max(1, scale), weight: 1.2 * Math.max(0.5, scale) };
+      ? { warmup: 1, steps: 20, minSteps: 3, seconds: Math.max(1, scale), weight: 0.5 * Math.max(0.5, scale) }
+      : { warmup: 2, steps: 200, minSteps: 3, seconds: 4 * Math.max(1, scale), weight: 0.8 * Math.max(0.5, scale) };
   }
   if (spec.kind === 'train')
     return quick
@@ -305,7 +305,7 @@ export function keyedData(spec: KeyedSpec, seed = SEED): Tick[] {
 
 /** Keyed checks: the outputs of these keys (the first few) over the first `CHECK_TICKS` ticks. */
 export const CHECK_KEYS = 8;
-export const CHECK_TICKS = 3;
+export const CHECK_TICKS = 2;
 
 /** Parses `--only W1,W2`: `W2` selects every W2 variant. @throws Error naming an unknown workload */
 export function selectSpecs(only: string | undefined): Spec[] {
