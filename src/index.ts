@@ -310,3 +310,4 @@ export {
 
 // ---- speed (issue 17): the native backend's probe of the machine's read bandwidth (the bench's roofline) ----
 export { nativeReadBandwidth } from './tensor/nativeBackend.ts';
+export type { WeightPrecision, LowpWeights } from './tensor/backend.ts';

@@ -143,6 +143,21 @@ export interface Backend {
    * `coefs` = [beta1, beta2, 1 - beta1, 1 - beta2, stepSize, sqrt(1 - beta2^t), eps, decay, l2] (see `adam.ts`).
    */
   adamUpdate?(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, coefs: Float64Array): void;
+  /**
+   * Optional: `C[M, N] (+)= A[M, K] · Wᵀ` for lower-precision weights `W [N, K]` (`lowPrecision.ts`: packed in this
+   * backend's memory), M <= 4 (streaming steps); accumulated in float32.
+   */
+  gemmNTLowp?(
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    aOff: number,
+    W: LowpWeights,
+    C: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+  ): void;
   /** Optional: its gradient `W[:, ids[i]] += A[i, :]` for `A [M, N]`, `W [N, V]`. */
   scatterAddColumns?(
     W: Float32Array,
@@ -159,3 +174,15 @@ export interface Backend {
 
 /** The recurrent cells eddy implements, named as PyTorch's modules and `nonlinearity` are (declared here, below the cells, so a backend can name them). */
 export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
+
+/** How a model's weights are stored for its streaming steps: float32, bf16, or int8 with a scale per row. */
+export type WeightPrecision = 'f32' | 'bf16' | 'int8';
+
+/** A weight `[N, K]` packed in lower precision (bf16 bits, or int8 with `scales [N]`), in a backend's memory. */
+export interface LowpWeights {
+  readonly kind: 'bf16' | 'int8';
+  readonly data: Uint16Array | Int8Array;
+  readonly scales: Float32Array | null;
+  readonly N: number;
+  readonly K: number;
+}

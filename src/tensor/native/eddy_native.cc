@@ -12,6 +12,9 @@
 // Both threads take chunks of one job from a shared counter; the calling thread never waits for a chunk nobody
 // has started, so a descheduled helper thread costs nothing but its own chunk.
 #include <node_api.h>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -224,11 +227,101 @@ static void dotNT(int M, int K, const float* A, const float* B, float* C, int N,
   }
 }
 
+// C[M, N] (+)= A[M, K] · Wᵀ for lower-precision weights W [N, K] (streaming steps, few rows), rows [j0, j1) of W:
+// bf16 (kind 1: the high half of a float32) or int8 (kind 2: w = q · scale[j]). Accumulated in float32.
+typedef uint16_t vh __attribute__((vector_size(VL * 2)));
+typedef uint16_t vhu __attribute__((vector_size(VL * 2), aligned(2), may_alias));
+typedef int8_t vb __attribute__((vector_size(VL)));
+typedef int8_t vbu __attribute__((vector_size(VL), aligned(1), may_alias));
+typedef uint32_t vu __attribute__((vector_size(VL * 4)));
+typedef int32_t vi32 __attribute__((vector_size(VL * 4)));
+// VL weights from `w + k` as floats: bf16 bits shifted into the high half, or int8 converted (intrinsics where
+// GCC's generic vector conversions would go element by element).
+template <int KIND>
+static inline vf loadQ(const void* w, long k) {
+#if defined(__AVX512F__)
+  if constexpr (KIND == 1) {
+    const __m512i u = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(w) + k))), 16);
+    return reinterpret_cast<vf>(_mm512_castsi512_ps(u));
+  } else {
+    return reinterpret_cast<vf>(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const int8_t*>(w) + k)))));
+  }
+#elif defined(__AVX2__)
+  if constexpr (KIND == 1) {
+    const __m256i u = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(w) + k))), 16);
+    return reinterpret_cast<vf>(_mm256_castsi256_ps(u));
+  } else {
+    return reinterpret_cast<vf>(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const int8_t*>(w) + k)))));
+  }
+#else
+  if constexpr (KIND == 1) {
+    const vu u = __builtin_convertvector(*reinterpret_cast<const vhu*>(static_cast<const uint16_t*>(w) + k), vu) << 16;
+    return reinterpret_cast<const vf&>(u);
+  } else {
+    return __builtin_convertvector(__builtin_convertvector(*reinterpret_cast<const vbu*>(static_cast<const int8_t*>(w) + k), vi32), vf);
+  }
+#endif
+}
+static inline float scalarQ(int kind, const void* w, long k) {
+  if (kind == 1) {
+    const uint32_t u = uint32_t(static_cast<const uint16_t*>(w)[k]) << 16;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  }
+  return float(static_cast<const int8_t*>(w)[k]);
+}
+template <int KIND>
+static void dotNTqT(int M, int K, const float* A, const void* W, const float* scales, float* C, int N, int j0, int j1, bool acc) {
+  constexpr int kind = KIND;
+  const int kv = K - K % VL;
+  const long esz = kind == 1 ? 2 : 1;
+  const auto row = [&](int j) { return static_cast<const void*>(static_cast<const uint8_t*>(W) + long(j) * K * esz); };
+  for (int i = 0; i < M; i++) {
+    const float* a = A + long(i) * K;
+    float* c = C + long(i) * N;
+    int j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      const void *b0 = row(j), *b1 = row(j + 1), *b2 = row(j + 2), *b3 = row(j + 3);
+      vf s0{}, s1{}, s2{}, s3{};
+      for (int k = 0; k < kv; k += VL) {
+        const vf x = vload(a + k);
+        s0 += x * loadQ<KIND>(b0, k);
+        s1 += x * loadQ<KIND>(b1, k);
+        s2 += x * loadQ<KIND>(b2, k);
+        s3 += x * loadQ<KIND>(b3, k);
+      }
+      float t[4] = {hsum(s0), hsum(s1), hsum(s2), hsum(s3)};
+      const void* bs[4] = {b0, b1, b2, b3};
+      for (int q = 0; q < 4; q++) {
+        for (int k = kv; k < K; k++) t[q] += a[k] * scalarQ(kind, bs[q], k);
+        if (scales) t[q] *= scales[j + q];
+        c[j + q] = acc ? c[j + q] + t[q] : t[q];
+      }
+    }
+    for (; j < j1; j++) {
+      const void* b = row(j);
+      vf s{};
+      for (int k = 0; k < kv; k += VL) s += vload(a + k) * loadQ<KIND>(b, k);
+      float t = hsum(s);
+      for (int k = kv; k < K; k++) t += a[k] * scalarQ(kind, b, k);
+      if (scales) t *= scales[j];
+      c[j] = acc ? c[j] + t : t;
+    }
+  }
+}
+
+static void dotNTq(int kind, int M, int K, const float* A, const void* W, const float* scales, float* C, int N, int j0, int j1, bool acc) {
+  if (kind == 1) dotNTqT<1>(M, K, A, W, scales, C, N, j0, j1, acc);
+  else dotNTqT<2>(M, K, A, W, scales, C, N, j0, j1, acc);
+}
+
 // ---- threads ------------------------------------------------------------------------------------------------
 
 // A job split into n chunks along one dimension; chunk q covers [q·step, min((q+1)·step, total)).
 struct Job {
-  int kind;  // 0 outer split by rows of C', 1 outer split by columns of C', 2 dotNT split by rows of B, 3 read-sum
+  int kind;  // 0 outer split by rows of C', 1 outer split by columns of C', 2 dotNT split by rows of B, 3 read-sum,
+             // 4 dotNTq (lower-precision weights) split by rows of W
   Outer g;
   int total, step;
   // dotNT
@@ -236,6 +329,10 @@ struct Job {
   const float *A, *B;
   float* C;
   bool acc;
+  // dotNTq
+  int qkind;
+  const void* W;
+  const float* scales;
 };
 
 struct Pool;
@@ -334,6 +431,7 @@ static void runChunk(Pool&, const Job& j, int q, Scratch& s) {
   if (j.kind == 0) outerBlock(j.g, lo, hi, 0, j.g.N, s);
   else if (j.kind == 1) outerBlock(j.g, 0, j.g.M, lo, hi, s);
   else if (j.kind == 2) dotNT(j.M, j.K, j.A, j.B, j.C, j.N, lo, hi, j.acc);
+  else if (j.kind == 4) dotNTq(j.qkind, j.M, j.K, j.A, j.W, j.scales, j.C, j.N, lo, hi, j.acc);
   else {  // read-sum of A[lo, hi) into C[q] (the bandwidth probe)
     vf s0{}, s1{};
     for (long i = lo; i < hi; i += 2 * VL) {
@@ -676,6 +774,51 @@ static napi_value ReadBandwidth(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// gemmLowp(slot, kind, M, N, K, a, w, scales, c, accumulate): C[M, N] (+)= A[M, K] · Wᵀ with W [N, K] in bf16
+// (kind 1) or int8 (kind 2, scales [N] at byte address `scales`; -1 for bf16); M <= 4 (streaming steps), on the
+// pool's threads for products of at least 2^17 multiply-adds (rows of W split, so results do not depend on them).
+static napi_value GemmLowp(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* msg = "eddy native gemmLowp: expected (slot, kind 1|2, M 1..4, N, K, a, w, scales, c, accumulate) inside the bound buffer";
+  if (argc < 10) return fail(env, "ERR_INVALID_ARG", msg);
+  int32_t v[9];
+  for (int i = 0; i < 9; i++)
+    if (napi_get_value_int32(env, argv[i], &v[i]) != napi_ok) return fail(env, "ERR_INVALID_ARG", msg);
+  bool acc = false;
+  napi_get_value_bool(env, argv[9], &acc);
+  Instance* in = instance(env);
+  const int slot = v[0], kind = v[1], M = v[2], N = v[3], K = v[4];
+  if (slot < 0 || size_t(slot) >= in->bound.size() || (kind != 1 && kind != 2) || M < 1 || M > 4 || N < 0 || K < 0)
+    return fail(env, "ERR_INVALID_ARG", msg);
+  const Bound& bd = in->bound[size_t(slot)];
+  const uint64_t esz = kind == 1 ? 2 : 1;
+  const uint64_t need[4] = {uint64_t(M) * K * 4, uint64_t(N) * K * esz, uint64_t(N) * 4, uint64_t(M) * N * 4};
+  const int32_t at[4] = {v[5], v[6], v[7], v[8]};
+  for (int i = 0; i < 4; i++) {
+    if (i == 2 && kind == 1) continue;
+    const uint64_t align = i == 1 ? esz : 4;
+    if (at[i] < 0 || uint64_t(at[i]) % align != 0 || uint64_t(at[i]) + need[i] > bd.length) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  }
+  if (N == 0) return nullptr;
+  Job j{};
+  j.kind = 4;
+  j.qkind = kind;
+  j.M = M; j.N = N; j.K = K;
+  j.A = reinterpret_cast<const float*>(bd.base + at[0]);
+  j.W = bd.base + at[1];
+  j.scales = kind == 2 ? reinterpret_cast<const float*>(bd.base + at[2]) : nullptr;
+  j.C = reinterpret_cast<float*>(bd.base + at[3]);
+  j.acc = acc;
+  j.total = N;
+  Pool& p = in->pool;
+  const int chunks = p.threads > 1 && double(M) * N * K >= PARALLEL_DOT_MACS && N >= 8 ? p.threads : 1;
+  j.step = ((N + chunks - 1) / chunks + 3) / 4 * 4;
+  p.run(j, chunks);
+  return nullptr;
+}
+
 // setThreads(n): 1 or 2; returns the count in effect.
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -738,6 +881,7 @@ NAPI_MODULE_INIT() {
       {"softmaxXent", nullptr, SoftmaxXent, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"readBandwidth", nullptr, ReadBandwidth, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemmLowp", nullptr, GemmLowp, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tune", nullptr, Tune, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

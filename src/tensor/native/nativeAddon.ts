@@ -70,6 +70,19 @@ export interface NativeAddon {
   ): number;
   /** One Adam update in place; `coefs` = [beta1, beta2, 1 - beta1, 1 - beta2, stepSize, sqrt(1 - beta2^t), eps, decay, l2]. */
   adamUpdate(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, coefs: Float64Array): void;
+  /** `C (+)= A · Wᵀ` with W in bf16 (kind 1) or int8 (kind 2, scales at byte address `scales`, else -1), M <= 4. */
+  gemmLowp(
+    slot: number,
+    kind: 1 | 2,
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    w: number,
+    scales: number,
+    c: number,
+    accumulate: boolean,
+  ): void;
   /** Bytes per second read by summing a buffer of `bytes` `reps` times on the pool's threads. */
   readBandwidth(bytes: number, reps: number): number;
   /** Sets the process-wide thread count (1 or 2); returns the count in effect. */
