@@ -23,7 +23,7 @@ import { benchDir, loadTf, peersInstalled, type Tf } from './tfApi.ts';
 import { checkKeyedTf, checkStreamTf, checkTrainTf, timeKeyedTf, timeStreamTf, timeTrainTf } from './tfBench.ts';
 import { KEYED_MAX_BATCH, checkKeyedBackend, goldenKeyed, timeKeyed } from './keyedBench.ts';
 import { maxAbsDiff, type Timing } from './timing.ts';
-import { runTorch } from './torchPeer.ts';
+import { TorchSession } from './torchSession.ts';
 import { createPlanner } from './planner.ts';
 import { measureStartup } from './startup.ts';
 import { RooflineProbe, rooflineOf } from './roofline.ts';
@@ -33,8 +33,8 @@ import { SPECS, metricOf, planOf, selectSpecs, type Spec } from './workloads.ts'
 /** Seconds the whole run aims at (issue 7: under 5 minutes), and with --quick. A slow case still gets its fewest steps. */
 const TOTAL_S = 255;
 const QUICK_S = 75;
-/** Seconds the torch child needs besides its timed cases (import torch, checks). */
-const TORCH_OVERHEAD_S = 8;
+/** Seconds a workload's torch job may take beyond 3x its budget (its checks, and its fewest steps on a loaded machine). */
+const TORCH_LIMIT_S = 60;
 
 let t0 = performance.now();
 const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
@@ -190,6 +190,11 @@ async function bench(values: {
   const probe = fastest ? new RooflineProbe(fastest, specs) : null;
   probe?.sample();
   const goldens = new Map<string, Golden>();
+  const torch = torchOn ? new TorchSession() : null;
+  if (torch) {
+    progress('torch: importing torch in its child process (pipelines/bench/torch_bench.py --serve)');
+    await torch.ready(60); // before any timing: the import would compete with eddy's first cases
+  }
   for (const spec of specs) {
     // 1. eddy: every backend against the reference kernels, then golden values for the peers, then timing.
     // What the peers must reproduce: eddy's model on the reference kernels (small: a slice, or the first steps;
@@ -257,18 +262,19 @@ async function bench(values: {
         rows.push(row(spec, impl, 'peer', t, check));
       }
     }
+    // 3. PyTorch, in its one child process, right after eddy's and tfjs's cases of this workload.
+    if (torch) {
+      progress(`${spec.id} torch: pipelines/bench/torch_bench.py under /usr/bin/python3`);
+      const budget = planner.next(plan(spec));
+      const r = await torch.run([spec], goldens, [budget], TORCH_LIMIT_S + 3 * budget.seconds);
+      rows.push(...r.rows);
+      failures.push(...r.failures);
+    }
   }
 
-  // 3. PyTorch, all workloads in one child process (one import of torch).
-  if (torchOn) {
-    progress('torch: running pipelines/bench/torch_bench.py under /usr/bin/python3');
-    const budgets = planner.batch(specs.map(plan), TORCH_OVERHEAD_S);
-    // its fewest steps still run when the budget is spent (a loaded machine): W4's per-key loop needs a minute
-    const killAfter = 90 + budgets.reduce((s, b) => s + 2 * b.seconds, 0);
-    const torch = await runTorch(specs, goldens, budgets, killAfter);
-    rows.push(...torch.rows);
-    footer.push(...torch.notes);
-    failures.push(...torch.failures);
+  if (torch) {
+    footer.push(...torch.notes());
+    torch.close();
   }
 
   // Each eddy row as a fraction of the best limits seen in the run.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch peer of eddy's benchmark suite (run by pipelines/bench/run.ts as a child process).
 
-Usage: /usr/bin/python3 torch_bench.py JOB.json
+Usage: /usr/bin/python3 torch_bench.py JOB.json   (or --serve: job paths on stdin, one a line)
 
 JOB.json (written by torchPeer.ts) lists the workloads with their shapes, budgets, eddy's initial weights
 (a float32 file and the offsets of each state_dict tensor) and the check inputs. For each workload this script
@@ -269,17 +269,10 @@ def keyed_workload(torch, w, params, budget):
     return out
 
 
-def main():
-    job_path = sys.argv[1]
+def run_job(torch, job_path):
+    """Every workload of one job file (weights beside it), results as JSON lines."""
     with open(job_path) as f:
         job = json.load(f)
-    try:
-        import torch
-    except Exception as err:  # noqa: BLE001 - any import failure means "no torch peer"
-        emit({'kind': 'info', 'available': False, 'reason': f'import torch failed: {err}'})
-        return
-    torch.set_num_threads(job.get('threads', 2))
-    emit({'kind': 'info', 'available': True, 'version': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(torch)})
     job_dir = os.path.dirname(os.path.abspath(job_path))
     for w in job['workloads']:
         print(f'torch {w["id"]}: check and time', file=sys.stderr, flush=True)
@@ -294,6 +287,27 @@ def main():
             emit({'kind': 'result', 'workload': w['id'], **t})
         except Exception as err:  # noqa: BLE001 - report and go on with the next workload
             emit({'kind': 'error', 'workload': w['id'], 'message': f'{type(err).__name__}: {err}'})
+
+
+def main():
+    """`torch_bench.py JOB.json` runs one job; `torch_bench.py --serve` reads job paths from stdin, one a line, and
+    answers each with its lines and {"kind": "done"} (one import of torch for the whole bench, the jobs interleaved
+    with eddy's cases so each ratio is measured close in time)."""
+    serve = sys.argv[1] == '--serve'
+    try:
+        import torch
+    except Exception as err:  # noqa: BLE001 - any import failure means "no torch peer"
+        emit({'kind': 'info', 'available': False, 'reason': f'import torch failed: {err}'})
+        return
+    torch.set_num_threads(2)
+    emit({'kind': 'info', 'available': True, 'version': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(torch)})
+    if not serve:
+        run_job(torch, sys.argv[1])
+        return
+    for line in sys.stdin:
+        if line.strip():
+            run_job(torch, line.strip())
+            emit({'kind': 'done'})
 
 
 if __name__ == '__main__':

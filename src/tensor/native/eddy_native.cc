@@ -419,7 +419,13 @@ struct Pool {
     }
     int mine = 0;
     for (int q; (q = claim()) >= 0; mine++) runChunk(*this, job, q, main);
-    while (completed.load(std::memory_order_acquire) != chunks - mine) cpuRelax();
+    // Wait for the helper's chunks: spin briefly (they usually end together), then yield the core, so that a
+    // helper descheduled by the machine's other work (a loaded, shared machine) gets to run instead of this
+    // thread spinning away its time slice.
+    for (int spins = 0; completed.load(std::memory_order_acquire) != chunks - mine; spins++) {
+      if (spins < 4096) cpuRelax();
+      else std::this_thread::yield();
+    }
   }
 
   ~Pool() { setThreads(1); }
