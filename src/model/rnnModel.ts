@@ -25,6 +25,7 @@ import { paramLayout, type ParamLayout } from './paramLayout.ts';
 import { createWorkspace, type Workspace } from './workspace.ts';
 import { WorkspaceCache } from './workspaceCache.ts';
 import { allocFloats } from '../util/alloc.ts';
+import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
 import type { RecurrentState } from './recurrentState.ts';
 import { windowForward, type ModelCore } from './windowForward.ts';
 import { windowBackward } from './windowBackward.ts';
@@ -184,7 +185,9 @@ export class RNNModel implements ModelCore {
 
   /**
    * Forward over a window. `x` is `Float32Array [T, B, X]` for dense input, `Int32Array [T, B]` of ids otherwise.
-   * @throws EddyError ERR_SHAPE naming `x` or `options.state.h` with the expected and received shapes
+   * @throws EddyError ERR_SHAPE naming `x` or `options.state.h` with the expected and received shapes;
+   *   ERR_NON_FINITE for a NaN or infinity in a dense `x` (naming the index, step, row and feature) or in
+   *   `options.state`
    */
   forward(x: Float32Array | Int32Array, options: ForwardOptions): ForwardResult {
     const o = checkObject('options', options);
@@ -195,8 +198,10 @@ export class RNNModel implements ModelCore {
       throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', o.rng);
     }
     this.checkInput('x', x, T * B, `[T=${T}, B=${B}]`);
+    this.checkFiniteInput(x, B, true);
     const state0 = o.state ?? this.createState(B);
     this.checkState('options.state', state0, B);
+    if (o.state) this.checkFiniteState('options.state', state0);
     let ws = o.workspace;
     if (ws) {
       if (ws.T !== T || ws.B !== B) throw shapeError('options.workspace', `for T=${T}, B=${B}`, `T=${ws.T}, B=${ws.B}`);
@@ -227,7 +232,10 @@ export class RNNModel implements ModelCore {
         isFloatArray(dy) ? `length ${dy.length}` : describeKind(dy),
       );
     }
-    if (dFinal) this.checkState('dFinal', dFinal, ws.B);
+    if (dFinal) {
+      this.checkState('dFinal', dFinal, ws.B);
+      this.checkFiniteState('dFinal', dFinal);
+    }
     const dState0 = this.createState(ws.B);
     windowBackward(this, ws, dy, dFinal ?? null, dState0);
     return dState0;
@@ -237,6 +245,9 @@ export class RNNModel implements ModelCore {
    * One streaming step for B rows: `x` `[B, X]` (or ids `[B]`), `state` updated in place, outputs written to
    * `out` `[B, Y]` and returned. Allocates nothing while B stays the same (the scratch is one grow-only buffer sized
    * to the largest B seen; another B costs a few small view objects, none for the 8 most recent).
+   * A dense `x` is checked for NaN and infinities (one pass over `[B, X]`; ids are range-checked); the state is not:
+   * it is checked where it enters (`forward`'s `options.state`, the operators' initial and restored states).
+   * @throws EddyError ERR_NON_FINITE naming the index, row and feature of a non-finite input, with `state` untouched
    */
   step(x: Float32Array | Int32Array, state: RecurrentState, out?: Float32Array): Float32Array {
     if (state === null || typeof state !== 'object' || !isFloatArray(state.h))
@@ -249,6 +260,7 @@ export class RNNModel implements ModelCore {
         `length ${state.h.length}`,
       );
     this.checkInput('x', x, B, `[B=${B}]`);
+    this.checkFiniteInput(x, B, false);
     this.checkState('state', state, B);
     const Y = outputWidth(this.config);
     const y = out ?? this.newArray(B * Y);
@@ -281,6 +293,32 @@ export class RNNModel implements ModelCore {
     for (let i = 0; i < rows; i++) {
       const id = x[i];
       if (id < 0 || id >= inputSize) throw invalidArg(`${name}[${i}]`, `token id in [0, ${inputSize})`, id);
+    }
+  }
+
+  /**
+   * The door check of dense inputs (ids are range-checked by `checkInput`): one pass, nothing allocated.
+   * @throws EddyError ERR_NON_FINITE naming the index, and the step (windows), row and feature
+   */
+  private checkFiniteInput(x: Float32Array | Int32Array, B: number, windowed: boolean): void {
+    if (this.config.input !== 'dense') return;
+    const i = firstNonFinite(x);
+    if (i < 0) return;
+    const X = this.config.inputSize;
+    const r = Math.floor(i / X);
+    const where = windowed ? `step ${Math.floor(r / B)}, row ${r % B}` : `row ${r}`;
+    throw nonFiniteError('input x', `x[${i}]`, x[i], `(${where}, feature ${i % X})`);
+  }
+
+  /** States that enter from outside (a window's initial state, a gradient) must be finite. */
+  private checkFiniteState(name: string, s: RecurrentState): void {
+    for (const [part, a] of [
+      ['h', s.h],
+      ['c', s.c],
+    ] as const) {
+      if (a === undefined) continue;
+      const i = firstNonFinite(a);
+      if (i >= 0) throw nonFiniteError(name, `${name}.${part}[${i}]`, a[i]);
     }
   }
 
