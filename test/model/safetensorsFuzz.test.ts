@@ -163,7 +163,8 @@ describe(`safetensors reader fuzz (seed ${SEED}, ${N} mutations)`, () => {
       const [name, bytes] = mutate(rng);
       const path = join(dir, `m${i % 8}.safetensors`);
       writeFileSync(path, bytes);
-      const c = (counts[name] ??= { fileErrors: 0, loaded: 0 });
+      counts[name] ??= { fileErrors: 0, loaded: 0 };
+      const c = counts[name];
       const t0 = performance.now();
       const loadChecked = () => {
         const m = loadModel(path);
