@@ -16,7 +16,7 @@ import { jsBackend } from '../tensor/jsBackend.ts';
 import type { CellKernel } from '../cells/cellKernel.ts';
 import { cellFor } from '../cells/cellFor.ts';
 import { backendCell } from '../cells/backendCell.ts';
-import { addBiasRows, gatherColumns } from '../tensor/rowOps.ts';
+import { addBiasRows, gatherColumns, gemmNTRows } from '../tensor/rowOps.ts';
 import { Rng } from '../util/rng.ts';
 import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject } from '../util/validate.ts';
@@ -348,7 +348,10 @@ function isFloatArray(v: unknown): v is Float32Array {
   return v instanceof Float32Array || v instanceof Float64Array;
 }
 
-/** One step for B rows in place, through the layers and the head. */
+/**
+ * One step for B rows in place, through the layers and the head. Its multiplies are `gemmNTRows`: each row's
+ * results have the bits of stepping that row alone, whatever B (keyedRecurrent's micro-batches rely on it).
+ */
 function stepForward(
   m: RNNModel,
   ws: Workspace,
@@ -382,16 +385,16 @@ function stepForward(
         inp = state.h;
         inOff = (l - 1) * B * H;
       }
-      be.gemmNT(B, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
+      gemmNTRows(be, B, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
       addBiasRows(be, lc.gx, 0, P, lo.bih, B, GH);
     }
     const off = l * B * H;
-    be.gemmNT(B, GH, H, state.h, off, P, lo.whh, ws.gh, 0, false);
+    gemmNTRows(be, B, GH, H, state.h, off, P, lo.whh, ws.gh, 0, false);
     cell.forward(state.h, off, c, off, lc.act, 0, lc.aux, 0, lc.gx, 0, ws.gh, 0, state.h, off, c, off, P, lo.bhh, B, H);
   }
   if (config.outputSize > 0) {
     const Y = config.outputSize;
-    be.gemmNT(B, Y, H, state.h, (L - 1) * B * H, P, layout.headWeight, y, 0, false);
+    gemmNTRows(be, B, Y, H, state.h, (L - 1) * B * H, P, layout.headWeight, y, 0, false);
     addBiasRows(be, y, 0, P, layout.headBias, B, Y);
   } else {
     y.set(state.h.subarray((L - 1) * B * H, L * B * H));
