@@ -66,6 +66,38 @@ static inline float hsum(vf v) {
   return v[0];
 }
 
+// Two vectors whose lanes hold partial sums of elements in segments of 2·H lanes (p's elements, then q's) to one
+// whose segments of H lanes hold lane l + lane l + H of each segment: one level of `hsum` for several elements.
+template <int H>
+static inline vf combine(vf p, vf q) {
+  constexpr int per = VL / (2 * H);  // elements in p (and in q)
+  vi lo, hi;
+  for (int l = 0; l < VL; l++) {
+    const int e = l / H, i = l % H;
+    const int src = e < per ? e * 2 * H : VL + (e - per) * 2 * H;
+    lo[l] = src + i;
+    hi[l] = src + H + i;
+  }
+  return __builtin_shuffle(p, q, lo) + __builtin_shuffle(p, q, hi);
+}
+
+// Lane e of the result is hsum(v[e]), bit for bit (the same pairs added in the same order), for VL vectors at once
+// by a transpose-and-add network: far fewer instructions than VL separate hsums. Overwrites v.
+static inline vf hsumGroup(vf* v) {
+  int n = VL;
+  if constexpr (VL >= 16) {
+    for (int i = 0; i < n / 2; i++) v[i] = combine<8>(v[2 * i], v[2 * i + 1]);
+    n /= 2;
+  }
+  if constexpr (VL >= 8) {
+    for (int i = 0; i < n / 2; i++) v[i] = combine<4>(v[2 * i], v[2 * i + 1]);
+    n /= 2;
+  }
+  for (int i = 0; i < n / 2; i++) v[i] = combine<2>(v[2 * i], v[2 * i + 1]);
+  n /= 2;
+  return combine<1>(v[0], v[1]);
+}
+
 // Register tile: MR rows of C' by NR = 2·VL columns (16 accumulators with AVX-512's 32 registers, 12 with AVX2's 16).
 constexpr int MR = VL == 16 ? 8 : 6;
 constexpr int NR = 2 * VL;
@@ -212,17 +244,31 @@ static inline void dotTile(int K, const float* __restrict a, const float* __rest
     for (int q = 0; q < S; q++) s[r][q] = vf{};
   for (int k = 0; k < kv; k += VL) {
     vf x[R];
-    for (int r = 0; r < R; r++) x[r] = vload(a + long(r) * K + k);
+    for (int r = 0; r < R; r++) {
+      x[r] = vload(a + long(r) * K + k);
+      __asm__("" : "+v"(x[r]));  // keep the row in a register (GCC would otherwise reload it for every product)
+    }
 #pragma GCC unroll 4
     for (int q = 0; q < S; q++) {
-      const vf w = vload(b + long(q) * K + k);
+      vf w = vload(b + long(q) * K + k);
+      __asm__("" : "+v"(w));  // one load of B's row per chunk, not one per product
       for (int r = 0; r < R; r++) s[r][q] += x[r] * w;
     }
+  }
+  float sums[R * S];
+  if constexpr (R * S % VL == 0) {
+    for (int g = 0; g < R * S; g += VL) {
+      vf v[VL];
+      for (int e = 0; e < VL; e++) v[e] = s[(g + e) / S][(g + e) % S];
+      vstore(sums + g, hsumGroup(v));
+    }
+  } else {
+    for (int e = 0; e < R * S; e++) sums[e] = hsum(s[e / S][e % S]);
   }
   for (int r = 0; r < R; r++)
     for (int q = 0; q < S; q++) {
       const float *ar = a + long(r) * K, *bq = b + long(q) * K;
-      float t = hsum(s[r][q]);
+      float t = sums[r * S + q];
       for (int k = kv; k < K; k++) t += ar[k] * bq[k];
       float* cij = c + long(r) * N + q;
       *cij = acc ? *cij + t : t;
