@@ -346,9 +346,9 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
     ...(accel
       ? {
           gemmNTRows(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
-            if (!enter('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
-            accel.gemm(slot, 3, M, N, K, aAddr, bAddr, cAddr, accumulate);
-            unplace(C, cOff, M * N);
+            if (!st.enter('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
+            accel.gemm(slot, 3, M, N, K, st.a, st.b, st.c, accumulate);
+            st.leave(C, cOff, M * N);
           },
         }
       : {}),

@@ -58,11 +58,12 @@ describe.each(backends)('a batched step equals stepping each row alone on %s', (
           });
           const y = model.step(x, state);
           for (let b = 0; b < B; b++) {
+            const at = (k: number): number => (Math.floor(k / H) * B + b) * H + (k % H); // [L, 1, H] -> [L, B, H]
+            const c1 = alone[b].s.c;
             const same =
               alone[b].y.every((v, k) => Object.is(v, y[b * Y + k])) &&
-              alone[b].s.h.every((v, k) => Object.is(v, state.h[(Math.floor(k / H) * B + b) * H + (k % H)])) &&
-              (alone[b].s.c === undefined ||
-                alone[b].s.c.every((v, k) => Object.is(v, state.c![(Math.floor(k / H) * B + b) * H + (k % H)])));
+              alone[b].s.h.every((v, k) => Object.is(v, state.h[at(k)])) &&
+              (c1 === undefined || c1.every((v, k) => Object.is(v, (state.c as Float32Array)[at(k)])));
             if (!same) throw new Error(`${opts.cell}: row ${b} of B = ${B} differs from stepping it alone`);
           }
         }
