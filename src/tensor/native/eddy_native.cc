@@ -275,23 +275,25 @@ static inline void dotTile(int K, const float* __restrict a, const float* __rest
     }
 }
 
+// R rows of A against rows [j, j1) of B: whole tiles of DJ rows inlined in one loop, then the rest.
 template <int R>
-static inline void dotTileRows(int cols, int K, const float* a, const float* b, float* c, int N, bool acc) {
-  switch (cols) {
-    case 1: return dotTile<R, 1>(K, a, b, c, N, acc);
-    case 2: return dotTile<R, 2>(K, a, b, c, N, acc);
-    case 3: return dotTile<R, 3>(K, a, b, c, N, acc);
-    default: return dotTile<R, DJ>(K, a, b, c, N, acc);
+static void dotRowBand(int K, const float* a, const float* B, float* c, int N, int j, int j1, bool acc) {
+  for (; j + DJ <= j1; j += DJ) dotTile<R, DJ>(K, a, B + long(j) * K, c + j, N, acc);
+  switch (j1 - j) {
+    case 1: return dotTile<R, 1>(K, a, B + long(j) * K, c + j, N, acc);
+    case 2: return dotTile<R, 2>(K, a, B + long(j) * K, c + j, N, acc);
+    case 3: return dotTile<R, 3>(K, a, B + long(j) * K, c + j, N, acc);
+    default: return;
   }
 }
 
-static void dotTileAny(int rows, int cols, int K, const float* a, const float* b, float* c, int N, bool acc) {
+static void dotRowBandAny(int rows, int K, const float* a, const float* B, float* c, int N, int j, int j1, bool acc) {
   switch (rows) {
-    case 1: return dotTileRows<1>(cols, K, a, b, c, N, acc);
-    case 2: return dotTileRows<2>(cols, K, a, b, c, N, acc);
-    case 3: if constexpr (DI >= 3) return dotTileRows<3>(cols, K, a, b, c, N, acc);
+    case 1: return dotRowBand<1>(K, a, B, c, N, j, j1, acc);
+    case 2: return dotRowBand<2>(K, a, B, c, N, j, j1, acc);
+    case 3: if constexpr (DI >= 3) return dotRowBand<3>(K, a, B, c, N, j, j1, acc);
       [[fallthrough]];
-    default: return dotTileRows<DI>(cols, K, a, b, c, N, acc);
+    default: return dotRowBand<DI>(K, a, B, c, N, j, j1, acc);
   }
 }
 
@@ -302,11 +304,7 @@ static void dotNT(int M, int K, const float* A, const float* B, float* C, int N,
   const int jb = dotBlockRows(K);
   for (int b0 = j0; b0 < j1; b0 += jb) {
     const int b1 = std::min(j1, b0 + jb);
-    for (int i = 0; i < M; i += DI) {
-      const int rows = std::min(DI, M - i);
-      for (int j = b0; j < b1; j += DJ)
-        dotTileAny(rows, std::min(DJ, b1 - j), K, A + long(i) * K, B + long(j) * K, C + long(i) * N + j, N, acc);
-    }
+    for (int i = 0; i < M; i += DI) dotRowBandAny(std::min(DI, M - i), K, A + long(i) * K, B, C + long(i) * N, N, b0, b1, acc);
   }
 }
 
