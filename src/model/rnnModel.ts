@@ -51,6 +51,12 @@ export interface ForwardOptions {
   /** Random source for dropout masks. @default undefined */
   rng?: Rng;
   /**
+   * Refuse NaN and infinities in a dense `x` and in `options.state` (one pass over each, `ERR_NON_FINITE`); false
+   * skips the pass (for a caller that checked already, as the Trainer does with its own messages).
+   * @default true
+   */
+  checkFinite?: boolean;
+  /**
    * Reuse this workspace (from `createWorkspace(T, B)`) instead of the model's cached one. The cached one is a
    * single buffer shared by every shape (memory stays bounded by the largest): a forward of another shape reuses
    * it, after which `backward` on the older result is refused. Pass your own to keep several windows alive.
@@ -197,11 +203,12 @@ export class RNNModel implements ModelCore {
     if (training && this.config.dropout > 0 && !(o.rng instanceof Rng)) {
       throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', o.rng);
     }
+    const finite = checkBool('options.checkFinite', o.checkFinite ?? true);
     this.checkInput('x', x, T * B, `[T=${T}, B=${B}]`);
-    this.checkFiniteInput(x, B, true);
+    if (finite) this.checkFiniteInput(x, B, true);
     const state0 = o.state ?? this.createState(B);
     this.checkState('options.state', state0, B);
-    if (o.state) this.checkFiniteState('options.state', state0);
+    if (finite && o.state) this.checkFiniteState('options.state', state0);
     let ws = o.workspace;
     if (ws) {
       if (ws.T !== T || ws.B !== B) throw shapeError('options.workspace', `for T=${T}, B=${B}`, `T=${ws.T}, B=${ws.B}`);

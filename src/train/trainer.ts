@@ -380,7 +380,8 @@ export class Trainer {
     const Y = outputWidth(model.config);
     const { T, B, carry: a } = w;
     const buf = this.buffer(T * B * Y);
-    const opts = { B, training, rng: this.rng };
+    // the Trainer checks window.x itself (naming the window and step), or was told not to: no second pass
+    const opts = { B, training, rng: this.rng, checkFinite: false };
     if (a === 0 || a === T) {
       const wsA = this.wsFirst.get(T, B);
       const f = model.forward(w.x, { ...opts, T, state: start, workspace: wsA });

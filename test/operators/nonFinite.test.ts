@@ -195,3 +195,17 @@ describe('sampling: -Infinity masks an id', () => {
     );
   });
 });
+
+describe('forward: options.checkFinite', () => {
+  it('false skips the pass (the NaN flows through); anything but a boolean is refused', () => {
+    const model = denseLstm();
+    const x = new Float32Array(2 * 3).fill(0.2);
+    x[4] = Number.NaN;
+    expect(Number.isNaN(model.forward(x, { T: 2, B: 1, checkFinite: false }).y[2])).toBe(true);
+    expectError(
+      () => model.forward(x, { T: 2, B: 1, checkFinite: 1 as unknown as boolean }),
+      'ERR_INVALID_ARG',
+      'options.checkFinite',
+    );
+  });
+});
