@@ -67,7 +67,10 @@ export interface ForwardOptions {
 
 /** What a window forward returns. */
 export interface ForwardResult {
-  /** `[T, B, Y]` outputs (logits of the head, or the top layer's h without a head). Valid until the workspace is reused (the model's cached one: by the next forward without options.workspace). */
+  /**
+   * `[T, B, Y]` outputs (logits of the head, or the top layer's h without a head). Valid until the workspace is
+   * reused (the model's cached one: by the next forward without `options.workspace`).
+   */
   readonly y: Float32Array;
   /** The final state (a new object). */
   readonly state: RecurrentState;
