@@ -1,12 +1,13 @@
 /**
  * A model's weights in lower precision for streaming steps (`RNNModel.quantizeWeights`, `loadModel(path,
  * { weights })`): each layer's `W_ih` and `W_hh` and the head's weight are rounded in place to bf16 or int8 (a
- * scale per row) and packed beside the parameters; biases, embeddings and states stay float32. Steps of at most 4
- * rows read the packed copies where the backend has `gemmNTLowp` (the native one), and every other path reads the
- * rounded float32 values: the same weights everywhere, half (bf16) or a quarter (int8) of the bytes per step.
+ * scale per row) and packed beside the parameters; biases, embeddings and states stay float32. Steps read the
+ * packed copies where the backend has `gemmNTLowp` (the native one; a per-row kernel, so meant for streaming's
+ * few rows: large keyed batches run faster on float32), and every other path reads the rounded float32 values: the same weights everywhere, half (bf16) or a quarter (int8) of the bytes per step.
  */
 import type { Backend, LowpWeights, WeightPrecision } from '../tensor/backend.ts';
 import { quantizeRows } from '../tensor/lowPrecision.ts';
+import { gemmNTRows } from '../tensor/rowOps.ts';
 import type { ModelConfig } from './modelConfig.ts';
 import type { ParamLayout } from './paramLayout.ts';
 
@@ -35,8 +36,8 @@ export function quantizeModelWeights(
 }
 
 /**
- * `C[B, N] = A[B, K] · Wᵀ` for the weight at parameter offset `wOff`: the packed copy on a backend that reads it
- * (B <= 4), else the float32 parameters.
+ * `C[B, N] = A[B, K] · Wᵀ` for the weight at parameter offset `wOff`, every row independent of B: the packed copy
+ * on a backend that reads it (`gemmNTLowp`), else the (rounded) float32 parameters (`gemmNTRows`).
  */
 export function weightProduct(
   backend: Backend,
@@ -51,6 +52,6 @@ export function weightProduct(
   C: Float32Array,
 ): void {
   const q = table?.get(wOff);
-  if (q && B <= 4 && backend.gemmNTLowp) backend.gemmNTLowp(B, N, K, A, aOff, q, C, 0, false);
-  else backend.gemmNT(B, N, K, A, aOff, P, wOff, C, 0, false);
+  if (q && backend.gemmNTLowp) backend.gemmNTLowp(B, N, K, A, aOff, q, C, 0, false);
+  else gemmNTRows(backend, B, N, K, A, aOff, P, wOff, C, 0, false);
 }

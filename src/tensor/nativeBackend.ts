@@ -114,8 +114,8 @@ function lowpProduct(addon: NativeAddon, backend: WasmBackend): NonNullable<Wasm
   const stage = (cur: Float32Array | null, n: number): Float32Array =>
     cur !== null && cur.length >= n ? cur : backend.alloc(Math.max(n, 4096));
   return (M, N, K, A, aOff, W: LowpWeights, C, cOff, accumulate) => {
-    if (!(Number.isInteger(M) && M >= 1 && M <= 4) || W.N !== N || W.K !== K)
-      throw shapeError('gemmNTLowp sizes', `M in 1..4 and W of [${N}, ${K}]`, `M ${M}, W [${W.N}, ${W.K}]`);
+    if (!(Number.isInteger(M) && M >= 1) || W.N !== N || W.K !== K)
+      throw shapeError('gemmNTLowp sizes', `M >= 1 and W of [${N}, ${K}]`, `M ${M}, W [${W.N}, ${W.K}]`);
     if (aOff + M * K > A.length)
       throw shapeError('gemmNTLowp A', `of at least ${aOff + M * K} elements`, `${A.length}`);
     if (cOff + M * N > C.length)

@@ -3,6 +3,7 @@
  * Stable: the row maximum is subtracted before exponentiating.
  */
 import type { Backend } from './backend.ts';
+import { invalidArg } from '../util/errors.ts';
 
 /** `out[r] = softmax(logits[r] / temperature)` for N rows of V. `out` may alias `logits`. */
 export function softmaxRows(
@@ -36,8 +37,10 @@ export function softmaxRows(
  * @param dlogits `[N, V]` written (not accumulated) with `scale · (softmax - onehot)`, or null for the loss only
  * @param scale multiplies the gradient: 1 for a summed loss, 1/count for a mean
  * @param backend kernels to run it with where they have it (`Backend.softmaxCrossEntropy`: the native backend,
- *   float32 exponentials, within float32 rounding of this loop); targets must then be < V
+ *   float32 exponentials, within float32 rounding of this loop)
  * @returns the summed loss in nats over the rows that count
+ * @throws EddyError ERR_INVALID_ARG naming `targets[r]` for a target that is not an integer < V (checked for every
+ *   row before anything is written)
  */
 export function softmaxCrossEntropy(
   dlogits: Float32Array | null,
@@ -48,9 +51,16 @@ export function softmaxCrossEntropy(
   scale = 1,
   backend?: Pick<Backend, 'softmaxCrossEntropy'>,
 ): number {
+  for (let r = 0; r < N; r++) {
+    const t = targets[r];
+    // `t < V` is false for NaN; a non-integer can come from an untyped caller's Float32Array or plain array
+    if (!(t < V) || !Number.isInteger(t))
+      throw invalidArg(`targets[${r}]`, `integer class id in [0, ${V}) (or negative: padding)`, t);
+  }
   if (
     backend?.softmaxCrossEntropy &&
     logits instanceof Float32Array &&
+    targets instanceof Int32Array &&
     (dlogits === null || dlogits instanceof Float32Array)
   )
     return backend.softmaxCrossEntropy(dlogits, logits, targets, N, V, scale);

@@ -108,7 +108,7 @@ describe.runIf(available)('native gemmNTLowp against its float64 reference', () 
     const be = createNativeBackend({ capacity: 4 * MiB });
     const q: LowpWeights = quantizeRows(be, be.alloc(6), 0, 2, 3, 'bf16');
     expect(() => be.gemmNTLowp!(1, 3, 2, be.alloc(2), 0, q, be.alloc(3), 0, false)).toThrow(/gemmNTLowp sizes/);
-    expect(() => be.gemmNTLowp!(5, 2, 3, be.alloc(15), 0, q, be.alloc(10), 0, false)).toThrow(/M in 1..4/);
+    expect(() => be.gemmNTLowp!(0, 2, 3, be.alloc(15), 0, q, be.alloc(10), 0, false)).toThrow(/M >= 1/);
   });
 });
 

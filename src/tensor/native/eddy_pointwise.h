@@ -5,6 +5,7 @@
 // tests check. Expects `vf`, `VL`, `vload` and `vstore` from the including file.
 #pragma once
 #include <cmath>
+#include <cstring>
 
 // ---- LSTM -----------------------------------------------------------------------------------------------------
 
@@ -26,7 +27,9 @@ static inline vf vexp(vf x) {
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + r + 1.f;
   const vi e = (__builtin_convertvector(n, vi) + 127) << 23;
-  return p * reinterpret_cast<const vf&>(e);
+  vf scale;  // 2^n: the bits of e read as floats (memcpy, not a pointer cast, which breaks strict aliasing)
+  std::memcpy(&scale, &e, sizeof scale);
+  return p * scale;
 }
 static inline vf vsigmoid(vf x) { return 1.f / (1.f + vexp(-x)); }
 static inline vf vtanh(vf x) { return 1.f - 2.f / (vexp(x + x) + 1.f); }

@@ -14,7 +14,7 @@ export interface NativeAddon {
   /** `C (+)= op(A, B)` for op 0 NN, 1 NT, 2 TN (the `Backend` multiplies), operands at byte offsets in slot's buffer. */
   gemm(
     slot: number,
-    op: 0 | 1 | 2,
+    op: 0 | 1 | 2 | 3,
     M: number,
     N: number,
     K: number,
@@ -70,7 +70,7 @@ export interface NativeAddon {
   ): number;
   /** One Adam update in place; `coefs` = [beta1, beta2, 1 - beta1, 1 - beta2, stepSize, sqrt(1 - beta2^t), eps, decay, l2]. */
   adamUpdate(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, coefs: Float64Array): void;
-  /** `C (+)= A · Wᵀ` with W in bf16 (kind 1) or int8 (kind 2, scales at byte address `scales`, else -1), M <= 4. */
+  /** `C (+)= A · Wᵀ` with W in bf16 (kind 1) or int8 (kind 2, scales at byte address `scales`, else -1), row by row. */
   gemmLowp(
     slot: number,
     kind: 1 | 2,
