@@ -1,0 +1,516 @@
+/**
+ * `runRedisWorker`: one eddy worker of a deployment on Redis Streams. Many run at once (processes, machines); each
+ * steps the keys of the shards it holds, with exactly-once state per key.
+ *
+ * ```
+ * loop:  maintain   every leaseMs/3: heartbeat; renew leases; take or give back shards to hold ceil(shards / live)
+ *        read       per held shard, fenced by its lease: XREADGROUP COUNT readCount, first our own pending entries
+ *                   (after taking a shard, or a reconnect), then new ones ('>')
+ *        step       load the states of keys not in memory (HMGET), skip entries <= a key's last applied id,
+ *                   one batched model.step per round of distinct keys (keyedRecurrent's KeyedStepper)
+ *        commit     per shard, one Lua script: HSET states + last ids, XADD outputs, XACK entries (at once, or every
+ *                   commitIntervalMs with the entries in between unacknowledged); nothing is acked before its state
+ *                   is stored, and the script does nothing if the lease is no longer ours
+ *        wait       when every shard is drained: XREAD BLOCK on a second connection until an entry arrives
+ * ```
+ * 1. Per key in order: a key lives in one shard (`shardOf`), a shard is read by one lease holder, in id order.
+ * 2. No step lost, none applied twice: an entry is acknowledged only in the commit that stores the state it led to;
+ *    a dead worker's shards are taken when their leases run out, its pending entries claimed (XAUTOCLAIM) and stepped
+ *    from the committed states. An entry at or below a key's last applied id is acknowledged without a step.
+ * 3. A lost connection (or a Redis restart) is retried with backoff and reported; then the worker drops what it
+ *    holds in memory, re-reads the states and reads its pending entries again: whether the last commit ran or not,
+ *    Redis says. A lost lease drops the shard the same way.
+ *
+ * Why a function and not an operator pair (`redisSource$` / `redisSink`): acknowledging an entry is only correct
+ * together with storing the state and the output it produced, in one write; split over a source and a sink, that
+ * coupling would be hidden in the pipe between them. The outputs are read from Redis (`redisOutputs`).
+ *
+ * @example
+ * const worker = runRedisWorker({ model: loadModel('labeler.safetensors'), redis: 'redis://10.0.0.5:6379',
+ *   shards: 16, onEvent: (e) => console.error(e) });
+ * process.on('SIGTERM', () => worker.stop());
+ * await worker.done;
+ *
+ * @param options see `RedisWorkerOptions`
+ * @returns the running worker
+ * @throws EddyError ERR_INVALID_ARG naming the option, at the call
+ */
+import type { Redis } from 'ioredis';
+import { EddyError } from '../util/errors.ts';
+import type { StepInput } from '../operators/stepper.ts';
+import { decodeKeyState, decodeStepInput, encodeKeyState, float32Bytes } from './redisCodec.ts';
+import { openRedis, whenReady } from './redisConnection.ts';
+import { RedisKeyMemory } from './redisKeyMemory.ts';
+import {
+  compareStreamIds,
+  redisShardCountKey,
+  redisShardKeys,
+  redisWorkersKey,
+  shardOf,
+  type RedisShardKeys,
+} from './redisKeys.ts';
+import {
+  acquireScript,
+  commitScript,
+  heartbeatScript,
+  readScript,
+  releaseScript,
+  renewScript,
+} from './redisScripts.ts';
+import {
+  resolveRedisWorkerOptions,
+  type RedisWorkerOptions,
+  type ResolvedRedisWorkerOptions,
+} from './redisWorkerOptions.ts';
+
+/** Counters of a running worker. */
+export interface RedisWorkerStats {
+  /** Steps applied (committed or not yet). */
+  steps: number;
+  /** Entries acknowledged by commits. */
+  committed: number;
+  /** Commits (one Lua call per shard). */
+  commits: number;
+  /** Entries skipped as already applied. */
+  skipped: number;
+  /** Entries that could not be stepped (acknowledged with an `err` output). */
+  badEntries: number;
+  /** Times the worker dropped its memory and re-read Redis (reconnects, lost leases, rebalancing). */
+  resets: number;
+  /** The shards held now. */
+  shards: number[];
+}
+
+/** A running worker. */
+export interface RedisWorker {
+  /** Its consumer name. */
+  readonly id: string;
+  /** Live counters. */
+  readonly stats: Readonly<RedisWorkerStats>;
+  /** Settles when the worker has stopped: resolves after `stop()`, rejects on a fatal error (a wrong shard count, a stored state of another model). */
+  readonly done: Promise<void>;
+  /** Commits what is pending, gives the shards back and closes the connections. */
+  stop(): Promise<void>;
+}
+
+export function runRedisWorker(options: RedisWorkerOptions): RedisWorker {
+  const o = resolveRedisWorkerOptions(options);
+  return new Worker(o);
+}
+
+interface Pending {
+  outputs: (string | Buffer)[]; // quadruples: input id, key, 'y' | 'err', value
+  acks: string[];
+  keys: Map<string, string>; // key -> last applied id, states to store
+  since: number; // when the first uncommitted entry was read
+}
+
+interface Shard {
+  readonly index: number;
+  readonly keys: RedisShardKeys;
+  readonly token: string;
+  cursor: string; // an id: our own pending entries after it; '>': new entries
+  wakeId: string | null; // after an empty '>' read: the stream's last entry id
+  pending: Pending;
+}
+
+interface Entry {
+  shard: Shard;
+  id: string;
+  key: string;
+  x: Buffer | null | undefined;
+}
+
+const MAX_PENDING = 8192; // commit at least this often, whatever commitIntervalMs says
+
+const emptyPending = (): Pending => ({ outputs: [], acks: [], keys: new Map(), since: 0 });
+
+class Worker implements RedisWorker {
+  readonly id: string;
+  readonly stats: RedisWorkerStats = {
+    steps: 0,
+    committed: 0,
+    commits: 0,
+    skipped: 0,
+    badEntries: 0,
+    resets: 0,
+    shards: [],
+  };
+  readonly done: Promise<void>;
+  readonly #o: ResolvedRedisWorkerOptions;
+  readonly #cmd: Redis;
+  readonly #blocking: Redis;
+  readonly #stopping = new AbortController();
+  readonly #owned = new Map<number, Shard>();
+  readonly #memory: RedisKeyMemory;
+  #acquisitions = 0;
+  #nextMaintain = 0;
+  #recovering = false;
+
+  constructor(o: ResolvedRedisWorkerOptions) {
+    this.#o = o;
+    this.id = o.workerId;
+    const retry = (connection: string) => (attempt: number, delayMs: number, error: string) => {
+      if (!this.#stopping.signal.aborted) o.onEvent({ type: 'reconnecting', connection, attempt, delayMs, error });
+    };
+    const conn = { retryBaseMs: o.retryBaseMs, retryMaxMs: o.retryMaxMs };
+    this.#cmd = openRedis(o.redis, { ...conn, name: `eddy-${o.workerId}`, onRetry: retry('commands') });
+    this.#blocking = openRedis(o.redis, { ...conn, name: `eddy-${o.workerId}-wait`, onRetry: retry('reads') });
+    this.#memory = new RedisKeyMemory(o.model, o.maxBatch, o.maxKeys, (key) => this.#isDirty(key));
+    o.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    this.done = this.#run();
+    this.done.catch(() => undefined); // reported through `done`; no unhandled rejection if nobody awaits it
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    this.#blocking.disconnect(); // ends a blocked XREAD at once
+    await this.done.catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    const stop = this.#stopping.signal;
+    let backoff = this.#o.retryBaseMs;
+    try {
+      while (!stop.aborted) {
+        try {
+          await whenReady(this.#cmd, stop);
+          if (this.#recovering) {
+            this.#recovering = false;
+            this.#reset();
+            this.#o.onEvent({ type: 'reconnected' });
+          }
+          await this.#iteration();
+          backoff = this.#o.retryBaseMs;
+        } catch (err) {
+          if (stop.aborted) break;
+          if (err instanceof EddyError && err.code !== 'ERR_ABORTED') throw err; // fatal: configuration or data
+          this.#o.onEvent({ type: 'error', error: err instanceof Error ? err.message : String(err) });
+          this.#recovering = true;
+          this.#nextMaintain = 0;
+          await sleep(backoff, stop);
+          backoff = Math.min(this.#o.retryMaxMs, backoff * 2);
+        }
+      }
+      await this.#shutdown();
+    } finally {
+      this.#cmd.disconnect();
+      this.#blocking.disconnect();
+    }
+  }
+
+  /** One turn of the loop. */
+  async #iteration(): Promise<void> {
+    if (Date.now() >= this.#nextMaintain) await this.#maintain();
+    if (this.#owned.size === 0) {
+      await sleep(this.#nextMaintain - Date.now(), this.#stopping.signal);
+      return;
+    }
+    const entries = await this.#read();
+    if (entries === null) return; // a lease was lost: memory was reset
+    if (entries.length > 0) await this.#process(entries);
+    const due = this.#commitDue();
+    if (due <= 0) await this.#commit();
+    if (entries.length === 0 && this.#allDrained()) await this.#wait(Math.min(due, this.#nextMaintain - Date.now()));
+  }
+
+  /** Heartbeat, lease renewal and rebalancing. */
+  async #maintain(): Promise<void> {
+    const o = this.#o;
+    this.#nextMaintain = Date.now() + Math.floor(o.leaseMs / 3);
+    if (this.#acquisitions === 0) await this.#checkShardCount();
+    const live = Number(await heartbeatScript.run(this.#cmd, [redisWorkersKey(o.prefix)], [this.id, o.leaseMs, '0']));
+    const shards = [...this.#owned.values()];
+    const renewed = await Promise.all(
+      shards.map((s) => renewScript.run(this.#cmd, [s.keys.lease], [s.token, o.leaseMs])),
+    );
+    let lost = false;
+    shards.forEach((s, i) => {
+      if (Number(renewed[i]) !== 1) {
+        this.#owned.delete(s.index);
+        this.#o.onEvent({ type: 'lost', shard: s.index });
+        lost = true;
+      }
+    });
+    if (lost) this.#reset();
+    const target = Math.ceil(o.shards / Math.max(1, live));
+    if (this.#owned.size > target) {
+      await this.#commit();
+      const extra = [...this.#owned.values()].slice(target);
+      for (const s of extra) {
+        await releaseScript.run(this.#cmd, [s.keys.lease], [s.token]);
+        this.#owned.delete(s.index);
+        this.#o.onEvent({ type: 'released', shard: s.index });
+      }
+      this.#reset();
+    }
+    if (this.#owned.size < target) {
+      const start = shardOf(this.id, o.shards);
+      for (let j = 0; j < o.shards && this.#owned.size < target; j++) {
+        const index = (start + j) % o.shards;
+        if (this.#owned.has(index)) continue;
+        const keys = redisShardKeys(o.prefix, index);
+        const token = `${this.id}#${++this.#acquisitions}`;
+        const r = (await acquireScript.run(
+          this.#cmd,
+          [keys.lease, keys.input],
+          [token, o.leaseMs, o.group, this.id],
+        )) as number[];
+        if (Number(r[0]) !== 1) continue;
+        this.#owned.set(index, { index, keys, token, cursor: '0-0', wakeId: null, pending: emptyPending() });
+        this.#o.onEvent({ type: 'acquired', shard: index, claimed: Number(r[1]) });
+      }
+    }
+    this.stats.shards = [...this.#owned.keys()].sort((a, b) => a - b);
+  }
+
+  /** The first worker or producer sets the shard count; the others must agree. */
+  async #checkShardCount(): Promise<void> {
+    const key = redisShardCountKey(this.#o.prefix);
+    await this.#cmd.set(key, String(this.#o.shards), 'NX');
+    const stored = await this.#cmd.get(key);
+    if (stored !== String(this.#o.shards))
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `Expected options.shards to match the deployment "${this.#o.prefix}" (${stored} shards) but received ${this.#o.shards}`,
+      );
+  }
+
+  /** Reads every held shard once. Returns null when a lease was lost (memory reset, nothing to step). */
+  async #read(): Promise<Entry[] | null> {
+    const o = this.#o;
+    const shards = [...this.#owned.values()];
+    const replies = (await Promise.all(
+      shards.map((s) =>
+        readScript.run(this.#cmd, [s.keys.lease, s.keys.input], [s.token, o.group, this.id, o.readCount, s.cursor]),
+      ),
+    )) as unknown[][];
+    const entries: Entry[] = [];
+    let lost = false;
+    shards.forEach((s, i) => {
+      const [status, body] = replies[i];
+      if (Number(status) === 0) {
+        this.#owned.delete(s.index);
+        this.#o.onEvent({ type: 'lost', shard: s.index });
+        lost = true;
+      } else if (Number(status) === 2) {
+        if (s.cursor === '>') s.wakeId = String(body);
+        else s.cursor = '>'; // our pending entries are all read again: on to new ones
+      } else {
+        s.wakeId = null;
+        const now = Date.now();
+        if (s.pending.acks.length === 0 && s.pending.outputs.length === 0) s.pending.since = now;
+        for (const [idBuf, fields] of body as [Buffer, Buffer[] | null][]) {
+          const id = idBuf.toString();
+          if (s.cursor !== '>') s.cursor = id;
+          let key = '';
+          let x: Buffer | undefined;
+          for (let f = 0; fields !== null && f + 1 < fields.length; f += 2) {
+            const name = fields[f].toString();
+            if (name === 'k') key = fields[f + 1].toString();
+            else if (name === 'x') x = fields[f + 1];
+          }
+          entries.push({ shard: s, id, key, x: fields === null ? null : x });
+        }
+      }
+    });
+    if (lost) {
+      this.#reset();
+      return null;
+    }
+    return entries;
+  }
+
+  /** Loads missing states, skips applied entries, steps the rest and records the work to commit. */
+  async #process(entries: Entry[]): Promise<void> {
+    const o = this.#o;
+    const memory = this.#memory;
+    // 1. The states of keys not in memory, one HMGET per shard.
+    const toLoad = new Map<Shard, string[]>();
+    const asked = new Set<string>();
+    for (const e of entries) {
+      if (e.key === '' || asked.has(e.key) || !memory.needsLoad(e.key)) continue;
+      asked.add(e.key);
+      const list = toLoad.get(e.shard);
+      if (list) list.push(e.key);
+      else toLoad.set(e.shard, [e.key]);
+    }
+    const loads = [...toLoad];
+    const blobs = await Promise.all(loads.map(([s, keys]) => this.#cmd.hmgetBuffer(s.keys.state, ...keys)));
+    loads.forEach(([, keys], i) => {
+      keys.forEach((key, j) => {
+        const b = blobs[i][j];
+        memory.setLoaded(key, b === null ? null : decodeKeyState(o.model, b, key));
+      });
+    });
+    // 2. Skip, reject or keep each entry; the kept ones in order.
+    const keys: string[] = [];
+    const inputs: StepInput[] = [];
+    const ids: string[] = [];
+    const shardsOf: Shard[] = [];
+    const lastInBatch = new Map<string, string>();
+    for (const e of entries) {
+      const p = e.shard.pending;
+      let input: StepInput;
+      try {
+        if (e.x === null) throw new Error('deleted from the stream before it was read');
+        if (e.key === '') throw new Error('no key field k');
+        if (shardOf(e.key, o.shards) !== e.shard.index)
+          throw new Error(`key of shard ${shardOf(e.key, o.shards)} (check the producer's shard count)`);
+        input = decodeStepInput(o.model, e.x, e.key);
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        p.outputs.push(e.id, e.key, 'err', error);
+        p.acks.push(e.id);
+        this.stats.badEntries++;
+        this.#o.onEvent({ type: 'bad-entry', shard: e.shard.index, id: e.id, key: e.key, error });
+        continue;
+      }
+      const last = lastInBatch.get(e.key) ?? memory.lastIdOf(e.key);
+      if (last !== undefined && compareStreamIds(e.id, last) <= 0) {
+        p.acks.push(e.id);
+        this.stats.skipped++;
+        this.#o.onEvent({ type: 'skipped', shard: e.shard.index, id: e.id, key: e.key });
+        continue;
+      }
+      lastInBatch.set(e.key, e.id);
+      keys.push(e.key);
+      inputs.push(input);
+      ids.push(e.id);
+      shardsOf.push(e.shard);
+    }
+    // 3. Step in rounds; each output is recorded for its shard's commit as soon as its chunk is stepped.
+    memory.step(keys, inputs, ids, Date.now(), (i, y) => {
+      const p = shardsOf[i].pending;
+      p.outputs.push(ids[i], keys[i], 'y', float32Bytes(y));
+      p.acks.push(ids[i]);
+      p.keys.set(keys[i], ids[i]);
+    });
+    this.stats.steps += keys.length;
+  }
+
+  #isDirty(key: string): boolean {
+    const s = this.#owned.get(shardOf(key, this.#o.shards));
+    return s?.pending.keys.has(key) === true;
+  }
+
+  /** Milliseconds until a commit is due (<= 0: now; Infinity: nothing pending). */
+  #commitDue(): number {
+    let due = Infinity;
+    for (const s of this.#owned.values()) {
+      const n = s.pending.acks.length;
+      if (n === 0) continue;
+      if (n >= MAX_PENDING) return 0;
+      due = Math.min(due, s.pending.since + this.#o.commitIntervalMs - Date.now());
+    }
+    return due;
+  }
+
+  /** One atomic commit per shard with pending work. */
+  async #commit(): Promise<void> {
+    const o = this.#o;
+    const shards = [...this.#owned.values()].filter((s) => s.pending.acks.length > 0);
+    if (shards.length === 0) return;
+    const t0 = performance.now();
+    const results = await Promise.all(
+      shards.map((s) => {
+        const p = s.pending;
+        const states: (string | Buffer)[] = [];
+        for (const [key, lastId] of p.keys) states.push(key, encodeKeyState(lastId, this.#memory.stateOf(key)));
+        const args = [
+          s.token,
+          o.group,
+          p.keys.size,
+          p.outputs.length / 4,
+          o.outputMaxLen,
+          ...states,
+          ...p.outputs,
+          ...p.acks,
+        ];
+        return commitScript.run(this.#cmd, [s.keys.lease, s.keys.state, s.keys.input, s.keys.output], args);
+      }),
+    );
+    let lost = false;
+    let entries = 0;
+    let keys = 0;
+    shards.forEach((s, i) => {
+      if (Number(results[i]) !== 1) {
+        this.#owned.delete(s.index);
+        this.#o.onEvent({ type: 'lost', shard: s.index });
+        lost = true;
+        return;
+      }
+      entries += s.pending.acks.length;
+      keys += s.pending.keys.size;
+      this.#memory.committed(s.pending.keys.keys());
+      s.pending = emptyPending();
+    });
+    this.stats.commits += shards.length;
+    this.stats.committed += entries;
+    this.#o.onEvent({ type: 'commit', entries, keys, ms: performance.now() - t0 });
+    if (lost) this.#reset();
+  }
+
+  #allDrained(): boolean {
+    for (const s of this.#owned.values()) if (s.cursor !== '>' || s.wakeId === null) return false;
+    return true;
+  }
+
+  /** Waits (at most `ms`) for a new entry in any held shard: a plain XREAD, which changes nothing in the group. */
+  async #wait(ms: number): Promise<void> {
+    const block = Math.floor(Math.min(ms, 1000));
+    if (block <= 0) return;
+    const shards = [...this.#owned.values()];
+    await whenReady(this.#blocking, this.#stopping.signal);
+    await this.#blocking.xreadBuffer(
+      'COUNT',
+      1,
+      'BLOCK',
+      block,
+      'STREAMS',
+      ...shards.map((s) => s.keys.input),
+      ...shards.map((s) => s.wakeId as string),
+    );
+  }
+
+  /** Drops everything in memory; held shards read their pending entries again from the start. */
+  #reset(): void {
+    this.#memory.reset();
+    for (const s of this.#owned.values()) {
+      s.cursor = '0-0';
+      s.wakeId = null;
+      s.pending = emptyPending();
+    }
+    this.stats.resets++;
+  }
+
+  /** Graceful end: commit, give the shards back, leave the registry. Best effort: Redis may be gone. */
+  async #shutdown(): Promise<void> {
+    if (this.#cmd.status !== 'ready') return;
+    try {
+      if (!this.#recovering) await this.#commit();
+      for (const s of this.#owned.values()) {
+        await releaseScript.run(this.#cmd, [s.keys.lease], [s.token]);
+        this.#o.onEvent({ type: 'released', shard: s.index });
+      }
+      this.#owned.clear();
+      this.stats.shards = [];
+      await heartbeatScript.run(this.#cmd, [redisWorkersKey(this.#o.prefix)], [this.id, 0, '1']);
+    } catch (err) {
+      this.#o.onEvent({ type: 'error', error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
