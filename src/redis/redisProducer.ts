@@ -56,6 +56,7 @@ interface Queued {
   x: Buffer | string;
   resolve: (id: string) => void;
   reject: (err: unknown) => void;
+  done: boolean;
 }
 
 const BATCH = 1000;
@@ -98,31 +99,28 @@ export function createRedisProducer(options: RedisProducerOptions): RedisProduce
       else pipe.xadd(q.stream, '*', 'k', q.key, 'x', q.x);
     }
     const results = (await pipe.exec()) ?? [];
-    let i = 0;
-    for (; i < batch.length; i++) {
+    for (let i = 0; i < batch.length; i++) {
       const [err, id] = results[i] ?? [new Error('no reply')];
-      if (err) break;
+      if (err) throw err; // the rest of the batch goes again, in order
+      batch[i].done = true;
       batch[i].resolve(String(id));
-    }
-    if (i < batch.length) {
-      const [err] = results[i] ?? [new Error('no reply')];
-      queue.unshift(...batch.slice(i)); // again, in order
-      throw err;
     }
   };
 
   const drain = async (): Promise<void> => {
     let backoff = retryBaseMs;
     while (queue.length > 0) {
+      const batch = queue.splice(0, BATCH);
       try {
         await whenReady(redis);
-        await send(queue.splice(0, BATCH));
+        await send(batch);
         backoff = retryBaseMs;
       } catch (err) {
         if (err instanceof EddyError) {
-          for (const q of queue.splice(0)) q.reject(err);
+          for (const q of [...batch, ...queue.splice(0)]) q.reject(err); // (a resolved promise ignores it)
           return;
         }
+        queue.unshift(...batch.filter((q) => !q.done)); // not confirmed: again, in order
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(retryMaxMs, backoff * 2);
       }
@@ -144,7 +142,7 @@ export function createRedisProducer(options: RedisProducerOptions): RedisProduce
       if (typeof key !== 'string' || key.length === 0) throw invalidArg('key', 'a non-empty string', key);
       const value = encodeStepInput(model, x);
       return new Promise<string>((resolve, reject) => {
-        queue.push({ stream: streams[shardOf(key, shards)], key, x: value, resolve, reject });
+        queue.push({ stream: streams[shardOf(key, shards)], key, x: value, resolve, reject, done: false });
         kick();
       });
     },

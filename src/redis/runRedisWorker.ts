@@ -343,14 +343,14 @@ class Worker implements RedisWorker {
         memory.setLoaded(key, b === null ? null : decodeKeyState(o.model, b, key));
       });
     });
-    // 2. Skip, reject or keep each entry; the kept ones in order.
+    // 2. Skip, reject or keep each entry.
+    const result: (Float32Array | string | null)[] = new Array(entries.length).fill(null); // output, error, skipped
     const keys: string[] = [];
     const inputs: StepInput[] = [];
     const ids: string[] = [];
-    const shardsOf: Shard[] = [];
+    const at: number[] = []; // entry index of each kept entry
     const lastInBatch = new Map<string, string>();
-    for (const e of entries) {
-      const p = e.shard.pending;
+    entries.forEach((e, i) => {
       let input: StepInput;
       try {
         if (e.x === null) throw new Error('deleted from the stream before it was read');
@@ -360,33 +360,38 @@ class Worker implements RedisWorker {
         input = decodeStepInput(o.model, e.x, e.key);
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
-        p.outputs.push(e.id, e.key, 'err', error);
-        p.acks.push(e.id);
+        result[i] = error;
         this.stats.badEntries++;
         this.#o.onEvent({ type: 'bad-entry', shard: e.shard.index, id: e.id, key: e.key, error });
-        continue;
+        return;
       }
       const last = lastInBatch.get(e.key) ?? memory.lastIdOf(e.key);
       if (last !== undefined && compareStreamIds(e.id, last) <= 0) {
-        p.acks.push(e.id);
         this.stats.skipped++;
         this.#o.onEvent({ type: 'skipped', shard: e.shard.index, id: e.id, key: e.key });
-        continue;
+        return;
       }
       lastInBatch.set(e.key, e.id);
       keys.push(e.key);
       inputs.push(input);
       ids.push(e.id);
-      shardsOf.push(e.shard);
-    }
-    // 3. Step in rounds; each output is recorded for its shard's commit as soon as its chunk is stepped.
-    memory.step(keys, inputs, ids, Date.now(), (i, y) => {
-      const p = shardsOf[i].pending;
-      p.outputs.push(ids[i], keys[i], 'y', float32Bytes(y));
-      p.acks.push(ids[i]);
-      p.keys.set(keys[i], ids[i]);
+      at.push(i);
+    });
+    // 3. Step in rounds; a key is marked uncommitted as soon as its chunk is stepped (before a later chunk can
+    //    evict it), and the work is recorded for each shard's commit in entry order.
+    memory.step(keys, inputs, ids, Date.now(), (j, y) => {
+      const e = entries[at[j]];
+      e.shard.pending.keys.set(e.key, e.id);
+      result[at[j]] = y;
     });
     this.stats.steps += keys.length;
+    entries.forEach((e, i) => {
+      const p = e.shard.pending;
+      const r = result[i];
+      if (r instanceof Float32Array) p.outputs.push(e.id, e.key, 'y', float32Bytes(r));
+      else if (typeof r === 'string') p.outputs.push(e.id, e.key, 'err', r);
+      p.acks.push(e.id);
+    });
   }
 
   #isDirty(key: string): boolean {
