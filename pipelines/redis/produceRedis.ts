@@ -26,7 +26,8 @@ export type StepSequence = Float32Array[] | number[];
 export async function clipSteps(clip: string, modelPath: string): Promise<{ model: RNNModel; steps: Float32Array[] }> {
   const labeler = loadFrameLabeler(modelPath);
   const { spec } = labeler;
-  if (spec.channels !== 1) throw new EddyError('ERR_INVALID_ARG', 'Expected a frame labeller of grey frames for --clip');
+  if (spec.channels !== 1)
+    throw new EddyError('ERR_INVALID_ARG', 'Expected a frame labeller of grey frames for --clip');
   const video = await readVideoClip(clip, { width: spec.width, height: spec.height });
   const features = new FrameFeatures(spec);
   const n = spec.width * spec.height;
