@@ -6,7 +6,7 @@
  * - `acquire`  SET lease NX PX; create the group (from id 0) if missing; XAUTOCLAIM every pending entry of the
  *              group to this consumer (the previous owner is fenced out, so no idle time is needed beyond the lease).
  * - `renew`    PEXPIRE the lease if it is still ours.  `release`: DEL it if it is still ours.
- * - `read`     if the lease is ours: XREADGROUP COUNT n from `cursor` ('>' new entries, or an id for our own pending
+ * - `read`     if the lease is ours (and then renewing it): XREADGROUP COUNT n from `cursor` ('>' new entries, or an id for our own pending
  *              ones); when nothing comes, the id of the stream's last entry, to wait for anything after it.
  * - `commit`   if the lease is ours: HSET the keys' states (each with its last applied id), XADD the outputs, XACK
  *              the entries. Arguments are checked by the worker before, so no command in it can fail half-way.
@@ -63,11 +63,12 @@ return 1
 `);
 
 /**
- * KEYS: lease, input. ARGV: token, group, consumer, count, cursor.
+ * KEYS: lease, input. ARGV: token, group, consumer, count, cursor, leaseMs (the lease is renewed by every read).
  * Returns {0} (lease lost), {1, entries} or {2, last entry id of the stream}.
  */
 export const readScript = new RedisScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
 local r = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[2], ARGV[5])
 if r and #r[1][2] > 0 then return {1, r[1][2]} end
 local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)

@@ -64,8 +64,9 @@ export interface RedisWorkerOptions {
    */
   commitIntervalMs?: number;
   /**
-   * Lease of a shard in ms: renewed every third of it; when a worker dies, its shards are taken (and its pending
-   * entries claimed) once their leases have run out, so this is also the idle time before a claim.
+   * Lease of a shard in ms: renewed by every read and every third of it; when a worker dies, its shards are taken
+   * (and its pending entries claimed) once their leases have run out, so this is also the idle time before a claim.
+   * Keep it well above the time one turn of the loop takes (stepping `readCount` entries of every held shard).
    * @default 5000
    */
   leaseMs?: number;

@@ -185,7 +185,10 @@ class Worker implements RedisWorker {
         } catch (err) {
           if (stop.aborted) break;
           if (err instanceof EddyError && err.code !== 'ERR_ABORTED') throw err; // fatal: configuration or data
-          this.#o.onEvent({ type: 'error', error: err instanceof Error ? err.message : String(err) });
+          const message = err instanceof Error ? err.message : String(err);
+          this.#o.onEvent({ type: 'error', error: message });
+          // A stream or group deleted under a held shard: give the shards back; taking one again recreates its group.
+          if (message.includes('NOGROUP')) await this.#releaseAll().catch(() => undefined);
           this.#recovering = true;
           this.#nextMaintain = 0;
           await sleep(backoff, stop);
@@ -282,7 +285,11 @@ class Worker implements RedisWorker {
     const shards = [...this.#owned.values()];
     const replies = (await Promise.all(
       shards.map((s) =>
-        readScript.run(this.#cmd, [s.keys.lease, s.keys.input], [s.token, o.group, this.id, o.readCount, s.cursor]),
+        readScript.run(
+          this.#cmd,
+          [s.keys.lease, s.keys.input],
+          [s.token, o.group, this.id, o.readCount, s.cursor, o.leaseMs],
+        ),
       ),
     )) as unknown[][];
     const entries: Entry[] = [];
@@ -489,17 +496,22 @@ class Worker implements RedisWorker {
     this.stats.resets++;
   }
 
+  /** Gives every held shard back (without committing). */
+  async #releaseAll(): Promise<void> {
+    for (const s of [...this.#owned.values()]) {
+      this.#owned.delete(s.index);
+      await releaseScript.run(this.#cmd, [s.keys.lease], [s.token]);
+      this.#o.onEvent({ type: 'released', shard: s.index });
+    }
+    this.stats.shards = [];
+  }
+
   /** Graceful end: commit, give the shards back, leave the registry. Best effort: Redis may be gone. */
   async #shutdown(): Promise<void> {
     if (this.#cmd.status !== 'ready') return;
     try {
       if (!this.#recovering) await this.#commit();
-      for (const s of this.#owned.values()) {
-        await releaseScript.run(this.#cmd, [s.keys.lease], [s.token]);
-        this.#o.onEvent({ type: 'released', shard: s.index });
-      }
-      this.#owned.clear();
-      this.stats.shards = [];
+      await this.#releaseAll();
       await heartbeatScript.run(this.#cmd, [redisWorkersKey(this.#o.prefix)], [this.id, 0, '1']);
     } catch (err) {
       this.#o.onEvent({ type: 'error', error: err instanceof Error ? err.message : String(err) });

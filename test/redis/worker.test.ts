@@ -148,6 +148,42 @@ describe('runRedisWorker', () => {
     for (const r of ref) expect(got.get(`${r.key} ${r.value.id}`)).toEqual(r.output);
   });
 
+  it('keys evicted from memory with uncommitted steps (maxKeys 3) are committed from their parked state', async () => {
+    const prefix = 't8';
+    const worker = runRedisWorker({
+      model,
+      redis: server.url,
+      prefix,
+      shards: 2,
+      maxKeys: 3,
+      maxBatch: 2,
+      commitIntervalMs: 50,
+    });
+    const producer = createRedisProducer({ model, redis: server.url, prefix, shards: 2 });
+    const rng = new Rng(8);
+    const sent: { key: string; x: Float32Array; id: string }[] = [];
+    await Promise.all(
+      Array.from({ length: 300 }, () => {
+        const key = `k${rng.int(12)}`;
+        const x = Float32Array.from({ length: 3 }, () => rng.normal());
+        return producer.add(key, x).then((id) => void sent.push({ key, x, id }));
+      }),
+    );
+    await waitFor(async () => (await outputCount(prefix, 2)) >= 300);
+    await producer.close();
+    await worker.stop();
+    sent.sort((a, b) => compareStreamIds(a.id, b.id));
+    const ref = await lastValueFrom(
+      from(sent).pipe(keyedRecurrent(model, { keyOf: (e) => e.key, inputOf: (e) => e.x }), toArray()),
+    );
+    const got = new Map<string, Buffer>();
+    for (let s = 0; s < 2; s++)
+      for (const [, f] of await admin.xrangeBuffer(redisShardKeys(prefix, s).output, '-', '+'))
+        got.set(`${f[3]} ${f[1]}`, f[5]);
+    expect(got.size).toBe(300);
+    for (const r of ref) expect(got.get(`${r.key} ${r.value.id}`)?.equals(Buffer.from(r.output.buffer))).toBe(true);
+  });
+
   it('skips entries at or below a key’s stored last id; a bad entry gets an err output; both are acknowledged', async () => {
     const prefix = 't3';
     const keys = redisShardKeys(prefix, 0);
