@@ -37,18 +37,19 @@
  */
 import type { Redis } from 'ioredis';
 import { EddyError } from '../util/errors.ts';
-import type { StepInput } from '../operators/stepper.ts';
-import { decodeKeyState, decodeStepInput, encodeKeyState, float32Bytes } from './redisCodec.ts';
+import { decodeKeyState } from './redisCodec.ts';
 import { openRedis, whenReady } from './redisConnection.ts';
 import { RedisKeyMemory } from './redisKeyMemory.ts';
 import {
-  compareStreamIds,
-  redisShardCountKey,
-  redisShardKeys,
-  redisWorkersKey,
-  shardOf,
-  type RedisShardKeys,
-} from './redisKeys.ts';
+  commitArguments,
+  emptyPending,
+  parseEntries,
+  stepEntries,
+  type Entry,
+  type ReadEntry,
+  type Shard,
+} from './redisShardWork.ts';
+import { redisShardCountKey, redisShardKeys, redisWorkersKey, shardOf } from './redisKeys.ts';
 import {
   acquireScript,
   commitScript,
@@ -98,32 +99,7 @@ export function runRedisWorker(options: RedisWorkerOptions): RedisWorker {
   return new Worker(o);
 }
 
-interface Pending {
-  outputs: (string | Buffer)[]; // quadruples: input id, key, 'y' | 'err', value
-  acks: string[];
-  keys: Map<string, string>; // key -> last applied id, states to store
-  since: number; // when the first uncommitted entry was read
-}
-
-interface Shard {
-  readonly index: number;
-  readonly keys: RedisShardKeys;
-  readonly token: string;
-  cursor: string; // an id: our own pending entries after it; '>': new entries
-  wakeId: string | null; // after an empty '>' read: the stream's last entry id
-  pending: Pending;
-}
-
-interface Entry {
-  shard: Shard;
-  id: string;
-  key: string;
-  x: Buffer | null | undefined;
-}
-
 const MAX_PENDING = 8192; // commit at least this often, whatever commitIntervalMs says
-
-const emptyPending = (): Pending => ({ outputs: [], acks: [], keys: new Map(), since: 0 });
 
 class Worker implements RedisWorker {
   readonly id: string;
@@ -307,18 +283,7 @@ class Worker implements RedisWorker {
         s.wakeId = null;
         const now = Date.now();
         if (s.pending.acks.length === 0 && s.pending.outputs.length === 0) s.pending.since = now;
-        for (const [idBuf, fields] of body as [Buffer, Buffer[] | null][]) {
-          const id = idBuf.toString();
-          if (s.cursor !== '>') s.cursor = id;
-          let key = '';
-          let x: Buffer | undefined;
-          for (let f = 0; fields !== null && f + 1 < fields.length; f += 2) {
-            const name = fields[f].toString();
-            if (name === 'k') key = fields[f + 1].toString();
-            else if (name === 'x') x = fields[f + 1];
-          }
-          entries.push({ shard: s, id, key, x: fields === null ? null : x });
-        }
+        entries.push(...parseEntries(s, body as ReadEntry[]));
       }
     });
     if (lost) {
@@ -350,55 +315,8 @@ class Worker implements RedisWorker {
         memory.setLoaded(key, b === null ? null : decodeKeyState(o.model, b, key));
       });
     });
-    // 2. Skip, reject or keep each entry.
-    const result: (Float32Array | string | null)[] = new Array(entries.length).fill(null); // output, error, skipped
-    const keys: string[] = [];
-    const inputs: StepInput[] = [];
-    const ids: string[] = [];
-    const at: number[] = []; // entry index of each kept entry
-    const lastInBatch = new Map<string, string>();
-    entries.forEach((e, i) => {
-      let input: StepInput;
-      try {
-        if (e.x === null) throw new Error('deleted from the stream before it was read');
-        if (e.key === '') throw new Error('no key field k');
-        if (shardOf(e.key, o.shards) !== e.shard.index)
-          throw new Error(`key of shard ${shardOf(e.key, o.shards)} (check the producer's shard count)`);
-        input = decodeStepInput(o.model, e.x, e.key);
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        result[i] = error;
-        this.stats.badEntries++;
-        this.#o.onEvent({ type: 'bad-entry', shard: e.shard.index, id: e.id, key: e.key, error });
-        return;
-      }
-      const last = lastInBatch.get(e.key) ?? memory.lastIdOf(e.key);
-      if (last !== undefined && compareStreamIds(e.id, last) <= 0) {
-        this.stats.skipped++;
-        this.#o.onEvent({ type: 'skipped', shard: e.shard.index, id: e.id, key: e.key });
-        return;
-      }
-      lastInBatch.set(e.key, e.id);
-      keys.push(e.key);
-      inputs.push(input);
-      ids.push(e.id);
-      at.push(i);
-    });
-    // 3. Step in rounds; a key is marked uncommitted as soon as its chunk is stepped (before a later chunk can
-    //    evict it), and the work is recorded for each shard's commit in entry order.
-    memory.step(keys, inputs, ids, Date.now(), (j, y) => {
-      const e = entries[at[j]];
-      e.shard.pending.keys.set(e.key, e.id);
-      result[at[j]] = y;
-    });
-    this.stats.steps += keys.length;
-    entries.forEach((e, i) => {
-      const p = e.shard.pending;
-      const r = result[i];
-      if (r instanceof Float32Array) p.outputs.push(e.id, e.key, 'y', float32Bytes(r));
-      else if (typeof r === 'string') p.outputs.push(e.id, e.key, 'err', r);
-      p.acks.push(e.id);
-    });
+    // 2. Skip, reject or step each entry, and record the work for the commits.
+    stepEntries(entries, memory, o, this.stats);
   }
 
   #isDirty(key: string): boolean {
@@ -426,19 +344,7 @@ class Worker implements RedisWorker {
     const t0 = performance.now();
     const results = await Promise.all(
       shards.map((s) => {
-        const p = s.pending;
-        const states: (string | Buffer)[] = [];
-        for (const [key, lastId] of p.keys) states.push(key, encodeKeyState(lastId, this.#memory.stateOf(key)));
-        const args = [
-          s.token,
-          o.group,
-          p.keys.size,
-          p.outputs.length / 4,
-          o.outputMaxLen,
-          ...states,
-          ...p.outputs,
-          ...p.acks,
-        ];
+        const args = commitArguments(s, o, this.#memory);
         return commitScript.run(this.#cmd, [s.keys.lease, s.keys.state, s.keys.input, s.keys.output], args);
       }),
     );

@@ -54,6 +54,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface WorkerProc {
   child: ChildProcess;
   exited: Promise<void>;
+  /** It has taken a shard (so a kill hits a worker at work, not one still starting). */
+  working: boolean;
 }
 
 describe('scale-out on Redis Streams', () => {
@@ -74,9 +76,13 @@ describe('scale-out on Redis Streams', () => {
       args.push('--stats-ms', '0', '--read-count', '200', '--worker-id', `w${n}`);
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       children.push(child);
-      child.stderr?.on('data', (d: Buffer) => log.push(...d.toString().trim().split('\n')));
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      return { child, exited };
+      const w: WorkerProc = { child, exited: new Promise<void>((r) => child.once('exit', () => r())), working: false };
+      child.stderr?.on('data', (d: Buffer) => {
+        const lines = d.toString().trim().split('\n');
+        log.push(...lines.map((l) => `w${n} ${l}`));
+        if (lines.some((l) => l.includes('acquired shard'))) w.working = true;
+      });
+      return w;
     };
     for (let i = 0; i < 3; i++) workers.push(spawnWorker(i));
 
@@ -85,15 +91,24 @@ describe('scale-out on Redis Streams', () => {
       for (let s = 0; s < SHARDS; s++) n += await admin.xlen(redisShardKeys(PREFIX, s).output);
       return n;
     };
+    const until = async (cond: () => boolean): Promise<void> => {
+      const t0 = Date.now();
+      while (!cond()) {
+        if (Date.now() - t0 > 60_000) throw new Error('timed out');
+        await sleep(20);
+      }
+    };
 
-    // Chaos: a random worker SIGKILLed and replaced every 0.6-1.2 s while entries flow; Redis restarted once.
+    // Chaos: every 0.6-1.2 s, a random worker that holds shards is SIGKILLed and replaced (a fresh process).
     let kills = 0;
     let producing = true;
+    let restarting = false;
     const chaos = (async () => {
-      while (producing || ((await outputs().catch(() => 0)) < ENTRIES && kills < 8)) {
+      while (producing && kills < 8) {
         await sleep(600 + rng.int(600));
-        if (!producing && kills >= 6) break;
-        const i = rng.int(workers.length);
+        const up = workers.map((w, i) => (w.working ? i : -1)).filter((i) => i >= 0);
+        if (up.length === 0 || restarting) continue;
+        const i = up[rng.int(up.length)];
         workers[i].child.kill('SIGKILL');
         await workers[i].exited;
         kills++;
@@ -101,17 +116,27 @@ describe('scale-out on Redis Streams', () => {
       }
     })();
 
+    // Entries in bursts of 500; production waits for the kills to keep pace (6 over the run, whatever the
+    // machine's speed), and Redis is SIGKILLed and restarted from its AOF halfway, while workers hold shards.
     const producer = createRedisProducer({ model, redis: server.url, prefix: PREFIX, shards: SHARDS });
     const data = new Rng(11);
-    for (let c = 0; c < ENTRIES / CHUNK; c++) {
-      if (c === ENTRIES / CHUNK / 2) await server.restart({ kill: true, downMs: 200 });
+    const chunks = ENTRIES / CHUNK;
+    for (let c = 0; c < chunks; c++) {
+      await until(() => kills >= Math.floor((c * 6) / chunks));
+      if (c === chunks / 2) {
+        await until(() => workers.some((w) => w.working));
+        restarting = true;
+        await server.restart({ kill: true, downMs: 200 });
+        await sleep(500);
+        restarting = false;
+      }
       const adds: Promise<string>[] = [];
       for (let i = 0; i < CHUNK; i++) {
         const x = Float32Array.from({ length: 4 }, () => data.normal());
         adds.push(producer.add(`cam-${data.int(KEYS)}`, x));
       }
       await Promise.all(adds);
-      await sleep(200);
+      await sleep(150);
     }
     await producer.close();
     producing = false;
@@ -182,7 +207,9 @@ describe('scale-out on Redis Streams', () => {
     // The failure paths really ran: pending entries of killed workers were claimed; connections were retried.
     const claimed = log.map((l) => /claimed (\d+) pending/.exec(l)).reduce((a, m) => a + (m ? Number(m[1]) : 0), 0);
     expect(claimed).toBeGreaterThan(0);
+    if (process.env.EDDY_DEBUG === '1') console.log(log.join('\n'));
     expect(log.some((l) => l.includes('reconnecting in'))).toBe(true);
+    expect(log.some((l) => l.includes('reconnected'))).toBe(true);
     console.log(`kills ${kills}, pending entries claimed ${claimed}, log lines ${log.length}`);
   }, 120_000);
 });
