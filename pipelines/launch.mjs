@@ -1,18 +1,15 @@
-// Starts a pipeline fast: from the JavaScript that `npm install` compiled into dist/ (`npm run build`) when it
-// is newer than every source file, else from the TypeScript sources through tsx (a slower start, with a note).
-// Plain JavaScript on purpose: it must run before anything is compiled.
-//   node pipelines/launch.mjs start [args...]
-import { readdirSync, statSync, existsSync } from 'node:fs';
+// Starts the `eddy` command line inside the repository (the `npm run` aliases): from the JavaScript that
+// `npm install` compiled into dist/ (`npm run build`) when it is newer than every source file, else from the
+// TypeScript sources through tsx (a slower start, with a note). Plain JavaScript on purpose: it must run before
+// anything is compiled. Installed packages run dist/pipelines/eddy.js directly (the `bin`).
+//   node pipelines/launch.mjs <command> [flags...]
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const [name, ...args] = process.argv.slice(2);
-if (!name || !/^[\w-]+$/.test(name)) {
-  process.stderr.write('usage: node pipelines/launch.mjs PIPELINE [args...]\n');
-  process.exit(2);
-}
+const args = process.argv.slice(2);
 
 function newest(dir) {
   let t = 0;
@@ -26,7 +23,7 @@ function newest(dir) {
 }
 
 const stamp = join(root, 'dist', '.built');
-const compiled = join(root, 'dist', 'pipelines', `${name}.js`);
+const compiled = join(root, 'dist', 'pipelines', 'eddy.js');
 const fresh =
   existsSync(stamp) &&
   existsSync(compiled) &&
@@ -38,7 +35,7 @@ if (fresh) {
   process.stderr.write(
     'eddy: dist/ is missing or older than the sources; running them through tsx (run `npm run build` for a fast start)\n',
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'pipelines', `${name}.ts`), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'pipelines', 'eddy.ts'), ...args], {
     stdio: 'inherit',
   });
   child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)));

@@ -4,11 +4,9 @@
  * the same run, from the same weights, checked against eddy's outputs. Prints a table of medians and speed ratios
  * (or JSON lines with `--json`); progress goes to stderr. See README.md beside this file.
  *
- * Usage: npm run bench -- [--quick] [--only W1,W2] [--json] [--no-tfjs] [--no-torch] [--no-install]
+ *   eddy bench [--quick] [--only W1,W2] [--json] [--no-tfjs] [--no-torch] [--no-install]   (npm run bench)
  */
 import { spawnSync } from 'node:child_process';
-import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { nativeInfo, nativeProblem, referenceBackend, type Backend } from '../../src/index.ts';
 import {
   checkStreamBackend,
@@ -21,21 +19,14 @@ import {
 } from './eddyBench.ts';
 import { compareProbs, compareTrain, metricValue, type CaseResult, type Golden } from './results.ts';
 import { formatJson, formatTable } from './table.ts';
-import { loadTf, peersInstalled, type Tf } from './tfApi.ts';
+import { benchDir, loadTf, peersInstalled, type Tf } from './tfApi.ts';
 import { checkStreamTf, checkTrainTf, timeStreamTf, timeTrainTf } from './tfBench.ts';
 import { maxAbsDiff, type Timing } from './timing.ts';
 import { runTorch } from './torchPeer.ts';
 import { createPlanner } from './planner.ts';
+import { measureStartup } from './startup.ts';
+import { defineCommand } from '../cli/command.ts';
 import { SPECS, metricOf, planOf, selectSpecs, type Spec } from './workloads.ts';
-
-const USAGE = `Usage: npm run bench -- [options]
-  --quick        fewer steps (about a minute in all)
-  --only LIST    workloads, e.g. W1,W2 (W2 = W2-lstm, W2-gru, W2-rnn); all by default
-  --json         one JSON line per (workload, implementation) instead of the table
-  --no-tfjs      skip TensorFlow.js
-  --no-torch     skip PyTorch
-  --no-install   do not install the TensorFlow.js peers when pipelines/bench/node_modules lacks them
-  --help`;
 
 /** Seconds the whole run aims at (issue 7: under 5 minutes), and with --quick. A slow case still gets its fewest steps. */
 const TOTAL_S = 255;
@@ -43,7 +34,7 @@ const QUICK_S = 75;
 /** Seconds the torch child needs besides its timed cases (import torch, checks). */
 const TORCH_OVERHEAD_S = 8;
 
-const t0 = performance.now();
+let t0 = performance.now();
 const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
 const progress = (msg: string): void => {
   process.stderr.write(`[${elapsed()}] ${msg}\n`);
@@ -94,28 +85,47 @@ function skippedRow(spec: Spec, impl: string, check: string, note: string): Case
 
 /** Installs the TensorFlow.js peers from pipelines/bench/package-lock.json (registry only; binaries ship inside). */
 function installPeers(): boolean {
-  const dir = dirname(new URL(import.meta.url).pathname);
+  const dir = benchDir;
   progress(`installing the TensorFlow.js peers: npm ci --prefix ${dir} (first run only)`);
   const r = spawnSync('npm', ['ci', '--prefix', dir, '--no-audit', '--no-fund'], { stdio: ['ignore', 2, 2] });
   return r.status === 0;
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'no-tfjs': { type: 'boolean', default: false },
-      'no-torch': { type: 'boolean', default: false },
-      'no-install': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
+export const command = defineCommand({
+  name: 'bench',
+  summary: "eddy's benchmark suite: fixed workloads on every eddy backend, TensorFlow.js and PyTorch, same run",
+  details: 'About 3-4 minutes; see pipelines/bench/README.md. Exits with 1 when a peer disagrees with eddy.',
+  flags: {
+    quick: { type: 'boolean', description: 'fewer steps (about a minute in all)' },
+    only: {
+      type: 'custom',
+      placeholder: 'LIST',
+      expected: `workloads among ${SPECS.map((s) => s.id).join(', ')} (or W2), comma-separated`,
+      parse: (v: string) => {
+        selectSpecs(v);
+        return v;
+      },
+      description: 'workloads, e.g. W1,W2 (W2 = W2-lstm, W2-gru, W2-rnn) [default: all]',
     },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+    json: { type: 'boolean', description: 'one JSON line per (workload, implementation) instead of the table' },
+    'no-tfjs': { type: 'boolean', description: 'skip TensorFlow.js' },
+    'no-torch': { type: 'boolean', description: 'skip PyTorch' },
+    'no-install': { type: 'boolean', description: 'do not install the TensorFlow.js peers when they are missing' },
+  },
+  async run(values) {
+    process.exitCode = await bench(values);
+  },
+});
+
+async function bench(values: {
+  quick: boolean;
+  only: string | undefined;
+  json: boolean;
+  noTfjs: boolean;
+  noTorch: boolean;
+  noInstall: boolean;
+}): Promise<number> {
+  t0 = performance.now();
   const quick = values.quick;
   const specs = selectSpecs(values.only);
   const plan = (s: Spec) => planOf(s, quick);
@@ -132,8 +142,8 @@ async function main(): Promise<number> {
 
   let tf: Tf | null = null;
   let tfBackends: string[] = [];
-  if (!values['no-tfjs']) {
-    if (!peersInstalled() && !values['no-install'] && !installPeers())
+  if (!values.noTfjs) {
+    if (!peersInstalled() && !values.noInstall && !installPeers())
       footer.push('tfjs: install failed (npm ci --prefix pipelines/bench)');
     const load = await loadTf();
     if (load.ok) {
@@ -147,7 +157,7 @@ async function main(): Promise<number> {
   }
 
   // Every case that will run, so each gets its weight's share of the time left when it starts.
-  const torchOn = !values['no-torch'];
+  const torchOn = !values.noTorch;
   const perSpec = backends.length + tfBackends.length + (torchOn ? 1 : 0);
   const planner = createPlanner(
     quick ? QUICK_S : TOTAL_S,
@@ -215,6 +225,8 @@ async function main(): Promise<number> {
     failures.push(...torch.failures);
   }
 
+  progress('npm start: time to first character');
+  footer.push(await measureStartup());
   footer.push(
     `steps: timed (+ warm-up); * = the time budget (${quick ? QUICK_S : TOTAL_S} s shared by all cases) allowed fewer than wanted (W1 wants ${plan(SPECS[0]).steps} + ${plan(SPECS[0]).warmup}).`,
     'metric: median over the timed steps.',
@@ -230,13 +242,3 @@ async function main(): Promise<number> {
   }
   return 0;
 }
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`\nbench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A tfjs tensor (only what the benchmark touches). */
 export interface TfTensor {
@@ -72,7 +73,15 @@ export type TfLoad =
   | { readonly ok: true; readonly tf: Tf; readonly backends: string[]; readonly notes: string[] }
   | { readonly ok: false; readonly reason: string };
 
-const here = dirname(new URL(import.meta.url).pathname);
+/**
+ * `pipelines/bench` with its package.json (the peers' install), torch_bench.py and node_modules: this file's
+ * folder when it runs from the sources, the sources' folder when it runs compiled from `dist/pipelines/bench`.
+ */
+export const benchDir = [
+  dirname(fileURLToPath(import.meta.url)),
+  join(dirname(fileURLToPath(import.meta.url)), '../../../pipelines/bench'),
+].find((d) => existsSync(join(d, 'package.json'))) as string;
+const here = benchDir;
 
 /** True if the peers are installed under `pipelines/bench/node_modules`. */
 export function peersInstalled(): boolean {

@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { benchDir } from './tfApi.ts';
 import { compareProbs, compareTrain, metricValue, type CaseResult, type Golden } from './results.ts';
 import { maxAbsDiff, type Timing } from './timing.ts';
 import { CHECK_STEPS, checkSlice, metricOf, streamData, trainData, type Budget, type Spec } from './workloads.ts';
@@ -14,7 +15,7 @@ import { CHECK_STEPS, checkSlice, metricOf, streamData, trainData, type Budget, 
 /** Debian's python, where `apt-get install python3-torch` puts torch (not the first python3 on PATH). */
 export const TORCH_PYTHON = '/usr/bin/python3';
 
-const here = dirname(new URL(import.meta.url).pathname);
+const here = benchDir;
 
 /** What the torch run produced. */
 export interface TorchRun {

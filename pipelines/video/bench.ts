@@ -4,8 +4,8 @@
  * step alone (checked against the reference backend first, and timed against it as a peer), and a real-time
  * run at 25 fps with its latency, dropped frames and CPU use. Not a test.
  *
- *   npm run video:bench -- [--clip ../shared/data/grid/s1/bbal6n.mpg] [--hidden 128] [--size 64] [--runs 5] [--stress-hidden 2048]
- *                          [--backend js|wasm|native|auto]
+ *   eddy video-bench [--input ../shared/data/grid/s1/bbal6n.mpg] [--hidden 128] [--size 64] [--runs 5]
+ *                    [--stress-hidden 2048] [--backend auto|native|wasm|js]
  *
  * A last run labels the clip in real time with a model too big to keep up (--stress-hidden, 0 to skip), to show
  * late frames being dropped. CPU time is read from /proc (this process plus the ffmpeg children it has reaped), so "share of a core"
@@ -13,8 +13,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   EddyError,
   FrameFeatures,
@@ -29,6 +27,7 @@ import {
   videoFramesAsync,
   type FrameLabeler,
 } from '../../src/index.ts';
+import { backendFlag, defineCommand } from '../cli/command.ts';
 
 /** CPU seconds of this process and its reaped children (ffmpeg), from /proc/self/stat. */
 function cpuSeconds(): number {
@@ -105,118 +104,112 @@ function stepRate(
   return { js, jsCpuMs, reference: rate(peer, Math.max(50, Math.floor(steps / 10))), maxDiff };
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      clip: { type: 'string', default: '../shared/data/grid/s1/bbal6n.mpg' },
-      hidden: { type: 'string', default: '128' },
-      size: { type: 'string', default: '64' },
-      runs: { type: 'string', default: '5' },
-      steps: { type: 'string', default: '2000' },
-      'stress-hidden': { type: 'string', default: '2048' },
-      backend: { type: 'string', default: 'js' },
-    },
-  });
-  const backend = backendByName(values.backend, { path: '--backend' });
-  const H = Number(values.hidden),
-    S = Number(values.size),
-    runs = Number(values.runs),
-    steps = Number(values.steps);
-  const clip = values.clip;
-  const out = (s: string): void => void process.stdout.write(`${s}\n`);
-  out(
-    `video bench: ${clip}, ${S}x${S} gray features, GRU H=${H}, ${backend.name} kernels; load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} on this machine`,
-  );
-  for (const diff of [false, true]) {
-    const labeler = createFrameLabeler({
-      labels: ['silent', 'speaking'],
-      width: S,
-      height: S,
-      appearance: true,
-      diff,
-      cell: 'gru',
-      hiddenSize: H,
-      seed: 1,
-      backend,
-    });
-    const X = labeler.spec.size;
+export const command = defineCommand({
+  name: 'video-bench',
+  summary: 'time the live video pipeline: decode, features, model step, real-time latency',
+  flags: {
+    input: { type: 'input', default: '../shared/data/grid/s1/bbal6n.mpg', description: 'the video clip' },
+    hidden: { type: 'integer', min: 1, max: 8192, default: 128, description: 'GRU hidden units' },
+    size: { type: 'integer', min: 8, max: 1024, default: 64, description: 'square gray frame side' },
+    runs: { type: 'integer', min: 1, default: 5, description: 'repeats of the unpaced pipeline (best is kept)' },
+    steps: { type: 'integer', min: 10, default: 2000, description: 'model steps timed alone' },
+    'stress-hidden': { type: 'integer', min: 0, default: 2048, description: 'H of the overloaded labeller (0: skip)' },
+    backend: backendFlag,
+  },
+  async run(values) {
+    const backend = backendByName(values.backend, { path: '--backend' });
+    const H = values.hidden;
+    const S = values.size;
+    const runs = values.runs;
+    const steps = values.steps;
+    const clip = values.input;
+    const out = (s: string): void => void process.stdout.write(`${s}\n`);
     out(
-      `\nfeatures: ${diff ? 'pixels + differences' : 'pixels'} (X = ${X}), ${labeler.model.numParams.toLocaleString('en-US')} parameters`,
+      `video bench: ${clip}, ${S}x${S} gray features, GRU H=${H}, ${backend.name} kernels; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} on this machine`,
     );
-    const size = { width: S, height: S, channels: 1 as const };
-    const decode: Timed[] = [],
-      whole: Timed[] = [];
-    for (let r = 0; r < runs; r++) {
-      decode.push(await timed(() => drain(videoFramesAsync(clip, size))));
-      whole.push(await timed(() => drain(labelVideoAsync(clip, labeler))));
+    for (const diff of [false, true]) {
+      const labeler = createFrameLabeler({
+        labels: ['silent', 'speaking'],
+        width: S,
+        height: S,
+        appearance: true,
+        diff,
+        cell: 'gru',
+        hiddenSize: H,
+        seed: 1,
+        backend,
+      });
+      const X = labeler.spec.size;
+      out(
+        `\nfeatures: ${diff ? 'pixels + differences' : 'pixels'} (X = ${X}), ${labeler.model.numParams.toLocaleString('en-US')} parameters`,
+      );
+      const size = { width: S, height: S, channels: 1 as const };
+      const decode: Timed[] = [],
+        whole: Timed[] = [];
+      for (let r = 0; r < runs; r++) {
+        decode.push(await timed(() => drain(videoFramesAsync(clip, size))));
+        whole.push(await timed(() => drain(labelVideoAsync(clip, labeler))));
+      }
+      // features alone, on the decoded frames
+      const frames: Float32Array[] = [];
+      for await (const f of videoFramesAsync(clip, size)) frames.push(f.data);
+      const fx = new FrameFeatures(labeler.spec);
+      const reps = 20;
+      const f0 = performance.now();
+      for (let r = 0; r < reps; r++) for (const data of frames) fx.extract({ data, width: S, height: S, channels: 1 });
+      const featRate = (reps * frames.length * 1000) / (performance.now() - f0);
+      const step = stepRate(labeler, steps);
+      const d = best(decode),
+        w = best(whole);
+      const perFrameCpuMs = (1000 * w.cpu) / w.frames;
+      out(
+        `  whole pipeline (decode + features + step + softmax), unpaced: ${(w.frames / w.wall).toFixed(0)} frames/s (best of ${runs}: ${w.frames} frames in ${(w.wall * 1000).toFixed(0)} ms, ffmpeg start-up included)`,
+      );
+      out(
+        `    CPU: ${perFrameCpuMs.toFixed(2)} ms per frame (node + ffmpeg) -> at 25 fps ${(perFrameCpuMs * 2.5).toFixed(1)}% of one core`,
+      );
+      out(
+        `  decode alone (ffmpeg -> frames): ${(d.frames / d.wall).toFixed(0)} frames/s, ${((1000 * d.cpu) / d.frames).toFixed(2)} ms CPU per frame`,
+      );
+      out(`  features alone: ${featRate.toFixed(0)} frames/s (${(1000 / featRate).toFixed(3)} ms per frame)`);
+      out(
+        `  model step alone (B = 1, checked against the reference backend: max |diff| ${step.maxDiff.toExponential(1)}): ${step.js.toFixed(0)} steps/s (${(1000 / step.js).toFixed(3)} ms wall, ${step.jsCpuMs.toFixed(3)} ms CPU); reference backend ${step.reference.toFixed(0)} steps/s; ${backend.name}/reference ${(step.js / step.reference).toFixed(1)}x`,
+      );
+      out(
+        `    headroom over 25 fps: whole pipeline ${(w.frames / w.wall / 25).toFixed(1)}x, step alone ${(step.js / 25).toFixed(0)}x`,
+      );
+      // real time: paced by the clip's timestamps, as a camera would deliver it
+      const stats = createLiveStats();
+      const rt = await timed(() => drain(labelVideoAsync(clip, labeler, { realtime: true, stats })));
+      const l = latencySummary(stats);
+      out(
+        `  real time (25 fps pacing): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped, latency p50 ${l.p50Ms.toFixed(2)} ms, p95 ${l.p95Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms; CPU ${((100 * rt.cpu) / rt.wall).toFixed(1)}% of one core over ${rt.wall.toFixed(2)} s`,
+      );
+      const keepsUp = stats.dropped === 0 && (100 * rt.cpu) / rt.wall < 50;
+      out(
+        `  => ${keepsUp ? 'keeps up with 25 fps with most of a core to spare' : 'does NOT keep up with 25 fps with most of a core to spare'}`,
+      );
     }
-    // features alone, on the decoded frames
-    const frames: Float32Array[] = [];
-    for await (const f of videoFramesAsync(clip, size)) frames.push(f.data);
-    const fx = new FrameFeatures(labeler.spec);
-    const reps = 20;
-    const f0 = performance.now();
-    for (let r = 0; r < reps; r++) for (const data of frames) fx.extract({ data, width: S, height: S, channels: 1 });
-    const featRate = (reps * frames.length * 1000) / (performance.now() - f0);
-    const step = stepRate(labeler, steps);
-    const d = best(decode),
-      w = best(whole);
-    const perFrameCpuMs = (1000 * w.cpu) / w.frames;
-    out(
-      `  whole pipeline (decode + features + step + softmax), unpaced: ${(w.frames / w.wall).toFixed(0)} frames/s (best of ${runs}: ${w.frames} frames in ${(w.wall * 1000).toFixed(0)} ms, ffmpeg start-up included)`,
-    );
-    out(
-      `    CPU: ${perFrameCpuMs.toFixed(2)} ms per frame (node + ffmpeg) -> at 25 fps ${(perFrameCpuMs * 2.5).toFixed(1)}% of one core`,
-    );
-    out(
-      `  decode alone (ffmpeg -> frames): ${(d.frames / d.wall).toFixed(0)} frames/s, ${((1000 * d.cpu) / d.frames).toFixed(2)} ms CPU per frame`,
-    );
-    out(`  features alone: ${featRate.toFixed(0)} frames/s (${(1000 / featRate).toFixed(3)} ms per frame)`);
-    out(
-      `  model step alone (B = 1, checked against the reference backend: max |diff| ${step.maxDiff.toExponential(1)}): ${step.js.toFixed(0)} steps/s (${(1000 / step.js).toFixed(3)} ms wall, ${step.jsCpuMs.toFixed(3)} ms CPU); reference backend ${step.reference.toFixed(0)} steps/s; ${backend.name}/reference ${(step.js / step.reference).toFixed(1)}x`,
-    );
-    out(
-      `    headroom over 25 fps: whole pipeline ${(w.frames / w.wall / 25).toFixed(1)}x, step alone ${(step.js / 25).toFixed(0)}x`,
-    );
-    // real time: paced by the clip's timestamps, as a camera would deliver it
-    const stats = createLiveStats();
-    const rt = await timed(() => drain(labelVideoAsync(clip, labeler, { realtime: true, stats })));
-    const l = latencySummary(stats);
-    out(
-      `  real time (25 fps pacing): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped, latency p50 ${l.p50Ms.toFixed(2)} ms, p95 ${l.p95Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms; CPU ${((100 * rt.cpu) / rt.wall).toFixed(1)}% of one core over ${rt.wall.toFixed(2)} s`,
-    );
-    const keepsUp = stats.dropped === 0 && (100 * rt.cpu) / rt.wall < 50;
-    out(
-      `  => ${keepsUp ? 'keeps up with 25 fps with most of a core to spare' : 'does NOT keep up with 25 fps with most of a core to spare'}`,
-    );
-  }
-  // an overloaded labeller, to show the real-time policy at work: late frames are dropped, latency stays bounded
-  const Hs = Number(values['stress-hidden']);
-  if (Hs > 0) {
-    const big = createFrameLabeler({
-      labels: ['silent', 'speaking'],
-      width: S,
-      height: S,
-      diff: true,
-      hiddenSize: Hs,
-      seed: 1,
-      backend,
-    });
-    const stats = createLiveStats();
-    const rt = await timed(() => drain(labelVideoAsync(clip, big, { realtime: true, maxLagMs: 100, stats })));
-    const l = latencySummary(stats);
-    out(
-      `\noverloaded (GRU H=${Hs} on pixels + differences, ${big.model.numParams.toLocaleString('en-US')} parameters; real time, maxLagMs 100): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped late, latency p50 ${l.p50Ms.toFixed(1)} ms, p95 ${l.p95Ms.toFixed(1)} ms, max ${l.maxMs.toFixed(1)} ms over ${rt.wall.toFixed(2)} s`,
-    );
-  }
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`video bench: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+    // an overloaded labeller, to show the real-time policy at work: late frames are dropped, latency stays bounded
+    const Hs = values.stressHidden;
+    if (Hs > 0) {
+      const big = createFrameLabeler({
+        labels: ['silent', 'speaking'],
+        width: S,
+        height: S,
+        diff: true,
+        hiddenSize: Hs,
+        seed: 1,
+        backend,
+      });
+      const stats = createLiveStats();
+      const rt = await timed(() => drain(labelVideoAsync(clip, big, { realtime: true, maxLagMs: 100, stats })));
+      const l = latencySummary(stats);
+      out(
+        `\noverloaded (GRU H=${Hs} on pixels + differences, ${big.model.numParams.toLocaleString('en-US')} parameters; real time, maxLagMs 100): ${stats.labeled}/${stats.received} frames labelled, ${stats.dropped} dropped late, latency p50 ${l.p50Ms.toFixed(1)} ms, p95 ${l.p95Ms.toFixed(1)} ms, max ${l.maxMs.toFixed(1)} ms over ${rt.wall.toFixed(2)} s`,
+      );
+    }
+  },
+});

@@ -15,7 +15,11 @@ export interface TrainCharLMOptions {
   checkpoint: string;
   /** Continue from `checkpoint` when it exists (exactly where it stopped). @default true */
   resume?: boolean;
-  /** Start from the weights of this model file (same configuration and vocabulary) instead of a random init. @default undefined */
+  /**
+   * Start from the weights of this model file instead of a random init. Its architecture (cell, layers, hidden
+   * size, input encoding) and vocabulary are the run's: architecture options that are given must agree with it.
+   * @default undefined
+   */
   init?: string;
   /**
    * Kernels: `'native'` (the optional C++ addon's multiplies on two threads, with the wasm pointwise kernels),
@@ -51,7 +55,7 @@ export interface TrainCharLMOptions {
   clipNorm?: number;
   /** Seed of the initialisation, dropout and samples. @default 1 */
   seed?: number;
-  /** Stop after this many updates in all (across resumes). @default 1000 */
+  /** Stop after this many updates in all (across resumes). @default 1000, or no limit when `maxMinutes` is set */
   maxSteps?: number;
   /** Stop after this many minutes of training in all (across resumes); 0 for no limit. @default 0 */
   maxMinutes?: number;
@@ -107,6 +111,9 @@ export const RUN_FIELDS = [
   'maxValChars',
 ] as const;
 
+/** The fields that define the model's architecture: a resumed or initialised run must agree on them. */
+export const ARCHITECTURE_FIELDS = ['cell', 'numLayers', 'hiddenSize', 'input'] as const;
+
 /** Validates and fills in defaults. @throws EddyError ERR_INVALID_ARG naming `options.<field>` */
 export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharLMOptions {
   const o = checkObject('options', options);
@@ -120,6 +127,8 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     throw invalidArg('options.signal', 'an AbortSignal', o.signal);
   if (o.best !== undefined && (typeof o.best !== 'string' || o.best.length === 0 || o.best === o.checkpoint))
     throw invalidArg('options.best', 'a model file path other than options.checkpoint', o.best);
+  if (o.schedule === 'cosine' && o.maxSteps === undefined)
+    throw invalidArg('options.maxSteps', 'a number of updates (the cosine schedule decays over them)', o.maxSteps);
   return {
     corpus: o.corpus,
     checkpoint: o.checkpoint,
@@ -139,7 +148,7 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     warmupSteps: checkInt('options.warmupSteps', o.warmupSteps ?? 0, 0),
     clipNorm: checkNumber('options.clipNorm', o.clipNorm ?? 5, 0),
     seed: checkInt('options.seed', o.seed ?? 1, 0, 0xffffffff),
-    maxSteps: checkInt('options.maxSteps', o.maxSteps ?? 1000, 1),
+    maxSteps: checkInt('options.maxSteps', o.maxSteps ?? (o.maxMinutes ? Number.MAX_SAFE_INTEGER : 1000), 1),
     maxMinutes: checkNumber('options.maxMinutes', o.maxMinutes ?? 0, 0),
     valFraction: checkNumber('options.valFraction', o.valFraction ?? 0.1, 0, 0.9, { min: true }),
     evalEvery: checkInt('options.evalEvery', o.evalEvery ?? 200, 1),

@@ -36,6 +36,7 @@ import { writeLinePlot } from '../report/linePlot.ts';
 import { readCorpus } from './readCorpus.ts';
 import { generateTextAsync } from './generateText.ts';
 import {
+  ARCHITECTURE_FIELDS,
   resolveCharLMOptions,
   RUN_FIELDS,
   type ResolvedCharLMOptions,
@@ -76,10 +77,14 @@ export interface TrainCharLMHooks {
   onUpdate?(event: TrainEvent & { epoch: number }): void;
   onCheckpoint?(step: number, path: string): void;
   onValidate?(step: number, valLoss: number): void;
+  /** Called once the corpus is read and the model opened, before the first update (`step`: updates done). */
+  onStart?(step: number): void;
 }
 
 interface Extra {
   run: Record<string, unknown>;
+  /** The corpus the run was trained on (path or URL), for plots and listings. */
+  corpus?: string;
   step: number;
   cursor: number;
   epoch: number;
@@ -102,45 +107,139 @@ export async function trainCharLM(
   }
 }
 
+/** A run opened from a checkpoint (resumed) or from scratch (or `init`). */
+interface OpenedRun {
+  o: ResolvedCharLMOptions;
+  model: RNNModel;
+  extra: Extra;
+  trainer: Trainer;
+  resumed: boolean;
+}
+
+/** The corpus as ids of the model's vocabulary, split into training and validation. */
+interface Splits {
+  trainIds: Int32Array;
+  valIds: Int32Array;
+  /** Validation batch: as many streams as fit, at most the training batch. */
+  valB: number;
+  canValidate: boolean;
+}
+
 async function train(
   options: TrainCharLMOptions,
   hooks: TrainCharLMHooks,
   opened: WasmBackend[],
 ): Promise<TrainCharLMResult> {
-  let o = resolveCharLMOptions(options);
-  const text = await readCorpus(o.corpus, o.signal ? { signal: o.signal } : {});
-  try {
-    mkdirSync(dirname(o.checkpoint), { recursive: true }); // fail now, not after the first hour of training
-    if (o.best !== undefined) mkdirSync(dirname(o.best), { recursive: true });
-  } catch (err) {
-    throw new EddyError(
-      'ERR_FILE',
-      `Cannot create the directory of checkpoint ${o.checkpoint}: ${(err as Error).message}`,
-      { cause: err },
-    );
+  const resolved = resolveCharLMOptions(options);
+  const text = await readCorpus(resolved.corpus, resolved.signal ? { signal: resolved.signal } : {});
+  makeDirectories(resolved);
+  const run = openRun(options, resolved, text, opened);
+  const splits = splitCorpus(run, text);
+  hooks.onStart?.(run.trainer.step);
+  const stopped = await trainLoop(run, splits, hooks);
+  const { o, extra, trainer, model } = run;
+  const plots: string[] = [];
+  if (o.plot && extra.history.length > 0) plots.push(...(await writePlots(o.checkpoint, extra.history, o.corpus)));
+  return {
+    model,
+    steps: trainer.step,
+    history: extra.history,
+    valLoss: lastValLoss(extra.history),
+    checkpoint: o.checkpoint,
+    plots,
+    stopped,
+    resumed: run.resumed,
+  };
+}
+
+/** Creates the directories of the checkpoint and the best model now, not after the first hour of training. */
+function makeDirectories(o: ResolvedCharLMOptions): void {
+  for (const path of [o.checkpoint, o.best]) {
+    if (path === undefined) continue;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (err) {
+      throw new EddyError('ERR_FILE', `Cannot create the directory of ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
   }
-  const resumed = o.resume && existsSync(o.checkpoint);
-  let model: RNNModel;
-  let extra: Extra;
-  let trainer: Trainer;
-  if (resumed) {
+}
+
+/**
+ * Step 1: the model, its trainer and the run's record. A resumed run continues with the settings saved in its
+ * checkpoint; options that were given and differ from them are refused (they would be ignored). A new run
+ * takes its architecture and vocabulary from `init` when given, else from the options and the corpus.
+ */
+function openRun(
+  options: TrainCharLMOptions,
+  resolved: ResolvedCharLMOptions,
+  text: string,
+  opened: WasmBackend[],
+): OpenedRun {
+  let o = resolved;
+  if (o.resume && existsSync(o.checkpoint)) {
     const peek = loadCheckpoint<Extra>(o.checkpoint);
     if (!peek.extra || !Array.isArray(peek.extra.history))
       throw new EddyError('ERR_FILE', `Cannot resume from ${o.checkpoint}: it is not a char-LM training checkpoint`);
-    o = { ...o, ...(peek.extra.run as Partial<ResolvedCharLMOptions>) }; // the run continues with its own settings
+    const saved = peek.extra.run as Partial<ResolvedCharLMOptions>;
+    const differing = RUN_FIELDS.filter((k) => {
+      const given = options[k];
+      return (
+        given !== undefined && saved[k] !== undefined && given !== saved[k] && !(k === 'backend' && given === 'auto')
+      );
+    });
+    if (differing.length > 0) {
+      const list = differing.map(
+        (k) => `options.${k} ${JSON.stringify(options[k])} (the checkpoint's: ${JSON.stringify(saved[k])})`,
+      );
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `Cannot resume ${o.checkpoint} with ${list.join(', ')}: a run continues with its own settings; leave them out, write to another checkpoint, or start over with options.resume false`,
+      );
+    }
+    o = { ...o, ...saved }; // the run continues with its own settings
     const ck = o.backend === 'js' ? peek : loadCheckpoint<Extra>(o.checkpoint, { backend: backendFor(o, opened) });
-    model = ck.model;
-    extra = ck.extra;
-    trainer = makeTrainer(model, o);
+    const trainer = makeTrainer(ck.model, o);
     trainer.setState({
-      step: extra.step,
-      cursor: extra.cursor,
+      step: ck.extra.step,
+      cursor: ck.extra.cursor,
       carried: ck.state,
       optimizer: ck.optimizer,
       rng: ck.rng ?? [1, 2, 3, 4],
     });
+    return { o, model: ck.model, extra: ck.extra, trainer, resumed: true };
+  }
+  if (o.backend === 'auto') o = { ...o, backend: nativeAvailable() ? 'native' : wasmSimdSupported() ? 'wasm' : 'js' };
+  let model: RNNModel;
+  if (o.init !== undefined) {
+    const init = loadModel(o.init);
+    const differing = ARCHITECTURE_FIELDS.filter((k) => options[k] !== undefined && options[k] !== init.config[k]);
+    if (differing.length > 0) {
+      const list = differing.map(
+        (k) => `options.${k} ${JSON.stringify(options[k])} (${o.init}: ${JSON.stringify(init.config[k])})`,
+      );
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `Cannot start from ${o.init} with ${list.join(', ')}: the architecture comes from the model file; leave these out`,
+      );
+    }
+    if (!init.config.vocab)
+      throw new EddyError('ERR_FILE', `Cannot start from ${o.init}: it has no vocabulary (not a char-LM)`);
+    o = {
+      ...o,
+      cell: init.config.cell,
+      numLayers: init.config.numLayers,
+      hiddenSize: init.config.hiddenSize,
+      input: init.config.input === 'embedding' ? 'embedding' : 'onehot',
+    };
+    const { embeddingSize, ...config } = init.config;
+    model = RNNModel.create(
+      { ...config, ...(config.input === 'embedding' ? { embeddingSize } : {}), dropout: o.dropout },
+      { seed: o.seed, backend: backendFor(o, opened) },
+    );
+    model.params.set(init.params);
   } else {
-    if (o.backend === 'auto') o = { ...o, backend: nativeAvailable() ? 'native' : wasmSimdSupported() ? 'wasm' : 'js' };
     const vocab = Vocabulary.fromText(text);
     model = RNNModel.create(
       {
@@ -155,49 +254,72 @@ async function train(
       },
       { seed: o.seed, backend: backendFor(o, opened) },
     );
-    if (o.init) {
-      const init = loadModel(o.init);
-      if (JSON.stringify(init.config) !== JSON.stringify(model.config)) {
-        throw new EddyError(
-          'ERR_FILE',
-          `Cannot start from ${o.init}: its configuration ${JSON.stringify({ ...init.config, vocab: undefined })} or vocabulary differs from this run's ${JSON.stringify({ ...model.config, vocab: undefined })}`,
-        );
-      }
-      model.params.set(init.params);
-    }
-    const run: Record<string, unknown> = {};
-    for (const k of RUN_FIELDS) run[k] = o[k];
-    extra = { run, step: 0, cursor: 0, epoch: 0, elapsedMs: 0, history: [] };
-    trainer = makeTrainer(model, o);
   }
+  const run: Record<string, unknown> = {};
+  for (const k of RUN_FIELDS) run[k] = o[k];
+  const extra: Extra = { run, corpus: o.corpus, step: 0, cursor: 0, epoch: 0, elapsedMs: 0, history: [] };
+  return { o, model, extra, trainer: makeTrainer(model, o), resumed: false };
+}
 
-  // encode with the model's vocabulary: a corpus with characters it has never seen is refused by name
+/** Step 2: the corpus encoded with the model's vocabulary (unseen characters are refused by name), split. */
+function splitCorpus(run: OpenedRun, text: string): Splits {
+  const { o, model } = run;
   const vocab = new Vocabulary(model.config.vocab as readonly string[], { unknown: 'error' });
   let ids: Int32Array;
   try {
     ids = vocab.encode(text);
   } catch (err) {
+    const of = run.resumed ? `checkpoint ${o.checkpoint}` : o.init !== undefined ? o.init : 'the model';
     throw new EddyError(
       'ERR_INVALID_ARG',
-      `Corpus ${o.corpus} does not match the vocabulary of ${resumed ? `checkpoint ${o.checkpoint}` : 'the model'}: ${(err as Error).message}`,
-      { cause: err },
+      `Corpus ${o.corpus} does not match the vocabulary of ${of}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
     );
   }
   const split = Math.floor(ids.length * (1 - o.valFraction));
   const trainIds = ids.subarray(0, split);
   let valIds = ids.subarray(split);
   if (o.maxValChars > 0 && valIds.length > o.maxValChars) valIds = valIds.subarray(0, o.maxValChars);
-  const T = o.window,
-    B = o.batch;
+  const T = o.window;
+  const B = o.batch;
   if (trainIds.length < B * T + 1) {
     throw new EddyError(
       'ERR_INVALID_ARG',
       `Corpus ${o.corpus} is too short: its training split has ${trainIds.length} characters, batch ${B} × window ${T} needs at least ${B * T + 1}`,
     );
   }
-  const valB = Math.max(1, Math.min(B, Math.floor((valIds.length - 1) / T)));
-  const canValidate = valIds.length >= T + 1;
+  return {
+    trainIds,
+    valIds,
+    valB: Math.max(1, Math.min(B, Math.floor((valIds.length - 1) / T))),
+    canValidate: valIds.length >= T + 1,
+  };
+}
 
+/** The last validation loss of a history (NaN when none was measured). */
+function lastValLoss(history: readonly CharLMPoint[]): number {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const v = history[i].valLoss;
+    if (v !== undefined) return v;
+  }
+  return Number.NaN;
+}
+
+/**
+ * Step 3: updates until the step or time budget is spent or the signal fires; validation, the best model,
+ * samples and checkpoints on their schedules; a last validation and checkpoint when stopped early.
+ */
+async function trainLoop(
+  run: OpenedRun,
+  splits: Splits,
+  hooks: TrainCharLMHooks,
+): Promise<TrainCharLMResult['stopped']> {
+  const { o, model, extra, trainer } = run;
+  const { trainIds, valIds, valB, canValidate } = splits;
+  const T = o.window;
+  const B = o.batch;
   // a time-limited run counts down its minutes; a step-limited one its steps
   const progress = o.progress
     ? new ProgressLine({ total: o.maxMinutes > 0 ? 0 : o.maxSteps, offset: extra.step })
@@ -206,14 +328,7 @@ async function train(
     trainer.resetEvalState();
     return trainer.evaluate(charRnnBatches(valIds, { B: valB, k1: T })).loss;
   };
-  let lastVal = NaN;
-  for (let i = extra.history.length - 1; i >= 0; i--) {
-    const v = extra.history[i].valLoss;
-    if (v !== undefined) {
-      lastVal = v;
-      break;
-    }
-  }
+  let lastVal = lastValLoss(extra.history);
   // the lowest validation loss so far (a resumed run continues from its history)
   let bestVal = Math.min(Infinity, ...extra.history.map((p) => p.valLoss ?? Infinity));
   const keepBest = (step: number, val: number): void => {
@@ -223,9 +338,10 @@ async function train(
       'eddy.valLoss': String(val),
       'eddy.steps': String(step),
       'eddy.source': basename(o.checkpoint),
+      'eddy.corpus': basename(o.corpus),
     });
   };
-  const save = () => {
+  const save = (): void => {
     const st = trainer.getState();
     extra.step = st.step;
     extra.cursor = st.cursor;
@@ -275,40 +391,33 @@ async function train(
       if (o.maxMinutes > 0)
         fields['time left'] = formatDuration(Math.max(0, o.maxMinutes * 60 - point.elapsedMs / 1000));
       progress.update(step, fields, point.valLoss !== undefined);
-      if (o.sampleEvery > 0 && step % o.sampleEvery === 0) {
-        let s = '';
-        for await (const ch of generateTextAsync(model, {
-          length: o.sampleLength,
-          temperature: 0.8,
-          seed: (o.seed + step) >>> 0,
-        }))
-          s += ch;
-        progress.log(`--- sample at step ${step} ---\n${s}\n---`);
-      }
+      if (o.sampleEvery > 0 && step % o.sampleEvery === 0)
+        progress.log(`--- sample at step ${step} ---\n${await sampleText(model, o, step)}\n---`);
     }
     if (step % o.checkpointEvery === 0 || last) save();
   }
   if (stopped !== 'steps' && extra.history.length > 0) {
-    if (canValidate && extra.history[extra.history.length - 1].valLoss === undefined) {
-      lastVal = validate();
-      extra.history[extra.history.length - 1].valLoss = lastVal;
-      keepBest(extra.history[extra.history.length - 1].step, lastVal);
+    const lastPoint = extra.history[extra.history.length - 1];
+    if (canValidate && lastPoint.valLoss === undefined) {
+      lastPoint.valLoss = validate();
+      keepBest(lastPoint.step, lastPoint.valLoss);
     }
     save();
   }
   progress?.done();
-  const plots: string[] = [];
-  if (o.plot && extra.history.length > 0) plots.push(...(await writePlots(o.checkpoint, extra.history, o.corpus)));
-  return {
-    model,
-    steps: trainer.step,
-    history: extra.history,
-    valLoss: lastVal,
-    checkpoint: o.checkpoint,
-    plots,
-    stopped,
-    resumed,
-  };
+  return stopped;
+}
+
+/** A short sample, seeded by the step so that it does not disturb training. */
+async function sampleText(model: RNNModel, o: ResolvedCharLMOptions, step: number): Promise<string> {
+  let s = '';
+  for await (const ch of generateTextAsync(model, {
+    length: o.sampleLength,
+    temperature: 0.8,
+    seed: (o.seed + step) >>> 0,
+  }))
+    s += ch;
+  return s;
 }
 
 /** Resolves on the next turn of the event loop (after pending I/O and signal callbacks). */

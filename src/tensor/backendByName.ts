@@ -23,7 +23,7 @@ export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'native', 'wasm', 
  * A backend for `name`: a fresh wasm or native one (its own memory of `capacity` bytes, default 256 MiB, growing
  * into ordinary arrays when full), or `jsBackend`. `threads` (1 or 2) applies to a wasm backend (`close()` it to end
  * its helper thread); the native one has its own.
- * @param path what to call the value in an error (a flag or option name)
+ * @param options `capacity`, `threads`, and `path`: what to call the value in an error (a flag or option name)
  * @throws EddyError ERR_INVALID_ARG for an unknown name, or a backend this machine cannot run (saying why)
  */
 export function backendByName(

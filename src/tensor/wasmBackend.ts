@@ -34,8 +34,7 @@
  * const model = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 }, { backend });
  */
 import type { Backend } from './backend.ts';
-import { jsBackend } from './jsBackend.ts';
-import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
+import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/validate.ts';
 import { KC, MC, MR, NC, NR, gemmModuleBytes, probeBytes } from './wasm/gemmKernels.ts';
 import { wasmApi, type WasmApi, type WasmMemory } from './wasm/wasmApi.ts';
@@ -46,6 +45,7 @@ import { rowFunctions } from './wasm/rowKernels.ts';
 import { ArgStaging } from './wasm/argStaging.ts';
 import { wasmPointwise } from './wasm/wasmPointwise.ts';
 import { CONTROL_BYTES, WasmHelper, inPlace } from './wasm/wasmHelper.ts';
+import { GemmStaging } from './wasm/gemmStaging.ts';
 
 /** Options for `createWasmBackend`. */
 export interface WasmBackendOptions {
@@ -207,7 +207,19 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
  * `createWasmBackend`, with its three multiplies run by `accel` when one is given (staging, guards and the
  * pointwise methods stay the wasm backend's).
  */
-export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accelerator): WasmBackend {
+/** `WasmBackendOptions` after validation, plus what follows from them. */
+interface ResolvedWasmOptions {
+  capacity: number;
+  whenFull: WhenFull;
+  relaxed: boolean;
+  pointwise: boolean;
+  threads: number;
+  /** Two threads: the memory is shared with the helper Worker. */
+  shared: boolean;
+}
+
+/** Validates the options against this runtime (SIMD, relaxed SIMD) and the kernels (`accel` has its own threads). */
+function resolveWasmOptions(options: WasmBackendOptions, accel: Accelerator | undefined): ResolvedWasmOptions {
   checkObject('options', options);
   const capacity = pageAlign(checkInt('options.capacity', options.capacity ?? 2 ** 30, 4 * 2 ** 20, 2 ** 31));
   const whenFull = checkOneOf('options.whenFull', options.whenFull ?? 'error', ['error', 'heap'] as const);
@@ -222,9 +234,7 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
       'ERR_INVALID_ARG',
       'options.threads must be 1 with native kernels (they have threads of their own)',
     );
-  const shared = threads > 1;
-  const api = wasmApi();
-  if (!api || !wasmSimdSupported(relaxed)) {
+  if (!wasmApi() || !wasmSimdSupported(relaxed)) {
     throw new EddyError(
       'ERR_INVALID_ARG',
       relaxed
@@ -232,6 +242,12 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
         : 'WebAssembly SIMD is not available in this runtime; use jsBackend instead of the wasm backend',
     );
   }
+  return { capacity, whenFull, relaxed, pointwise, threads, shared: threads > 1 };
+}
+
+export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accelerator): WasmBackend {
+  const { capacity, whenFull, relaxed, pointwise, threads, shared } = resolveWasmOptions(options, accel);
+  const api = wasmApi() as WasmApi;
   const apBytes = align16(MC * KC * 4);
   const bpBytes = align16(KC * NC * 4);
   const packSet = apBytes + bpBytes + align16(MR * NR * 4);
@@ -250,64 +266,8 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
     : null;
   const dotNT = exports.dotNT as Kernel10;
   const blockedKernel = exports.blocked as Kernel16;
-  const f32 = arena.f32;
   const slot = accel ? accel.bind(arena.buffer) : -1;
-
-  // Staged addresses of the current call's A, B, C (fields, not a returned array: gemms run per time step).
-  let aAddr = 0,
-    bAddr = 0,
-    cAddr = 0;
-  let cStaged = false;
-
-  /** Resolves A, B, C to byte addresses, staging any outside the memory. False if staging did not fit ('heap'). */
-  function place(
-    A: Float32Array,
-    aOff: number,
-    aLen: number,
-    B: Float32Array,
-    bOff: number,
-    bLen: number,
-    C: Float32Array,
-    cOff: number,
-    cLen: number,
-    accumulate: boolean,
-  ): boolean {
-    const aIn = arena.owns(A),
-      bIn = arena.owns(B),
-      cIn = arena.owns(C);
-    let need = 0;
-    if (!aIn) need += align16(aLen * 4);
-    if (!bIn) need += align16(bLen * 4);
-    if (!cIn) need += align16(cLen * 4);
-    let s = 0;
-    if (need > 0) {
-      s = arena.stage(need);
-      if (s < 0) return false;
-    }
-    if (aIn) aAddr = A.byteOffset + 4 * aOff;
-    else {
-      aAddr = s;
-      f32.set(A.subarray(aOff, aOff + aLen), s >> 2);
-      s += align16(aLen * 4);
-    }
-    if (bIn) bAddr = B.byteOffset + 4 * bOff;
-    else {
-      bAddr = s;
-      f32.set(B.subarray(bOff, bOff + bLen), s >> 2);
-      s += align16(bLen * 4);
-    }
-    cStaged = !cIn;
-    if (cIn) cAddr = C.byteOffset + 4 * cOff;
-    else {
-      cAddr = s;
-      if (accumulate) f32.set(C.subarray(cOff, cOff + cLen), s >> 2);
-    }
-    return true;
-  }
-
-  function unplace(C: Float32Array, cOff: number, cLen: number): void {
-    if (cStaged) C.set(f32.subarray(cAddr >> 2, (cAddr >> 2) + cLen), cOff);
-  }
+  const st = new GemmStaging(arena);
 
   /**
    * C(i, j) (+)= Σp A(i, p)·B(p, j) with A(i, p) at `a + i·rsA + p·csA`, B(p, j) at `b + p·rsB + j·csB` (bytes).
@@ -343,57 +303,6 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
     return Math.max(8, Math.floor(DOT_BLOCK_BYTES / (4 * K)) & ~7);
   }
 
-  /** Shape guards at kernel entry (cheap; an out-of-range offset would otherwise read a neighbouring buffer). */
-  function check(
-    op: string,
-    M: number,
-    N: number,
-    K: number,
-    A: Float32Array,
-    aOff: number,
-    B: Float32Array,
-    bOff: number,
-    C: Float32Array,
-    cOff: number,
-  ): void {
-    if (!isCount(M) || !isCount(N) || !isCount(K))
-      throw shapeError(`${op} sizes`, 'non-negative integers M, N, K', `M=${M}, N=${N}, K=${K}`);
-    if (!fits(A, aOff, M * K))
-      throw shapeError(`${op} A`, `of at least ${aOff} + ${M * K} elements`, `length ${A.length}`);
-    if (!fits(B, bOff, N * K))
-      throw shapeError(`${op} B`, `of at least ${bOff} + ${N * K} elements`, `length ${B.length}`);
-    if (!fits(C, cOff, M * N))
-      throw shapeError(`${op} C`, `of at least ${cOff} + ${M * N} elements`, `length ${C.length}`);
-  }
-
-  /**
-   * Work every gemm shares before its kernel: guards, the empty cases, placement, and the `'heap'` fallback
-   * (jsBackend) when staging is full. True if the kernel should run (then `unplace` after it).
-   */
-  function enter(
-    op: 'gemmNN' | 'gemmNT' | 'gemmTN',
-    M: number,
-    N: number,
-    K: number,
-    A: Float32Array,
-    aOff: number,
-    B: Float32Array,
-    bOff: number,
-    C: Float32Array,
-    cOff: number,
-    accumulate: boolean,
-  ): boolean {
-    check(op, M, N, K, A, aOff, B, bOff, C, cOff);
-    if (M === 0 || N === 0) return false;
-    if (K === 0) {
-      if (!accumulate) C.fill(0, cOff, cOff + M * N);
-      return false;
-    }
-    if (place(A, aOff, M * K, B, bOff, N * K, C, cOff, M * N, accumulate)) return true;
-    jsBackend[op](M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
-    return false;
-  }
-
   const backend: WasmBackend = {
     ...(pointwise ? pointwiseMethods(api, arena, accel, slot, shared) : {}),
     name: accel
@@ -411,33 +320,33 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
       return arena.alloc(length);
     },
     gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
-      if (!enter('gemmNN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
-      if (accel) accel.gemm(slot, 0, M, N, K, aAddr, bAddr, cAddr, accumulate);
-      else blocked(M, N, K, aAddr, 4 * K, 4, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate);
-      unplace(C, cOff, M * N);
+      if (!st.enter('gemmNN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
+      if (accel) accel.gemm(slot, 0, M, N, K, st.a, st.b, st.c, accumulate);
+      else blocked(M, N, K, st.a, 4 * K, 4, st.b, 4 * N, 4, st.c, 4 * N, accumulate);
+      st.leave(C, cOff, M * N);
     },
     gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
-      if (!enter('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
+      if (!st.enter('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
       if (accel) {
-        accel.gemm(slot, 1, M, N, K, aAddr, bAddr, cAddr, accumulate);
-        unplace(C, cOff, M * N);
+        accel.gemm(slot, 1, M, N, K, st.a, st.b, st.c, accumulate);
+        st.leave(C, cOff, M * N);
         return;
       }
       const rows = dotRows(K),
         acc = accumulate ? 1 : 0;
       if (helper && M * N * K >= (M <= 4 ? PARALLEL_DOT_MACS : PARALLEL_MACS) && N >= 16) {
-        helper.dot(M, N, K, aAddr, bAddr, cAddr, acc, rows);
+        helper.dot(M, N, K, st.a, st.b, st.c, acc, rows);
       } else {
         for (let j = 0; j < N; j += rows)
-          dotNT(M, Math.min(rows, N - j), K, aAddr, 4 * K, bAddr + 4 * K * j, 4 * K, cAddr + 4 * j, 4 * N, acc);
+          dotNT(M, Math.min(rows, N - j), K, st.a, 4 * K, st.b + 4 * K * j, 4 * K, st.c + 4 * j, 4 * N, acc);
       }
-      unplace(C, cOff, M * N);
+      st.leave(C, cOff, M * N);
     },
     gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
-      if (!enter('gemmTN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
-      if (accel) accel.gemm(slot, 2, M, N, K, aAddr, bAddr, cAddr, accumulate);
-      else blocked(M, N, K, aAddr, 4, 4 * M, bAddr, 4 * N, 4, cAddr, 4 * N, accumulate);
-      unplace(C, cOff, M * N);
+      if (!st.enter('gemmTN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
+      if (accel) accel.gemm(slot, 2, M, N, K, st.a, st.b, st.c, accumulate);
+      else blocked(M, N, K, st.a, 4, 4 * M, st.b, 4 * N, 4, st.c, 4 * N, accumulate);
+      st.leave(C, cOff, M * N);
     },
   };
   return backend;
@@ -483,15 +392,6 @@ function pointwiseMethods(
     ) => bwd(slot, dgx, dgh, dhp, dcp, dh, dc, act, aux, cp, B, H);
   }
   return wasmPointwise(exports, new ArgStaging(arena));
-}
-
-function isCount(x: number): boolean {
-  return Number.isInteger(x) && x >= 0;
-}
-
-/** `X[off, off + len)` exists. */
-function fits(X: Float32Array, off: number, len: number): boolean {
-  return isCount(off) && off + len <= X.length;
 }
 
 let shared: WasmBackend | null = null;

@@ -17,7 +17,7 @@ writeFileSync(corpus, readFileSync(dataPath('sonnets.txt'), 'utf8').slice(0, 30_
 
 const STEPS = 200;
 const args = [
-  '--corpus',
+  '--input',
   corpus,
   '--steps',
   String(STEPS),
@@ -44,7 +44,6 @@ const args = [
   '--seed',
   '5',
   '--no-plot',
-  '--no-progress',
 ];
 
 describe('resume after SIGKILL', () => {
@@ -73,7 +72,7 @@ describe('resume after SIGKILL', () => {
     const checkpoint = join(dir, 'killed.safetensors');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'pipelines/train-charlm.ts'), ...args, '--checkpoint', checkpoint],
+      ['--import', 'tsx', join(repoRoot, 'pipelines/eddy.ts'), 'train', ...args, '--out', checkpoint],
       { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let err = '';

@@ -58,8 +58,17 @@ export interface NativeAddon {
   info(): { isa: string; vectorFloats: number; threads: number; hardwareThreads: number };
 }
 
-/** Where `npm install` leaves the compiled addon. */
-export const NATIVE_ADDON_PATH = fileURLToPath(new URL('./build/Release/eddy_native.node', import.meta.url));
+/**
+ * Where `npm install` leaves the compiled addon: beside this file's source, `src/tensor/native/build/`, found
+ * from the sources and from the compiled package (`dist/src/tensor/native/` -> `src/tensor/native/`).
+ */
+export const NATIVE_ADDON_PATH =
+  [
+    new URL('./build/Release/eddy_native.node', import.meta.url),
+    new URL('../../../../src/tensor/native/build/Release/eddy_native.node', import.meta.url),
+  ]
+    .map((u) => fileURLToPath(u))
+    .find((p) => existsSync(p)) ?? fileURLToPath(new URL('./build/Release/eddy_native.node', import.meta.url));
 
 let loaded: NativeAddon | undefined;
 let problem: string | undefined;

@@ -1,0 +1,41 @@
+/**
+ * `eddy eval`: a char-LM's validation loss on the held-out end of a text, measured as training measures it.
+ *
+ *   eddy eval --model shakespeare --input ../shared/data/tinyshakespeare.txt
+ */
+import { backendByName, evaluateCharLM, loadModel, readCorpus } from '../../src/index.ts';
+import { backendFlag, defineCommand } from '../cli/command.ts';
+import { modelFlag } from '../cli/shippedModels.ts';
+
+export const command = defineCommand({
+  name: 'eval',
+  summary: "a char-LM's validation loss (nats/char) on the held-out end of a text",
+  flags: {
+    model: modelFlag('shakespeare'),
+    input: {
+      type: 'input',
+      url: true,
+      default: '../shared/data/tinyshakespeare.txt',
+      description: 'the text: a file or an http(s) URL',
+    },
+    'val-fraction': {
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      max: 0.9,
+      default: 0.1,
+      description: 'held-out fraction at the end of the text',
+    },
+    backend: backendFlag,
+  },
+  optionFlags: { 'options.valFraction': '--val-fraction' },
+  async run(f, ctx) {
+    const model = loadModel(f.model, { backend: backendByName(f.backend, { path: '--backend' }) });
+    const text = await readCorpus(f.input);
+    ctx.begin();
+    const r = evaluateCharLM(model, text, { valFraction: f.valFraction });
+    process.stdout.write(
+      `${f.model} on the last ${f.valFraction * 100}% of ${f.input}: ${r.nats.toFixed(4)} nats/char (${r.bits.toFixed(4)} bits/char) over ${r.chars.toLocaleString('en-US')} characters\n`,
+    );
+  },
+});

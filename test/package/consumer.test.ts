@@ -1,0 +1,115 @@
+/**
+ * eddy as a user gets it: the packed tarball installed into a new app next to rxjs. The README's quick-start
+ * snippets are run as they are written there: the plain-JavaScript one (`js app.mjs`) with plain `node`, the
+ * TypeScript one (`ts app.ts`) type-checked with a stock `module: nodenext` + `strict` tsconfig and
+ * `skipLibCheck: false` (so eddy's own declarations are checked too). Then `npx eddy` from the app, and
+ * `require('eddy')` from CommonJS.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../sources/dataPath.ts';
+
+/** The body of the README's code block whose info string is exactly `info` (e.g. "js app.mjs"). */
+function readmeBlock(info: string): string {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const m = new RegExp(`\`\`\`${info.replace('.', '\\.')}\\n([\\s\\S]*?)\\n\`\`\``).exec(readme);
+  if (!m) throw new Error(`README.md has no \`\`\`${info} block`);
+  return m[1];
+}
+
+const app = mkdtempSync(join(tmpdir(), 'eddy-consumer-'));
+const run = (cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) =>
+  spawnSync(cmd, args, { cwd: app, encoding: 'utf8', env: { ...process.env, ...opts.env }, timeout: 300_000 });
+
+beforeAll(() => {
+  // `npm pack` runs `prepare` (the build), so the tarball holds a fresh dist/
+  execFileSync('npm', ['pack', '--pack-destination', app], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  const tarball = readdirSync(app).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error('npm pack wrote no tarball');
+  const typescript = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).devDependencies.typescript;
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  const r = run('npm', [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    `./${tarball}`,
+    'rxjs@7.8.1', // an older rxjs than eddy's own: one copy, eddy's types follow the app's
+    '@types/node@20',
+    `typescript@${typescript}`,
+  ]);
+  if (r.status !== 0) throw new Error(`npm install failed:\n${r.stdout}\n${r.stderr}`);
+}, 600_000);
+afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+describe('the packed package in a new app', () => {
+  it('ships dist, the models and the addon sources, not the tests', () => {
+    const pkg = join(app, 'node_modules/eddy');
+    const files = readdirSync(pkg, { recursive: true }).map(String);
+    expect(files).toContain(join('dist', 'src', 'index.js'));
+    expect(files).toContain(join('dist', 'src', 'index.d.ts'));
+    expect(files).toContain(join('dist', 'pipelines', 'eddy.js'));
+    expect(files).toContain(join('pipelines', 'models', 'shakespeare.safetensors'));
+    expect(files).toContain(join('src', 'tensor', 'native', 'eddy_native.cc'));
+    expect(files).toContain('LICENSE');
+    for (const f of files) expect(f).not.toMatch(/^(test|fixtures|\.ci)\b|\.test\.|\.ts$(?<!\.d\.ts$)/);
+    // one copy of rxjs: the app's
+    expect(readdirSync(join(app, 'node_modules/rxjs')).length).toBeGreaterThan(0);
+    expect(() => readdirSync(join(pkg, 'node_modules/rxjs'))).toThrow();
+  });
+
+  it("runs the README's plain-JavaScript quick start with node", () => {
+    writeFileSync(join(app, 'app.mjs'), readmeBlock('js app.mjs'));
+    const r = run(process.execPath, ['app.mjs']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ROMEO:/);
+    expect(r.stdout).toMatch(/next-character guesses: "/);
+    expect(r.stdout).toMatch(/per-user guesses: ann:. .*bob:/);
+  });
+
+  it("type-checks the README's TypeScript example with a stock nodenext + strict tsconfig", () => {
+    writeFileSync(join(app, 'app.ts'), readmeBlock('ts app.ts'));
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['app.ts'],
+      }),
+    );
+    const r = run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', '.']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('npx eddy: lists commands, generates text, refuses a bad flag with exit code 2', () => {
+    const help = run('npx', ['--no-install', 'eddy', '--help']);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/generate/);
+    const gen = run('npx', ['--no-install', 'eddy', 'generate', '--length', '80', '--seed', '1', '--quiet']);
+    expect(gen.status, gen.stderr).toBe(0);
+    expect(gen.stdout.trim().length).toBeGreaterThan(40);
+    const bad = run('npx', ['--no-install', 'eddy', 'generate', '--length', 'many']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--length: expected an integer .* but received "many"/);
+  });
+
+  it('require("eddy") from CommonJS (Node >= 20.19 loads ES modules with require)', () => {
+    writeFileSync(
+      join(app, 'app.cjs'),
+      "const e = require('eddy'); console.log(typeof e.loadModel, typeof e.recurrent);",
+    );
+    const r = run(process.execPath, ['app.cjs']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('function function');
+  });
+});
