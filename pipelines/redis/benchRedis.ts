@@ -56,14 +56,16 @@ export interface BenchRedisRow {
   verified: boolean;
 }
 
-const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
+/** The `eddy` entry beside this file: the TypeScript one (run through tsx) or the compiled one in dist/. */
+const EDDY = fileURLToPath(new URL(`../eddy.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
-/** The command line of one worker process. */
+/** The command line of one worker process (`eddy serve-redis`). */
 function workerArgs(p: BenchRedisParams, url: string, prefix: string, id: string): string[] {
-  const pre = SERVE.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const pre = EDDY.endsWith('.ts') ? ['--import', 'tsx'] : [];
   return [
     ...pre,
-    SERVE,
+    EDDY,
+    'serve-redis',
     ...['--model', p.modelPath, '--backend', p.backend, '--redis', url, '--prefix', prefix],
     ...['--shards', String(p.shards), '--commit-ms', String(p.commitMs), '--lease-ms', '2000', '--stats-ms', '0'],
     ...['--worker-id', id, '--quiet'],

@@ -1,81 +1,81 @@
 /**
- * `npm run produce:redis -- [flags]`: replays a GRID clip or a text as keyed steps (see `produceRedis.ts`).
- *
- *   npm run produce:redis -- --clip ../shared/data/grid/s1/bbal6n.mpg --model pipelines/models/video-grid.safetensors --keys 200 --rate 5000
- *   npm run produce:redis -- --text ../shared/data/sonnets.txt --model pipelines/models/shakespeare.safetensors --keys 100
+ * `eddy produce-redis` (`npm run produce:redis`): replays a GRID clip or a text as keyed steps into a Redis Streams
+ * deployment (see `produceRedis.ts`).
  */
-import { EddyError, type RNNModel, loadModel } from '../../src/index.ts';
+import { type RNNModel, loadModel } from '../../src/index.ts';
+import { defineCommand, usage } from '../cli/command.ts';
+import { modelFlag } from '../cli/shippedModels.ts';
 import { clipSteps, produceRedis, type StepSequence, textSteps } from './produceRedis.ts';
-import { FlagError, type FlagTable, flagLines, parseFlagTable } from './redisFlags.ts';
+import { REDIS_OPTION_FLAGS, redisFlags } from './redisFlags.ts';
 
-export const produceFlags = {
-  model: {
-    type: 'input',
-    required: true,
-    description: 'the model the steps are for (a frame labeller or a char model)',
+export const command = defineCommand({
+  name: 'produce-redis',
+  summary: 'replay a GRID clip or a text as keyed steps (cameras, users) into a Redis Streams deployment',
+  details: `Each of --keys keys replays the sequence from its own offset, round-robin, at --rate steps/s in all.
+Examples: eddy produce-redis --clip ../shared/data/grid/s1/bbal6n.mpg --model video-grid --keys 200 --rate 5000
+          eddy produce-redis --text ../shared/data/sonnets.txt --model shakespeare --keys 100`,
+  flags: {
+    model: {
+      ...modelFlag(undefined, 'the model the steps are for: a frame labeller (--clip) or a char model (--text)'),
+      required: true,
+    },
+    clip: { type: 'input', placeholder: 'VIDEO', description: 'a video clip to replay (with a frame labeller)' },
+    text: { type: 'input', placeholder: 'PATH', description: 'a text to replay (with a char model)' },
+    keys: { type: 'integer', min: 1, default: 100, description: 'keys (cameras, users) replaying it' },
+    'key-prefix': {
+      type: 'string',
+      placeholder: 'TEXT',
+      description: 'key names: this + index (default camera- or user-)',
+    },
+    steps: {
+      type: 'integer',
+      min: 0,
+      default: 0,
+      description: 'steps per key (0: the clip once, or 1,000 characters)',
+    },
+    rate: {
+      type: 'number',
+      min: 0,
+      default: 0,
+      description: 'steps per second in all (0: as fast as Redis takes them)',
+    },
+    ...redisFlags,
+    'max-len': { type: 'integer', min: 0, default: 0, description: 'cap each input stream near N entries (0: none)' },
   },
-  clip: { type: 'input', description: 'a video clip to replay (needs a frame labeller)' },
-  text: { type: 'input', description: 'a text to replay (needs a char model)' },
-  keys: { type: 'integer', min: 1, default: 100, description: 'keys (cameras, users) replaying it' },
-  keyPrefix: { type: 'string', description: 'key names: prefix + index (default camera- or user-)' },
-  steps: { type: 'integer', min: 0, default: 0, description: 'steps per key (0: the clip once, or 1000 characters)' },
-  rate: { type: 'number', min: 0, default: 0, description: 'steps per second in all (0: as fast as possible)' },
-  redis: { type: 'string', default: 'redis://127.0.0.1:6379', description: 'where Redis is' },
-  prefix: { type: 'string', default: 'eddy', description: 'prefix of the deployment’s Redis keys' },
-  shards: { type: 'integer', min: 1, max: 16384, default: 16, description: 'shards of the deployment' },
-  maxLen: { type: 'integer', min: 0, default: 0, description: 'cap each input stream near N entries (0: none)' },
-  quiet: { type: 'boolean', description: 'no progress on stderr' },
-} satisfies FlagTable;
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const name = 'eddy produce-redis';
-  let begun = false;
-  try {
-    const f = parseFlagTable(produceFlags, argv);
-    if (f.help) {
-      process.stdout.write(
-        `${name}: replay a GRID clip or a text as keyed steps into Redis Streams\n\nFlags:\n${flagLines(produceFlags).join('\n')}\n`,
-      );
-      return 0;
-    }
-    if ((f.clip === undefined) === (f.text === undefined))
-      throw new FlagError('Expected exactly one of --clip and --text');
+  optionFlags: REDIS_OPTION_FLAGS,
+  async run(f, ctx) {
+    if ((f.clip === undefined) === (f.text === undefined)) usage('expected exactly one of --clip and --text');
     let model: RNNModel;
     let steps: StepSequence;
-    if (f.clip !== undefined) ({ model, steps } = await clipSteps(f.clip as string, f.model as string));
+    if (f.clip !== undefined) ({ model, steps } = await clipSteps(f.clip, f.model));
     else {
-      model = loadModel(f.model as string);
+      model = loadModel(f.model);
       steps = textSteps(f.text as string, model);
     }
-    const perKey =
-      (f.steps as number) > 0 ? (f.steps as number) : f.text !== undefined ? Math.min(1000, steps.length) : 0;
-    begun = true;
+    const perKey = f.steps > 0 ? f.steps : f.text !== undefined ? Math.min(1000, steps.length) : 0;
+    ctx.begin();
     const stop = new AbortController();
-    process.once('SIGINT', () => stop.abort());
-    process.once('SIGTERM', () => stop.abort());
-    const quiet = f.quiet === true;
-    await produceRedis({
-      model,
-      steps,
-      keys: f.keys as number,
-      keyPrefix: (f.keyPrefix as string | undefined) ?? (f.clip !== undefined ? 'camera-' : 'user-'),
-      perKey,
-      rate: f.rate as number,
-      redis: f.redis as string,
-      prefix: f.prefix as string,
-      shards: f.shards as number,
-      maxLen: f.maxLen as number,
-      signal: stop.signal,
-      log: (line) => {
-        if (!quiet) process.stderr.write(`${name}: ${line}\n`);
-      },
-    });
-    return 0;
-  } catch (err) {
-    process.stderr.write(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (err instanceof FlagError) return 2;
-    return err instanceof EddyError && !begun && (err.code === 'ERR_INVALID_ARG' || err.code === 'ERR_FILE') ? 2 : 1;
-  }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) process.exit(await main(process.argv.slice(2)));
+    const onSignal = (): void => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await produceRedis({
+        model,
+        steps,
+        keys: f.keys,
+        keyPrefix: f.keyPrefix ?? (f.clip !== undefined ? 'camera-' : 'user-'),
+        perKey,
+        rate: f.rate,
+        redis: f.redis,
+        prefix: f.prefix,
+        shards: f.shards,
+        maxLen: f.maxLen,
+        signal: stop.signal,
+        log: (line) => ctx.log(`${ctx.name}: ${line}`),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+});

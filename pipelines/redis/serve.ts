@@ -1,76 +1,74 @@
 /**
- * `npm run serve:redis -- [flags]`: one worker of a Redis Streams deployment (see `serveRedis.ts`). Exit codes: 0
- * stopped by SIGINT / SIGTERM, 1 a failure while working, 2 a bad flag or model file, before any work.
+ * `eddy serve-redis` (`npm run serve:redis`): one worker of a Redis Streams deployment (see `serveRedis.ts`).
+ * Exit codes: 0 stopped by SIGINT / SIGTERM (after committing and handing its shards back), 1 a failure while
+ * working, 2 a bad flag or model file, before anything connects.
  */
-import { EddyError, backendByName, loadModel } from '../../src/index.ts';
-import { FlagError, type FlagTable, flagLines, parseFlagTable } from './redisFlags.ts';
+import { backendByName, loadModel } from '../../src/index.ts';
+import { backendFlag, defineCommand } from '../cli/command.ts';
+import { modelFlag } from '../cli/shippedModels.ts';
+import { REDIS_OPTION_FLAGS, redisFlags } from './redisFlags.ts';
 import { serveRedis } from './serveRedis.ts';
 
-export const serveFlags = {
-  model: { type: 'input', required: true, description: 'the model file (safetensors) every key is stepped with' },
-  backend: { type: 'choice', choices: ['auto', 'native', 'wasm', 'js'], default: 'auto', description: 'kernels' },
-  redis: { type: 'string', default: 'redis://127.0.0.1:6379', description: 'where Redis is' },
-  prefix: { type: 'string', default: 'eddy', description: 'prefix of the deployment’s Redis keys' },
-  shards: { type: 'integer', min: 1, max: 16384, default: 16, description: 'shards (input streams) of the deployment' },
-  group: { type: 'string', default: 'eddy', description: 'consumer group' },
-  commitMs: { type: 'integer', min: 0, default: 0, description: 'commit every N ms (0: after every read batch)' },
-  leaseMs: {
-    type: 'integer',
-    min: 300,
-    default: 5000,
-    description: 'shard lease; a dead worker’s shards move after it',
+export const command = defineCommand({
+  name: 'serve-redis',
+  summary: 'run one worker of a Redis Streams deployment: keyed steps with exactly-once state per key',
+  details: `Start as many as wanted, on any machines that reach Redis: they share the shards, and take over a dead
+worker's shards once its leases run out. Events on stderr, one line each; a progress line every --stats-ms.
+Example: eddy serve-redis --model video-grid --redis redis://10.0.0.5:6379 --shards 16`,
+  flags: {
+    model: {
+      ...modelFlag(undefined, 'the model every key is stepped with: a file or a shipped model name'),
+      required: true,
+    },
+    backend: backendFlag,
+    ...redisFlags,
+    group: { type: 'string', default: 'eddy', placeholder: 'NAME', description: 'consumer group' },
+    'commit-ms': { type: 'integer', min: 0, default: 0, description: 'commit every N ms (0: after every read batch)' },
+    'lease-ms': {
+      type: 'integer',
+      min: 300,
+      default: 5000,
+      description: "shard lease: a dead worker's shards move after it",
+    },
+    'read-count': { type: 'integer', min: 1, default: 256, description: 'entries read per shard at a time' },
+    'max-batch': { type: 'integer', min: 1, default: 256, description: 'keys per batched model step' },
+    'max-keys': { type: 'integer', min: 1, default: 100000, description: 'key states held in memory' },
+    'worker-id': { type: 'string', placeholder: 'NAME', description: 'consumer name (default: host-pid-random)' },
+    'stats-ms': { type: 'integer', min: 0, default: 10000, description: 'a progress line every N ms (0: none)' },
   },
-  readCount: { type: 'integer', min: 1, default: 256, description: 'entries read per shard at a time' },
-  maxBatch: { type: 'integer', min: 1, default: 256, description: 'keys per batched model step' },
-  maxKeys: { type: 'integer', min: 1, default: 100000, description: 'key states held in memory' },
-  workerId: { type: 'string', description: 'consumer name (default host-pid-random)' },
-  statsMs: { type: 'integer', min: 0, default: 10000, description: 'progress line every N ms (0: none)' },
-  quiet: { type: 'boolean', description: 'no progress or events on stderr' },
-} satisfies FlagTable;
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const name = 'eddy serve-redis';
-  let begun = false;
-  try {
-    const f = parseFlagTable(serveFlags, argv);
-    if (f.help) {
-      process.stdout.write(
-        `${name}: run one worker of a Redis Streams deployment\n\nFlags:\n${flagLines(serveFlags).join('\n')}\n`,
-      );
-      return 0;
-    }
-    const model = loadModel(f.model as string, { backend: backendByName(f.backend as string, { path: '--backend' }) });
-    begun = true;
+  optionFlags: REDIS_OPTION_FLAGS,
+  async run(f, ctx) {
+    const model = loadModel(f.model, { backend: backendByName(f.backend, { path: '--backend' }) });
     const stop = new AbortController();
-    const onSignal = (): void => stop.abort();
+    let signals = 0;
+    const onSignal = (name: NodeJS.Signals): void => {
+      if (++signals === 1) ctx.log(`${ctx.name}: ${name}: committing what is pending and handing the shards back`);
+      else if (signals >= 3) process.exit(130); // the leases run out and another worker takes over
+      stop.abort();
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const quiet = f.quiet === true;
-    await serveRedis({
-      model,
-      redis: f.redis as string,
-      prefix: f.prefix as string,
-      shards: f.shards as number,
-      group: f.group as string,
-      commitMs: f.commitMs as number,
-      leaseMs: f.leaseMs as number,
-      readCount: f.readCount as number,
-      maxBatch: f.maxBatch as number,
-      maxKeys: f.maxKeys as number,
-      workerId: f.workerId as string | undefined,
-      statsMs: f.statsMs as number,
-      signal: stop.signal,
-      log: (line) => {
-        if (!quiet) process.stderr.write(`${name}: ${line}\n`);
-      },
-    });
-    return 0;
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`${name}: ${message}\n`);
-    if (err instanceof FlagError) return 2;
-    return err instanceof EddyError && !begun && (err.code === 'ERR_INVALID_ARG' || err.code === 'ERR_FILE') ? 2 : 1;
-  }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) process.exit(await main(process.argv.slice(2)));
+    try {
+      await serveRedis({
+        model,
+        redis: f.redis,
+        prefix: f.prefix,
+        shards: f.shards,
+        group: f.group,
+        commitMs: f.commitMs,
+        leaseMs: f.leaseMs,
+        readCount: f.readCount,
+        maxBatch: f.maxBatch,
+        maxKeys: f.maxKeys,
+        workerId: f.workerId,
+        statsMs: f.statsMs,
+        signal: stop.signal,
+        started: () => ctx.begin(),
+        log: (line) => ctx.log(`${ctx.name}: ${line}`),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+});

@@ -4,7 +4,7 @@
  * a progress line (steps, steps/s, shards held) every `--stats-ms`. SIGINT / SIGTERM commit what is pending and
  * give the shards back; SIGKILL loses nothing either (the shards are taken over once their leases run out).
  *
- *   npm run serve:redis -- --model pipelines/models/video-grid.safetensors --redis redis://127.0.0.1:6379 --shards 16
+ *   eddy serve-redis --model video-grid --redis redis://127.0.0.1:6379 --shards 16
  */
 import { type RNNModel, type RedisWorkerEvent, type RedisWorkerStats, runRedisWorker } from '../../src/index.ts';
 
@@ -24,6 +24,8 @@ export interface ServeRedisParams {
   /** Progress line every this many ms (0: none). */
   statsMs: number;
   signal: AbortSignal;
+  /** Called once the options are checked and the worker starts (before it connects). */
+  started?: () => void;
   log: (line: string) => void;
 }
 

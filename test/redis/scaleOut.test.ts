@@ -23,7 +23,7 @@ import { compareStreamIds, redisShardKeys } from '../../src/redis/redisKeys.ts';
 import { createRedisProducer } from '../../src/redis/redisProducer.ts';
 import { Rng } from '../../src/util/rng.ts';
 
-const SERVE = fileURLToPath(new URL('../../pipelines/redis/serve.ts', import.meta.url));
+const EDDY = fileURLToPath(new URL('../../pipelines/eddy.ts', import.meta.url));
 const PREFIX = 'so';
 const SHARDS = 6;
 const KEYS = 200;
@@ -71,7 +71,18 @@ describe('scale-out on Redis Streams', () => {
     const workers: WorkerProc[] = [];
     const spawnWorker = (n: number): WorkerProc => {
       const commitMs = [0, 20, 200][rng.int(3)];
-      const args = ['--import', 'tsx', SERVE, '--model', modelPath, '--backend', 'js', '--redis', server.url];
+      const args = [
+        '--import',
+        'tsx',
+        EDDY,
+        'serve-redis',
+        '--model',
+        modelPath,
+        '--backend',
+        'js',
+        '--redis',
+        server.url,
+      ];
       args.push('--prefix', PREFIX, '--shards', String(SHARDS), '--lease-ms', '1000', '--commit-ms', String(commitMs));
       args.push('--stats-ms', '0', '--read-count', '200', '--worker-id', `w${n}`);
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
