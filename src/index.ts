@@ -310,6 +310,7 @@ export {
 // scale-out: Redis Streams
 export { runRedisWorker, type RedisWorker, type RedisWorkerStats } from './redis/runRedisWorker.ts';
 export type { RedisWorkerOptions, RedisWorkerEvent } from './redis/redisWorkerOptions.ts';
+export { describeRedisWorkerEvent } from './redis/describeRedisWorkerEvent.ts';
 export { createRedisProducer, type RedisProducer, type RedisProducerOptions } from './redis/redisProducer.ts';
 export { redisOutputs } from './redis/redisOutputs.ts';
 export { redisOutputsAsync } from './redis/redisOutputs.ix.ts';

@@ -6,7 +6,7 @@
  *
  *   eddy serve-redis --model video-grid --redis redis://127.0.0.1:6379 --shards 16
  */
-import { type RNNModel, type RedisWorkerEvent, type RedisWorkerStats, runRedisWorker } from '../../src/index.ts';
+import { type RNNModel, type RedisWorkerStats, describeRedisWorkerEvent, runRedisWorker } from '../../src/index.ts';
 
 /** What `serve-redis` runs with (its flags, parsed). */
 export interface ServeRedisParams {
@@ -29,30 +29,6 @@ export interface ServeRedisParams {
   log: (line: string) => void;
 }
 
-/** One line for an event (commits are summed into the progress line instead). */
-export function describeWorkerEvent(e: RedisWorkerEvent): string | null {
-  switch (e.type) {
-    case 'acquired':
-      return `acquired shard ${e.shard} (claimed ${e.claimed} pending entries)`;
-    case 'released':
-      return `released shard ${e.shard}`;
-    case 'lost':
-      return `lost shard ${e.shard} (lease expired); its uncommitted work is read again by the next owner`;
-    case 'reconnecting':
-      return `connection ${e.connection} lost (${e.error}); reconnecting in ${e.delayMs} ms (attempt ${e.attempt})`;
-    case 'reconnected':
-      return 'reconnected: states reloaded, pending entries read again';
-    case 'bad-entry':
-      return `bad entry ${e.id} of key ${e.key} in shard ${e.shard}: ${e.error} (acknowledged with an err output)`;
-    case 'skipped':
-      return `skipped entry ${e.id} of key ${e.key} (already applied)`;
-    case 'error':
-      return `error: ${e.error}; retrying`;
-    default:
-      return null;
-  }
-}
-
 /** Runs the worker until `signal`; returns its counters. */
 export async function serveRedis(p: ServeRedisParams): Promise<RedisWorkerStats> {
   const worker = runRedisWorker({
@@ -69,7 +45,7 @@ export async function serveRedis(p: ServeRedisParams): Promise<RedisWorkerStats>
     ...(p.workerId !== undefined ? { workerId: p.workerId } : {}),
     signal: p.signal,
     onEvent: (e) => {
-      const line = describeWorkerEvent(e);
+      const line = describeRedisWorkerEvent(e);
       if (line !== null) p.log(line);
     },
   });

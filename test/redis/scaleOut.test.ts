@@ -1,9 +1,9 @@
 /**
- * The scale-out under failure: 3 worker processes (`serve-redis`), 200 keys, 20,000 entries; a random worker is
- * SIGKILLed (and replaced) at random moments at least 5 times, and Redis itself is SIGKILLed and restarted once from
- * its append-only file mid-run. Every output, compared per key by entry id, must be byte-identical to one in-process
- * `keyedRecurrent` run over the same entries; there must be exactly one output per entry; every key's stored state
- * must be the in-process final state, with the id of its last entry.
+ * The scale-out under failure: 3 worker processes (`workerProcess.ts`: `runRedisWorker`), 200 keys, 20,000 entries;
+ * a random worker is SIGKILLed (and replaced) at random moments at least 5 times, and Redis itself is SIGKILLed and
+ * restarted once from its append-only file mid-run. Every output, compared per key by entry id, must be
+ * byte-identical to one in-process `keyedRecurrent` run over the same entries; there must be exactly one output per
+ * entry; every key's stored state must be the in-process final state, with the id of its last entry.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { compareStreamIds, redisShardKeys } from '../../src/redis/redisKeys.ts';
 import { createRedisProducer } from '../../src/redis/redisProducer.ts';
 import { Rng } from '../../src/util/rng.ts';
 
-const EDDY = fileURLToPath(new URL('../../pipelines/eddy.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('./workerProcess.ts', import.meta.url));
 const PREFIX = 'so';
 const SHARDS = 6;
 const KEYS = 200;
@@ -70,21 +70,17 @@ describe('scale-out on Redis Streams', () => {
     const rng = new Rng(2024);
     const workers: WorkerProc[] = [];
     const spawnWorker = (n: number): WorkerProc => {
-      const commitMs = [0, 20, 200][rng.int(3)];
-      const args = [
-        '--import',
-        'tsx',
-        EDDY,
-        'serve-redis',
-        '--model',
-        modelPath,
-        '--backend',
-        'js',
-        '--redis',
-        server.url,
-      ];
-      args.push('--prefix', PREFIX, '--shards', String(SHARDS), '--lease-ms', '1000', '--commit-ms', String(commitMs));
-      args.push('--stats-ms', '0', '--read-count', '200', '--worker-id', `w${n}`);
+      const options = {
+        model: modelPath,
+        redis: server.url,
+        prefix: PREFIX,
+        shards: SHARDS,
+        leaseMs: 1000,
+        commitIntervalMs: [0, 20, 200][rng.int(3)],
+        readCount: 200,
+        workerId: `w${n}`,
+      };
+      const args = ['--import', 'tsx', WORKER, JSON.stringify(options)];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       children.push(child);
       const w: WorkerProc = { child, exited: new Promise<void>((r) => child.once('exit', () => r())), working: false };
@@ -95,6 +91,7 @@ describe('scale-out on Redis Streams', () => {
       });
       return w;
     };
+    const tStart = Date.now();
     for (let i = 0; i < 3; i++) workers.push(spawnWorker(i));
 
     const outputs = async (): Promise<number> => {
@@ -150,11 +147,13 @@ describe('scale-out on Redis Streams', () => {
       await sleep(150);
     }
     await producer.close();
+    const tProduced = Date.now();
     producing = false;
     await chaos;
 
     const t0 = Date.now();
     while ((await outputs()) < ENTRIES && Date.now() - t0 < 60_000) await sleep(100);
+    const tDone = Date.now();
     await sleep(300);
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => w.exited));
@@ -221,6 +220,9 @@ describe('scale-out on Redis Streams', () => {
     if (process.env.EDDY_DEBUG === '1') console.log(log.join('\n'));
     expect(log.some((l) => l.includes('reconnecting in'))).toBe(true);
     expect(log.some((l) => l.includes('reconnected'))).toBe(true);
-    console.log(`kills ${kills}, pending entries claimed ${claimed}, log lines ${log.length}`);
+    console.log(
+      `kills ${kills}, pending entries claimed ${claimed}; produced after ${((tProduced - tStart) / 1000).toFixed(1)} s, ` +
+        `all outputs ${((tDone - tProduced) / 1000).toFixed(1)} s later`,
+    );
   }, 120_000);
 });
