@@ -324,7 +324,6 @@ export {
 } from './redis/redisKeys.ts';
 export {
   encodeStepInput,
-  decodeStepInput,
   encodeKeyState,
   decodeKeyState,
   type StoredKeyState,
