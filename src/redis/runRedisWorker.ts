@@ -40,6 +40,7 @@ import { EddyError } from '../util/errors.ts';
 import { decodeKeyState } from './redisCodec.ts';
 import { openRedis, whenReady } from './redisConnection.ts';
 import { RedisKeyMemory } from './redisKeyMemory.ts';
+import { RedisShardLeases } from './redisShardLeases.ts';
 import {
   commitArguments,
   emptyPending,
@@ -49,15 +50,8 @@ import {
   type ReadEntry,
   type Shard,
 } from './redisShardWork.ts';
-import { redisShardCountKey, redisShardKeys, redisWorkersKey, shardOf } from './redisKeys.ts';
-import {
-  acquireScript,
-  commitScript,
-  heartbeatScript,
-  readScript,
-  releaseScript,
-  renewScript,
-} from './redisScripts.ts';
+import { shardOf } from './redisKeys.ts';
+import { commitScript, readScript } from './redisScripts.ts';
 import {
   resolveRedisWorkerOptions,
   type RedisWorkerOptions,
@@ -117,9 +111,8 @@ class Worker implements RedisWorker {
   readonly #cmd: Redis;
   readonly #blocking: Redis;
   readonly #stopping = new AbortController();
-  readonly #owned = new Map<number, Shard>();
+  readonly #leases: RedisShardLeases;
   readonly #memory: RedisKeyMemory;
-  #acquisitions = 0;
   #nextMaintain = 0;
   #recovering = false;
 
@@ -132,6 +125,7 @@ class Worker implements RedisWorker {
     const conn = { retryBaseMs: o.retryBaseMs, retryMaxMs: o.retryMaxMs };
     this.#cmd = openRedis(o.redis, { ...conn, name: `eddy-${o.workerId}`, onRetry: retry('commands') });
     this.#blocking = openRedis(o.redis, { ...conn, name: `eddy-${o.workerId}-wait`, onRetry: retry('reads') });
+    this.#leases = new RedisShardLeases(this.#cmd, o, o.workerId);
     this.#memory = new RedisKeyMemory(o.model, o.maxBatch, o.maxKeys, (key) => this.#isDirty(key));
     o.signal?.addEventListener('abort', () => void this.stop(), { once: true });
     this.done = this.#run();
@@ -164,7 +158,8 @@ class Worker implements RedisWorker {
           const message = err instanceof Error ? err.message : String(err);
           this.#o.onEvent({ type: 'error', error: message });
           // A stream or group deleted under a held shard: give the shards back; taking one again recreates its group.
-          if (message.includes('NOGROUP')) await this.#releaseAll().catch(() => undefined);
+          if (message.includes('NOGROUP'))
+            await this.#leases.release([...this.#leases.owned.values()]).catch(() => undefined);
           this.#recovering = true;
           this.#nextMaintain = 0;
           await sleep(backoff, stop);
@@ -181,7 +176,7 @@ class Worker implements RedisWorker {
   /** One turn of the loop. */
   async #iteration(): Promise<void> {
     if (Date.now() >= this.#nextMaintain) await this.#maintain();
-    if (this.#owned.size === 0) {
+    if (this.#leases.owned.size === 0) {
       await sleep(this.#nextMaintain - Date.now(), this.#stopping.signal);
       return;
     }
@@ -195,70 +190,25 @@ class Worker implements RedisWorker {
 
   /** Heartbeat, lease renewal and rebalancing. */
   async #maintain(): Promise<void> {
-    const o = this.#o;
-    this.#nextMaintain = Date.now() + Math.floor(o.leaseMs / 3);
-    if (this.#acquisitions === 0) await this.#checkShardCount();
-    const live = Number(await heartbeatScript.run(this.#cmd, [redisWorkersKey(o.prefix)], [this.id, o.leaseMs, '0']));
-    const shards = [...this.#owned.values()];
-    const renewed = await Promise.all(
-      shards.map((s) => renewScript.run(this.#cmd, [s.keys.lease], [s.token, o.leaseMs])),
-    );
-    let lost = false;
-    shards.forEach((s, i) => {
-      if (Number(renewed[i]) !== 1) {
-        this.#owned.delete(s.index);
-        this.#o.onEvent({ type: 'lost', shard: s.index });
-        lost = true;
-      }
-    });
-    if (lost) this.#reset();
-    const target = Math.ceil(o.shards / Math.max(1, live));
-    if (this.#owned.size > target) {
+    const leases = this.#leases;
+    this.#nextMaintain = Date.now() + Math.floor(this.#o.leaseMs / 3);
+    await leases.checkShardCount();
+    const live = await leases.heartbeat();
+    if ((await leases.renew()).length > 0) this.#reset();
+    const target = leases.fairShare(live);
+    if (leases.owned.size > target) {
       await this.#commit();
-      const extra = [...this.#owned.values()].slice(target);
-      for (const s of extra) {
-        await releaseScript.run(this.#cmd, [s.keys.lease], [s.token]);
-        this.#owned.delete(s.index);
-        this.#o.onEvent({ type: 'released', shard: s.index });
-      }
+      await leases.release([...leases.owned.values()].slice(target));
       this.#reset();
     }
-    if (this.#owned.size < target) {
-      const start = shardOf(this.id, o.shards);
-      for (let j = 0; j < o.shards && this.#owned.size < target; j++) {
-        const index = (start + j) % o.shards;
-        if (this.#owned.has(index)) continue;
-        const keys = redisShardKeys(o.prefix, index);
-        const token = `${this.id}#${++this.#acquisitions}`;
-        const r = (await acquireScript.run(
-          this.#cmd,
-          [keys.lease, keys.input],
-          [token, o.leaseMs, o.group, this.id],
-        )) as number[];
-        if (Number(r[0]) !== 1) continue;
-        this.#owned.set(index, { index, keys, token, cursor: '0-0', wakeId: null, pending: emptyPending() });
-        this.#o.onEvent({ type: 'acquired', shard: index, claimed: Number(r[1]) });
-      }
-    }
-    this.stats.shards = [...this.#owned.keys()].sort((a, b) => a - b);
-  }
-
-  /** The first worker or producer sets the shard count; the others must agree. */
-  async #checkShardCount(): Promise<void> {
-    const key = redisShardCountKey(this.#o.prefix);
-    await this.#cmd.set(key, String(this.#o.shards), 'NX');
-    const stored = await this.#cmd.get(key);
-    if (stored !== String(this.#o.shards))
-      throw new EddyError(
-        'ERR_INVALID_ARG',
-        `Expected options.shards to match the deployment "${this.#o.prefix}" (${stored} shards) but received ${this.#o.shards}`,
-      );
+    await leases.acquire(target);
+    this.stats.shards = leases.held();
   }
 
   /** Reads every held shard once. Returns null when a lease was lost (memory reset, nothing to step). */
   async #read(): Promise<Entry[] | null> {
     const o = this.#o;
-    const shards = [...this.#owned.values()];
+    const shards = [...this.#leases.owned.values()];
     const replies = (await Promise.all(
       shards.map((s) =>
         readScript.run(
@@ -273,8 +223,7 @@ class Worker implements RedisWorker {
     shards.forEach((s, i) => {
       const [status, body] = replies[i];
       if (Number(status) === 0) {
-        this.#owned.delete(s.index);
-        this.#o.onEvent({ type: 'lost', shard: s.index });
+        this.#leases.drop(s);
         lost = true;
       } else if (Number(status) === 2) {
         if (s.cursor === '>') s.wakeId = String(body);
@@ -320,14 +269,14 @@ class Worker implements RedisWorker {
   }
 
   #isDirty(key: string): boolean {
-    const s = this.#owned.get(shardOf(key, this.#o.shards));
+    const s = this.#leases.owned.get(shardOf(key, this.#o.shards));
     return s?.pending.keys.has(key) === true;
   }
 
   /** Milliseconds until a commit is due (<= 0: now; Infinity: nothing pending). */
   #commitDue(): number {
     let due = Infinity;
-    for (const s of this.#owned.values()) {
+    for (const s of this.#leases.owned.values()) {
       const n = s.pending.acks.length;
       if (n === 0) continue;
       if (n >= MAX_PENDING) return 0;
@@ -339,7 +288,7 @@ class Worker implements RedisWorker {
   /** One atomic commit per shard with pending work. */
   async #commit(): Promise<void> {
     const o = this.#o;
-    const shards = [...this.#owned.values()].filter((s) => s.pending.acks.length > 0);
+    const shards = [...this.#leases.owned.values()].filter((s) => s.pending.acks.length > 0);
     if (shards.length === 0) return;
     const t0 = performance.now();
     const results = await Promise.all(
@@ -353,8 +302,7 @@ class Worker implements RedisWorker {
     let keys = 0;
     shards.forEach((s, i) => {
       if (Number(results[i]) !== 1) {
-        this.#owned.delete(s.index);
-        this.#o.onEvent({ type: 'lost', shard: s.index });
+        this.#leases.drop(s);
         lost = true;
         return;
       }
@@ -370,7 +318,7 @@ class Worker implements RedisWorker {
   }
 
   #allDrained(): boolean {
-    for (const s of this.#owned.values()) if (s.cursor !== '>' || s.wakeId === null) return false;
+    for (const s of this.#leases.owned.values()) if (s.cursor !== '>' || s.wakeId === null) return false;
     return true;
   }
 
@@ -378,7 +326,7 @@ class Worker implements RedisWorker {
   async #wait(ms: number): Promise<void> {
     const block = Math.floor(Math.min(ms, 1000));
     if (block <= 0) return;
-    const shards = [...this.#owned.values()];
+    const shards = [...this.#leases.owned.values()];
     await whenReady(this.#blocking, this.#stopping.signal);
     await this.#blocking.xreadBuffer(
       'COUNT',
@@ -394,7 +342,7 @@ class Worker implements RedisWorker {
   /** Drops everything in memory; held shards read their pending entries again from the start. */
   #reset(): void {
     this.#memory.reset();
-    for (const s of this.#owned.values()) {
+    for (const s of this.#leases.owned.values()) {
       s.cursor = '0-0';
       s.wakeId = null;
       s.pending = emptyPending();
@@ -402,23 +350,14 @@ class Worker implements RedisWorker {
     this.stats.resets++;
   }
 
-  /** Gives every held shard back (without committing). */
-  async #releaseAll(): Promise<void> {
-    for (const s of [...this.#owned.values()]) {
-      this.#owned.delete(s.index);
-      await releaseScript.run(this.#cmd, [s.keys.lease], [s.token]);
-      this.#o.onEvent({ type: 'released', shard: s.index });
-    }
-    this.stats.shards = [];
-  }
-
   /** Graceful end: commit, give the shards back, leave the registry. Best effort: Redis may be gone. */
   async #shutdown(): Promise<void> {
     if (this.#cmd.status !== 'ready') return;
     try {
       if (!this.#recovering) await this.#commit();
-      await this.#releaseAll();
-      await heartbeatScript.run(this.#cmd, [redisWorkersKey(this.#o.prefix)], [this.id, 0, '1']);
+      await this.#leases.release([...this.#leases.owned.values()]);
+      this.stats.shards = [];
+      await this.#leases.heartbeat(true);
     } catch (err) {
       this.#o.onEvent({ type: 'error', error: err instanceof Error ? err.message : String(err) });
     }
