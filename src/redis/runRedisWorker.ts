@@ -115,12 +115,16 @@ class Worker implements RedisWorker {
   readonly #memory: RedisKeyMemory;
   #nextMaintain = 0;
   #recovering = false;
+  #connected = false; // the command connection was ready once
 
   constructor(o: ResolvedRedisWorkerOptions) {
     this.#o = o;
     this.id = o.workerId;
     const retry = (connection: string) => (attempt: number, delayMs: number, error: string) => {
-      if (!this.#stopping.signal.aborted) o.onEvent({ type: 'reconnecting', connection, attempt, delayMs, error });
+      if (this.#stopping.signal.aborted) return;
+      // Redis may have restarted and lost its last writes: whatever the loop was doing, re-read Redis once connected.
+      if (connection === 'commands' && this.#connected) this.#recovering = true;
+      o.onEvent({ type: 'reconnecting', connection, attempt, delayMs, error });
     };
     const conn = { retryBaseMs: o.retryBaseMs, retryMaxMs: o.retryMaxMs };
     this.#cmd = openRedis(o.redis, { ...conn, name: `eddy-${o.workerId}`, onRetry: retry('commands') });
@@ -145,6 +149,7 @@ class Worker implements RedisWorker {
       while (!stop.aborted) {
         try {
           await whenReady(this.#cmd, stop);
+          this.#connected = true;
           if (this.#recovering) {
             this.#recovering = false;
             this.#reset();

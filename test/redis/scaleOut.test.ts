@@ -135,7 +135,7 @@ describe('scale-out on Redis Streams', () => {
         await until(() => workers.some((w) => w.working));
         restarting = true;
         await server.restart({ kill: true, downMs: 200 });
-        await sleep(500);
+        await until(() => log.some((l) => l.includes('reconnected'))); // no kill until the workers are back
         restarting = false;
       }
       const adds: Promise<string>[] = [];
