@@ -33,6 +33,10 @@ Example: eddy serve-redis --model video-grid --redis redis://10.0.0.5:6379 --sha
     'read-count': { type: 'integer', min: 1, default: 256, description: 'entries read per shard at a time' },
     'max-batch': { type: 'integer', min: 1, default: 256, description: 'keys per batched model step' },
     'max-keys': { type: 'integer', min: 1, default: 100000, description: 'key states held in memory' },
+    'trim-input': {
+      type: 'boolean',
+      description: 'delete input entries once committed (streams this group alone reads)',
+    },
     'worker-id': { type: 'string', placeholder: 'NAME', description: 'consumer name (default: host-pid-random)' },
     'stats-ms': { type: 'integer', min: 0, default: 10000, description: 'a progress line every N ms (0: none)' },
   },
@@ -61,6 +65,7 @@ Example: eddy serve-redis --model video-grid --redis redis://10.0.0.5:6379 --sha
         maxBatch: f.maxBatch,
         maxKeys: f.maxKeys,
         workerId: f.workerId,
+        trimInput: f.trimInput,
         statsMs: f.statsMs,
         signal: stop.signal,
         started: () => ctx.begin(),

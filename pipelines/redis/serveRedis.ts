@@ -21,6 +21,8 @@ export interface ServeRedisParams {
   maxBatch: number;
   maxKeys: number;
   workerId?: string | undefined;
+  /** Delete input entries once committed. */
+  trimInput?: boolean;
   /** Progress line every this many ms (0: none). */
   statsMs: number;
   signal: AbortSignal;
@@ -42,6 +44,7 @@ export async function serveRedis(p: ServeRedisParams): Promise<RedisWorkerStats>
     readCount: p.readCount,
     maxBatch: p.maxBatch,
     maxKeys: p.maxKeys,
+    trimInput: p.trimInput ?? false,
     ...(p.workerId !== undefined ? { workerId: p.workerId } : {}),
     signal: p.signal,
     onEvent: (e) => {

@@ -9,7 +9,8 @@
  * - `read`     if the lease is ours (and then renewing it): XREADGROUP COUNT n from `cursor` ('>' new entries, or an id for our own pending
  *              ones); when nothing comes, the id of the stream's last entry, to wait for anything after it.
  * - `commit`   if the lease is ours: HSET the keys' states (each with its last applied id), XADD the outputs, XACK
- *              the entries. Arguments are checked by the worker before, so no command in it can fail half-way.
+ *              the entries, and optionally trim the input below what is still pending. Arguments are checked by the
+ *              worker before, so no command in it can fail half-way.
  * - `heartbeat` registers the worker until now + ttl (Redis' clock), forgets expired ones, returns how many live.
  */
 import { createHash } from 'node:crypto';
@@ -77,15 +78,16 @@ return {2, '0-0'}
 `);
 
 /**
- * KEYS: lease, state, input, output. ARGV: token, group, nStates, nOutputs, outputMaxLen (0: none), then nStates
- * pairs (key, state bytes), nOutputs quadruples (input id, key, field 'y' or 'err', value), then the ids to ack.
+ * KEYS: lease, state, input, output. ARGV: token, group, nStates, nOutputs, outputMaxLen (0: none), trimInput ('1':
+ * trim the input stream below the oldest entry not yet acknowledged, or delivered), then nStates pairs (key, state
+ * bytes), nOutputs quadruples (input id, key, field 'y' or 'err', value), then the ids to ack.
  * Returns 1, or 0 when the lease is not ours (nothing written).
  */
 export const commitScript = new RedisScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local ns, no, maxlen = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local i = 6
-local last = 5 + 2 * ns
+local i = 7
+local last = 6 + 2 * ns
 while i <= last do
   local j = math.min(i + 999, last)
   redis.call('HSET', KEYS[2], unpack(ARGV, i, j))
@@ -103,6 +105,20 @@ while i <= #ARGV do
   local j = math.min(i + 999, #ARGV)
   redis.call('XACK', KEYS[3], ARGV[2], unpack(ARGV, i, j))
   i = j + 1
+end
+if ARGV[6] == '1' then
+  local p = redis.call('XPENDING', KEYS[3], ARGV[2])
+  local keep = p[2]
+  if p[1] == 0 then
+    for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[3])) do
+      local name, delivered
+      for f = 1, #g, 2 do
+        if g[f] == 'name' then name = g[f + 1] elseif g[f] == 'last-delivered-id' then delivered = g[f + 1] end
+      end
+      if name == ARGV[2] then keep = delivered end
+    end
+  end
+  if keep then redis.call('XTRIM', KEYS[3], 'MINID', '~', keep) end
 end
 return 1
 `);

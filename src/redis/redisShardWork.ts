@@ -143,5 +143,16 @@ export function commitArguments(
   const p = s.pending;
   const states: (string | Buffer)[] = [];
   for (const [key, lastId] of p.keys) states.push(key, encodeKeyState(lastId, memory.stateOf(key)));
-  return [s.token, o.group, p.keys.size, p.outputs.length / 4, o.outputMaxLen, ...states, ...p.outputs, ...p.acks];
+  const trim = o.trimInput ? '1' : '0';
+  return [
+    s.token,
+    o.group,
+    p.keys.size,
+    p.outputs.length / 4,
+    o.outputMaxLen,
+    trim,
+    ...states,
+    ...p.outputs,
+    ...p.acks,
+  ];
 }

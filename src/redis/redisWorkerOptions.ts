@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type { RNNModel } from '../model/rnnModel.ts';
 import { checkModel } from '../operators/stepper.ts';
 import { invalidArg } from '../util/errors.ts';
-import { checkInt, checkObject } from '../util/validate.ts';
+import { checkBool, checkInt, checkObject } from '../util/validate.ts';
 import type { RedisTarget } from './redisConnection.ts';
 
 /** What a worker reports as it runs (for logs and metrics). */
@@ -78,6 +78,11 @@ export interface RedisWorkerOptions {
   maxKeys?: number;
   /** Cap the output streams near this many entries (`XADD MAXLEN ~`); `0` keeps them all. @default 0 */
   outputMaxLen?: number;
+  /**
+   * Trim the input streams as the work is committed: entries below the oldest one still pending (delivered, not yet
+   * acknowledged) are deleted (`XTRIM MINID ~`). Only for streams this group alone reads. @default false (kept)
+   */
+  trimInput?: boolean;
   /** First reconnection delay in ms, doubled per attempt. @default 50 */
   retryBaseMs?: number;
   /** Longest reconnection delay in ms. @default 2000 */
@@ -102,6 +107,7 @@ export interface ResolvedRedisWorkerOptions {
   readonly maxBatch: number;
   readonly maxKeys: number;
   readonly outputMaxLen: number;
+  readonly trimInput: boolean;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly onEvent: (event: RedisWorkerEvent) => void;
@@ -152,6 +158,7 @@ export function resolveRedisWorkerOptions(options: RedisWorkerOptions): Resolved
     maxBatch: checkInt('options.maxBatch', o.maxBatch ?? 256, 1),
     maxKeys: checkInt('options.maxKeys', o.maxKeys ?? 100_000, 1),
     outputMaxLen: checkInt('options.outputMaxLen', o.outputMaxLen ?? 0, 0),
+    trimInput: checkBool('options.trimInput', o.trimInput ?? false),
     retryBaseMs,
     retryMaxMs: checkInt('options.retryMaxMs', o.retryMaxMs ?? 2000, retryBaseMs, 600_000),
     onEvent: (e) => {

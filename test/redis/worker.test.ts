@@ -184,6 +184,36 @@ describe('runRedisWorker', () => {
     for (const r of ref) expect(got.get(`${r.key} ${r.value.id}`)?.equals(Buffer.from(r.output.buffer))).toBe(true);
   });
 
+  it('trimInput deletes the committed entries from the input streams; outputs are unchanged', async () => {
+    const prefix = 't9';
+    const worker = runRedisWorker({ model, redis: server.url, prefix, shards: 1, trimInput: true, readCount: 50 });
+    const producer = createRedisProducer({ model, redis: server.url, prefix, shards: 1 });
+    const rng = new Rng(9);
+    const sent: { key: string; x: Float32Array; id: string }[] = [];
+    for (let burst = 0; burst < 4; burst++) {
+      await Promise.all(
+        Array.from({ length: 300 }, () => {
+          const key = `k${rng.int(7)}`;
+          const x = Float32Array.from({ length: 3 }, () => rng.normal());
+          return producer.add(key, x).then((id) => void sent.push({ key, x, id }));
+        }),
+      );
+      await waitFor(async () => (await outputCount(prefix, 1)) >= sent.length);
+    }
+    await producer.close();
+    await worker.stop();
+    const keys = redisShardKeys(prefix, 0);
+    expect(await admin.xlen(keys.input)).toBeLessThan(200); // '~': whole nodes of 100 entries go at once
+    sent.sort((a, b) => compareStreamIds(a.id, b.id));
+    const ref = await lastValueFrom(
+      from(sent).pipe(keyedRecurrent(model, { keyOf: (e) => e.key, inputOf: (e) => e.x }), toArray()),
+    );
+    const got = new Map<string, Buffer>();
+    for (const [, f] of await admin.xrangeBuffer(keys.output, '-', '+')) got.set(`${f[3]} ${f[1]}`, f[5]);
+    expect(got.size).toBe(1200);
+    for (const r of ref) expect(got.get(`${r.key} ${r.value.id}`)?.equals(Buffer.from(r.output.buffer))).toBe(true);
+  });
+
   it('skips entries at or below a key’s stored last id; a bad entry gets an err output; both are acknowledged', async () => {
     const prefix = 't3';
     const keys = redisShardKeys(prefix, 0);
@@ -278,6 +308,7 @@ describe('runRedisWorker', () => {
       [{ model, maxBatch: 1.5 }, /options\.maxBatch/],
       [{ model, maxKeys: 0 }, /options\.maxKeys/],
       [{ model, outputMaxLen: -2 }, /options\.outputMaxLen/],
+      [{ model, trimInput: 1 }, /options\.trimInput/],
       [{ model, retryBaseMs: 0 }, /options\.retryBaseMs/],
       [{ model, retryBaseMs: 100, retryMaxMs: 50 }, /options\.retryMaxMs/],
       [{ model, onEvent: 3 }, /options\.onEvent/],
