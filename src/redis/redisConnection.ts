@@ -7,8 +7,9 @@
  * 2. A command sent while disconnected fails at once (`enableOfflineQueue: false`) instead of waiting in a queue.
  * 3. The connection itself is retried for ever with exponential backoff (`retryBaseMs` doubling up to
  *    `retryMaxMs`), and every retry is reported.
+ * 4. ioredis is loaded on the first connection, not when eddy is imported: most users of eddy never need it.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { abortedError } from '../util/abort.ts';
 
 /** Where Redis is: a `redis://host:port/db` URL, or ioredis' options object. */
@@ -27,7 +28,8 @@ export interface OpenRedisOptions {
 }
 
 /** Opens (starts connecting) a client with the settings above. */
-export function openRedis(target: RedisTarget, o: OpenRedisOptions): Redis {
+export async function openRedis(target: RedisTarget, o: OpenRedisOptions): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   let lastError = 'connection closed';
   const options: RedisOptions = {
     lazyConnect: true,

@@ -69,7 +69,7 @@ export function redisOutputsCore(options: RedisOutputsOptions): SourceCore<Redis
   const index = new Map(streams.map((s, i) => [s, i]));
 
   return async function* core(signal) {
-    const redis = openRedis(target, { name: 'eddy-outputs', retryBaseMs: 50, retryMaxMs: 2000 });
+    const redis = await openRedis(target, { name: 'eddy-outputs', retryBaseMs: 50, retryMaxMs: 2000 });
     const stop = new AbortController();
     const onAbort = (): void => {
       stop.abort();

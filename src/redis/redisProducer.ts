@@ -74,7 +74,8 @@ export function createRedisProducer(options: RedisProducerOptions): RedisProduce
   const retryMaxMs = checkInt('options.retryMaxMs', o.retryMaxMs ?? 2000, retryBaseMs, 600_000);
   if (o.onRetry !== undefined && typeof o.onRetry !== 'function')
     throw invalidArg('options.onRetry', 'a function (attempt, delayMs, error) => void', o.onRetry);
-  const redis = openRedis(target, { name: 'eddy-producer', retryBaseMs, retryMaxMs, onRetry: o.onRetry });
+  const opened = openRedis(target, { name: 'eddy-producer', retryBaseMs, retryMaxMs, onRetry: o.onRetry });
+  opened.catch(() => undefined); // (a failure to load ioredis surfaces in add)
   const streams = Array.from({ length: shards }, (_, i) => redisShardKeys(prefix, i).input);
   const queue: Queued[] = [];
   let draining: Promise<void> | null = null;
@@ -82,6 +83,7 @@ export function createRedisProducer(options: RedisProducerOptions): RedisProduce
   let closed = false;
 
   const send = async (batch: Queued[]): Promise<void> => {
+    const redis = await opened;
     if (!checked) {
       const key = redisShardCountKey(prefix);
       await redis.set(key, String(shards), 'NX');
@@ -112,7 +114,7 @@ export function createRedisProducer(options: RedisProducerOptions): RedisProduce
     while (queue.length > 0) {
       const batch = queue.splice(0, BATCH);
       try {
-        await whenReady(redis);
+        await whenReady(await opened);
         await send(batch);
         backoff = retryBaseMs;
       } catch (err) {
@@ -149,6 +151,7 @@ export function createRedisProducer(options: RedisProducerOptions): RedisProduce
     async close() {
       closed = true;
       while (draining !== null) await draining;
+      const redis = await opened;
       await redis.quit().catch(() => redis.disconnect());
     },
   };

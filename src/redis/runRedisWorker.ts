@@ -108,10 +108,10 @@ class Worker implements RedisWorker {
   };
   readonly done: Promise<void>;
   readonly #o: ResolvedRedisWorkerOptions;
-  readonly #cmd: Redis;
-  readonly #blocking: Redis;
+  #cmd!: Redis; // the connections and the leases, from the start of #run (ioredis is loaded then)
+  #blocking: Redis | null = null;
+  #leases!: RedisShardLeases;
   readonly #stopping = new AbortController();
-  readonly #leases: RedisShardLeases;
   readonly #memory: RedisKeyMemory;
   #nextMaintain = 0;
   #recovering = false;
@@ -126,26 +126,27 @@ class Worker implements RedisWorker {
       if (connection === 'commands' && this.#connected) this.#recovering = true;
       o.onEvent({ type: 'reconnecting', connection, attempt, delayMs, error });
     };
-    const conn = { retryBaseMs: o.retryBaseMs, retryMaxMs: o.retryMaxMs };
-    this.#cmd = openRedis(o.redis, { ...conn, name: `eddy-${o.workerId}`, onRetry: retry('commands') });
-    this.#blocking = openRedis(o.redis, { ...conn, name: `eddy-${o.workerId}-wait`, onRetry: retry('reads') });
-    this.#leases = new RedisShardLeases(this.#cmd, o, o.workerId);
     this.#memory = new RedisKeyMemory(o.model, o.maxBatch, o.maxKeys, (key) => this.#isDirty(key));
     o.signal?.addEventListener('abort', () => void this.stop(), { once: true });
-    this.done = this.#run();
+    this.done = this.#run(retry);
     this.done.catch(() => undefined); // reported through `done`; no unhandled rejection if nobody awaits it
   }
 
   async stop(): Promise<void> {
     this.#stopping.abort();
-    this.#blocking.disconnect(); // ends a blocked XREAD at once
+    this.#blocking?.disconnect(); // ends a blocked XREAD at once
     await this.done.catch(() => undefined);
   }
 
-  async #run(): Promise<void> {
+  async #run(retry: (connection: string) => (attempt: number, delayMs: number, error: string) => void): Promise<void> {
+    const o = this.#o;
     const stop = this.#stopping.signal;
-    let backoff = this.#o.retryBaseMs;
+    let backoff = o.retryBaseMs;
+    const conn = { retryBaseMs: o.retryBaseMs, retryMaxMs: o.retryMaxMs };
     try {
+      this.#cmd = await openRedis(o.redis, { ...conn, name: `eddy-${o.workerId}`, onRetry: retry('commands') });
+      this.#blocking = await openRedis(o.redis, { ...conn, name: `eddy-${o.workerId}-wait`, onRetry: retry('reads') });
+      this.#leases = new RedisShardLeases(this.#cmd, o, o.workerId);
       while (!stop.aborted) {
         try {
           await whenReady(this.#cmd, stop);
@@ -173,8 +174,8 @@ class Worker implements RedisWorker {
       }
       await this.#shutdown();
     } finally {
-      this.#cmd.disconnect();
-      this.#blocking.disconnect();
+      this.#cmd?.disconnect();
+      this.#blocking?.disconnect();
     }
   }
 
@@ -332,8 +333,9 @@ class Worker implements RedisWorker {
     const block = Math.floor(Math.min(ms, 1000));
     if (block <= 0) return;
     const shards = [...this.#leases.owned.values()];
-    await whenReady(this.#blocking, this.#stopping.signal);
-    await this.#blocking.xreadBuffer(
+    const blocking = this.#blocking as Redis;
+    await whenReady(blocking, this.#stopping.signal);
+    await blocking.xreadBuffer(
       'COUNT',
       1,
       'BLOCK',
