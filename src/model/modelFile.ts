@@ -16,7 +16,7 @@ import {
   type SafetensorsFile,
   type SafetensorsInput,
 } from './safetensors.ts';
-import { modelFromStateDict } from './stateDict.ts';
+import { CONFIG_KEYS, inferOptions, modelFromStateDict } from './stateDict.ts';
 
 /** Options for loading a model file. */
 export interface LoadModelOptions {
@@ -56,13 +56,8 @@ export async function saveModelAsync(path: string, model: RNNModel, extra: Recor
 export function modelFromSafetensors(file: SafetensorsFile, source: string, options: LoadModelOptions = {}): RNNModel {
   const fromMeta: Partial<ModelOptions> = {};
   const rawConfig = file.metadata['eddy.config'];
-  if (rawConfig !== undefined) {
-    try {
-      Object.assign(fromMeta, JSON.parse(rawConfig) as Partial<ModelOptions>);
-    } catch {
-      throw new EddyError('ERR_FILE', `Cannot load ${source}: metadata eddy.config is not valid JSON`);
-    }
-  } else if (file.metadata.nonlinearity === 'relu') {
+  if (rawConfig !== undefined) Object.assign(fromMeta, parseConfig(rawConfig, source));
+  else if (file.metadata.nonlinearity === 'relu') {
     fromMeta.cell = 'rnn_relu';
   }
   const rawVocab = file.metadata['eddy.vocab'];
@@ -73,14 +68,40 @@ export function modelFromSafetensors(file: SafetensorsFile, source: string, opti
       throw new EddyError('ERR_FILE', `Cannot load ${source}: metadata eddy.vocab is not valid JSON`);
     }
   }
-  const fromArgs: FromArgs = { config: { ...fromMeta, ...(options.config ?? {}) }, source };
-  if (options.backend) fromArgs.backend = options.backend;
   // a training checkpoint is also a model file: its optimizer buffers and carried state are not parameters
   const tensors =
     file.metadata['eddy.checkpoint'] === '1'
       ? new Map([...file.tensors].filter(([k]) => !k.startsWith('optimizer.') && !k.startsWith('carried.')))
       : file.tensors;
+  // each source of configuration must agree with the shapes on its own, so a message names the one that does not
+  inferOptions(tensors, fromMeta, source, 'metadata eddy.config');
+  if (options.config) inferOptions(tensors, options.config, source, 'options.config');
+  const fromArgs: FromArgs = { config: { ...fromMeta, ...(options.config ?? {}) }, source };
+  if (options.backend) fromArgs.backend = options.backend;
   return modelFromStateDict(tensors, fromArgs);
+}
+
+/** The `eddy.config` metadata: a JSON object of known configuration keys (values are checked against the shapes). */
+function parseConfig(raw: string, source: string): Partial<ModelOptions> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new EddyError('ERR_FILE', `Cannot load ${source}: metadata eddy.config is not valid JSON`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new EddyError(
+      'ERR_FILE',
+      `Cannot load ${source}: metadata eddy.config is not a JSON object (${raw.slice(0, 40)})`,
+    );
+  for (const key of Object.keys(parsed)) {
+    if (!CONFIG_KEYS.includes(key))
+      throw new EddyError(
+        'ERR_FILE',
+        `Cannot load ${source}: metadata eddy.config has an unknown key ${JSON.stringify(key)} (known: ${CONFIG_KEYS.join(', ')})`,
+      );
+  }
+  return parsed as Partial<ModelOptions>;
 }
 type FromArgs = Parameters<typeof modelFromStateDict>[1] & {};
 

@@ -16,13 +16,16 @@ import { jsBackend } from '../tensor/jsBackend.ts';
 import type { CellKernel } from '../cells/cellKernel.ts';
 import { cellFor } from '../cells/cellFor.ts';
 import { backendCell } from '../cells/backendCell.ts';
-import { addBiasRows, gatherColumns } from '../tensor/rowOps.ts';
+import { addBiasRows, gatherColumns, gemmNTRows } from '../tensor/rowOps.ts';
 import { Rng } from '../util/rng.ts';
 import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject } from '../util/validate.ts';
 import { outputWidth, resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
 import { paramLayout, type ParamLayout } from './paramLayout.ts';
 import { createWorkspace, type Workspace } from './workspace.ts';
+import { WorkspaceCache } from './workspaceCache.ts';
+import { allocFloats } from '../util/alloc.ts';
+import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
 import type { RecurrentState } from './recurrentState.ts';
 import { windowForward, type ModelCore } from './windowForward.ts';
 import { windowBackward } from './windowBackward.ts';
@@ -47,13 +50,27 @@ export interface ForwardOptions {
   training?: boolean;
   /** Random source for dropout masks. @default undefined */
   rng?: Rng;
-  /** Reuse this workspace (from `createWorkspace(T, B)`) instead of the model's cached one. @default the model's */
+  /**
+   * Refuse NaN and infinities in a dense `x` and in `options.state` (one pass over each, `ERR_NON_FINITE`); false
+   * skips the pass (for a caller that checked already, as the Trainer does with its own messages).
+   * @default true
+   */
+  checkFinite?: boolean;
+  /**
+   * Reuse this workspace (from `createWorkspace(T, B)`) instead of the model's cached one. The cached one is a
+   * single buffer shared by every shape (memory stays bounded by the largest): a forward of another shape reuses
+   * it, after which `backward` on the older result is refused. Pass your own to keep several windows alive.
+   * @default the model's
+   */
   workspace?: Workspace;
 }
 
 /** What a window forward returns. */
 export interface ForwardResult {
-  /** `[T, B, Y]` outputs (logits of the head, or the top layer's h without a head). Valid until the workspace is reused. */
+  /**
+   * `[T, B, Y]` outputs (logits of the head, or the top layer's h without a head). Valid until the workspace is
+   * reused (the model's cached one: by the next forward without `options.workspace`).
+   */
   readonly y: Float32Array;
   /** The final state (a new object). */
   readonly state: RecurrentState;
@@ -72,8 +89,9 @@ export class RNNModel implements ModelCore {
   readonly params: Float32Array;
   /** All gradients, same layout; `backward` accumulates here, `zeroGrads` clears. */
   readonly grads: Float32Array;
-  private readonly workspaces = new Map<string, Workspace>();
-  private readonly stepScratch = new Map<number, Workspace>();
+  /** forward's workspaces when the caller passes none, and step's scratch: one grow-only buffer each */
+  private readonly workspaces: WorkspaceCache;
+  private readonly stepScratch: WorkspaceCache;
 
   /** Wraps existing buffers (see `RNNModel.create` for a fresh model). */
   constructor(config: ModelConfig, params: Float32Array, backend: Backend = jsBackend) {
@@ -90,6 +108,8 @@ export class RNNModel implements ModelCore {
     }
     this.params = params;
     this.grads = backend.alloc(this.layout.total);
+    this.workspaces = new WorkspaceCache(config, backend);
+    this.stepScratch = new WorkspaceCache({ ...config, dropout: 0 }, backend);
   }
 
   /** A new model with PyTorch's default initialisation. @throws EddyError ERR_INVALID_ARG naming the option */
@@ -135,6 +155,14 @@ export class RNNModel implements ModelCore {
     return e;
   }
 
+  /**
+   * Bytes of backend memory the model holds for callers that pass no workspace: `forward`'s cached workspace and
+   * `step`'s scratch, each one buffer sized to the largest shape seen (see `WorkspaceCache`).
+   */
+  get workspaceBytes(): number {
+    return this.workspaces.bytes + this.stepScratch.bytes;
+  }
+
   /** Zeroes the gradient buffer. */
   zeroGrads(): void {
     this.grads.fill(0);
@@ -145,7 +173,8 @@ export class RNNModel implements ModelCore {
     checkInt('B', B, 1);
     const n = this.config.numLayers * B * this.config.hiddenSize;
     // caller-owned: plain arrays of the parameters' element type (not backend memory, which is never freed)
-    return this.cell.hasCell ? { h: this.newArray(n), c: this.newArray(n) } : { h: this.newArray(n) };
+    const make = (): Float32Array => allocFloats(`a state for B=${B}`, n, (k) => this.newArray(k));
+    return this.cell.hasCell ? { h: make(), c: make() } : { h: make() };
   }
 
   /** A zeroed caller-owned array of the parameters' element type (Float64Array on the float64 check backend). */
@@ -153,7 +182,10 @@ export class RNNModel implements ModelCore {
     return new (this.params.constructor as Float32ArrayConstructor)(n);
   }
 
-  /** A workspace for windows of T steps over B rows (to hold several windows' caches at once). */
+  /**
+   * A workspace for windows of T steps over B rows (to hold several windows' caches at once).
+   * @throws EddyError ERR_INVALID_ARG naming the bytes when it is too large to allocate
+   */
   createWorkspace(T: number, B: number): Workspace {
     checkInt('T', T, 1);
     checkInt('B', B, 1);
@@ -162,32 +194,30 @@ export class RNNModel implements ModelCore {
 
   /**
    * Forward over a window. `x` is `Float32Array [T, B, X]` for dense input, `Int32Array [T, B]` of ids otherwise.
-   * @throws EddyError ERR_SHAPE naming `x` or `options.state.h` with the expected and received shapes
+   * @throws EddyError ERR_SHAPE naming `x` or `options.state.h` with the expected and received shapes;
+   *   ERR_NON_FINITE for a NaN or infinity in a dense `x` (naming the index, step, row and feature) or in
+   *   `options.state`
    */
   forward(x: Float32Array | Int32Array, options: ForwardOptions): ForwardResult {
-    checkObject('options', options);
-    const T = checkInt('options.T', options.T, 1);
-    const B = checkInt('options.B', options.B, 1);
-    const training = checkBool('options.training', options.training ?? false);
-    if (training && this.config.dropout > 0 && !(options.rng instanceof Rng)) {
-      throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', options.rng);
+    const o = checkObject('options', options);
+    const T = checkInt('options.T', o.T, 1);
+    const B = checkInt('options.B', o.B, 1);
+    const training = checkBool('options.training', o.training ?? false);
+    if (training && this.config.dropout > 0 && !(o.rng instanceof Rng)) {
+      throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', o.rng);
     }
+    const finite = checkBool('options.checkFinite', o.checkFinite ?? true);
     this.checkInput('x', x, T * B, `[T=${T}, B=${B}]`);
-    const state0 = options.state ?? this.createState(B);
+    if (finite) this.checkFiniteInput(x, B, true);
+    const state0 = o.state ?? this.createState(B);
     this.checkState('options.state', state0, B);
-    let ws = options.workspace;
+    if (finite && o.state) this.checkFiniteState('options.state', state0);
+    let ws = o.workspace;
     if (ws) {
       if (ws.T !== T || ws.B !== B) throw shapeError('options.workspace', `for T=${T}, B=${B}`, `T=${ws.T}, B=${ws.B}`);
-    } else {
-      const key = `${T}x${B}`;
-      ws = this.workspaces.get(key);
-      if (!ws) {
-        ws = createWorkspace(this.config, this.backend, T, B);
-        this.workspaces.set(key, ws);
-      }
-    }
+    } else ws = this.workspaces.get(T, B);
     const state = this.createState(B);
-    windowForward(this, ws, x, state0, state, training, options.rng ?? null);
+    windowForward(this, ws, x, state0, state, training, o.rng ?? null);
     return { y: ws.y, state, workspace: ws };
   }
 
@@ -200,7 +230,11 @@ export class RNNModel implements ModelCore {
   backward(ws: Workspace, dy: Float32Array, dFinal?: RecurrentState): RecurrentState {
     const Y = outputWidth(this.config);
     if (ws.last.x === null)
-      throw new EddyError('ERR_INVALID_ARG', 'backward: the workspace holds no forward pass; call forward first');
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        'backward: the workspace holds no forward pass: call forward first (the model keeps one cached workspace, ' +
+          'reused by a forward of any other shape; pass options.workspace from model.createWorkspace(T, B) to keep several)',
+      );
     if (!isFloatArray(dy) || dy.length !== ws.T * ws.B * Y) {
       throw shapeError(
         'dy',
@@ -208,7 +242,10 @@ export class RNNModel implements ModelCore {
         isFloatArray(dy) ? `length ${dy.length}` : describeKind(dy),
       );
     }
-    if (dFinal) this.checkState('dFinal', dFinal, ws.B);
+    if (dFinal) {
+      this.checkState('dFinal', dFinal, ws.B);
+      this.checkFiniteState('dFinal', dFinal);
+    }
     const dState0 = this.createState(ws.B);
     windowBackward(this, ws, dy, dFinal ?? null, dState0);
     return dState0;
@@ -216,7 +253,11 @@ export class RNNModel implements ModelCore {
 
   /**
    * One streaming step for B rows: `x` `[B, X]` (or ids `[B]`), `state` updated in place, outputs written to
-   * `out` `[B, Y]` and returned. Allocates nothing after the first call for a given B (scratch is cached).
+   * `out` `[B, Y]` and returned. Allocates nothing while B stays the same (the scratch is one grow-only buffer sized
+   * to the largest B seen; another B costs a few small view objects, none for the 8 most recent).
+   * A dense `x` is checked for NaN and infinities (one pass over `[B, X]`; ids are range-checked); the state is not:
+   * it is checked where it enters (`forward`'s `options.state`, the operators' initial and restored states).
+   * @throws EddyError ERR_NON_FINITE naming the index, row and feature of a non-finite input, with `state` untouched
    */
   step(x: Float32Array | Int32Array, state: RecurrentState, out?: Float32Array): Float32Array {
     if (state === null || typeof state !== 'object' || !isFloatArray(state.h))
@@ -229,17 +270,13 @@ export class RNNModel implements ModelCore {
         `length ${state.h.length}`,
       );
     this.checkInput('x', x, B, `[B=${B}]`);
+    this.checkFiniteInput(x, B, false);
     this.checkState('state', state, B);
     const Y = outputWidth(this.config);
     const y = out ?? this.newArray(B * Y);
     if (!isFloatArray(y) || y.length !== B * Y)
       throw shapeError('out', `Float32Array of length ${B * Y} ([B=${B}, Y=${Y}])`, `length ${y.length}`);
-    let ws = this.stepScratch.get(B);
-    if (!ws) {
-      ws = createWorkspace({ ...this.config, dropout: 0 }, this.backend, 1, B);
-      this.stepScratch.set(B, ws);
-    }
-    stepForward(this, ws, x, state, y);
+    stepForward(this, this.stepScratch.get(1, B), x, state, y);
     return y;
   }
 
@@ -269,6 +306,32 @@ export class RNNModel implements ModelCore {
     }
   }
 
+  /**
+   * The door check of dense inputs (ids are range-checked by `checkInput`): one pass, nothing allocated.
+   * @throws EddyError ERR_NON_FINITE naming the index, and the step (windows), row and feature
+   */
+  private checkFiniteInput(x: Float32Array | Int32Array, B: number, windowed: boolean): void {
+    if (this.config.input !== 'dense') return;
+    const i = firstNonFinite(x);
+    if (i < 0) return;
+    const X = this.config.inputSize;
+    const r = Math.floor(i / X);
+    const where = windowed ? `step ${Math.floor(r / B)}, row ${r % B}` : `row ${r}`;
+    throw nonFiniteError('input x', `x[${i}]`, x[i], `(${where}, feature ${i % X})`);
+  }
+
+  /** States that enter from outside (a window's initial state, a gradient) must be finite. */
+  private checkFiniteState(name: string, s: RecurrentState): void {
+    for (const [part, a] of [
+      ['h', s.h],
+      ['c', s.c],
+    ] as const) {
+      if (a === undefined) continue;
+      const i = firstNonFinite(a);
+      if (i >= 0) throw nonFiniteError(name, `${name}.${part}[${i}]`, a[i]);
+    }
+  }
+
   private checkState(name: string, s: RecurrentState, B: number): void {
     const n = this.config.numLayers * B * this.config.hiddenSize;
     const shape = `[L=${this.config.numLayers}, B=${B}, H=${this.config.hiddenSize}]`;
@@ -295,7 +358,10 @@ function isFloatArray(v: unknown): v is Float32Array {
   return v instanceof Float32Array || v instanceof Float64Array;
 }
 
-/** One step for B rows in place, through the layers and the head. */
+/**
+ * One step for B rows in place, through the layers and the head. Its multiplies are `gemmNTRows`: each row's
+ * results have the bits of stepping that row alone, whatever B (keyedRecurrent's micro-batches rely on it).
+ */
 function stepForward(
   m: RNNModel,
   ws: Workspace,
@@ -329,16 +395,16 @@ function stepForward(
         inp = state.h;
         inOff = (l - 1) * B * H;
       }
-      be.gemmNT(B, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
+      gemmNTRows(be, B, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
       addBiasRows(be, lc.gx, 0, P, lo.bih, B, GH);
     }
     const off = l * B * H;
-    be.gemmNT(B, GH, H, state.h, off, P, lo.whh, ws.gh, 0, false);
+    gemmNTRows(be, B, GH, H, state.h, off, P, lo.whh, ws.gh, 0, false);
     cell.forward(state.h, off, c, off, lc.act, 0, lc.aux, 0, lc.gx, 0, ws.gh, 0, state.h, off, c, off, P, lo.bhh, B, H);
   }
   if (config.outputSize > 0) {
     const Y = config.outputSize;
-    be.gemmNT(B, Y, H, state.h, (L - 1) * B * H, P, layout.headWeight, y, 0, false);
+    gemmNTRows(be, B, Y, H, state.h, (L - 1) * B * H, P, layout.headWeight, y, 0, false);
     addBiasRows(be, y, 0, P, layout.headBias, B, Y);
   } else {
     y.set(state.h.subarray((L - 1) * B * H, L * B * H));

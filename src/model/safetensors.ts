@@ -10,8 +10,8 @@
  * Offsets are relative to the start of the byte buffer; the tensors must tile the buffer exactly (contiguous,
  * no overlaps, no gaps). All values are little-endian.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
 import { writeFileAtomic, writeFileAtomicAsync } from '../util/atomicWrite.ts';
 
@@ -36,6 +36,9 @@ export interface SafetensorsFile {
 
 /** The header size limit (as in the reference implementation), so a corrupt length cannot exhaust memory. */
 export const MAX_HEADER_BYTES = 100_000_000;
+
+/** The most tensors a file may hold (far above any model's; a header of millions would cost seconds and GBs). */
+export const MAX_TENSORS = 100_000;
 
 /** Bytes per element of every dtype we decode. */
 const DTYPE_SIZE: Readonly<Record<string, number>> = {
@@ -70,6 +73,7 @@ function corrupt(source: string, what: string): EddyError {
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const knownDtype = (v: unknown): v is string => typeof v === 'string' && Object.hasOwn(DTYPE_SIZE, v);
 
 /** IEEE half precision bits to a number (exact: every half is a float32). */
 function halfToFloat(h: number): number {
@@ -194,7 +198,8 @@ export function encodeSafetensors(
 /**
  * Decodes a safetensors file into float32 tensors.
  *
- * 1. Reads the 8-byte header length N (at most {@link MAX_HEADER_BYTES}) and parses the N-byte JSON header.
+ * 1. Reads the 8-byte header length N (at most {@link MAX_HEADER_BYTES}) and parses the N-byte JSON header (at most
+ *    {@link MAX_TENSORS} tensors, counted before it is parsed).
  * 2. Validates every entry: a known dtype (F32, F64, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL), a
  *    shape of integers >= 0, offsets inside the buffer whose length is shape x dtype size, and that the
  *    tensors tile the buffer with no overlap or gap. `__metadata__` values must be strings.
@@ -209,29 +214,72 @@ export function encodeSafetensors(
  */
 export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): SafetensorsFile {
   if (!(bytes instanceof Uint8Array)) throw invalidArg('bytes', 'Uint8Array', bytes);
-  if (bytes.length < 8) throw corrupt(source, `file is ${bytes.length} bytes, shorter than the 8-byte header length`);
-  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  const headerLen = checkHeaderLength(bytes.subarray(0, 8), bytes.length, source);
+  const header = parseHeader(bytes.subarray(8, 8 + headerLen), bytes.length - 8 - headerLen, source);
+  return materialize(header, bytes.subarray(8 + headerLen), source);
+}
+
+/** A validated header: the tensors' places in the data buffer, and the metadata. */
+interface Header {
+  entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[];
+  metadata: Record<string, string>;
+}
+
+/**
+ * Step 1: the header length from the first 8 bytes of a file of `size` bytes, checked against the limit and the size.
+ * @throws EddyError ERR_FILE
+ */
+function checkHeaderLength(first: Uint8Array, size: number, source: string): number {
+  if (size < 8) throw corrupt(source, `file is ${size} bytes, shorter than the 8-byte header length`);
+  const n = new DataView(first.buffer, first.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES))
     throw corrupt(source, `header length ${n} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
   const headerLen = Number(n);
-  if (8 + headerLen > bytes.length) {
+  if (8 + headerLen > size) {
     throw corrupt(
       source,
-      `truncated: header length ${headerLen} runs past the end of the file (${bytes.length - 8} bytes after the length)`,
+      `truncated: header length ${headerLen} runs past the end of the file (${size - 8} bytes after the length)`,
     );
   }
+  return headerLen;
+}
+
+/** `"data_offsets"`: one per tensor entry, counted in the raw header before it is parsed. */
+const OFFSETS_KEY = new TextEncoder().encode('"data_offsets"');
+
+/** Occurrences of `OFFSETS_KEY` in `bytes`, stopping once past `limit`. */
+function countEntries(bytes: Uint8Array, limit: number): number {
+  let count = 0;
+  const first = OFFSETS_KEY[0];
+  const n = OFFSETS_KEY.length;
+  for (let i = bytes.indexOf(first); i >= 0 && i + n <= bytes.length; i = bytes.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < n && bytes[i + k] === OFFSETS_KEY[k]) k++;
+    if (k === n && ++count > limit) break;
+  }
+  return count;
+}
+
+/**
+ * Step 2: parses and validates the header against a data buffer of `dataLen` bytes.
+ * @throws EddyError ERR_FILE naming `source` and what is wrong
+ */
+function parseHeader(headerBytes: Uint8Array, dataLen: number, source: string): Header {
+  if (countEntries(headerBytes, MAX_TENSORS) > MAX_TENSORS)
+    throw corrupt(source, `header lists more than ${MAX_TENSORS} tensors`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (err) {
     throw corrupt(source, `header is not valid UTF-8 JSON (${err instanceof Error ? err.message : String(err)})`);
   }
   if (!isPlainObject(header)) throw corrupt(source, 'header is not a JSON object');
+  // the count above misses keys written with escapes ("data\u005foffsets"): count the parsed entries too
+  if (Object.keys(header).length > MAX_TENSORS + 1)
+    throw corrupt(source, `header lists more than ${MAX_TENSORS} tensors`);
 
-  const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
   let metadata: Record<string, string> = {};
-  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
+  const entries: Header['entries'] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (!isPlainObject(info)) throw corrupt(source, '__metadata__ is not an object of strings');
@@ -245,7 +293,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
     const where = `tensor ${JSON.stringify(name)}`;
     if (!isPlainObject(info)) throw corrupt(source, `${where} entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = info;
-    if (typeof dtype !== 'string' || DTYPE_SIZE[dtype] === undefined) {
+    if (!knownDtype(dtype)) {
       throw corrupt(
         source,
         `${where} has unsupported dtype ${JSON.stringify(dtype)} (expected one of ${Object.keys(DTYPE_SIZE).join(', ')})`,
@@ -299,48 +347,121 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
       `${dataLen - cursor} unused bytes after ${prev} (data buffer is ${dataLen} bytes, tensors cover ${cursor})`,
     );
 
+  return { entries, metadata };
+}
+
+/** Step 3: copies each tensor out of the data buffer (`data`, exactly the file's bytes after the header). */
+function materialize(header: Header, data: Uint8Array, source: string): SafetensorsFile {
   const tensors = new Map<string, SafetensorsTensor>();
-  for (const e of entries) {
+  for (const e of header.entries) {
+    if (e.end > data.length) throw corrupt(source, `truncated: tensor ${JSON.stringify(e.name)} runs past the end`);
     // Copy into a fresh, aligned ArrayBuffer: the file bytes may start at any offset. (Not bytes.slice():
     // on a Node Buffer that returns a view, not a copy.)
-    const raw = new Uint8Array(bytes.subarray(dataStart + e.begin, dataStart + e.end));
+    const raw = new Uint8Array(data.subarray(e.begin, e.end));
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: toFloat32(e.dtype, raw) });
   }
-  return { tensors, metadata };
+  return { tensors, metadata: header.metadata };
 }
 
 function readError(path: string, err: unknown): EddyError {
+  if (err instanceof EddyError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const reason = code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
   return new EddyError('ERR_FILE', `Cannot read safetensors file ${path}: ${reason}`, { cause: err });
 }
 
+/** Refuses what is not a regular file (a FIFO would block, a device like /dev/zero never ends). */
+function checkRegular(path: string, st: Stats): void {
+  if (st.isFile()) return;
+  const kind = st.isFIFO()
+    ? 'a FIFO'
+    : st.isCharacterDevice()
+      ? 'a character device'
+      : st.isBlockDevice()
+        ? 'a block device'
+        : st.isDirectory()
+          ? 'a directory'
+          : st.isSocket()
+            ? 'a socket'
+            : 'not a file';
+  throw new EddyError('ERR_FILE', `Cannot read safetensors file ${path}: not a regular file (${kind})`);
+}
+
 /**
- * Reads and decodes a safetensors file (see {@link decodeSafetensors}).
+ * Opening without blocking: a FIFO with no writer would otherwise block `open` itself (the event loop, for the
+ * sync form). For a regular file the flag changes nothing.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** Exactly `length` bytes at `position`; fewer means the file shrank while it was read. */
+function readExactly(fd: number, length: number, position: number, path: string): Uint8Array {
+  const buf = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) throw corrupt(path, `truncated while reading: ${got} of ${length} bytes at offset ${position}`);
+    got += n;
+  }
+  return buf;
+}
+
+async function readExactlyAsync(h: FileHandle, length: number, position: number, path: string): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await h.read(buf, got, length - got, position + got);
+    if (bytesRead === 0)
+      throw corrupt(path, `truncated while reading: ${got} of ${length} bytes at offset ${position}`);
+    got += bytesRead;
+  }
+  return buf;
+}
+
+/**
+ * Reads and decodes a safetensors file (see {@link decodeSafetensors}), spending nothing on a bad one:
+ *
+ * 1. Opens without blocking and refuses anything but a regular file (FIFO, device, directory).
+ * 2. Reads the 8-byte header length and checks it against {@link MAX_HEADER_BYTES} and the file size.
+ * 3. Reads exactly the header and validates it (at most {@link MAX_TENSORS} tensors, offsets inside the file).
+ * 4. Only then reads the data.
  *
  * @example
  * const { tensors } = readSafetensors('gru.safetensors');
- * @throws {EddyError} `ERR_FILE` naming `path` when the file is missing, unreadable or corrupt
+ * @throws {EddyError} `ERR_FILE` naming `path` when the file is missing, not a regular file, unreadable or corrupt
  */
 export function readSafetensors(path: string): SafetensorsFile {
-  let bytes: Uint8Array;
+  let fd: number | undefined;
   try {
-    bytes = readFileSync(path);
+    fd = openSync(path, OPEN_FLAGS);
+    const st = fstatSync(fd);
+    checkRegular(path, st);
+    const size = st.size;
+    const headerLen = checkHeaderLength(readExactly(fd, Math.min(8, size), 0, path), size, path);
+    const header = parseHeader(readExactly(fd, headerLen, 8, path), size - 8 - headerLen, path);
+    return materialize(header, readExactly(fd, size - 8 - headerLen, 8 + headerLen, path), path);
   } catch (err) {
     throw readError(path, err);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return decodeSafetensors(bytes, path);
 }
 
 /** The async form of {@link readSafetensors}. */
 export async function readSafetensorsAsync(path: string): Promise<SafetensorsFile> {
-  let bytes: Uint8Array;
+  let h: FileHandle | undefined;
   try {
-    bytes = await readFile(path);
+    h = await open(path, OPEN_FLAGS);
+    const st = await h.stat();
+    checkRegular(path, st);
+    const size = st.size;
+    const headerLen = checkHeaderLength(await readExactlyAsync(h, Math.min(8, size), 0, path), size, path);
+    const header = parseHeader(await readExactlyAsync(h, headerLen, 8, path), size - 8 - headerLen, path);
+    return materialize(header, await readExactlyAsync(h, size - 8 - headerLen, 8 + headerLen, path), path);
   } catch (err) {
     throw readError(path, err);
+  } finally {
+    await h?.close();
   }
-  return decodeSafetensors(bytes, path);
 }
 
 /**

@@ -6,6 +6,7 @@
  * vocabulary, `head.weight` the outputs.
  */
 import { EddyError } from '../util/errors.ts';
+import { firstNonFinite } from '../util/finite.ts';
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
 import type { CellKind } from '../cells/cellKernel.ts';
@@ -36,11 +37,29 @@ function fail(source: string, what: string): EddyError {
 
 const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
-/** Infers the configuration from the shapes, merged with the given fields. */
+/** The fields of a configuration (`ModelOptions`), the keys `eddy.config` may hold. */
+export const CONFIG_KEYS: readonly string[] = [
+  'cell',
+  'input',
+  'inputSize',
+  'embeddingSize',
+  'hiddenSize',
+  'numLayers',
+  'outputSize',
+  'dropout',
+  'vocab',
+];
+
+/**
+ * Infers the configuration from the shapes, merged with the given fields, each of which must agree with them.
+ * @param label what gave the fields, for messages (`metadata eddy.config`, `options.config`)
+ * @throws EddyError ERR_FILE naming the source and the first field that contradicts the shapes
+ */
 export function inferOptions(
   tensors: ReadonlyMap<string, StateTensor>,
   given: Partial<ModelOptions> = {},
   source = 'state_dict',
+  label = 'the configuration',
 ): ModelOptions {
   const hh = tensors.get('rnn.weight_hh_l0');
   const ih = tensors.get('rnn.weight_ih_l0');
@@ -66,7 +85,7 @@ export function inferOptions(
       `rnn.weight_hh_l0 has shape ${shapeText(hh.shape)}: rows must be 1, 3 or 4 times the hidden size ${H}`,
     );
   if (given.cell !== undefined && given.cell !== cell)
-    throw fail(source, `the configuration says cell "${given.cell}" but the shapes say "${cell}"`);
+    throw fail(source, `${label} says cell ${JSON.stringify(given.cell)} but the shapes say "${cell}"`);
   let numLayers = 0;
   while (tensors.has(`rnn.weight_ih_l${numLayers}`)) numLayers++;
   const emb = tensors.get('embedding.weight');
@@ -82,7 +101,38 @@ export function inferOptions(
   };
   if (emb) options.embeddingSize = emb.shape[1] ?? 0;
   else delete options.embeddingSize;
+  // Every given field the shapes determine must say what they say (a field of the wrong type never does).
+  const agree: [keyof ModelOptions, number][] = [
+    ['hiddenSize', H],
+    ['numLayers', numLayers],
+    ['inputSize', options.inputSize],
+    ['outputSize', options.outputSize ?? 0],
+  ];
+  for (const [key, value] of agree) checkAgrees(given, key, value, source, label);
+  if (given.input !== undefined && (given.input === 'embedding') !== (emb !== undefined)) {
+    throw fail(
+      source,
+      emb
+        ? `${label} says input ${JSON.stringify(given.input)} but the file has an embedding.weight tensor`
+        : `${label} says input "embedding" but there is no embedding.weight tensor`,
+    );
+  }
+  checkAgrees(given, 'embeddingSize', options.embeddingSize ?? 0, source, label); // eddy writes 0 without one
   return options;
+}
+
+function checkAgrees(
+  given: Partial<ModelOptions>,
+  key: keyof ModelOptions,
+  value: number,
+  source: string,
+  label: string,
+): void {
+  const v = given[key];
+  if (v !== undefined && v !== value) {
+    const said = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+    throw fail(source, `${label} says ${key} ${said} but the shapes say ${value}`);
+  }
 }
 
 /**
@@ -115,6 +165,8 @@ export function modelFromStateDict(
     if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
       throw fail(source, `tensor ${e.name} has shape ${shapeText(t.shape)}, expected ${shapeText(e.shape)}`);
     }
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw fail(source, `tensor ${e.name} holds a non-finite weight: ${e.name}[${bad}] is ${t.data[bad]}`);
     params.set(t.data, e.offset);
   }
   const known = new Set(layout.entries.map((e) => e.name));

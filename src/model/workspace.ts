@@ -1,11 +1,12 @@
 /**
  * Buffers for one window of T steps over B rows: everything forward caches for backward and the scratch
- * backward needs. Allocated once per (T, B) and reused window after window, so training allocates nothing
- * per step.
+ * backward needs, as views of one buffer. Allocated once and reused window after window, so training allocates
+ * nothing per step; `WorkspaceCache` carves the workspaces of every shape out of one grow-only buffer.
  */
 import type { Backend } from '../tensor/backend.ts';
 import { outputWidth, type ModelConfig } from './modelConfig.ts';
 import { cellFor } from '../cells/cellFor.ts';
+import { allocFloats } from '../util/alloc.ts';
 
 /** Per-layer caches. */
 export interface LayerCache {
@@ -51,43 +52,101 @@ export interface Workspace {
   last: { x: Float32Array | Int32Array | null; training: boolean };
 }
 
-/** Allocates a workspace for windows of T steps over B rows. */
-export function createWorkspace(config: ModelConfig, backend: Backend, T: number, B: number): Workspace {
+/** The lengths of a workspace's buffers for (T, B), in layout order (see `carveWorkspace`). */
+function bufferLengths(config: ModelConfig, T: number, B: number): number[] {
   const H = config.hiddenSize;
   const GH = cellFor(config.cell).gates * H;
   const L = config.numLayers;
   const lstm = config.cell === 'lstm';
   const drop = config.dropout > 0;
-  const layers: LayerCache[] = [];
+  const lengths: number[] = [];
   for (let l = 0; l < L; l++) {
     const feeds = drop && l < L - 1;
-    layers.push({
-      gx: backend.alloc(T * B * GH),
-      act: backend.alloc(T * B * GH),
-      aux: backend.alloc(config.cell === 'lstm' || config.cell === 'gru' ? T * B * H : 0),
-      hseq: backend.alloc((T + 1) * B * H),
-      cseq: backend.alloc(lstm ? (T + 1) * B * H : 0),
-      mask: backend.alloc(feeds ? T * B * H : 0),
-      dropped: backend.alloc(feeds ? T * B * H : 0),
-    });
+    lengths.push(
+      T * B * GH, // gx
+      T * B * GH, // act
+      config.cell === 'lstm' || config.cell === 'gru' ? T * B * H : 0, // aux
+      (T + 1) * B * H, // hseq
+      lstm ? (T + 1) * B * H : 0, // cseq
+      feeds ? T * B * H : 0, // mask
+      feeds ? T * B * H : 0, // dropped
+    );
   }
   const inWidth = Math.max(H, config.input === 'dense' ? config.inputSize : config.embeddingSize);
-  const dgx = backend.alloc(T * B * GH);
+  lengths.push(
+    config.input === 'embedding' ? T * B * config.embeddingSize : 0, // emb
+    T * B * outputWidth(config), // y
+    B * GH, // gh
+    T * B * GH, // dgx
+    config.cell === 'gru' ? T * B * GH : 0, // dgh (LSTM and RNN: the two sides are equal, dgh is dgx)
+    T * B * inWidth, // dIn
+    T * B * H, // dOut
+    B * H, // dh
+    B * H, // dc
+    B * H, // dhPrev
+    B * H, // dcPrev
+  );
+  return lengths;
+}
+
+/** Rounds a float count up to a multiple of 4 (16 bytes), so every buffer of a workspace starts 16-byte aligned. */
+const align4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+/** Floats of one buffer holding a whole workspace for (T, B). */
+export function workspaceFloats(config: ModelConfig, T: number, B: number): number {
+  let n = 0;
+  for (const len of bufferLengths(config, T, B)) n += align4(len);
+  return n;
+}
+
+/**
+ * A workspace for (T, B) as views of `pool` (at least `workspaceFloats(config, T, B)` long, 16-byte aligned).
+ * Nothing is zeroed: forward writes every cache before reading it, backward every scratch.
+ */
+export function carveWorkspace(config: ModelConfig, T: number, B: number, pool: Float32Array): Workspace {
+  const lengths = bufferLengths(config, T, B);
+  let off = 0;
+  let i = 0;
+  const next = (): Float32Array => {
+    const len = lengths[i++];
+    const view = pool.subarray(off, off + len);
+    off += align4(len);
+    return view;
+  };
+  const layers: LayerCache[] = [];
+  for (let l = 0; l < config.numLayers; l++) {
+    layers.push({ gx: next(), act: next(), aux: next(), hseq: next(), cseq: next(), mask: next(), dropped: next() });
+  }
+  const emb = next();
+  const y = next();
+  const gh = next();
+  const dgx = next();
+  const dghOwn = next();
   return {
     T,
     B,
     layers,
-    emb: backend.alloc(config.input === 'embedding' ? T * B * config.embeddingSize : 0),
-    y: backend.alloc(T * B * outputWidth(config)),
-    gh: backend.alloc(B * GH),
+    emb,
+    y,
+    gh,
     dgx,
-    dgh: config.cell === 'gru' ? backend.alloc(T * B * GH) : dgx, // LSTM and RNN: the two sides are equal
-    dIn: backend.alloc(T * B * inWidth),
-    dOut: backend.alloc(T * B * H),
-    dh: backend.alloc(B * H),
-    dc: backend.alloc(B * H),
-    dhPrev: backend.alloc(B * H),
-    dcPrev: backend.alloc(B * H),
+    dgh: config.cell === 'gru' ? dghOwn : dgx,
+    dIn: next(),
+    dOut: next(),
+    dh: next(),
+    dc: next(),
+    dhPrev: next(),
+    dcPrev: next(),
     last: { x: null, training: false },
   };
+}
+
+/**
+ * Allocates a workspace for windows of T steps over B rows (one backend buffer, carved into views).
+ * @throws EddyError ERR_INVALID_ARG naming (T, B) and the bytes when it is too large to allocate
+ */
+export function createWorkspace(config: ModelConfig, backend: Backend, T: number, B: number): Workspace {
+  const n = workspaceFloats(config, T, B);
+  const pool = allocFloats(`a workspace for T=${T}, B=${B}`, n, (k) => backend.alloc(k));
+  return carveWorkspace(config, T, B, pool);
 }

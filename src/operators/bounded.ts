@@ -17,7 +17,8 @@
  *    `'drop-oldest'` drops the head and queues the new one, `'drop-newest'` drops the new one, `'error'`
  *    errors the stream with `ERR_BACKPRESSURE`. The element being consumed is not in the queue, so at most
  *    `capacity + 1` elements are held whatever the producer's rate.
- * 4. Every drop is counted in `options.stats` (`dropped`) and reported to `options.onDrop`.
+ * 4. Every drop is counted in `options.stats` (`dropped`) and reported to `options.onDrop`; under `'error'`, the
+ *    queued elements and the one that found the queue full are dropped (oldest first) before the stream fails.
  * 5. Completion waits for the queue to drain (not for the last element's `ready`); an error from the source
  *    is forwarded at once (the queue is dropped). Unsubscribing clears the queue and cancels the pending `ready`.
  *
@@ -43,7 +44,7 @@ export interface BoundedStats {
   received: number;
   /** Elements emitted downstream. */
   emitted: number;
-  /** Elements dropped by the policy. */
+  /** Elements dropped by the policy (under `'error'`: also the queued ones and the one that overflowed). */
   dropped: number;
   /** Elements waiting now. */
   queued: number;
@@ -159,6 +160,9 @@ export function bounded<T>(options: BoundedOptions<T>): MonoTypeOperatorFunction
         }
         if (size === capacity) {
           if (policy === 'error') {
+            // the stream ends here: the queued elements and this one are discarded, so they count as dropped
+            while (size > 0) drop(shift());
+            drop(value);
             throw new EddyError(
               'ERR_BACKPRESSURE',
               `bounded: the queue of capacity ${capacity} is full (options.policy 'error')`,

@@ -20,6 +20,7 @@ import type { RecurrentState } from '../model/recurrentState.ts';
 import type { RNNModel } from '../model/rnnModel.ts';
 import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { checkInt, checkNumber } from '../util/validate.ts';
+import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
 import { outputWidth, resolveState, type StateLike, type StepInput } from './stepper.ts';
 
 /** Why a key's state left the map. */
@@ -106,7 +107,8 @@ export class KeyedStepper<K> {
 
   /**
    * One batched step for `n` distinct keys. Returns a copy of each key's output `[Y]`.
-   * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG for an input of the wrong kind, naming its key
+   * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG for an input of the wrong kind, ERR_NON_FINITE for a NaN or
+   *   infinity in one, naming its key; checked before any state is touched
    */
   stepBatch(keys: readonly K[], inputs: readonly StepInput[], n: number, now: number): Float32Array[] {
     if (n < 1 || n > this.capacity)
@@ -124,6 +126,8 @@ export class KeyedStepper<K> {
             `Float32Array of length ${X} ([X=${X}])`,
             describeKind(x),
           );
+        const bad = firstNonFinite(x);
+        if (bad >= 0) throw nonFiniteError(`input of key ${String(keys[b])}`, `x[${bad}]`, x[bad]);
       } else {
         const id = typeof x === 'number' ? x : x instanceof Int32Array && x.length === 1 ? x[0] : NaN;
         if (!Number.isInteger(id) || id < 0 || id >= X)

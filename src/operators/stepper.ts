@@ -13,6 +13,7 @@ import { RNNModel } from '../model/rnnModel.ts';
 import { outputWidth as widthOf } from '../model/modelConfig.ts';
 import { cloneState, copyState, type RecurrentState, type SerializedState } from '../model/recurrentState.ts';
 import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
+import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
 
 /** One time step of input: a feature vector `Float32Array [X]` (dense models), or a token id (a number or an `Int32Array` of one id). */
 export type StepInput = Float32Array | Int32Array | number;
@@ -48,12 +49,14 @@ export function resolveState(model: RNNModel, value: unknown, path: string): Rec
 }
 
 function vector(v: unknown, n: number, path: string, shape: string): Float32Array {
-  const isNumArray = Array.isArray(v) && v.every((e) => typeof e === 'number' && Number.isFinite(e));
+  const isNumArray = Array.isArray(v) && v.every((e) => typeof e === 'number');
   if (!(v instanceof Float32Array) && !isNumArray)
     throw invalidArg(path, `a Float32Array or an array of finite numbers of length ${n} (${shape})`, v);
-  const len = (v as ArrayLike<number>).length;
-  if (len !== n) throw shapeError(path, `of length ${n} (${shape})`, `length ${len}`);
-  return Float32Array.from(v as ArrayLike<number>);
+  const a = v as ArrayLike<number>;
+  if (a.length !== n) throw shapeError(path, `of length ${n} (${shape})`, `length ${a.length}`);
+  const bad = firstNonFinite(a);
+  if (bad >= 0) throw nonFiniteError(path, `${path}[${bad}]`, a[bad]);
+  return Float32Array.from(a);
 }
 
 /** A model and one carried state for one stream. */
@@ -66,6 +69,7 @@ export class Stepper {
   #out: Float32Array | null; // [Y] the latest output
   #id: Int32Array | null; // [1] a number input as ids [B=1]
   #steps = 0;
+  #count = 0; // steps since the start (not reset), for messages
 
   /** @param initial the state to start from and to reset to (copied); null for zeros */
   constructor(model: RNNModel, initial: RecurrentState | null = null) {
@@ -98,7 +102,8 @@ export class Stepper {
   /**
    * One step: `x` is a `Float32Array [X]` for a dense model, a token id (number or `Int32Array [1]`) otherwise.
    * @returns the output `[Y]`, a live buffer overwritten by the next step (copy it to keep it)
-   * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG for an input of the wrong kind, shape or range
+   * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG for an input of the wrong kind, shape or range; ERR_NON_FINITE
+   *   naming the step (counted from the start, resets included) and the index of a NaN or infinity
    */
   step(x: StepInput): Float32Array {
     const state = this.state;
@@ -120,9 +125,23 @@ export class Stepper {
     } else {
       input = x;
     }
-    this.model.step(input, state, out);
+    try {
+      this.model.step(input, state, out); // checks a dense input for NaN and infinities (one pass)
+    } catch (err) {
+      throw this.#named(err, input);
+    }
     this.#steps++;
+    this.#count++;
     return out;
+  }
+
+  /** The model's non-finite input error, reworded with this stream's step number (the error path only). */
+  #named(err: unknown, x: Float32Array | Int32Array): unknown {
+    if (!(err instanceof EddyError) || err.code !== 'ERR_NON_FINITE') return err;
+    const i = firstNonFinite(x);
+    if (i < 0) return err;
+    const e = nonFiniteError(`input at step ${this.#count}`, `x[${i}]`, x[i]);
+    return new EddyError(e.code, e.message, { cause: err });
   }
 
   /** Back to the initial state. */

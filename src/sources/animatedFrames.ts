@@ -2,6 +2,7 @@
  * Frames of an animated GIF or WebP (or any single image sharp reads), decoded by sharp with `pages: -1`, as an
  * IxJS async iterable (`animatedFramesAsync`) and an RxJS Observable (`animatedFrames`).
  */
+import { readFile, stat } from 'node:fs/promises';
 import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
 import { EddyError, invalidArg } from '../util/errors.ts';
@@ -11,8 +12,12 @@ import { checkAborted } from '../util/abort.ts';
 import { asIterable, asObservable } from '../util/coreAdapters.ts';
 import { resolveFrameOptions, type FrameSourceOptions, type ResolvedFrameOptions } from './framesOptions.ts';
 import { checkLimitInputPixels, loadSharp, toRawPixels, type RawPixels } from './framesSharp.ts';
+import { gifProblem, isGif } from './gifStructure.ts';
 
-/** Options of `animatedFramesAsync` / `animatedFrames`. A corrupt file always fails the stream. */
+/**
+ * Options of `animatedFramesAsync` / `animatedFrames`. A corrupt file always fails the stream, a truncated GIF
+ * included (its block structure is checked before decoding).
+ */
 export interface AnimatedFramesOptions extends Omit<FrameSourceOptions, 'onCorrupt' | 'onSkip'> {
   /** Frame rate for timestamps, overriding the animation's own delays. @default the delays in the file (40 ms each when it has none) */
   fps?: number;
@@ -49,14 +54,24 @@ async function* animatedFramesCore(
   let delays: number[] | undefined;
   let raw: RawPixels;
   try {
-    const image = sharp(input, { pages: -1, limitInputPixels: o.limitInputPixels });
+    let bytes: Uint8Array;
+    if (typeof input === 'string') {
+      if (!(await stat(input)).isFile())
+        throw new EddyError('ERR_FILE', `Cannot decode animation ${JSON.stringify(name)}: not a regular file`);
+      bytes = await readFile(input);
+    } else bytes = input;
+    // libvips decodes what it can of a truncated GIF without an error: check its structure first
+    const problem = isGif(bytes) ? gifProblem(bytes) : null;
+    if (problem !== null)
+      throw new EddyError('ERR_FILE', `Cannot decode animation ${JSON.stringify(name)}: ${problem}`);
+    const image = sharp(bytes, { pages: -1, limitInputPixels: o.limitInputPixels });
     delays = (await image.metadata()).delay;
     checkAborted(signal);
     raw = await toRawPixels(image, o.width, o.height, o.channels);
   } catch (err) {
     if (err instanceof EddyError) throw err;
     const why = (err as Error).message;
-    const code = /Input file is missing|no such file|ENOENT/i.test(why) ? 'no such file' : why;
+    const code = /Input file is missing|no such file|ENOENT/i.test(why) ? 'no such file' : why; // ENOENT: from readFile
     throw new EddyError('ERR_FILE', `Cannot decode animation ${JSON.stringify(name)}: ${code}`, { cause: err });
   }
   const frameBytes = raw.width * raw.height * raw.channels;

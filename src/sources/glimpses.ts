@@ -74,6 +74,7 @@ function resolveImage(image: unknown, options: GlimpsesOptions): ImageSource {
   const decode = resolveDecodeImageOptions({
     ...(options.channels === undefined ? {} : { channels: options.channels }),
     ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+    ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
   });
   if (typeof image === 'string' || image instanceof Uint8Array)
     return { kind: 'encoded', src: checkImageInput('image', image), decode };
@@ -143,7 +144,7 @@ function prepare(
  *
  * @param image an image file path, a Buffer of an encoded image, or decoded `Pixels` `[C, H, W]`
  * @param locations a list of `[x, y]`, a raster `{ rows, cols }`, or a `LocationPolicy` callback
- * @param options retina (`size` g, `scales` k), decoding (`channels`, `maxPixels`) and `signal`
+ * @param options retina (`size` g, `scales` k), decoding (`channels`, `maxPixels`, `maxBytes`) and `signal`
  * @returns one `GlimpseStep` per location
  * @throws {EddyError} ERR_INVALID_ARG at the call for bad arguments; in the stream ERR_FILE / ERR_SOURCE from
  *   decoding, ERR_INVALID_ARG for a bad location returned by a policy, ERR_ABORTED on abort

@@ -4,15 +4,17 @@
  *
  * 1. Images: big-endian uint32 magic `0x00000803`, count, rows, cols, then count*rows*cols bytes, row-major.
  * 2. Labels: magic `0x00000801`, count, then count bytes, each 0..9.
- * 3. Every failure is an `EddyError` with code `ERR_FILE` that names the file.
+ * 3. The header is checked on the first inflated bytes, and the rest is inflated only up to the size it declares:
+ *    a gzip bomb or a file of another kind fails before anything large is inflated.
+ * 4. Every failure is an `EddyError` with code `ERR_FILE` that names the file.
  *
  * @example
  * const test = await loadMnist(mnistPaths('/data', 'test'));
  * test.labels.subarray(0, 4); // Uint8Array [7, 2, 1, 0]
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { EddyError, invalidArg } from '../util/errors.ts';
 import { checkInt, checkObject, checkOneOf } from '../util/validate.ts';
 import { fileError } from './textBytes.ts';
@@ -67,17 +69,49 @@ function corrupt(name: string, why: string): EddyError {
   return new EddyError('ERR_FILE', `MNIST file ${name} is not a valid IDX file: ${why}`);
 }
 
-/** Gunzips when the bytes start with the gzip magic, otherwise returns them as they are. */
-function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (err) {
-    throw new EddyError('ERR_FILE', `MNIST file ${name} is not a valid gzip file: ${(err as Error).message}`, {
-      cause: err,
-    });
+const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+function gzipError(name: string, err: unknown): EddyError {
+  return new EddyError('ERR_FILE', `MNIST file ${name} is not a valid gzip file: ${(err as Error).message}`, {
+    cause: err,
+  });
+}
+
+/**
+ * The first `n` bytes of the file's content: inflated from a growing prefix of the gzip stream (never more than the
+ * prefix holds, a few MB at most), so the header is checked before anything large is inflated.
+ */
+function head(bytes: Uint8Array, n: number, name: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes.subarray(0, n);
+  for (let prefix = 1024; ; prefix *= 4) {
+    let out: Uint8Array;
+    try {
+      out = gunzipSync(bytes.subarray(0, prefix), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (err) {
+      throw gzipError(name, err);
+    }
+    if (out.length >= n || prefix >= bytes.length) return out.subarray(0, n);
   }
 }
+
+/**
+ * The whole content, inflating at most `declared` bytes (the size the header gives): a stream that inflates to more
+ * fails at once instead of filling memory. Non-gzip bytes are returned as they are.
+ */
+function content(bytes: Uint8Array, declared: number, name: string, says: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  if (declared > MAX_CONTENT_BYTES) throw corrupt(name, `${says}, more than the ${MAX_CONTENT_BYTES} bytes eddy reads`);
+  try {
+    return gunzipSync(bytes, { maxOutputLength: Math.max(declared, 1) });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw corrupt(name, `${says} but the file has more`);
+    throw gzipError(name, err);
+  }
+}
+
+/** The most bytes an IDX file may inflate to (4 GiB: a Buffer's limit). */
+const MAX_CONTENT_BYTES = 2 ** 32 - 1;
 
 /**
  * Parses an IDX3 image file (gzipped or not).
@@ -89,9 +123,9 @@ export function parseMnistImages(
   bytes: Uint8Array,
   name: string,
 ): { images: Uint8Array; count: number; rows: number; cols: number } {
-  const raw = maybeGunzip(bytes, name);
-  if (raw.length < 16) throw corrupt(name, `expected a 16-byte image header but the file has ${raw.length} bytes`);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const h = head(bytes, 16, name);
+  if (h.length < 16) throw corrupt(name, `expected a 16-byte image header but the file has ${h.length} bytes`);
+  const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
   const magic = view.getUint32(0);
   if (magic !== IMAGES_MAGIC) throw corrupt(name, `expected image magic number 0x00000803 but found 0x${hex8(magic)}`);
   const count = view.getUint32(4);
@@ -100,12 +134,9 @@ export function parseMnistImages(
   if (rows === 0 || cols === 0 || rows > 4096 || cols > 4096)
     throw corrupt(name, `implausible image size ${rows}x${cols}`);
   const expected = 16 + count * rows * cols;
-  if (raw.length !== expected) {
-    throw corrupt(
-      name,
-      `header says ${count} images of ${rows}x${cols} (${expected} bytes) but the file has ${raw.length} bytes`,
-    );
-  }
+  const says = `header says ${count} images of ${rows}x${cols} (${expected} bytes)`;
+  const raw = content(bytes, expected, name, says);
+  if (raw.length !== expected) throw corrupt(name, `${says} but the file has ${raw.length} bytes`);
   return { images: raw.subarray(16), count, rows, cols };
 }
 
@@ -114,14 +145,15 @@ export function parseMnistImages(
  * @throws {EddyError} ERR_FILE for a bad magic number, a wrong length or a label outside 0..9
  */
 export function parseMnistLabels(bytes: Uint8Array, name: string): Uint8Array {
-  const raw = maybeGunzip(bytes, name);
-  if (raw.length < 8) throw corrupt(name, `expected an 8-byte label header but the file has ${raw.length} bytes`);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const h = head(bytes, 8, name);
+  if (h.length < 8) throw corrupt(name, `expected an 8-byte label header but the file has ${h.length} bytes`);
+  const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
   const magic = view.getUint32(0);
   if (magic !== LABELS_MAGIC) throw corrupt(name, `expected label magic number 0x00000801 but found 0x${hex8(magic)}`);
   const count = view.getUint32(4);
-  if (raw.length !== 8 + count)
-    throw corrupt(name, `header says ${count} labels (${8 + count} bytes) but the file has ${raw.length} bytes`);
+  const says = `header says ${count} labels (${8 + count} bytes)`;
+  const raw = content(bytes, 8 + count, name, says);
+  if (raw.length !== 8 + count) throw corrupt(name, `${says} but the file has ${raw.length} bytes`);
   const labels = raw.subarray(8);
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] > 9) throw corrupt(name, `label ${i} is ${labels[i]}, expected 0..9`);
@@ -145,9 +177,11 @@ export async function loadMnist(paths: MnistPaths, options?: MnistLoadOptions): 
   const limit = o.limit === undefined ? Infinity : checkInt('options.limit', o.limit, 0);
   const read = async (path: string): Promise<Uint8Array> => {
     try {
+      if (!(await stat(path)).isFile())
+        throw new EddyError('ERR_FILE', `MNIST file ${path} is not a regular file (a device, FIFO or directory)`);
       return await readFile(path);
     } catch (err) {
-      throw fileError(path, err);
+      throw err instanceof EddyError ? err : fileError(path, err);
     }
   };
   const [imageBytes, labelBytes] = await Promise.all([read(p.images), read(p.labels)]);

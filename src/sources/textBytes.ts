@@ -47,6 +47,15 @@ export function resolveTextInput(input: unknown): ResolvedInput {
     if (input.length === 0) throw invalidArg('input', 'a file path, an http(s) URL or a Readable', input);
     if (/^https?:\/\//i.test(input)) return resolveUrl(input);
     if (/^file:\/\//i.test(input)) return resolveFileUrl(input);
+    // Any other `scheme://` (two letters or more, so a Windows drive `C:` stays a path) is a URL we cannot read,
+    // not a relative path named "ftp:".
+    const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(input);
+    if (scheme)
+      throw invalidArg(
+        'input',
+        `a file path, an http(s) URL or a file: URL (unsupported URL scheme "${scheme[1].toLowerCase()}:")`,
+        input,
+      );
     const path = resolvePath(input);
     return { kind: 'file', path, name: `file ${path}` };
   }

@@ -41,6 +41,24 @@ export interface Backend {
     cOff: number,
     accumulate: boolean,
   ): void;
+  /**
+   * Optional: `gemmNT` computed so that row i of C has the same bits whatever M is (the 1-row product of A's row i):
+   * what a streaming step of B rows needs so that each row equals stepping it alone. A backend whose `gemmNT`
+   * already has this property (js, wasm, the reference) need not declare it; the native one does, because its
+   * faster blocked `gemmNT` sums in another order from 5 rows on.
+   */
+  gemmNTRows?(
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    aOff: number,
+    B: Float32Array,
+    bOff: number,
+    C: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+  ): void;
   /** `C[M,N] (+)= A[K,M]ᵀ · B[K,N]` (weight gradients: `dW += dGᵀ · X`) */
   gemmTN(
     M: number,

@@ -8,6 +8,27 @@
  */
 import type { Backend } from './backend.ts';
 
+/**
+ * `C[M,N] (+)= A[M,K] · B[N,K]ᵀ` with every row of C independent of M (`Backend.gemmNTRows`, else `gemmNT`, which
+ * then has that property): the multiplies of a streaming step.
+ */
+export function gemmNTRows(
+  be: Backend,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
+  accumulate: boolean,
+): void {
+  if (be.gemmNTRows) be.gemmNTRows(M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
+  else be.gemmNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate);
+}
+
 /** `C[i, :] += bias[bOff, bOff + N)` for each of M rows of `C [M, N]`. */
 export function addBiasRows(
   be: Backend,

@@ -18,6 +18,7 @@
  */
 import { Rng } from '../util/rng.ts';
 import { invalidArg } from '../util/errors.ts';
+import { nonFiniteError } from '../util/finite.ts';
 import { checkInt, checkNumber, checkObject } from '../util/validate.ts';
 import { softmaxRows } from './softmax.ts';
 
@@ -47,6 +48,9 @@ export interface SampleScratch {
   /** `[V]` ids, sorted by probability when top-k or top-p is on. */
   readonly order: Int32Array;
 }
+
+/** Greedy draws use no scratch. */
+const EMPTY_SCRATCH: SampleScratch = { probs: new Float32Array(0), order: new Int32Array(0) };
 
 /** Scratch buffers for `sample` over V ids. */
 export function createSampleScratch(V: number): SampleScratch {
@@ -102,7 +106,8 @@ export function argmax(x: Float32Array, off: number, V: number): number {
  * @param options temperature, topK, topP and the rng (required unless greedy)
  * @param scratch buffers of at least V from `createSampleScratch`; without it, two arrays are allocated per call
  * @returns the id
- * @throws EddyError ERR_INVALID_ARG naming the option
+ * @throws EddyError ERR_INVALID_ARG naming the option; ERR_NON_FINITE naming the first NaN or +Infinity logit
+ *   (-Infinity masks an id), or when every logit is -Infinity
  */
 export function sample(
   logits: Float32Array,
@@ -122,7 +127,7 @@ export function sample(
         : invalidTemperature('options.temperature', t);
   const topK = checkInt('options.topK', options.topK ?? 0, 0);
   const topP = checkNumber('options.topP', options.topP ?? 1, 0, 1, { min: true });
-  if (temperature === 0) return argmax(logits, off, V);
+  if (temperature === 0) return sampleResolved(logits, off, V, 0, 0, 1, null, EMPTY_SCRATCH);
   if (!(options.rng instanceof Rng)) throw invalidArg('options.rng', 'an Rng (required unless greedy)', options.rng);
   if (scratch !== undefined && (scratch.probs.length < V || scratch.order.length < V)) {
     throw invalidArg('scratch', `buffers of length >= ${V}`, scratch.probs.length);
@@ -131,8 +136,10 @@ export function sample(
 }
 
 /**
- * `sample` without validation, for callers that resolved the options once (the generation operators).
- * A `temperature` of 0 is greedy; `rng` may be null only then.
+ * `sample` without validation of the options, for callers that resolved them once (the generation operators).
+ * A `temperature` of 0 is greedy; `rng` may be null only then. The logits are checked (one pass over V): a NaN
+ * would otherwise draw id 0 or the argmax of garbage.
+ * @throws EddyError ERR_NON_FINITE naming the first NaN or +Infinity logit, or when every logit is -Infinity
  */
 export function sampleResolved(
   logits: Float32Array,
@@ -144,6 +151,7 @@ export function sampleResolved(
   rng: Rng | null,
   scratch: SampleScratch,
 ): number {
+  checkLogits(logits, off, V);
   if (temperature === 0 || rng === null) return argmax(logits, off, V);
   const p = scratch.probs; // [V]
   softmaxRows(p, 0, logits, off, 1, V, temperature);
@@ -170,6 +178,22 @@ export function sampleResolved(
     kept = cum;
   }
   return pick(p, order, n, kept * rng.next());
+}
+
+/**
+ * One pass over a row of logits: NaN and +Infinity are refused; -Infinity is allowed (a masked id, never drawn)
+ * unless every id is masked.
+ */
+function checkLogits(logits: Float32Array, off: number, V: number): void {
+  let open = false;
+  for (let j = 0; j < V; j++) {
+    const v = logits[off + j];
+    if (v - v === 0)
+      open = true; // finite
+    else if (v !== -Infinity) throw nonFiniteError('logits', `logits[${off + j}]`, v, '(refusing to sample)');
+  }
+  if (!open)
+    throw nonFiniteError('logits', `every one of logits[${off}, ${off + V})`, -Infinity, '(nothing to sample)');
 }
 
 /** Walks the first n ids (through `order`, or 0..n-1) until the running mass exceeds u. */

@@ -2,6 +2,7 @@
  * Softmax and softmax cross-entropy with its gradient, over rows of logits `[N, V]`.
  * Stable: the row maximum is subtracted before exponentiating.
  */
+import { invalidArg } from '../util/errors.ts';
 
 /** `out[r] = softmax(logits[r] / temperature)` for N rows of V. `out` may alias `logits`. */
 export function softmaxRows(
@@ -35,6 +36,8 @@ export function softmaxRows(
  * @param dlogits `[N, V]` written (not accumulated) with `scale · (softmax - onehot)`, or null for the loss only
  * @param scale multiplies the gradient: 1 for a summed loss, 1/count for a mean
  * @returns the summed loss in nats over the rows that count
+ * @throws EddyError ERR_INVALID_ARG naming `targets[r]` for a target that is not an integer < V (checked for every
+ *   row before anything is written)
  */
 export function softmaxCrossEntropy(
   dlogits: Float32Array | null,
@@ -44,6 +47,12 @@ export function softmaxCrossEntropy(
   V: number,
   scale = 1,
 ): number {
+  for (let r = 0; r < N; r++) {
+    const t = targets[r];
+    // `t < V` is false for NaN; a non-integer can come from an untyped caller's Float32Array or plain array
+    if (!(t < V) || !Number.isInteger(t))
+      throw invalidArg(`targets[${r}]`, `integer class id in [0, ${V}) (or negative: padding)`, t);
+  }
   let loss = 0;
   for (let r = 0; r < N; r++) {
     const base = r * V;

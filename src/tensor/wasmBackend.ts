@@ -148,7 +148,7 @@ export function wasmSimdSupported(relaxed = false): boolean {
 /**
  * Kernels that replace wasm ones over the same memory (the native addon, `nativeBackend.ts`): `bind` is given the
  * memory's buffer once and returns a slot; the others take it and byte addresses in that buffer. `gemm` (op 0 NN,
- * 1 NT, 2 TN) replaces the three multiplies; `lstmForward` / `lstmBackward`, when present, the wasm pointwise
+ * 1 NT, 2 TN, 3 NT by rows for `gemmNTRows`) replaces the multiplies; `lstmForward` / `lstmBackward`, when present, the wasm pointwise
  * kernels of those names (same arguments after the slot), behind the same guards and staging.
  */
 export interface Accelerator {
@@ -157,7 +157,7 @@ export interface Accelerator {
   bind(buffer: ArrayBuffer): number;
   gemm(
     slot: number,
-    op: 0 | 1 | 2,
+    op: 0 | 1 | 2 | 3,
     M: number,
     N: number,
     K: number,
@@ -342,6 +342,16 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
       }
       st.leave(C, cOff, M * N);
     },
+    // the wasm gemmNT is already row-independent (dot products for every M); native kernels need their own
+    ...(accel
+      ? {
+          gemmNTRows(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
+            if (!st.enter('gemmNT', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
+            accel.gemm(slot, 3, M, N, K, st.a, st.b, st.c, accumulate);
+            st.leave(C, cOff, M * N);
+          },
+        }
+      : {}),
     gemmTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
       if (!st.enter('gemmTN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
       if (accel) accel.gemm(slot, 2, M, N, K, st.a, st.b, st.c, accumulate);

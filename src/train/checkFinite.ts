@@ -4,6 +4,7 @@
  * silently poisoning every later update.
  */
 import { EddyError } from '../util/errors.ts';
+import { firstNonFinite } from '../util/finite.ts';
 
 /**
  * Throws when `values` holds a NaN or an infinity. The scan allocates nothing and stops at the first bad
@@ -20,11 +21,8 @@ import { EddyError } from '../util/errors.ts';
  *   element.
  */
 export function checkFinite(name: string, values: Float32Array, step: number): void {
-  const n = values.length;
-  for (let i = 0; i < n; i++) {
-    // `x - x` is 0 for finite x and NaN for NaN and +-Infinity.
-    if (values[i] - values[i] !== 0) throw nonFinite(name, values, step, i);
-  }
+  const i = firstNonFinite(values);
+  if (i >= 0) throw nonFinite(name, values, step, i);
 }
 
 /**

@@ -6,6 +6,7 @@
  * leaves the previous checkpoint intact.
  */
 import { EddyError } from '../util/errors.ts';
+import { removeStaleTemporaries } from '../util/atomicWrite.ts';
 import type { RngState } from '../util/rng.ts';
 import type { RNNModel } from '../model/rnnModel.ts';
 import { modelFromSafetensors, modelMetadata, modelTensors, type LoadModelOptions } from '../model/modelFile.ts';
@@ -57,10 +58,12 @@ export function saveCheckpoint<Extra>(path: string, model: RNNModel, parts: Chec
 }
 
 /**
- * Reads a checkpoint written by `saveCheckpoint`.
+ * Reads a checkpoint written by `saveCheckpoint`. A resume is where a killed write is noticed first: the stale
+ * temporaries it left beside `path` are removed (see `removeStaleTemporaries`).
  * @throws EddyError ERR_FILE naming the file when it is missing, truncated, corrupt or not a checkpoint
  */
 export function loadCheckpoint<Extra>(path: string, options: LoadModelOptions = {}): Checkpoint<Extra> {
+  removeStaleTemporaries(path);
   const file = readSafetensors(path);
   if (file.metadata['eddy.checkpoint'] !== '1')
     throw new EddyError(

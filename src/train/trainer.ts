@@ -26,7 +26,7 @@
 import { RNNModel } from '../model/rnnModel.ts';
 import { outputWidth } from '../model/modelConfig.ts';
 import type { RecurrentState } from '../model/recurrentState.ts';
-import type { Workspace } from '../model/workspace.ts';
+import { WorkspaceCache } from '../model/workspaceCache.ts';
 import { EddyError, invalidArg, shapeError, describe } from '../util/errors.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 import { checkBool, checkInt, checkNumber, checkObject, checkOneOf } from '../util/validate.ts';
@@ -128,8 +128,12 @@ export class Trainer {
   private readonly schedule: Schedule | undefined;
   private readonly checks: boolean;
   private readonly rng: Rng;
-  private readonly workspaces = new Map<string, Workspace>();
-  private readonly buffers = new Map<number, { y: Float32Array; dy: Float32Array }>();
+  /** the workspaces of a window's first part (or all of it) and of its second part: grow-only, bounded */
+  private readonly wsFirst: WorkspaceCache;
+  private readonly wsSecond: WorkspaceCache;
+  /** `[T, B, Y]` outputs of a split forward and the loss gradient, grown to the largest window seen */
+  private yBuf = new Float32Array(0);
+  private dyBuf = new Float32Array(0);
   private carried: RecurrentState | null = null;
   private evalCarried: RecurrentState | null = null;
   private steps = 0;
@@ -141,6 +145,8 @@ export class Trainer {
     const o = checkObject('options', options);
     if (options === undefined) throw invalidArg('options', 'an options object', options);
     this.model = model;
+    this.wsFirst = new WorkspaceCache(model.config, model.backend);
+    this.wsSecond = new WorkspaceCache(model.config, model.backend);
     this.optimizer = resolveOptimizer(o.optimizer);
     this.k1 = checkInt('options.k1', o.k1, 1);
     this.k2 = o.k2 === undefined ? this.k1 : checkInt('options.k2', o.k2, 1);
@@ -374,15 +380,16 @@ export class Trainer {
     const Y = outputWidth(model.config);
     const { T, B, carry: a } = w;
     const buf = this.buffer(T * B * Y);
-    const opts = { B, training, rng: this.rng };
+    // the Trainer checks window.x itself (naming the window and step), or was told not to: no second pass
+    const opts = { B, training, rng: this.rng, checkFinite: false };
     if (a === 0 || a === T) {
-      const wsA = this.workspace(T, B);
+      const wsA = this.wsFirst.get(T, B);
       const f = model.forward(w.x, { ...opts, T, state: start, workspace: wsA });
       return { y: f.y, dy: buf.dy, Y, wsA, wsB: null, carried: a === T ? f.state : start };
     }
     const xRow = w.x.length / T;
-    const wsA = this.workspace(a, B);
-    const wsB = this.workspace(T - a, B);
+    const wsA = this.wsFirst.get(a, B);
+    const wsB = this.wsSecond.get(T - a, B);
     const fA = model.forward(w.x.subarray(0, a * xRow), { ...opts, T: a, state: start, workspace: wsA });
     const fB = model.forward(w.x.subarray(a * xRow), { ...opts, T: T - a, state: fA.state, workspace: wsB });
     buf.y.set(fA.y, 0); // [a, B, Y]
@@ -390,23 +397,12 @@ export class Trainer {
     return { y: buf.y, dy: buf.dy, Y, wsA, wsB, carried: fA.state };
   }
 
-  private workspace(T: number, B: number): Workspace {
-    const key = `${T}x${B}`;
-    let ws = this.workspaces.get(key);
-    if (!ws) {
-      ws = this.model.createWorkspace(T, B);
-      this.workspaces.set(key, ws);
-    }
-    return ws;
-  }
-
   private buffer(n: number): { y: Float32Array; dy: Float32Array } {
-    let b = this.buffers.get(n);
-    if (!b) {
-      b = { y: new Float32Array(n), dy: new Float32Array(n) }; // y [T, B, Y] of a split forward; dy [T, B, Y]
-      this.buffers.set(n, b);
+    if (this.dyBuf.length < n) {
+      this.yBuf = new Float32Array(n); // [T, B, Y] of a split forward
+      this.dyBuf = new Float32Array(n); // [T, B, Y]
     }
-    return b;
+    return { y: this.yBuf.subarray(0, n), dy: this.dyBuf.subarray(0, n) };
   }
 
   private throwNonFiniteGrads(step: number): never {

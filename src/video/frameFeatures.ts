@@ -26,6 +26,7 @@
  * for await (const f of videoFramesAsync('clip.mpg', { width: 32, height: 32, channels: 1 })) model.step(fx.extract(f), state, y);
  */
 import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
+import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
 import { checkBool, checkInt, checkNumber, checkObject } from '../util/validate.ts';
 
 /** A rectangle in frame pixels. */
@@ -194,10 +195,16 @@ export class FrameFeatures {
 
   /**
    * Features of the next frame of this stream, written into `out` (default: a buffer reused by every call).
-   * @throws EddyError ERR_SHAPE for a frame of another size (see `checkFrameSize`)
+   * @throws EddyError ERR_SHAPE for a frame of another size (see `checkFrameSize`); ERR_NON_FINITE for a NaN or
+   *   infinite pixel, before any running statistic is touched (the next frame goes on as if it never came)
    */
   extract(frame: FrameLike, out: Float32Array = this.#out): Float32Array {
     checkFrameSize(this.spec, frame);
+    const bad = firstNonFinite(frame.data);
+    if (bad >= 0) {
+      const at = frame.index === undefined ? 'frame' : `frame ${frame.index}`;
+      throw nonFiniteError(`pixel in ${at}`, `data[${bad}]`, frame.data[bad]);
+    }
     if (!(out instanceof Float32Array) || out.length !== this.spec.size)
       throw shapeError('out', `Float32Array of length ${this.spec.size}`, `${out?.length}`);
     this.pixels(frame.data, 0, out, 0);

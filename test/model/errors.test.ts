@@ -295,3 +295,61 @@ describe('model files', () => {
     expect(back.config.vocab).toEqual(['a', 'b', 'c', ' ', '\n']);
   });
 });
+
+describe('model files: metadata checked against the tensors (eddy.config)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eddy-meta-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // a 4-unit one-hot LSTM with a head
+  const model = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: 4, hiddenSize: 4, outputSize: 4 });
+  const tensors: Parameters<typeof writeSafetensors>[1] = {};
+  for (const e of model.layout.entries) tensors[e.name] = { shape: [...e.shape], data: model.param(e.name) };
+  const { vocab: _v, ...config } = model.config;
+  const write = (meta: Record<string, string>, t = tensors): string => {
+    const p = join(dir, 'm.safetensors');
+    writeSafetensors(p, t, meta);
+    return p;
+  };
+  const withConfig = (c: Record<string, unknown>) => write({ 'eddy.config': JSON.stringify(c) });
+
+  it('loads an honest file', () => {
+    expect(loadModel(withConfig(config)).config).toEqual(model.config);
+  });
+  it('refuses every field that contradicts the shapes, naming it', () => {
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ hiddenSize: 64 }, ['eddy.config', 'hiddenSize 64', 'shapes say 4']],
+      [{ numLayers: 3 }, ['eddy.config', 'numLayers 3', 'shapes say 1']],
+      [{ inputSize: 65 }, ['eddy.config', 'inputSize 65', 'shapes say 4']],
+      [{ outputSize: 0 }, ['eddy.config', 'outputSize 0', 'shapes say 4']],
+      [{ input: 'embedding' }, ['eddy.config', 'input "embedding"', 'no embedding.weight']],
+      [{ input: 'embedding', embeddingSize: 8 }, ['eddy.config', 'input "embedding"']],
+      [{ embeddingSize: 8 }, ['eddy.config', 'embeddingSize 8']],
+      [{ hiddenSize: 64, numLayers: 3, input: 'embedding' }, ['eddy.config', 'hiddenSize 64']],
+    ];
+    for (const [change, parts] of cases)
+      expectError(() => loadModel(withConfig({ ...config, ...change })), 'ERR_FILE', 'm.safetensors', ...parts);
+  });
+  it('refuses unknown and damaged keys', () => {
+    expectError(() => loadModel(withConfig({ ...config, hiddenSise: 4 })), 'ERR_FILE', 'unknown key "hiddenSise"');
+    expectError(() => loadModel(withConfig({ ...config, hiddenSize: '4' })), 'ERR_FILE', 'eddy.config', 'hiddenSize');
+    expectError(() => loadModel(withConfig({ ...config, dropout: 2 })), 'ERR_FILE', 'dropout');
+    expectError(() => loadModel(withConfig({ ...config, cell: 'lstmm' })), 'ERR_FILE', 'cell');
+    for (const raw of ['[1, 2]', '3', 'null', '"lstm"'])
+      expectError(() => loadModel(write({ 'eddy.config': raw })), 'ERR_FILE', 'eddy.config', 'not a JSON object');
+    expectError(() => loadModel(write({ 'eddy.vocab': '["a", 2, "c", "d"]' })), 'ERR_FILE', 'vocab');
+    expectError(() => loadModel(write({ 'eddy.vocab': '["a", "b"]' })), 'ERR_FILE', 'vocab');
+    expectError(() => loadModel(write({ 'eddy.vocab': '{"a": 1}' })), 'ERR_FILE', 'vocab');
+  });
+  it('refuses a given configuration (options.config) that contradicts the shapes', () => {
+    const p = write({});
+    expectError(() => loadModel(p, { config: { hiddenSize: 64 } }), 'ERR_FILE', 'hiddenSize 64', 'shapes say 4');
+    expect(loadModel(p, { config: { input: 'onehot' } }).config.input).toBe('onehot');
+  });
+  it('refuses non-finite weights, naming the tensor and the index', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const w = Float32Array.from(model.param('rnn.weight_hh_l0'));
+      w[7] = bad;
+      const p = write({}, { ...tensors, 'rnn.weight_hh_l0': { shape: [16, 4], data: w } });
+      expectError(() => loadModel(p, { config: { input: 'onehot' } }), 'ERR_FILE', 'rnn.weight_hh_l0[7]', String(bad));
+    }
+  });
+});

@@ -81,7 +81,10 @@ describe('bounded: a producer 100x faster than the consumer', () => {
     const r = await fastProducer('error', 50, 16);
     expect(r.error).toMatchObject({ code: 'ERR_BACKPRESSURE', message: expect.stringContaining('capacity 16') });
     expect(r.emitted).toEqual([0]);
-    expect(r.stats).toMatchObject({ received: 18, emitted: 1, dropped: 0, queued: 0, maxQueued: 16 });
+    // the 16 queued elements and the one that found the queue full are discarded: all counted as dropped
+    expect(r.stats).toMatchObject({ received: 18, emitted: 1, dropped: 17, queued: 0, maxQueued: 16 });
+    expect(r.dropped).toEqual(Array.from({ length: 17 }, (_, k) => k + 1));
+    expect(r.stats.received).toBe(r.stats.emitted + r.stats.dropped + r.stats.queued);
   });
 
   it('virtual time: interval(1) against a consumer busy 100 frames per element', () => {

@@ -124,6 +124,38 @@ describe('animatedFrames', () => {
     });
   });
 
+  it('fails with ERR_FILE for a truncated GIF, wherever it was cut (as for WebP)', async () => {
+    const T = 6;
+    const H = 12;
+    const W = 16;
+    const raw = Buffer.alloc(T * H * W * 3);
+    for (let t = 0; t < T; t++)
+      for (let i = 0; i < H * W; i++) {
+        raw[(t * H * W + i) * 3] = (t * 40 + i) % 256;
+        raw[(t * H * W + i) * 3 + 1] = (i * 7) % 256;
+      }
+    const gif = await sharp(raw, { raw: { width: W, height: H * T, channels: 3, pageHeight: H } })
+      .gif({ delay: Array(T).fill(50) })
+      .toBuffer();
+    expect(await collect(animatedFramesAsync(gif))).toHaveLength(T);
+    const path = join(dir, 'whole.gif');
+    writeFileSync(path, gif);
+    expect(await collect(animatedFramesAsync(path))).toHaveLength(T);
+    for (const cut of [0.3, 0.5, 0.8, 0.95, 0.999]) {
+      const part = gif.subarray(0, Math.floor(gif.length * cut));
+      await expect(collect(animatedFramesAsync(part)), `cut at ${cut}`).rejects.toMatchObject({
+        code: 'ERR_FILE',
+        message: expect.stringMatching(/truncated/),
+      });
+      const cutPath = join(dir, 'cut.gif');
+      writeFileSync(cutPath, part);
+      await expect(firstValueFrom(animatedFrames(cutPath).pipe(toArray()))).rejects.toMatchObject({
+        code: 'ERR_FILE',
+        message: expect.stringContaining('cut.gif'),
+      });
+    }
+  });
+
   it('limitInputPixels guards against huge animations', async () => {
     const path = join(dir, 'square.webp');
     await writeClipWebp(path, movingSquare(4, 12, 16), { width: 16, height: 12 });

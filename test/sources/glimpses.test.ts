@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { toArray } from 'ix/asynciterable';
 import { lastValueFrom, toArray as rxToArray } from 'rxjs';
@@ -62,6 +63,53 @@ describe('decodeImage', () => {
     await expect(decodeImage(png, { channels: 2 as 1 })).rejects.toThrowError(/options\.channels/);
     await expect(decodeImage(png, { maxPixels: 0 })).rejects.toThrowError(/options\.maxPixels/);
     await expect(decodeImage('' as string)).rejects.toThrowError(/input/);
+  });
+});
+
+/** A PNG that declares `width` x `height` RGB pixels in its header (its image data is one empty block). */
+function declaredPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.alloc(0))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('decodeImage: bounded memory', () => {
+  it('refuses an image whose decoded [C, H, W] floats exceed options.maxBytes, before decoding it', async () => {
+    const small = await rejection(decodeImage(png, { maxBytes: 400 })); // 3 x 6 x 6 floats = 432 bytes
+    expect(small.code).toBe('ERR_SOURCE');
+    expect(small.message).toMatch(/432 bytes/);
+    expect(small.message).toMatch(/options\.maxBytes \(400\)/);
+    expect((await decodeImage(png, { maxBytes: 432 })).data.length).toBe(108);
+    // a small file that declares 16000 x 16000 RGB (under maxPixels): 3 GB of floats by the default limit's measure
+    const t0 = performance.now();
+    const huge = await rejection(decodeImage(declaredPng(16000, 16000)));
+    expect(huge.code).toBe('ERR_SOURCE');
+    expect(huge.message).toMatch(/3072000000 bytes/);
+    expect(huge.message).toMatch(/options\.maxBytes/);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    await expect(decodeImage(png, { maxBytes: 0 })).rejects.toThrowError(/options\.maxBytes/);
+  });
+
+  it('refuses a path that is not a regular file (a device never ends)', async () => {
+    const dev = await rejection(decodeImage('/dev/zero'));
+    expect(dev.code).toBe('ERR_FILE');
+    expect(dev.message).toMatch(/not a regular file/);
   });
 });
 

@@ -79,10 +79,38 @@ describe('MNIST IDX files', () => {
     expect(badLabel.message).toMatch(/label 1 is 12/);
   });
 
+  it('the header is checked on the first inflated bytes: a bomb is refused without inflating it', () => {
+    // 512 gzip members of 1 MiB each: a 0.5 MB file that inflates to 512 MiB
+    const bomb = (head: Buffer): Buffer => {
+      const member = gzipSync(Buffer.alloc(1 << 20));
+      return Buffer.concat([gzipSync(head), ...Array.from({ length: 512 }, () => member)]);
+    };
+    for (const [name, bytes, parse, what] of [
+      ['images, wrong magic', bomb(header(0x1234, 1, 28, 28)), parseMnistImages, /image magic number/],
+      ['labels, wrong magic', bomb(header(0x1234, 1)), parseMnistLabels, /label magic number/],
+      [
+        'images, longer than declared',
+        bomb(header(0x803, 1, 28, 28)),
+        parseMnistImages,
+        /800 bytes\) but the file has more/,
+      ],
+      ['labels, longer than declared', bomb(header(0x801, 3)), parseMnistLabels, /11 bytes\) but the file has more/],
+    ] as const) {
+      const t0 = performance.now();
+      const err = errorOf(() => parse(bytes, name));
+      expect(err.code).toBe('ERR_FILE');
+      expect(err.message).toMatch(what);
+      expect(performance.now() - t0, name).toBeLessThan(250); // inflating it all takes seconds here
+    }
+  });
+
   it('a missing file fails with ERR_FILE naming it; images and labels must agree', async () => {
     const missing = await loadMnist({ images: '/nope/images.gz', labels: '/nope/labels.gz' }).catch((e: unknown) => e);
     expect((missing as EddyError).code).toBe('ERR_FILE');
     expect((missing as Error).message).toMatch(/not found: \/nope\/(images|labels)\.gz/);
+    const dev = await loadMnist({ images: '/dev/zero', labels: '/dev/zero' }).catch((e: unknown) => e);
+    expect((dev as EddyError).code).toBe('ERR_FILE');
+    expect((dev as Error).message).toMatch(/\/dev\/zero is not a regular file/);
     const mixed = await loadMnist({
       images: dataPath('t10k-images-idx3-ubyte.gz'),
       labels: dataPath('train-labels-idx1-ubyte.gz'),

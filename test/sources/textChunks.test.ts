@@ -86,6 +86,21 @@ describe('textChunks', () => {
     expect(() => textChunksAsync(path, { signal: {} as AbortSignal })).toThrowError(/options\.signal/);
     expect(() => textChunksAsync(42 as unknown as string)).toThrowError(/input/);
     expect(() => textChunksAsync(new URL('ftp://example.com/x'))).toThrowError(/input/);
+    // a URL string of another scheme is refused as such, not read as a relative path
+    for (const url of ['ftp://example.com/x.txt', 'S3://bucket/key', 'data://x']) {
+      for (const make of [textChunksAsync, textChunks]) {
+        let err: unknown;
+        try {
+          make(url);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(EddyError);
+        expect((err as EddyError).code).toBe('ERR_INVALID_ARG');
+        expect((err as Error).message).toMatch(/unsupported URL scheme/);
+        expect((err as Error).message).toContain(url.slice(0, url.indexOf(':') + 1).toLowerCase());
+      }
+    }
     try {
       textChunksAsync(path, { chunkSize: 0 });
     } catch (err) {

@@ -202,6 +202,38 @@ describe.runIf(available)('whole models on the native backend equal jsBackend', 
   }
 });
 
+describe.runIf(available)('native rows do not depend on how many rows are stepped together', () => {
+  for (const threads of [1, 2]) {
+    let made: WasmBackend | undefined;
+    const backend = (): WasmBackend => (made ??= createNativeBackend({ capacity: 256 * MiB, threads }));
+
+    it(`gemmNTRows: row i of an M-row product has the bits of the 1-row product, M = 1..64 (${threads} thread(s))`, () => {
+      const be = backend();
+      const rng = new Rng(40 + threads);
+      for (const [N, K] of [
+        [1024, 256],
+        [65, 300],
+        [37, 17],
+        [8, 1],
+      ] as const) {
+        const W = fill(rng, be.alloc(N * K)); // [N, K] a weight, in the memory
+        const A = fill(rng, be.alloc(64 * K)); // [64, K]
+        const C = be.alloc(64 * N);
+        const one = be.alloc(N);
+        for (let M = 1; M <= 64; M++) {
+          be.gemmNTRows!(M, N, K, A, 0, W, 0, C, 0, false);
+          for (const i of [0, M >> 1, M - 1]) {
+            be.gemmNT(1, N, K, A, i * K, W, 0, one, 0, false); // one row: gemmNT and gemmNTRows agree
+            const row = C.subarray(i * N, (i + 1) * N);
+            if (!row.every((v, j) => Object.is(v, one[j])))
+              throw new Error(`N ${N} K ${K}: row ${i} of M = ${M} differs`);
+          }
+        }
+      }
+    });
+  }
+});
+
 describe('without the addon', () => {
   it('EDDY_NATIVE=0: nativeAvailable() is false and createNativeBackend says why', () => {
     const code = `import('./src/tensor/nativeBackend.ts').then((m) => { console.log(m.nativeAvailable()); try { m.createNativeBackend(); } catch (e) { console.log(e.code + ': ' + e.message); } })`;

@@ -72,3 +72,18 @@ describe('checkpoints', () => {
     expect(() => loadCheckpoint(plain)).toThrow(/not an eddy training checkpoint/);
   });
 });
+
+describe('checkpoints: a killed write', () => {
+  it('leaves a temporary that the resume (loadCheckpoint) removes', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const model = RNNModel.create({ cell: 'gru', inputSize: 3, hiddenSize: 4 }, { seed: 1 });
+    const path = join(dir, 'killed.ckpt.safetensors');
+    const parts = { optimizer: adam({ lr: 0.01 }).getState(), state: null, rng: null, extra: {} };
+    saveCheckpoint(path, model, parts);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number; // a writer that is gone
+    const tmp = `killed.ckpt.safetensors.${dead}.0123456789ab.tmp`;
+    writeFileSync(join(dir, tmp), readFileSync(path).subarray(0, 100));
+    loadCheckpoint(path);
+    expect(readdirSync(dir)).not.toContain(tmp);
+  });
+});

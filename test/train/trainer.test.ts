@@ -352,3 +352,26 @@ describe('invalid arguments name the option', () => {
     expectError(() => trainer.update(null as never), 'ERR_INVALID_ARG', 'for window ');
   });
 });
+
+describe('Trainer memory under windows of many lengths', () => {
+  it('keeps its workspaces bounded by the largest window (wasm arena bytes)', async () => {
+    const { createWasmBackend } = await import('../../src/tensor/wasmBackend.ts');
+    const run = (lengths: number[]) => {
+      const backend = createWasmBackend({ capacity: 64 * 2 ** 20 });
+      const model = RNNModel.create(denseOpts, { seed: 1, backend });
+      const trainer = new Trainer(model, { optimizer: sgd({ lr: 0.01 }), k1: 400 });
+      const before = backend.used;
+      for (const T of lengths) {
+        const rng = new Rng(T);
+        const x = Float32Array.from({ length: T * 2 * 3 }, () => rng.uniform(-1, 1));
+        const targets = Int32Array.from({ length: T * 2 }, () => rng.int(2));
+        // carry inside the window: two workspaces per update
+        trainer.update({ x, targets, T, B: 2, carry: T >> 1, reset: true });
+      }
+      return backend.used - before;
+    };
+    const largest = run([300]);
+    const many = run(Array.from({ length: 201 }, (_, k) => 100 + k));
+    expect(many).toBeLessThanOrEqual(4 * largest);
+  });
+});

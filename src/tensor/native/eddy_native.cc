@@ -8,7 +8,9 @@
 //   NN: A' = A [M,K], B' = B [K,N]                    C' = C
 //   TN: A' = Aᵀ (A [K,M], packed into MR-row slivers), B' = B [K,N]   C' = C
 //   NT: A' = B [N,K] (a weight, read in place), B' = Aᵀ (A [M,K] transposed into scratch)   C' = Cᵀ
-// NT with few rows (a streaming step, M <= 4) is a set of dot products along contiguous rows instead.
+// NT with few rows (a streaming step, M <= 4) is a set of dot products along contiguous rows instead; "NT by rows"
+// (op 3) is that for any M: every row of C gets the bits of the 1-row product, whatever M (a batched streaming step
+// equals stepping each row alone), at about half the speed of the blocked kernel from M = 32 on.
 // Both threads take chunks of one job from a shared counter; the calling thread never waits for a chunk nobody
 // has started, so a descheduled helper thread costs nothing but its own chunk.
 #include <node_api.h>
@@ -47,10 +49,53 @@ static inline void cpuRelax() {
   __builtin_ia32_pause();
 #endif
 }
+typedef int32_t vi __attribute__((vector_size(VL * 4)));
+// Lane l of the result is lane l ^ S of v.
+template <int S>
+static inline vf swapLanes(vf v) {
+  vi m;
+  for (int l = 0; l < VL; l++) m[l] = l ^ S;
+  return __builtin_shuffle(v, m);
+}
+// The sum of v's lanes in one fixed tree order (halves, quarters, ...): the same bits wherever it is called.
 static inline float hsum(vf v) {
-  float s = 0;
-  for (int l = 0; l < VL; l++) s += v[l];
-  return s;
+  if constexpr (VL >= 16) v += swapLanes<8>(v);
+  if constexpr (VL >= 8) v += swapLanes<4>(v);
+  v += swapLanes<2>(v);
+  v += swapLanes<1>(v);
+  return v[0];
+}
+
+// Two vectors whose lanes hold partial sums of elements in segments of 2·H lanes (p's elements, then q's) to one
+// whose segments of H lanes hold lane l + lane l + H of each segment: one level of `hsum` for several elements.
+template <int H>
+static inline vf combine(vf p, vf q) {
+  constexpr int per = VL / (2 * H);  // elements in p (and in q)
+  vi lo, hi;
+  for (int l = 0; l < VL; l++) {
+    const int e = l / H, i = l % H;
+    const int src = e < per ? e * 2 * H : VL + (e - per) * 2 * H;
+    lo[l] = src + i;
+    hi[l] = src + H + i;
+  }
+  return __builtin_shuffle(p, q, lo) + __builtin_shuffle(p, q, hi);
+}
+
+// Lane e of the result is hsum(v[e]), bit for bit (the same pairs added in the same order), for VL vectors at once
+// by a transpose-and-add network: far fewer instructions than VL separate hsums. Overwrites v.
+static inline vf hsumGroup(vf* v) {
+  int n = VL;
+  if constexpr (VL >= 16) {
+    for (int i = 0; i < n / 2; i++) v[i] = combine<8>(v[2 * i], v[2 * i + 1]);
+    n /= 2;
+  }
+  if constexpr (VL >= 8) {
+    for (int i = 0; i < n / 2; i++) v[i] = combine<4>(v[2 * i], v[2 * i + 1]);
+    n /= 2;
+  }
+  for (int i = 0; i < n / 2; i++) v[i] = combine<2>(v[2 * i], v[2 * i + 1]);
+  n /= 2;
+  return combine<1>(v[0], v[1]);
 }
 
 // Register tile: MR rows of C' by NR = 2·VL columns (16 accumulators with AVX-512's 32 registers, 12 with AVX2's 16).
@@ -183,44 +228,83 @@ static void outerBlock(const Outer& g, int i0, int i1, int j0, int j1, Scratch& 
   }
 }
 
-// C[M, N] (+)= A[M, K] · B[N, K]ᵀ by dot products, rows [j0, j1) of B (for small M).
-static void dotNT(int M, int K, const float* A, const float* B, float* C, int N, int j0, int j1, bool acc) {
+// C[M, N] (+)= A[M, K] · B[N, K]ᵀ by dot products along contiguous rows, for rows [j0, j1) of B, in tiles of
+// DI rows of A by DJ rows of B. Every element C(i, j) is computed by the same arithmetic whatever the tile, M, the
+// split between threads or the block: VL lanes of fused multiply-adds over k < kv, `hsum`, then k >= kv in order.
+// So row i of an M-row product has the bits of the 1-row product of A's row i: a batched streaming step equals
+// stepping each row alone (keyedRecurrent's promise).
+constexpr int DI = VL == 16 ? 4 : 2;
+constexpr int DJ = 4;
+
+template <int R, int S>
+static inline void dotTile(int K, const float* __restrict a, const float* __restrict b, float* __restrict c, int N, bool acc) {
   const int kv = K - K % VL;
-  for (int i = 0; i < M; i++) {
-    const float* a = A + long(i) * K;
-    float* c = C + long(i) * N;
-    int j = j0;
-    for (; j + 4 <= j1; j += 4) {
-      const float *b0 = B + long(j) * K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
-      vf s0{}, s1{}, s2{}, s3{};
-      for (int k = 0; k < kv; k += VL) {
-        const vf x = vload(a + k);
-        s0 += x * vload(b0 + k);
-        s1 += x * vload(b1 + k);
-        s2 += x * vload(b2 + k);
-        s3 += x * vload(b3 + k);
-      }
-      float t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
-      for (int k = kv; k < K; k++) {
-        t0 += a[k] * b0[k];
-        t1 += a[k] * b1[k];
-        t2 += a[k] * b2[k];
-        t3 += a[k] * b3[k];
-      }
-      if (acc) {
-        c[j] += t0; c[j + 1] += t1; c[j + 2] += t2; c[j + 3] += t3;
-      } else {
-        c[j] = t0; c[j + 1] = t1; c[j + 2] = t2; c[j + 3] = t3;
-      }
+  vf s[R][S];
+  for (int r = 0; r < R; r++)
+    for (int q = 0; q < S; q++) s[r][q] = vf{};
+  for (int k = 0; k < kv; k += VL) {
+    vf x[R];
+    for (int r = 0; r < R; r++) {
+      x[r] = vload(a + long(r) * K + k);
+      __asm__("" : "+v"(x[r]));  // keep the row in a register (GCC would otherwise reload it for every product)
     }
-    for (; j < j1; j++) {
-      const float* b = B + long(j) * K;
-      vf s{};
-      for (int k = 0; k < kv; k += VL) s += vload(a + k) * vload(b + k);
-      float t = hsum(s);
-      for (int k = kv; k < K; k++) t += a[k] * b[k];
-      c[j] = acc ? c[j] + t : t;
+#pragma GCC unroll 4
+    for (int q = 0; q < S; q++) {
+      vf w = vload(b + long(q) * K + k);
+      __asm__("" : "+v"(w));  // one load of B's row per chunk, not one per product
+      for (int r = 0; r < R; r++) s[r][q] += x[r] * w;
     }
+  }
+  float sums[R * S];
+  if constexpr (R * S % VL == 0) {
+    for (int g = 0; g < R * S; g += VL) {
+      vf v[VL];
+      for (int e = 0; e < VL; e++) v[e] = s[(g + e) / S][(g + e) % S];
+      vstore(sums + g, hsumGroup(v));
+    }
+  } else {
+    for (int e = 0; e < R * S; e++) sums[e] = hsum(s[e / S][e % S]);
+  }
+  for (int r = 0; r < R; r++)
+    for (int q = 0; q < S; q++) {
+      const float *ar = a + long(r) * K, *bq = b + long(q) * K;
+      float t = sums[r * S + q];
+      for (int k = kv; k < K; k++) t += ar[k] * bq[k];
+      float* cij = c + long(r) * N + q;
+      *cij = acc ? *cij + t : t;
+    }
+}
+
+// R rows of A against rows [j, j1) of B: whole tiles of DJ rows inlined in one loop, then the rest.
+template <int R>
+static void dotRowBand(int K, const float* a, const float* B, float* c, int N, int j, int j1, bool acc) {
+  for (; j + DJ <= j1; j += DJ) dotTile<R, DJ>(K, a, B + long(j) * K, c + j, N, acc);
+  switch (j1 - j) {
+    case 1: return dotTile<R, 1>(K, a, B + long(j) * K, c + j, N, acc);
+    case 2: return dotTile<R, 2>(K, a, B + long(j) * K, c + j, N, acc);
+    case 3: return dotTile<R, 3>(K, a, B + long(j) * K, c + j, N, acc);
+    default: return;
+  }
+}
+
+static void dotRowBandAny(int rows, int K, const float* a, const float* B, float* c, int N, int j, int j1, bool acc) {
+  switch (rows) {
+    case 1: return dotRowBand<1>(K, a, B, c, N, j, j1, acc);
+    case 2: return dotRowBand<2>(K, a, B, c, N, j, j1, acc);
+    case 3: if constexpr (DI >= 3) return dotRowBand<3>(K, a, B, c, N, j, j1, acc);
+      [[fallthrough]];
+    default: return dotRowBand<DI>(K, a, B, c, N, j, j1, acc);
+  }
+}
+
+// Rows of B per block: the block (rows · K floats) stays in L2 while every row of A passes over it.
+static inline int dotBlockRows(int K) { return std::max(DJ, (32768 / std::max(K, 1)) / DJ * DJ); }
+
+static void dotNT(int M, int K, const float* A, const float* B, float* C, int N, int j0, int j1, bool acc) {
+  const int jb = dotBlockRows(K);
+  for (int b0 = j0; b0 < j1; b0 += jb) {
+    const int b1 = std::min(j1, b0 + jb);
+    for (int i = 0; i < M; i += DI) dotRowBandAny(std::min(DI, M - i), K, A + long(i) * K, B, C + long(i) * N, N, b0, b1, acc);
   }
 }
 
@@ -384,7 +468,7 @@ static void gemm(Pool& p, int op, int M, int N, int K, const float* A, const flo
     outer(p, Outer{M, N, K, A, K, 1, B, N, C, N, 1, acc});
   } else if (op == 2) {  // TN: A [K, M]
     outer(p, Outer{M, N, K, A, 1, M, B, N, C, N, 1, acc});
-  } else if (M <= 4) {  // NT, few rows: dot products
+  } else if (M <= 4 || op == 3) {  // NT with few rows, or NT by rows (op 3, for any M): dot products (see dotNT)
     Job j{};
     j.kind = 2;
     j.M = M; j.N = N; j.K = K; j.A = A; j.B = B; j.C = C; j.acc = acc;
@@ -407,8 +491,6 @@ static void gemm(Pool& p, int op, int M, int N, int K, const float* A, const flo
 
 // ---- LSTM pointwise step (the wasm kernels' contract: byte addresses, rows of B, H units) ---------------------
 
-typedef int32_t vi __attribute__((vector_size(VL * 4)));
-
 // e^x for float32 (Cephes expf: x = n·ln2 + r, |r| <= ln2/2, degree-6 polynomial, 2^n built in the exponent bits).
 static inline vf vexp(vf x) {
   const vf lo = vf{} - 87.3f, hi = vf{} + 88.3f;
@@ -425,7 +507,9 @@ static inline vf vexp(vf x) {
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + r + 1.f;
   const vi e = (__builtin_convertvector(n, vi) + 127) << 23;
-  return p * reinterpret_cast<const vf&>(e);
+  vf scale;  // 2^n: the bits of e read as floats (memcpy, not a pointer cast, which breaks strict aliasing)
+  std::memcpy(&scale, &e, sizeof scale);
+  return p * scale;
 }
 static inline vf vsigmoid(vf x) { return 1.f / (1.f + vexp(-x)); }
 static inline vf vtanh(vf x) { return 1.f - 2.f / (vexp(x + x) + 1.f); }
@@ -534,7 +618,7 @@ static napi_value Bind(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// gemm(slot, op, M, N, K, aAddr, bAddr, cAddr, accumulate): op 0 NN, 1 NT, 2 TN; addresses are 4-aligned byte
+// gemm(slot, op, M, N, K, aAddr, bAddr, cAddr, accumulate): op 0 NN, 1 NT, 2 TN, 3 NT by rows; addresses are 4-aligned byte
 // offsets into the bound buffer `slot`.
 static napi_value Gemm(napi_env env, napi_callback_info info) {
   size_t argc = 9;
@@ -551,7 +635,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   const int op = v[0], M = v[1], N = v[2], K = v[3];
   if (slot < 0 || size_t(slot) >= in->bound.size()) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: no such bound buffer");
   const Bound& bd = in->bound[size_t(slot)];
-  if (op < 0 || op > 2 || M < 0 || N < 0 || K < 0) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: bad op or size");
+  if (op < 0 || op > 3 || M < 0 || N < 0 || K < 0) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: bad op or size");
   const uint64_t sa = uint64_t(M) * K * 4, sb = uint64_t(N) * K * 4, sc = uint64_t(M) * N * 4;
   for (int i = 4; i < 7; i++)
     if (v[i] < 0 || (v[i] & 3) != 0) return fail(env, "ERR_INVALID_ARG", "eddy native gemm: addresses must be non-negative multiples of 4");

@@ -14,7 +14,7 @@ export interface NativeAddon {
   /** `C (+)= op(A, B)` for op 0 NN, 1 NT, 2 TN (the `Backend` multiplies), operands at byte offsets in slot's buffer. */
   gemm(
     slot: number,
-    op: 0 | 1 | 2,
+    op: 0 | 1 | 2 | 3,
     M: number,
     N: number,
     K: number,
