@@ -21,11 +21,7 @@ export const command = defineCommand({
 outputs byte for byte against one in-process keyedRecurrent run before reporting. Everything shares this machine.`,
   flags: {
     model: modelFlag('video-grid', 'a model with dense inputs: a file or a shipped model name'),
-    backend: {
-      ...backendFlag,
-      default: 'wasm',
-      description: `${backendFlag.description} (wasm: rows exact whatever the batch)`,
-    },
+    backend: backendFlag,
     redis: { type: 'string', placeholder: 'URL', description: 'an existing Redis (default: a throwaway redis-server)' },
     fsync: {
       type: 'choice',

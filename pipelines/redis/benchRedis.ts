@@ -3,8 +3,9 @@
  * processes (`serve-redis`) and 1 / 100 / 1,000 keys:
  *
  * 1. throughput: `--entries` steps written as fast as the producer can, timed from the first XADD to the last
- *    output read back; the outputs are compared with one in-process `keyedRecurrent` run (byte for byte on the js
- *    and wasm kernels, whose rows do not depend on the batch; the native kernels' do in the last bits);
+ *    output read back; the outputs are compared with one in-process `keyedRecurrent` run, byte for byte (a row of a
+ *    batched step does not depend on the other rows, so the workers' batches give the same bits), else the largest
+ *    difference is shown;
  * 2. latency: then steps at a steady `--rate` (default 1,000/s: 40 cameras at 25 fps) for `--seconds`, each timed
  *    from its XADD to its output being read back (p50, p99), with commits after every read batch (`--commit-ms 0`);
  * 3. next to it, the in-process `keyedRecurrent` over the same entries (one process, no Redis).
