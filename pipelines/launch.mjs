@@ -38,5 +38,12 @@ if (fresh) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'pipelines', 'eddy.ts'), ...args], {
     stdio: 'inherit',
   });
-  child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)));
+  // a supervisor that signals only this process still stops the command (which then writes its checkpoint)
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    } else process.exit(code ?? 1);
+  });
 }

@@ -308,6 +308,28 @@ export {
   type TimelineData,
 } from './video/labelReports.ts';
 
+// scale-out: Redis Streams
+export { runRedisWorker, type RedisWorker, type RedisWorkerStats } from './redis/runRedisWorker.ts';
+export type { RedisWorkerOptions, RedisWorkerEvent } from './redis/redisWorkerOptions.ts';
+export { describeRedisWorkerEvent } from './redis/describeRedisWorkerEvent.ts';
+export { createRedisProducer, type RedisProducer, type RedisProducerOptions } from './redis/redisProducer.ts';
+export { redisOutputs } from './redis/redisOutputs.ts';
+export { redisOutputsAsync } from './redis/redisOutputs.ix.ts';
+export type { RedisOutput, RedisOutputsOptions } from './redis/redisOutputsCore.ts';
+export type { RedisTarget } from './redis/redisConnection.ts';
+export {
+  redisShardKeys,
+  shardOf,
+  compareStreamIds,
+  type RedisShardKeys,
+} from './redis/redisKeys.ts';
+export {
+  encodeStepInput,
+  encodeKeyState,
+  decodeKeyState,
+  type StoredKeyState,
+} from './redis/redisCodec.ts';
+
 // ---- speed (issue 17): the native backend's probe of the machine's read bandwidth (the bench's roofline) ----
 export { nativeReadBandwidth } from './tensor/nativeBackend.ts';
 export type { WeightPrecision, LowpWeights } from './tensor/backend.ts';

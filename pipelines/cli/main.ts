@@ -63,6 +63,21 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: "eddy's benchmark suite against TensorFlow.js and PyTorch",
     load: () => import('../bench/run.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'serve-redis',
+    summary: 'run one worker of a Redis Streams deployment (exactly-once state per key)',
+    load: () => import('../redis/serve.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'produce-redis',
+    summary: 'replay a GRID clip or a text as keyed steps into Redis Streams',
+    load: () => import('../redis/produce.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'bench-redis',
+    summary: 'steps/s and latency through Redis Streams with 1 and 2 workers, vs in-process',
+    load: () => import('../redis/bench.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {
