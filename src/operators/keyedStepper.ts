@@ -106,7 +106,7 @@ export class KeyedStepper<K> {
   }
 
   /**
-   * One batched step for `n` distinct keys. Returns a copy of each key's output `[Y]` (views of one copy of the batch's `[n, Y]`).
+   * One batched step for `n` distinct keys. Returns a copy of each key's output `[Y]` (each with its own buffer).
    * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG for an input of the wrong kind, ERR_NON_FINITE for a NaN or
    *   infinity in one, naming its key; checked before any state is touched
    */
@@ -156,7 +156,6 @@ export class KeyedStepper<K> {
     }
     this.model.step(v.x, v.state, v.y);
     const outs: Float32Array[] = new Array(n);
-    const ys = v.y.slice(0, n * Y); // one copy for the batch; each output a view of its row (5x cheaper than n copies)
     for (let b = 0; b < n; b++) {
       const s = entries[b].state;
       for (let l = 0; l < L; l++) {
@@ -164,7 +163,7 @@ export class KeyedStepper<K> {
         s.h.set(bh.subarray(src, src + H), l * H);
         if (bc && s.c) s.c.set(bc.subarray(src, src + H), l * H);
       }
-      outs[b] = ys.subarray(b * Y, (b + 1) * Y);
+      outs[b] = v.y.slice(b * Y, (b + 1) * Y); // its own buffer: callers use output.buffer (views of one batch copy were cheaper, but not that)
     }
     return outs;
   }
