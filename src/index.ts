@@ -307,6 +307,7 @@ export {
   type ContactSheetOptions,
   type TimelineData,
 } from './video/labelReports.ts';
+
 // scale-out: Redis Streams
 export { runRedisWorker, type RedisWorker, type RedisWorkerStats } from './redis/runRedisWorker.ts';
 export type { RedisWorkerOptions, RedisWorkerEvent } from './redis/redisWorkerOptions.ts';
@@ -328,3 +329,7 @@ export {
   decodeKeyState,
   type StoredKeyState,
 } from './redis/redisCodec.ts';
+
+// ---- speed (issue 17): the native backend's probe of the machine's read bandwidth (the bench's roofline) ----
+export { nativeReadBandwidth } from './tensor/nativeBackend.ts';
+export type { WeightPrecision, LowpWeights } from './tensor/backend.ts';

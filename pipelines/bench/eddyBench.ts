@@ -118,7 +118,7 @@ function trainWindow(
   model.zeroGrads();
   const r = model.forward(ids, { T, B });
   const dy = model.backend.alloc(T * B * V); // [T, B, V]
-  const loss = softmaxCrossEntropy(dy, r.y, targets, T * B, V, 1 / (T * B)) / (T * B);
+  const loss = softmaxCrossEntropy(dy, r.y, targets, T * B, V, 1 / (T * B), model.backend) / (T * B);
   model.backward(r.workspace, dy);
   return {
     y: Float32Array.from(r.y),
@@ -181,7 +181,7 @@ export function checkStreamBackend(spec: StreamSpec, backend: Backend): number {
   return d;
 }
 
-function namedParams(model: RNNModel): Record<string, NamedParam> {
+export function namedParams(model: RNNModel): Record<string, NamedParam> {
   const out: Record<string, NamedParam> = {};
   for (const e of model.layout.entries)
     out[e.name.replace(/^rnn\./, '')] = { shape: e.shape, data: Float32Array.from(model.param(e.name)) };
@@ -226,7 +226,7 @@ export function timeTrain(
 ): Timing {
   const model = trainModel(spec, backend);
   const data = trainData(spec);
-  const opt = adam({ lr: spec.lr });
+  const opt = adam({ lr: spec.lr, backend }); // the backend's Adam update where it has one (native)
   const { T, B, V } = spec;
   const dy = backend.alloc(T * B * V); // [T, B, V]
   let state = model.createState(B);
@@ -235,7 +235,7 @@ export function timeTrain(
       const w = data[i % data.length];
       model.zeroGrads();
       const r = model.forward(w.ids, { T, B, state });
-      softmaxCrossEntropy(dy, r.y, w.targets, T * B, V, 1 / (T * B));
+      softmaxCrossEntropy(dy, r.y, w.targets, T * B, V, 1 / (T * B), backend);
       model.backward(r.workspace, dy); // no dFinal: the gradient stops at the window boundary
       clipGradNorm(model.grads, spec.clip);
       opt.step(model.params, model.grads);

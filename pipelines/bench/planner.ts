@@ -9,8 +9,6 @@ import type { Budget, Plan } from './workloads.ts';
 export interface Planner {
   /** The budget of the next case; `plan.weight` is taken off the weight still to come. */
   next(plan: Plan): Budget;
-  /** Budgets for a batch of cases run elsewhere (the torch child), after `overheadS` seconds of its own set-up. */
-  batch(plans: readonly Plan[], overheadS: number): Budget[];
   /** Seconds until the deadline (negative once past it). */
   left(): number;
 }
@@ -34,12 +32,6 @@ export function createPlanner(totalS: number, plans: readonly Plan[], startMs = 
       const b = share(plan, left(), weightLeft);
       weightLeft = Math.max(0, weightLeft - plan.weight);
       return b;
-    },
-    batch(plans, overheadS) {
-      const time = left() - overheadS;
-      const weight = plans.reduce((s, p) => s + p.weight, 0);
-      weightLeft = Math.max(0, weightLeft - weight);
-      return plans.map((p) => share(p, time, weight));
     },
     left,
   };

@@ -16,6 +16,10 @@ export interface CaseResult {
   readonly value: number;
   /** Median seconds per step (the metric is derived from it). */
   readonly secondsPerStep: number;
+  /** Keyed workloads: 99th percentile of the seconds per tick. */
+  readonly p99?: number;
+  /** eddy rows: fractions of the run's FLOP limit and weight-streaming limit (NaN where they do not apply). */
+  readonly roofline?: { readonly flop: number; readonly weights: number };
   /** Timed steps. */
   readonly n: number;
   /** Warm-up steps before them. */
@@ -41,7 +45,10 @@ export interface Golden {
   readonly loss0?: number;
   readonly gradNorm0?: number;
   readonly loss1?: number;
-  /** Streaming: softmax outputs of the first `CHECK_STEPS` steps, `[steps, Y]`. */
+  /**
+   * Streaming: softmax outputs of the first `CHECK_STEPS` steps, `[steps, Y]`; keyed: of the first `CHECK_KEYS`
+   * keys over the first `CHECK_TICKS` ticks, `[ticks, keys, Y]`.
+   */
   readonly probs?: Float32Array;
 }
 
@@ -51,6 +58,7 @@ export const TOL = { abs: 1e-4, gradNormRel: 1e-3, loss1: 1e-3 } as const;
 /** Turns a median step time into the workload's metric. */
 export function metricValue(spec: Spec, t: Timing): number {
   if (spec.kind === 'train') return (spec.B * spec.T) / t.median;
+  if (spec.kind === 'keyed') return spec.keys / t.median;
   return spec.metric === 'frames/s' ? 1 / t.median : t.median * 1e6;
 }
 

@@ -20,19 +20,21 @@ import {
 import { compareProbs, compareTrain, metricValue, type CaseResult, type Golden } from './results.ts';
 import { formatJson, formatTable } from './table.ts';
 import { benchDir, loadTf, peersInstalled, type Tf } from './tfApi.ts';
-import { checkStreamTf, checkTrainTf, timeStreamTf, timeTrainTf } from './tfBench.ts';
+import { checkKeyedTf, checkStreamTf, checkTrainTf, timeKeyedTf, timeStreamTf, timeTrainTf } from './tfBench.ts';
+import { KEYED_MAX_BATCH, checkKeyedBackend, goldenKeyed, timeKeyed } from './keyedBench.ts';
 import { maxAbsDiff, type Timing } from './timing.ts';
-import { runTorch } from './torchPeer.ts';
+import { TorchSession } from './torchSession.ts';
 import { createPlanner } from './planner.ts';
 import { measureStartup } from './startup.ts';
+import { RooflineProbe, rooflineOf } from './roofline.ts';
 import { defineCommand } from '../cli/command.ts';
 import { SPECS, metricOf, planOf, selectSpecs, type Spec } from './workloads.ts';
 
 /** Seconds the whole run aims at (issue 7: under 5 minutes), and with --quick. A slow case still gets its fewest steps. */
 const TOTAL_S = 255;
 const QUICK_S = 75;
-/** Seconds the torch child needs besides its timed cases (import torch, checks). */
-const TORCH_OVERHEAD_S = 8;
+/** Seconds a workload's torch job may take beyond 3x its budget (its checks, and its fewest steps on a loaded machine). */
+const TORCH_LIMIT_S = 60;
 
 let t0 = performance.now();
 const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
@@ -59,6 +61,7 @@ function row(
     metric: metricOf(spec),
     value: metricValue(spec, t),
     secondsPerStep: t.median,
+    ...(t.p99 !== undefined ? { p99: t.p99 } : {}),
     n: t.n,
     warmup: t.warmup,
     cut: t.cut,
@@ -117,6 +120,13 @@ export const command = defineCommand({
   },
 });
 
+/** The backend the keyed scaling variants (W4-100, W4-10k) run on: native where built, else the fastest wasm one. */
+function scalingBackend(backends: readonly Backend[]): Backend | undefined {
+  const rank = (b: Backend): number =>
+    b.name.startsWith('native') ? 0 : b.name.endsWith('-2t') ? 1 : b.name.startsWith('wasm') ? 2 : 3;
+  return [...backends].sort((a, b) => rank(a) - rank(b))[0];
+}
+
 async function bench(values: {
   quick: boolean;
   only: string | undefined;
@@ -156,38 +166,74 @@ async function bench(values: {
     } else footer.push(`tfjs: skipped, ${load.reason}`);
   }
 
-  // Every case that will run, so each gets its weight's share of the time left when it starts.
+  // Every case that will run, so each gets its weight's share of the time left when it starts. Keyed workloads
+  // run on tfjs-wasm only (stepped per key, tfjs-cpu would take seconds a tick), and torch times two loops.
   const torchOn = !values.noTorch;
-  const perSpec = backends.length + tfBackends.length + (torchOn ? 1 : 0);
+  const tfFor = (s: Spec): string[] =>
+    s.kind !== 'keyed' ? tfBackends : s.allBackends ? tfBackends.filter((b) => b === 'wasm') : [];
+  // Keyed ticks on eddy's js backend take seconds (the fallback, not what a server of many keys runs): not timed.
+  const eddyFor = (s: Spec): Backend[] =>
+    s.kind !== 'keyed'
+      ? backends
+      : s.allBackends
+        ? backends.filter((b) => b.name !== 'js')
+        : [scalingBackend(backends)].filter((b) => b !== undefined);
+  const perSpec = (s: Spec): number => eddyFor(s).length + tfFor(s).length + (torchOn ? 1 : 0);
   const planner = createPlanner(
     quick ? QUICK_S : TOTAL_S,
-    specs.flatMap((s) => Array<ReturnType<typeof plan>>(perSpec).fill(plan(s))),
+    specs.flatMap((s) => Array<ReturnType<typeof plan>>(perSpec(s)).fill(plan(s))),
     t0,
   );
+  // The machine's limits, measured in this run on the fastest backend, for the roofline columns.
+  const fastest = scalingBackend(backends);
+  progress(`roofline: peak FLOP/s and weight-read bandwidth on ${fastest?.name ?? 'no backend'}`);
+  const probe = fastest ? new RooflineProbe(fastest, specs) : null;
+  probe?.sample();
   const goldens = new Map<string, Golden>();
+  const torch = torchOn ? new TorchSession() : null;
+  if (torch) {
+    progress('torch: importing torch in its child process (pipelines/bench/torch_bench.py --serve)');
+    await torch.ready(60); // before any timing: the import would compete with eddy's first cases
+  }
   for (const spec of specs) {
     // 1. eddy: every backend against the reference kernels, then golden values for the peers, then timing.
-    const checks = new Map<Backend, number>();
-    for (const b of backends) {
-      progress(`${spec.id} eddy-${b.name}: checking against the reference kernels`);
-      checks.set(b, spec.kind === 'train' ? checkTrainBackend(spec, b) : checkStreamBackend(spec, b));
-    }
-    // What the peers must reproduce: eddy's model on the reference kernels (small: a slice, or the first steps).
-    const golden = spec.kind === 'train' ? goldenTrain(spec, referenceBackend) : goldenStream(spec, referenceBackend);
+    // What the peers must reproduce: eddy's model on the reference kernels (small: a slice, or the first steps;
+    // keyed: the check keys each stepped alone).
+    const golden =
+      spec.kind === 'train'
+        ? goldenTrain(spec, referenceBackend)
+        : spec.kind === 'keyed'
+          ? goldenKeyed(spec, referenceBackend)
+          : goldenStream(spec, referenceBackend);
     goldens.set(spec.id, golden);
-    for (const b of backends) {
+    const checks = new Map<Backend, number>();
+    for (const b of eddyFor(spec)) {
+      progress(`${spec.id} eddy-${b.name}: checking against the reference kernels`);
+      checks.set(
+        b,
+        spec.kind === 'train'
+          ? checkTrainBackend(spec, b)
+          : spec.kind === 'keyed'
+            ? await checkKeyedBackend(spec, b, golden)
+            : checkStreamBackend(spec, b),
+      );
+    }
+    for (const b of eddyFor(spec)) {
       const impl = `eddy-${b.name}`;
       progress(`${spec.id} ${impl}: timing (${spec.title})`);
       const budget = planner.next(plan(spec));
       const t =
         spec.kind === 'train'
           ? timeTrain(spec, b, budget, stepProgress(impl))
-          : timeStream(spec, b, budget, stepProgress(impl));
+          : spec.kind === 'keyed'
+            ? await timeKeyed(spec, b, budget, stepProgress(impl))
+            : timeStream(spec, b, budget, stepProgress(impl));
       rows.push(row(spec, impl, 'eddy', t, `ref ${checks.get(b)!.toExponential(1)}`));
     }
+    probe?.sample(); // the limits again, between this workload's eddy rows and its peers
     // 2. TensorFlow.js on each of its backends, from the same weights.
     if (tf) {
-      for (const tb of tfBackends) {
+      for (const tb of tfFor(spec)) {
         const impl = `tfjs-${tb}`;
         await tf.setBackend(tb);
         progress(`${spec.id} ${impl}: checking against eddy`);
@@ -195,6 +241,8 @@ async function bench(values: {
         if (spec.kind === 'train') {
           const c = checkTrainTf(tf, spec, golden);
           check = compareTrain(golden, c.loss0, c.gradNorm0, c.loss1);
+        } else if (spec.kind === 'keyed') {
+          check = compareProbs(golden, checkKeyedTf(tf, spec, golden), maxAbsDiff);
         } else {
           check = compareProbs(golden, checkStreamTf(tf, spec, golden), maxAbsDiff);
         }
@@ -208,21 +256,35 @@ async function bench(values: {
         const t =
           spec.kind === 'train'
             ? timeTrainTf(tf, spec, golden, budget, stepProgress(impl))
-            : timeStreamTf(tf, spec, golden, budget, stepProgress(impl));
+            : spec.kind === 'keyed'
+              ? timeKeyedTf(tf, spec, golden, budget, stepProgress(impl))
+              : timeStreamTf(tf, spec, golden, budget, stepProgress(impl));
         rows.push(row(spec, impl, 'peer', t, check));
       }
     }
+    // 3. PyTorch, in its one child process, right after eddy's and tfjs's cases of this workload.
+    if (torch) {
+      progress(`${spec.id} torch: pipelines/bench/torch_bench.py under /usr/bin/python3`);
+      const budget = planner.next(plan(spec));
+      const r = await torch.run([spec], goldens, [budget], TORCH_LIMIT_S + 3 * budget.seconds);
+      rows.push(...r.rows);
+      failures.push(...r.failures);
+    }
   }
 
-  // 3. PyTorch, all workloads in one child process (one import of torch).
-  if (torchOn) {
-    progress('torch: running pipelines/bench/torch_bench.py under /usr/bin/python3');
-    const budgets = planner.batch(specs.map(plan), TORCH_OVERHEAD_S);
-    const killAfter = 60 + budgets.reduce((s, b) => s + 2 * b.seconds, 0);
-    const torch = await runTorch(specs, goldens, budgets, killAfter);
-    rows.push(...torch.rows);
-    footer.push(...torch.notes);
-    failures.push(...torch.failures);
+  if (torch) {
+    footer.push(...torch.notes());
+    torch.close();
+  }
+
+  // Each eddy row as a fraction of the best limits seen in the run.
+  if (probe) {
+    const roof = probe.limits();
+    footer.push(...roof.notes);
+    for (let i = 0; i < rows.length; i++) {
+      const spec = specs.find((s) => s.id === rows[i].workload);
+      if (rows[i].family === 'eddy' && spec) rows[i] = { ...rows[i], roofline: rooflineOf(rows[i], spec, roof) };
+    }
   }
 
   progress('npm start: time to first character');
@@ -231,7 +293,12 @@ async function bench(values: {
     `steps: timed (+ warm-up); * = the time budget (${quick ? QUICK_S : TOTAL_S} s shared by all cases) allowed fewer than wanted (W1 wants ${plan(SPECS[0]).steps} + ${plan(SPECS[0]).warmup}).`,
     'metric: median over the timed steps.',
     'ratio eddy/peer = peer time per step / eddy time per step (> 1: eddy faster), measured in this run.',
-    'check: max abs diff from eddy on the reference kernels, same weights and inputs (W1, W1b: loss on a T16 B8 slice; W2, W3: softmax of 8 steps).',
+    'check: max abs diff from eddy on the reference kernels, same weights and inputs (W1, W1b: loss on a T16 B8 slice; W2, W3: softmax of 8 steps; W4: softmax of keys 0-7 over 2 ticks, each key stepped alone).',
+    ...(specs.some((s) => s.kind === 'keyed')
+      ? [
+          `W4: a step = a tick (every key once, random order), metric = keys / median tick; keyedRecurrent with maxBatch ${KEYED_MAX_BATCH}; eddy-js not timed (seconds a tick); W4-100 and W4-10k (maxKeys 4/5 of the keys: eviction with onEvict/initialState) on ${scalingBackend(backends)?.name ?? '-'} only; torch = hand-batched loop, torch-per-key = dict of states, LSTMCell per element`,
+        ]
+      : []),
     `total wall time ${elapsed()}${quick ? ' (--quick)' : ''}`,
   );
   process.stdout.write(`${values.json ? formatJson(rows) : formatTable(rows, footer)}\n`);

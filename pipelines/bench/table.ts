@@ -30,7 +30,18 @@ export function ratiosOf(row: CaseResult, rows: readonly CaseResult[]): Record<s
 function fmtMetric(r: CaseResult): string {
   if (!Number.isFinite(r.value)) return '-';
   if (r.metric === 'us/step') return `${r.value.toFixed(r.value < 100 ? 1 : 0)} us/step`;
-  return `${Math.round(r.value).toLocaleString('en-US')} ${r.metric}`;
+  const p99 = r.p99 !== undefined ? `, p99 tick ${fmtMs(r.p99)}` : '';
+  return `${Math.round(r.value).toLocaleString('en-US')} ${r.metric}${p99}`;
+}
+
+/** Seconds as milliseconds with 2-3 significant digits. */
+function fmtMs(s: number): string {
+  const ms = s * 1000;
+  return `${ms.toFixed(ms < 10 ? 2 : ms < 100 ? 1 : 0)} ms`;
+}
+
+function fmtPct(x: number | undefined): string {
+  return x !== undefined && Number.isFinite(x) ? `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%` : '';
 }
 
 function fmtRatio(x: number): string {
@@ -46,7 +57,16 @@ function sorted(rows: readonly CaseResult[]): CaseResult[] {
 /** The text table, with the footer lines under it. */
 export function formatTable(rows: readonly CaseResult[], footer: readonly string[]): string {
   const peers = peersOf(rows);
-  const header = ['workload', 'implementation', 'metric (median)', 'steps', 'check', ...peers.map((p) => `eddy/${p}`)];
+  const header = [
+    'workload',
+    'implementation',
+    'metric (median)',
+    'steps',
+    'check',
+    ...peers.map((p) => `eddy/${p}`),
+    'FLOP %',
+    'weights %',
+  ];
   const body = sorted(rows).map((r) => {
     const ratios = r.family === 'eddy' ? ratiosOf(r, rows) : {};
     return [
@@ -56,10 +76,12 @@ export function formatTable(rows: readonly CaseResult[], footer: readonly string
       r.n === 0 ? '-' : `${r.n} (+${r.warmup})${r.cut ? '*' : ''}`,
       r.note ? `${r.check} (${r.note})` : r.check,
       ...peers.map((p) => (r.family === 'eddy' ? fmtRatio(ratios[p]) : '')),
+      fmtPct(r.roofline?.flop),
+      fmtPct(r.roofline?.weights),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const right = new Set([2, 3, ...peers.map((_, i) => 5 + i)]);
+  const right = new Set([2, 3, ...peers.map((_, i) => 5 + i), 5 + peers.length, 6 + peers.length]);
   const line = (cells: string[]): string =>
     cells
       .map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
@@ -78,6 +100,15 @@ export function formatJson(rows: readonly CaseResult[]): string {
         impl: r.impl,
         metric: r.metric,
         value: Number.isFinite(r.value) ? Number(r.value.toPrecision(6)) : null,
+        ...(r.p99 !== undefined ? { p99TickMs: Number((r.p99 * 1000).toPrecision(4)) } : {}),
+        ...(r.roofline
+          ? {
+              roofline: {
+                flop: Number.isFinite(r.roofline.flop) ? Number(r.roofline.flop.toFixed(4)) : null,
+                weights: Number.isFinite(r.roofline.weights) ? Number(r.roofline.weights.toFixed(4)) : null,
+              },
+            }
+          : {}),
         steps: r.n,
         warmup: r.warmup,
         cut: r.cut,

@@ -6,12 +6,17 @@
  * by `tf.variableGrads`, the global-norm clip by hand (tfjs has none) and `tf.train.adam`. Weights keep PyTorch's
  * layout (gates i, f, g, o; GRU r, z, n with `b_hn` inside the reset product), transposed once at setup.
  */
+import { softmaxRows } from '../../src/index.ts';
 import type { Golden } from './results.ts';
-import { timeSteps, type Timing } from './timing.ts';
+import { percentile, timeSteps, type Timing } from './timing.ts';
 import type { NamedTensorMap, Tf, TfTensor, TfVariable } from './tfApi.ts';
 import {
+  CHECK_KEYS,
   CHECK_STEPS,
+  CHECK_TICKS,
   checkSlice,
+  keyedData,
+  type KeyedSpec,
   streamData,
   trainData,
   type Budget,
@@ -227,6 +232,84 @@ export function timeStreamTf(tf: Tf, spec: StreamSpec, g: Golden, budget: Budget
   const r = streamRunner(tf, spec, g);
   try {
     return timeSteps((i) => r.step(i), budget, onProgress);
+  } finally {
+    r.dispose();
+  }
+}
+
+/** A keyed case stepped per key (tfjs has no batcher): a map of per-key states, one LSTM step + head per element. */
+function keyedRunnerTf(tf: Tf, spec: KeyedSpec, g: Golden) {
+  const { H } = spec;
+  const wihT = weight(tf, g, 'weight_ih_l0', true); // [X, 4H]
+  const whhT = weight(tf, g, 'weight_hh_l0', true); // [H, 4H]
+  const bih = weight(tf, g, 'bias_ih_l0', false);
+  const bhh = weight(tf, g, 'bias_hh_l0', false);
+  const wyT = weight(tf, g, 'head.weight', true); // [H, Y]
+  const by = weight(tf, g, 'head.bias', false);
+  const bsum = tf.add(bih, bhh);
+  const ticks = keyedData(spec);
+  // Data "loading", not timed: one [1] id tensor per token.
+  const idTensors = Array.from({ length: spec.X }, (_, id) => tf.tensor(Int32Array.of(id), [1], 'int32'));
+  const zero = tf.tensor(new Float32Array(H), [1, H]);
+  const states = new Map<number, [TfTensor, TfTensor]>();
+  return {
+    /** One tick; `onOutput(key, logits)` sees each key's output (read back, as a server would send it). */
+    tick(i: number, onOutput?: (key: number, logits: Float32Array) => void): void {
+      const t = ticks[i % ticks.length];
+      for (let e = 0; e < t.keys.length; e++) {
+        const key = t.keys[e];
+        const [h, c] = states.get(key) ?? [zero, zero];
+        const out = tf.tidy(() => {
+          const z = tf.add(tf.add(tf.gather(wihT, idTensors[t.ids[e]]), tf.matMul(h, whhT)), bsum);
+          const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+          const c2 = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
+          const h2 = tf.mul(tf.sigmoid(zo), tf.tanh(c2));
+          return [h2, c2, tf.add(tf.matMul(h2, wyT), by)]; // logits, as eddy's keyed outputs
+        });
+        if (h !== zero) tf.dispose([h, c]);
+        states.set(key, [out[0], out[1]]);
+        const logits = out[2].dataSync() as Float32Array;
+        out[2].dispose();
+        onOutput?.(key, logits);
+      }
+    },
+    dispose(): void {
+      for (const [h, c] of states.values()) tf.dispose([h, c]);
+      tf.dispose([wihT, whhT, bih, bhh, wyT, by, bsum, zero, ...idTensors]);
+    },
+  };
+}
+
+/** The check keys' softmax outputs over the first ticks, `[ticks, keys, Y]`, stepping each key alone. */
+export function checkKeyedTf(tf: Tf, spec: KeyedSpec, g: Golden): Float32Array {
+  const r = keyedRunnerTf(tf, spec, g);
+  try {
+    const probs = new Float32Array(CHECK_TICKS * CHECK_KEYS * spec.Y);
+    for (let t = 0; t < CHECK_TICKS; t++)
+      r.tick(t, (key, logits) => {
+        if (key < CHECK_KEYS) softmaxRows(probs, (t * CHECK_KEYS + key) * spec.Y, logits, 0, 1, spec.Y);
+      });
+    return probs;
+  } finally {
+    r.dispose();
+  }
+}
+
+/** Times ticks of a keyed workload, each key stepped alone, on the current tfjs backend. */
+export function timeKeyedTf(tf: Tf, spec: KeyedSpec, g: Golden, budget: Budget, onProgress?: Progress): Timing {
+  const r = keyedRunnerTf(tf, spec, g);
+  const samples: number[] = [];
+  try {
+    const t = timeSteps(
+      (i) => {
+        const t0 = performance.now();
+        r.tick(i);
+        samples.push((performance.now() - t0) / 1000);
+      },
+      budget,
+      onProgress,
+    );
+    return { ...t, p99: percentile(samples.slice(t.warmup), 0.99) };
   } finally {
     r.dispose();
   }

@@ -14,6 +14,8 @@ export interface Timing {
   readonly warmup: number;
   /** True if the budget allowed fewer warm-up or timed steps than wanted. */
   readonly cut: boolean;
+  /** 99th percentile of the per-step seconds (keyed workloads: latency of a tick). */
+  readonly p99?: number;
 }
 
 /**
@@ -60,6 +62,55 @@ export function timeSteps(
     warmup,
     cut: samples.length < budget.steps || warmup < budget.warmup,
   };
+}
+
+/**
+ * `timeSteps` for a step that completes asynchronously (a tick of the keyed workload: its outputs arrive after
+ * the operator's micro-batch flush); also returns the 99th percentile of the per-step times.
+ */
+export async function timeStepsAsync(
+  step: (i: number) => Promise<void>,
+  budget: Budget,
+  onProgress?: (done: number, wanted: number) => void,
+): Promise<Timing> {
+  const start = performance.now();
+  const deadline = start + budget.seconds * 1000;
+  let i = 0;
+  let last = 0;
+  do {
+    const t0 = performance.now();
+    await step(i++);
+    last = performance.now() - t0;
+  } while (i < budget.warmup && performance.now() + last - start <= (budget.seconds * 1000) / 3);
+  const warmup = i;
+  const samples: number[] = [];
+  let lastReport = performance.now();
+  let sum = 0;
+  while (samples.length < budget.steps) {
+    if (samples.length >= budget.minSteps && performance.now() + sum / samples.length > deadline) break;
+    const t0 = performance.now();
+    await step(i++);
+    const t1 = performance.now();
+    sum += t1 - t0;
+    samples.push((t1 - t0) / 1000);
+    if (onProgress && t1 - lastReport > 2000) {
+      onProgress(samples.length, budget.steps);
+      lastReport = t1;
+    }
+  }
+  return {
+    median: median(samples),
+    p99: percentile(samples, 0.99),
+    n: samples.length,
+    warmup,
+    cut: samples.length < budget.steps || warmup < budget.warmup,
+  };
+}
+
+/** The q-quantile of a non-empty list (nearest rank: the smallest sample with at least q of them at or below it). */
+export function percentile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }
 
 /** Median of a non-empty list. */

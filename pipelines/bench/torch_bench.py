@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch peer of eddy's benchmark suite (run by pipelines/bench/run.ts as a child process).
 
-Usage: /usr/bin/python3 torch_bench.py JOB.json
+Usage: /usr/bin/python3 torch_bench.py JOB.json   (or --serve: job paths on stdin, one a line)
 
 JOB.json (written by torchPeer.ts) lists the workloads with their shapes, budgets, eddy's initial weights
 (a float32 file and the offsets of each state_dict tensor) and the check inputs. For each workload this script
@@ -12,6 +12,7 @@ JOB.json (written by torchPeer.ts) lists the workloads with their shapes, budget
 It prints one JSON object per line on stdout: {"kind": "info"|"check"|"result"|"error", ...}; progress on stderr.
 """
 import json
+import math
 import os
 import sys
 import time
@@ -78,7 +79,8 @@ def time_steps(step, budget, label):
     samples.sort()
     m = len(samples) // 2
     med = samples[m] if len(samples) % 2 else (samples[m - 1] + samples[m]) / 2
-    return {'median': med, 'n': len(samples), 'warmup': warmup, 'cut': len(samples) < budget['steps'] or warmup < budget['warmup']}
+    p99 = samples[min(len(samples) - 1, max(0, math.ceil(0.99 * len(samples)) - 1))]
+    return {'median': med, 'p99': p99, 'n': len(samples), 'warmup': warmup, 'cut': len(samples) < budget['steps'] or warmup < budget['warmup']}
 
 
 def load_params(torch, job_dir, w):
@@ -179,27 +181,133 @@ def stream_workload(torch, w, params, budget):
         return time_steps(step, budget, w['id'])
 
 
-def main():
-    job_path = sys.argv[1]
+def keyed_workload(torch, w, params, budget):
+    """W4: every key once per tick in a random order; two loops from the same weights, each checked and timed.
+
+    per-key:      a dict of states, nn.LSTMCell + head on one row per element (what a naive server does);
+    hand-batched: all states in one [keys, H] tensor, one LSTMCell + head over the tick's rows, gathered in the
+                  tick's order and scattered back (the ideal a hand-written micro-batcher reaches).
+    Returns a list of (impl, timing)."""
+    nn = torch.nn
+    F = torch.nn.functional
+    X, H, Y, K = w['X'], w['H'], w['Y'], w['keys']
+    cell = nn.LSTMCell(X, H)
+    head = nn.Linear(H, Y)
+    with torch.no_grad():
+        cell.weight_ih.copy_(params['weight_ih_l0'])
+        cell.weight_hh.copy_(params['weight_hh_l0'])
+        cell.bias_ih.copy_(params['bias_ih_l0'])
+        cell.bias_hh.copy_(params['bias_hh_l0'])
+        head.weight.copy_(params['head.weight'])
+        head.bias.copy_(params['head.bias'])
+    ck, ct = w['checkKeys'], w['checkTicks']
+    # Data "loading", not timed: per tick the keys in arrival order, and one-hot rows [1, X] / [keys, X].
+    ticks = []
+    for keys, ids in zip(w['tickKeys'], w['tickIds']):
+        ticks.append({
+            'keys': keys,
+            'index': torch.tensor(keys, dtype=torch.long),
+            'x': F.one_hot(torch.tensor(ids, dtype=torch.long), X).float(),
+            'rows': list(F.one_hot(torch.tensor(ids, dtype=torch.long), X).float().view(-1, 1, X)),
+        })
+    out = []
+
+    def check_probs(step, reset):
+        """Softmax outputs of keys < ck over the first ct ticks, [ticks, keys, Y], as eddy's golden values."""
+        reset()
+        probs = [[None] * ck for _ in range(ct)]
+        for t in range(ct):
+            keys, ys = step(t)
+            for i, k in enumerate(keys):
+                if k < ck:
+                    probs[t][k] = torch.softmax(ys[i].view(-1), dim=-1).tolist()
+        reset()
+        return [p for row in probs for key in row for p in key]
+
+    # per key
+    states = {}
+
+    def reset_per_key():
+        states.clear()
+
+    def step_per_key(i):
+        tick = ticks[i % len(ticks)]
+        ys = []
+        for k, x in zip(tick['keys'], tick['rows']):
+            s = states.get(k)
+            if s is None:
+                s = (torch.zeros(1, H), torch.zeros(1, H))
+            h, c = cell(x, s)
+            states[k] = (h, c)
+            ys.append(head(h))
+        return tick['keys'], ys
+
+    # hand-batched
+    hs, cs = torch.zeros(K, H), torch.zeros(K, H)
+
+    def reset_batched():
+        hs.zero_()
+        cs.zero_()
+
+    def step_batched(i):
+        tick = ticks[i % len(ticks)]
+        idx = tick['index']
+        h, c = cell(tick['x'], (hs.index_select(0, idx), cs.index_select(0, idx)))
+        hs.index_copy_(0, idx, h)
+        cs.index_copy_(0, idx, c)
+        return tick['keys'], head(h)
+
+    loops = [('torch', step_batched, reset_batched)]
+    if w['perKey']:
+        loops.append(('torch-per-key', step_per_key, reset_per_key))
+    half = dict(budget, seconds=budget['seconds'] / len(loops))
+    with torch.inference_mode():
+        for impl, step, reset in loops:
+            emit({'kind': 'check', 'workload': w['id'], 'impl': impl, 'probs': check_probs(step, reset)})
+            out.append((impl, time_steps(lambda i: step(i), half, f"{w['id']} {impl}")))
+            reset()
+    return out
+
+
+def run_job(torch, job_path):
+    """Every workload of one job file (weights beside it), results as JSON lines."""
     with open(job_path) as f:
         job = json.load(f)
-    try:
-        import torch
-    except Exception as err:  # noqa: BLE001 - any import failure means "no torch peer"
-        emit({'kind': 'info', 'available': False, 'reason': f'import torch failed: {err}'})
-        return
-    torch.set_num_threads(job.get('threads', 2))
-    emit({'kind': 'info', 'available': True, 'version': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(torch)})
     job_dir = os.path.dirname(os.path.abspath(job_path))
     for w in job['workloads']:
         print(f'torch {w["id"]}: check and time', file=sys.stderr, flush=True)
         try:
             params = load_params(torch, job_dir, w)
+            if w['kind'] == 'keyed':
+                for impl, t in keyed_workload(torch, w, params, w['budget']):
+                    emit({'kind': 'result', 'workload': w['id'], 'impl': impl, **t})
+                continue
             run = train_workload if w['kind'] == 'train' else stream_workload
             t = run(torch, w, params, w['budget'])
             emit({'kind': 'result', 'workload': w['id'], **t})
         except Exception as err:  # noqa: BLE001 - report and go on with the next workload
             emit({'kind': 'error', 'workload': w['id'], 'message': f'{type(err).__name__}: {err}'})
+
+
+def main():
+    """`torch_bench.py JOB.json` runs one job; `torch_bench.py --serve` reads job paths from stdin, one a line, and
+    answers each with its lines and {"kind": "done"} (one import of torch for the whole bench, the jobs interleaved
+    with eddy's cases so each ratio is measured close in time)."""
+    serve = sys.argv[1] == '--serve'
+    try:
+        import torch
+    except Exception as err:  # noqa: BLE001 - any import failure means "no torch peer"
+        emit({'kind': 'info', 'available': False, 'reason': f'import torch failed: {err}'})
+        return
+    torch.set_num_threads(2)
+    emit({'kind': 'info', 'available': True, 'version': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(torch)})
+    if not serve:
+        run_job(torch, sys.argv[1])
+        return
+    for line in sys.stdin:
+        if line.strip():
+            run_job(torch, line.strip())
+            emit({'kind': 'done'})
 
 
 if __name__ == '__main__':

@@ -6,10 +6,10 @@
 import { Rng } from '../../src/index.ts';
 
 /** Which metric a workload reports. `rate` metrics are per second (higher is better), `latency` in µs (lower is better). */
-export type MetricKind = 'chars/s' | 'frames/s' | 'us/step';
+export type MetricKind = 'chars/s' | 'frames/s' | 'us/step' | 'steps/s';
 
 /** Identifiers of the workloads, in table order. */
-export const WORKLOAD_IDS = ['W1', 'W1b', 'W2-lstm', 'W2-gru', 'W2-rnn', 'W3'] as const;
+export const WORKLOAD_IDS = ['W1', 'W1b', 'W2-lstm', 'W2-gru', 'W2-rnn', 'W3', 'W4', 'W4-100', 'W4-10k'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 /** A training workload: one-hot characters -> 1-layer LSTM -> linear head -> softmax cross-entropy, TBPTT, Adam, clip. */
@@ -49,7 +49,34 @@ export interface StreamSpec {
   readonly metric: 'us/step' | 'frames/s';
 }
 
-export type Spec = TrainSpec | StreamSpec;
+/**
+ * A keyed-streams workload (issue 17): `keys` streams, each with its own LSTM state, every key receiving one
+ * one-hot element per tick in a random order; one tick is timed (all its outputs delivered). eddy runs it through
+ * `keyedRecurrent` (micro-batched), with `maxKeys` below `keys` where eviction should run: evicted states are
+ * persisted (`onEvict`) and restored (`initialState`), so every output still equals stepping its key alone.
+ */
+export interface KeyedSpec {
+  readonly kind: 'keyed';
+  readonly id: WorkloadId;
+  readonly title: string;
+  readonly cell: 'lstm';
+  readonly input: 'onehot';
+  /** Streams (keys 0 .. keys-1). */
+  readonly keys: number;
+  /** eddy's `maxKeys`: below `keys`, least recently stepped keys are evicted (persisted) and restored. */
+  readonly maxKeys: number;
+  readonly X: number;
+  readonly H: number;
+  readonly Y: number;
+  /** Distinct ticks of data to cycle through. */
+  readonly ticks: number;
+  /** Every eddy backend (W4); the scaling variants run on the fastest one only (`scalingBackend`). */
+  readonly allBackends: boolean;
+  /** Also the per-key peers (tfjs-wasm on W4 only, torch's per-key loop); at 10,000 keys they take seconds a tick. */
+  readonly perKey: boolean;
+}
+
+export type Spec = TrainSpec | StreamSpec | KeyedSpec;
 
 /** How long one (workload, implementation) case may run; warm-up and timed steps share `seconds`. */
 export interface Budget {
@@ -141,11 +168,28 @@ export const SPECS: readonly Spec[] = [
     inputs: 64,
     metric: 'frames/s',
   },
+  ...([100, 1000, 10000] as const).map(
+    (keys): KeyedSpec => ({
+      kind: 'keyed',
+      id: keys === 1000 ? 'W4' : keys === 100 ? 'W4-100' : 'W4-10k',
+      title: `keyed streams, ${keys.toLocaleString('en-US')} keys, LSTM 256, in 65`,
+      cell: 'lstm',
+      input: 'onehot',
+      keys,
+      maxKeys: keys === 1000 ? keys : (keys * 4) / 5,
+      X: 65,
+      H: 256,
+      Y: 65,
+      ticks: 4,
+      allBackends: keys === 1000,
+      perKey: keys <= 1000,
+    }),
+  ),
 ];
 
 /** The metric a spec reports. */
 export function metricOf(spec: Spec): MetricKind {
-  return spec.kind === 'train' ? 'chars/s' : spec.metric;
+  return spec.kind === 'train' ? 'chars/s' : spec.kind === 'keyed' ? 'steps/s' : spec.metric;
 }
 
 /**
@@ -157,6 +201,13 @@ export function planOf(spec: Spec, quick: boolean): Plan {
     return quick
       ? { warmup: 1, steps: 3, minSteps: 1, seconds: 8, weight: 8 }
       : { warmup: 3, steps: 20, minSteps: 2, seconds: 60, weight: 8 };
+  if (spec.kind === 'keyed') {
+    // a tick is `keys` steps: about 1 ms a 100 keys on the native backend, 0.1-1 s per tick for the slow peers
+    const scale = spec.keys / 1000;
+    return quick
+      ? { warmup: 1, steps: 20, minSteps: 3, seconds: Math.max(1, scale), weight: 0.5 * Math.max(0.5, scale) }
+      : { warmup: 2, steps: 200, minSteps: 3, seconds: 4 * Math.max(1, scale), weight: 0.8 * Math.max(0.5, scale) };
+  }
   if (spec.kind === 'train')
     return quick
       ? { warmup: 2, steps: 10, minSteps: 3, seconds: 2, weight: 2 }
@@ -225,6 +276,36 @@ export function streamData(spec: StreamSpec, seed = SEED): { ids: Int32Array; fr
 
 /** Streaming steps compared across implementations in the checks. */
 export const CHECK_STEPS = 8;
+
+/** One tick of a keyed workload: every key once, in a random order (`keys`), each with a token id (`ids`). */
+export interface Tick {
+  readonly keys: Int32Array;
+  readonly ids: Int32Array;
+}
+
+/** `spec.ticks` ticks: a fresh random order of the keys and random token ids each. */
+export function keyedData(spec: KeyedSpec, seed = SEED): Tick[] {
+  const rng = new Rng(seed + 2);
+  const out: Tick[] = [];
+  for (let t = 0; t < spec.ticks; t++) {
+    const keys = new Int32Array(spec.keys);
+    for (let i = 0; i < keys.length; i++) keys[i] = i;
+    for (let i = keys.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      const k = keys[i];
+      keys[i] = keys[j];
+      keys[j] = k;
+    }
+    const ids = new Int32Array(spec.keys);
+    for (let i = 0; i < ids.length; i++) ids[i] = rng.int(spec.X);
+    out.push({ keys, ids });
+  }
+  return out;
+}
+
+/** Keyed checks: the outputs of these keys (the first few) over the first `CHECK_TICKS` ticks. */
+export const CHECK_KEYS = 8;
+export const CHECK_TICKS = 2;
 
 /** Parses `--only W1,W2`: `W2` selects every W2 variant. @throws Error naming an unknown workload */
 export function selectSpecs(only: string | undefined): Spec[] {

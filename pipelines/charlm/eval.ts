@@ -1,7 +1,7 @@
 /**
  * `eddy eval`: a char-LM's validation loss on the held-out end of a text, measured as training measures it.
  *
- *   eddy eval --model shakespeare --input ../shared/data/tinyshakespeare.txt
+ *   eddy eval --model shakespeare --input ../shared/data/tinyshakespeare.txt [--weights bf16|int8]
  */
 import { backendByName, evaluateCharLM, loadModel, readCorpus } from '../../src/index.ts';
 import { backendFlag, defineCommand } from '../cli/command.ts';
@@ -27,15 +27,24 @@ export const command = defineCommand({
       description: 'held-out fraction at the end of the text',
     },
     backend: backendFlag,
+    weights: {
+      type: 'choice',
+      choices: ['f32', 'bf16', 'int8'],
+      default: 'f32',
+      description: 'weights as loaded for streaming inference (loadModel options.weights): bf16 or int8 rounding',
+    },
   },
-  optionFlags: { 'options.valFraction': '--val-fraction' },
+  optionFlags: { 'options.valFraction': '--val-fraction', 'options.weights': '--weights' },
   async run(f, ctx) {
-    const model = loadModel(f.model, { backend: backendByName(f.backend, { path: '--backend' }) });
+    const model = loadModel(f.model, {
+      backend: backendByName(f.backend, { path: '--backend' }),
+      weights: f.weights as 'f32' | 'bf16' | 'int8',
+    });
     const text = await readCorpus(f.input);
     ctx.begin();
     const r = evaluateCharLM(model, text, { valFraction: f.valFraction });
     process.stdout.write(
-      `${f.model} on the last ${f.valFraction * 100}% of ${f.input}: ${r.nats.toFixed(4)} nats/char (${r.bits.toFixed(4)} bits/char) over ${r.chars.toLocaleString('en-US')} characters\n`,
+      `${f.model}${f.weights === 'f32' ? '' : ` (${f.weights} weights)`} on the last ${f.valFraction * 100}% of ${f.input}: ${r.nats.toFixed(4)} nats/char (${r.bits.toFixed(4)} bits/char) over ${r.chars.toLocaleString('en-US')} characters\n`,
     );
   },
 });

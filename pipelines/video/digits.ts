@@ -126,7 +126,7 @@ export const command = defineCommand({
     const rec = trainFrameLabeler(labeler, trainClips, { ...opts, onEpoch: log('recurrent') });
     const mlp = PerFrameClassifier.create(
       { inputSize: labeler.spec.size, hiddenSize: values.hidden, outputSize: 10 },
-      { seed: values.seed },
+      { seed: values.seed, backend: labeler.model.backend },
     );
     const per = trainPerFrame(mlp, labeler.spec, trainClips, { ...opts, onEpoch: log('per-frame') });
     ctx.log(

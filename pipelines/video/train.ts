@@ -184,7 +184,7 @@ export const command = defineCommand({
       const rec = trainFrameLabeler(labeler, train, { ...train1, onEpoch: every('recurrent') });
       const mlp = PerFrameClassifier.create(
         { inputSize: labeler.spec.size, hiddenSize: values.hidden, outputSize: 2 },
-        { seed },
+        { seed, backend: labeler.model.backend },
       );
       const per = trainPerFrame(mlp, labeler.spec, train, { ...train1, onEpoch: every('per-frame') });
       ctx.log(

@@ -437,7 +437,11 @@ function backendFor(o: ResolvedCharLMOptions, opened: WasmBackend[]): Backend {
 
 function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions): Trainer {
   const optimizer = createOptimizer(
-    o.optimizer === 'sgd' ? { name: 'sgd', lr: o.lr, momentum: 0.9 } : { name: o.optimizer, lr: o.lr },
+    o.optimizer === 'sgd'
+      ? { name: 'sgd', lr: o.lr, momentum: 0.9 }
+      : o.optimizer === 'adam' || o.optimizer === 'adamw'
+        ? { name: o.optimizer, lr: o.lr, backend: model.backend } // the native Adam update where the backend has it
+        : { name: o.optimizer, lr: o.lr },
   );
   return new Trainer(model, {
     optimizer,

@@ -5,7 +5,8 @@
  * A file saved by PyTorch with no metadata loads too: the configuration follows from the shapes.
  */
 import { EddyError } from '../util/errors.ts';
-import type { Backend } from '../tensor/backend.ts';
+import type { Backend, WeightPrecision } from '../tensor/backend.ts';
+import { checkOneOf } from '../util/validate.ts';
 import type { ModelOptions } from './modelConfig.ts';
 import type { RNNModel } from './rnnModel.ts';
 import {
@@ -24,6 +25,13 @@ export interface LoadModelOptions {
   config?: Partial<ModelOptions>;
   /** Kernels for the model. @default jsBackend */
   backend?: Backend;
+  /**
+   * Weights for streaming inference: `'bf16'` or `'int8'` rounds and packs them (`RNNModel.quantizeWeights`): on the
+   * native backend a step reads half or a quarter of the bytes. Outputs differ from float32 by the rounding (see
+   * the README's Performance section for the measured tolerance and char-LM losses).
+   * @default 'f32'
+   */
+  weights?: WeightPrecision;
 }
 
 /** The metadata eddy writes for a model, merged with `extra` (string values). */
@@ -78,7 +86,10 @@ export function modelFromSafetensors(file: SafetensorsFile, source: string, opti
   if (options.config) inferOptions(tensors, options.config, source, 'options.config');
   const fromArgs: FromArgs = { config: { ...fromMeta, ...(options.config ?? {}) }, source };
   if (options.backend) fromArgs.backend = options.backend;
-  return modelFromStateDict(tensors, fromArgs);
+  const weights = checkOneOf('options.weights', options.weights ?? 'f32', ['f32', 'bf16', 'int8'] as const);
+  const model = modelFromStateDict(tensors, fromArgs);
+  if (weights !== 'f32') model.quantizeWeights(weights);
+  return model;
 }
 
 /** The `eddy.config` metadata: a JSON object of known configuration keys (values are checked against the shapes). */

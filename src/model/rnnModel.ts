@@ -16,10 +16,10 @@ import { jsBackend } from '../tensor/jsBackend.ts';
 import type { CellKernel } from '../cells/cellKernel.ts';
 import { cellFor } from '../cells/cellFor.ts';
 import { backendCell } from '../cells/backendCell.ts';
-import { addBiasRows, gatherColumns, gemmNTRows } from '../tensor/rowOps.ts';
+import { addBiasRows, gatherColumns } from '../tensor/rowOps.ts';
 import { Rng } from '../util/rng.ts';
 import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
-import { checkBool, checkInt, checkObject } from '../util/validate.ts';
+import { checkBool, checkInt, checkObject, checkOneOf } from '../util/validate.ts';
 import { outputWidth, resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
 import { paramLayout, type ParamLayout } from './paramLayout.ts';
 import { createWorkspace, type Workspace } from './workspace.ts';
@@ -29,6 +29,8 @@ import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
 import type { RecurrentState } from './recurrentState.ts';
 import { windowForward, type ModelCore } from './windowForward.ts';
 import { windowBackward } from './windowBackward.ts';
+import type { WeightPrecision } from '../tensor/backend.ts';
+import { quantizeModelWeights, weightProduct, type LowpTable } from './lowPrecisionWeights.ts';
 
 /** Options for `RNNModel.create`. */
 export interface CreateOptions {
@@ -89,6 +91,8 @@ export class RNNModel implements ModelCore {
   readonly params: Float32Array;
   /** All gradients, same layout; `backward` accumulates here, `zeroGrads` clears. */
   readonly grads: Float32Array;
+  #lowp: LowpTable | null = null;
+  #precision: WeightPrecision = 'f32';
   /** forward's workspaces when the caller passes none, and step's scratch: one grow-only buffer each */
   private readonly workspaces: WorkspaceCache;
   private readonly stepScratch: WorkspaceCache;
@@ -153,6 +157,38 @@ export class RNNModel implements ModelCore {
     const e = this.layout.entries.find((p) => p.name === name);
     if (!e) throw invalidArg('name', `one of ${this.layout.entries.map((p) => p.name).join(', ')}`, name);
     return e;
+  }
+
+  /** Packed lower-precision weights for streaming steps (`quantizeWeights`), or null for float32. */
+  get lowp(): LowpTable | null {
+    return this.#lowp;
+  }
+
+  /** How the weights are stored for streaming steps: `'f32'`, or `'bf16'` / `'int8'` after `quantizeWeights`. */
+  get weightPrecision(): WeightPrecision {
+    return this.#precision;
+  }
+
+  /**
+   * Lower-precision weights for streaming inference: rounds every weight matrix (`W_ih`, `W_hh` of each layer and
+   * the head's weight; not biases or embeddings) in place to bf16 (8 bits of mantissa, relative error <= 2^-8) or
+   * int8 (a scale per row, `max |w| / 127`), and packs them so that steps read half or a quarter of the bytes on a
+   * backend with `gemmNTLowp` (native; per-row products: for streaming's few rows, not large keyed batches). Every other path (forward, training, saving) uses the
+   * rounded float32 values, so a saved file holds the weights the model runs with (PyTorch loads it as usual).
+   * Once per model: a second call, or one with another precision, is refused.
+   * @throws EddyError ERR_INVALID_ARG naming `kind`, or when the weights were already converted
+   */
+  quantizeWeights(kind: 'bf16' | 'int8'): void {
+    checkOneOf('kind', kind, ['bf16', 'int8'] as const);
+    if (this.#precision !== 'f32')
+      throw new EddyError('ERR_INVALID_ARG', `quantizeWeights: the weights are already ${this.#precision}`);
+    if (!(this.params instanceof Float32Array))
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        'quantizeWeights: needs float32 parameters (not the float64 check backend)',
+      );
+    this.#lowp = quantizeModelWeights(this.config, this.layout, this.cell.gates, this.params, this.backend, kind);
+    this.#precision = kind;
   }
 
   /**
@@ -395,16 +431,16 @@ function stepForward(
         inp = state.h;
         inOff = (l - 1) * B * H;
       }
-      gemmNTRows(be, B, GH, lo.inputWidth, inp, inOff, P, lo.wih, lc.gx, 0, false);
+      weightProduct(be, m.lowp, P, B, GH, lo.inputWidth, inp, inOff, lo.wih, lc.gx);
       addBiasRows(be, lc.gx, 0, P, lo.bih, B, GH);
     }
     const off = l * B * H;
-    gemmNTRows(be, B, GH, H, state.h, off, P, lo.whh, ws.gh, 0, false);
+    weightProduct(be, m.lowp, P, B, GH, H, state.h, off, lo.whh, ws.gh);
     cell.forward(state.h, off, c, off, lc.act, 0, lc.aux, 0, lc.gx, 0, ws.gh, 0, state.h, off, c, off, P, lo.bhh, B, H);
   }
   if (config.outputSize > 0) {
     const Y = config.outputSize;
-    gemmNTRows(be, B, Y, H, state.h, (L - 1) * B * H, P, layout.headWeight, y, 0, false);
+    weightProduct(be, m.lowp, P, B, Y, H, state.h, (L - 1) * B * H, layout.headWeight, y);
     addBiasRows(be, y, 0, P, layout.headBias, B, Y);
   } else {
     y.set(state.h.subarray((L - 1) * B * H, L * B * H));

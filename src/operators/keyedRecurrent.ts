@@ -63,7 +63,7 @@ export function keyedRecurrent<T, K>(
       keys = [];
       inputs = [];
       const now = sweepScheduler.now();
-      const outputs: Float32Array[] = new Array(n);
+      let outputs: Float32Array[] = new Array(n);
       // Round r holds the r-th pending element of each key, so a key's steps stay in order.
       const round = new Int32Array(n);
       const seen = new Map<K, number>();
@@ -84,16 +84,19 @@ export function keyedRecurrent<T, K>(
         ck.length = 0;
         cx.length = 0;
       };
-      for (let r = 0; r < rounds; r++) {
-        for (let i = 0; i < n; i++) {
-          if (round[i] !== r) continue;
-          idx.push(i);
-          ck.push(kk[i]);
-          cx.push(xs[i]);
-          if (ck.length === ks.capacity) run();
+      if (rounds === 1 && n <= ks.capacity)
+        outputs = ks.stepBatch(kk, xs, n, now); // distinct keys: one step
+      else
+        for (let r = 0; r < rounds; r++) {
+          for (let i = 0; i < n; i++) {
+            if (round[i] !== r) continue;
+            idx.push(i);
+            ck.push(kk[i]);
+            cx.push(xs[i]);
+            if (ck.length === ks.capacity) run();
+          }
+          if (ck.length > 0) run();
         }
-        if (ck.length > 0) run();
-      }
       for (let i = 0; i < n && !out.closed; i++) out.next({ key: kk[i], value: vs[i], output: outputs[i] });
       armSweep();
     };

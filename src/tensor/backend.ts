@@ -144,6 +144,38 @@ export interface Backend {
     N: number,
     V: number,
   ): void;
+  /**
+   * Optional: `softmaxCrossEntropy` (`softmax.ts`) of rows `[N, V]`, same arguments and result, over any arrays;
+   * the caller has checked the shapes and targets (< V). Used when the caller passes this backend.
+   */
+  softmaxCrossEntropy?(
+    dlogits: Float32Array | null,
+    logits: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    scale: number,
+  ): number;
+  /**
+   * Optional: one Adam update in place over equally long `params`, `grads`, `m`, `v` (any arrays), with
+   * `coefs` = [beta1, beta2, 1 - beta1, 1 - beta2, stepSize, sqrt(1 - beta2^t), eps, decay, l2] (see `adam.ts`).
+   */
+  adamUpdate?(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, coefs: Float64Array): void;
+  /**
+   * Optional: `C[M, N] (+)= A[M, K] · Wᵀ` for lower-precision weights `W [N, K]` (`lowPrecision.ts`: packed in this
+   * backend's memory), each row of C independent of M (streaming steps); accumulated in float32.
+   */
+  gemmNTLowp?(
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    aOff: number,
+    W: LowpWeights,
+    C: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+  ): void;
   /** Optional: its gradient `W[:, ids[i]] += A[i, :]` for `A [M, N]`, `W [N, V]`. */
   scatterAddColumns?(
     W: Float32Array,
@@ -160,3 +192,15 @@ export interface Backend {
 
 /** The recurrent cells eddy implements, named as PyTorch's modules and `nonlinearity` are (declared here, below the cells, so a backend can name them). */
 export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
+
+/** How a model's weights are stored for its streaming steps: float32, bf16, or int8 with a scale per row. */
+export type WeightPrecision = 'f32' | 'bf16' | 'int8';
+
+/** A weight `[N, K]` packed in lower precision (bf16 bits, or int8 with `scales [N]`), in a backend's memory. */
+export interface LowpWeights {
+  readonly kind: 'bf16' | 'int8';
+  readonly data: Uint16Array | Int8Array;
+  readonly scales: Float32Array | null;
+  readonly N: number;
+  readonly K: number;
+}

@@ -2,6 +2,7 @@
  * Softmax and softmax cross-entropy with its gradient, over rows of logits `[N, V]`.
  * Stable: the row maximum is subtracted before exponentiating.
  */
+import type { Backend } from './backend.ts';
 import { invalidArg } from '../util/errors.ts';
 
 /** `out[r] = softmax(logits[r] / temperature)` for N rows of V. `out` may alias `logits`. */
@@ -35,6 +36,8 @@ export function softmaxRows(
  * Rows whose target is negative are ignored (padding) and get a zero gradient.
  * @param dlogits `[N, V]` written (not accumulated) with `scale · (softmax - onehot)`, or null for the loss only
  * @param scale multiplies the gradient: 1 for a summed loss, 1/count for a mean
+ * @param backend kernels to run it with where they have it (`Backend.softmaxCrossEntropy`: the native backend,
+ *   float32 exponentials, within float32 rounding of this loop)
  * @returns the summed loss in nats over the rows that count
  * @throws EddyError ERR_INVALID_ARG naming `targets[r]` for a target that is not an integer < V (checked for every
  *   row before anything is written)
@@ -46,6 +49,7 @@ export function softmaxCrossEntropy(
   N: number,
   V: number,
   scale = 1,
+  backend?: Pick<Backend, 'softmaxCrossEntropy'>,
 ): number {
   for (let r = 0; r < N; r++) {
     const t = targets[r];
@@ -53,6 +57,13 @@ export function softmaxCrossEntropy(
     if (!(t < V) || !Number.isInteger(t))
       throw invalidArg(`targets[${r}]`, `integer class id in [0, ${V}) (or negative: padding)`, t);
   }
+  if (
+    backend?.softmaxCrossEntropy &&
+    logits instanceof Float32Array &&
+    targets instanceof Int32Array &&
+    (dlogits === null || dlogits instanceof Float32Array)
+  )
+    return backend.softmaxCrossEntropy(dlogits, logits, targets, N, V, scale);
   let loss = 0;
   for (let r = 0; r < N; r++) {
     const base = r * V;

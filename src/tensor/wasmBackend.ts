@@ -148,8 +148,8 @@ export function wasmSimdSupported(relaxed = false): boolean {
 /**
  * Kernels that replace wasm ones over the same memory (the native addon, `nativeBackend.ts`): `bind` is given the
  * memory's buffer once and returns a slot; the others take it and byte addresses in that buffer. `gemm` (op 0 NN,
- * 1 NT, 2 TN, 3 NT by rows for `gemmNTRows`) replaces the multiplies; `lstmForward` / `lstmBackward`, when present, the wasm pointwise
- * kernels of those names (same arguments after the slot), behind the same guards and staging.
+ * 1 NT, 2 TN, 3 NT by rows for `gemmNTRows`) replaces the multiplies; `cells`, the wasm cell kernels of those
+ * names (same arguments after the slot), behind the same guards and staging.
  */
 export interface Accelerator {
   /** The backend's name, e.g. `"native-avx512"`. */
@@ -166,34 +166,26 @@ export interface Accelerator {
     c: number,
     accumulate: boolean,
   ): void;
-  lstmForward?(
-    slot: number,
-    h: number,
-    c: number,
-    act: number,
-    aux: number,
-    gx: number,
-    gh: number,
-    cPrev: number,
-    bhh: number,
-    B: number,
-    H: number,
-  ): void;
-  lstmBackward?(
-    slot: number,
-    dgx: number,
-    dgh: number,
-    dhPrev: number,
-    dcPrev: number,
-    dh: number,
-    dc: number,
-    act: number,
-    aux: number,
-    cPrev: number,
-    B: number,
-    H: number,
-  ): void;
+  /**
+   * Cell step kernels that replace the wasm ones of the same names (`lstmForward`, `lstmBackward`, `gruForward`,
+   * `gruBackward`, `rnnTanhForward`, `rnnReluForward`, `rnnTanhBackward`, `rnnReluBackward`): the same arguments
+   * (byte addresses, then B and H) after the slot.
+   */
+  readonly cells?: Partial<Record<CellKernelName, (slot: number, ...args: number[]) => void>>;
 }
+
+/** The wasm cell kernels an `Accelerator` may replace. */
+export const CELL_KERNEL_NAMES = [
+  'lstmForward',
+  'lstmBackward',
+  'gruForward',
+  'gruBackward',
+  'rnnTanhForward',
+  'rnnReluForward',
+  'rnnTanhBackward',
+  'rnnReluBackward',
+] as const;
+export type CellKernelName = (typeof CELL_KERNEL_NAMES)[number];
 
 /**
  * Creates a WebAssembly SIMD backend with its own memory.
@@ -362,7 +354,7 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
   return backend;
 }
 
-/** The optional pointwise methods, over their own module instance on the same memory (LSTM steps from `accel` if it has them). */
+/** The optional pointwise methods, over their own module instance on the same memory (cell steps from `accel` where it has them). */
 function pointwiseMethods(
   api: WasmApi,
   arena: WasmArena,
@@ -372,34 +364,9 @@ function pointwiseMethods(
 ): ReturnType<typeof wasmPointwise> {
   const module = new api.Module(emitModule([...cellFunctions(), ...rowFunctions()], { shared }));
   const exports: Record<string, unknown> = { ...new api.Instance(module, { env: { memory: arena.memory } }).exports };
-  const { lstmForward: fwd, lstmBackward: bwd } = accel ?? {};
-  if (fwd)
-    exports.lstmForward = (
-      h: number,
-      c: number,
-      act: number,
-      aux: number,
-      gx: number,
-      gh: number,
-      cp: number,
-      b: number,
-      B: number,
-      H: number,
-    ) => fwd(slot, h, c, act, aux, gx, gh, cp, b, B, H);
-  if (bwd) {
-    exports.lstmBackward = (
-      dgx: number,
-      dgh: number,
-      dhp: number,
-      dcp: number,
-      dh: number,
-      dc: number,
-      act: number,
-      aux: number,
-      cp: number,
-      B: number,
-      H: number,
-    ) => bwd(slot, dgx, dgh, dhp, dcp, dh, dc, act, aux, cp, B, H);
+  for (const name of CELL_KERNEL_NAMES) {
+    const kernel = accel?.cells?.[name];
+    if (kernel) exports[name] = (...args: number[]) => kernel(slot, ...args);
   }
   return wasmPointwise(exports, new ArgStaging(arena));
 }

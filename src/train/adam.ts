@@ -3,6 +3,8 @@
  * and `torch.optim.AdamW` (decoupled weight decay applied to the parameters). One shared core; the two
  * public functions differ only in where the weight decay goes and its default.
  */
+import type { Backend } from '../tensor/backend.ts';
+import { invalidArg } from '../util/errors.ts';
 import { checkNumber, checkObject } from '../util/validate.ts';
 import type { Optimizer, OptimizerState } from './optimizer.ts';
 import { checkLr, checkOptionKeys, checkStepArgs, copyInto, readState, snapshotState } from './optimizer.ts';
@@ -35,9 +37,15 @@ export interface AdamOptions {
    * @default 0 for adam, 0.01 for adamw
    */
   weightDecay?: number;
+  /**
+   * Kernels for the update where they have one (`Backend.adamUpdate`: the native backend, float32 arithmetic
+   * within rounding of the TypeScript loop); the Trainer passes its model's.
+   * @default undefined (the TypeScript loop)
+   */
+  backend?: Backend;
 }
 
-const KEYS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'] as const;
+const KEYS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'backend'] as const;
 const BUFFERS = ['m', 'v'] as const;
 
 /**
@@ -83,6 +91,11 @@ function adamCore(name: 'adam' | 'adamw', options: AdamOptions, decoupled: boole
   const eps = checkNumber('options.eps', o.eps ?? 1e-8, 0);
   const weightDecay = checkNumber('options.weightDecay', o.weightDecay ?? (decoupled ? 0.01 : 0), 0);
   const l2 = decoupled ? 0 : weightDecay;
+  const be: unknown = o.backend;
+  if (be !== undefined && (be === null || typeof be !== 'object' || typeof (be as Backend).gemmNN !== 'function'))
+    throw invalidArg('options.backend', 'a Backend (or undefined)', be);
+  const kernel = (be as Backend | undefined)?.adamUpdate?.bind(be) ?? null;
+  const coefs = new Float64Array(9);
 
   let t = 0; // updates done
   let m: Float32Array | null = null; // [P] first moment
@@ -111,6 +124,11 @@ function adamCore(name: 'adam' | 'adamw', options: AdamOptions, decoupled: boole
       const decay = decoupled ? 1 - lr * weightDecay : 1;
       const c1 = 1 - beta1;
       const c2 = 1 - beta2;
+      if (kernel && params instanceof Float32Array && grads instanceof Float32Array) {
+        coefs.set([beta1, beta2, c1, c2, stepSize, bc2Sqrt, eps, decay, l2]);
+        kernel(params, grads, mb, vb, coefs);
+        return;
+      }
       for (let i = 0; i < n; i++) {
         const g = grads[i] + l2 * params[i];
         mb[i] = beta1 * mb[i] + c1 * g;

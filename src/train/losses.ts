@@ -21,6 +21,7 @@
  * const { loss } = sequenceCrossEntropy(dy, y, targets, { T, B, Y: V }); // mean nats per counted step
  * model.backward(workspace, dy);
  */
+import type { Backend } from '../tensor/backend.ts';
 import { softmaxCrossEntropy } from '../tensor/softmax.ts';
 import { invalidArg, shapeError, describe } from '../util/errors.ts';
 import { checkInt, checkObject, checkOneOf } from '../util/validate.ts';
@@ -42,6 +43,11 @@ export interface LossShape {
   toStep?: number;
   /** `'mean'` over counted terms or `'sum'`. @default 'mean' */
   reduction?: Reduction;
+  /**
+   * Kernels for the cross-entropies where they have one (`Backend.softmaxCrossEntropy`: the native backend; the
+   * Trainer passes its model's). @default undefined (the TypeScript loop)
+   */
+  backend?: Backend;
 }
 
 /** What a loss returns. */
@@ -76,6 +82,7 @@ interface Resolved {
   from: number;
   to: number;
   mean: boolean;
+  backend: Backend | undefined;
 }
 
 function resolveShape(shape: LossShape, y: Float32Array, dy: Float32Array | null): Resolved {
@@ -92,7 +99,7 @@ function resolveShape(shape: LossShape, y: Float32Array, dy: Float32Array | null
   if (dy !== null && (!(dy instanceof Float32Array) || dy.length !== n)) {
     throw shapeError('dy', `Float32Array of length ${n} ([T=${T}, B=${B}, Y=${Y}]) or null`, describe(dy));
   }
-  return { T, B, Y, from, to, mean };
+  return { T, B, Y, from, to, mean, backend: s.backend };
 }
 
 function checkIds(targets: unknown, length: number, shape: string, V: number, from: number, to: number): Int32Array {
@@ -120,9 +127,9 @@ export function sequenceCrossEntropy(
   targets: Int32Array | Float32Array,
   shape: LossShape,
 ): LossResult {
-  const { T, B, Y: V, from, to, mean } = resolveShape(shape, y, dy);
+  const { T, B, Y: V, from, to, mean, backend } = resolveShape(shape, y, dy);
   const t = checkIds(targets, T * B, `[T=${T}, B=${B}]`, V, from * B, to * B);
-  return crossEntropyRange(dy, y, t, B, V, from, to, T, mean);
+  return crossEntropyRange(dy, y, t, B, V, from, to, T, mean, backend);
 }
 
 function crossEntropyRange(
@@ -135,6 +142,7 @@ function crossEntropyRange(
   to: number,
   T: number,
   mean: boolean,
+  backend: Backend | undefined,
 ): LossResult {
   const r0 = from * B; // first counted row of [T·B, V]
   const r1 = to * B;
@@ -148,6 +156,7 @@ function crossEntropyRange(
     r1 - r0,
     V,
     scale,
+    backend,
   );
   if (dy !== null) {
     dy.fill(0, 0, r0 * V);
@@ -172,7 +181,7 @@ export function manyToOneCrossEntropy(
   targets: Int32Array | Float32Array,
   shape: LossShape,
 ): LossResult {
-  const { T, B, Y: V, from, to, mean } = resolveShape(shape, y, dy);
+  const { T, B, Y: V, from, to, mean, backend } = resolveShape(shape, y, dy);
   if (targets instanceof Int32Array && targets.length === T * B && T > 1)
     return sequenceCrossEntropy(dy, y, targets, shape);
   const labels = checkIds(targets, B, `[B=${B}] (one label per row) or [T=${T}, B=${B}]`, V, 0, B);
@@ -192,6 +201,7 @@ export function manyToOneCrossEntropy(
     B,
     V,
     scale,
+    backend,
   );
   if (dy !== null) {
     dy.fill(0, 0, o);

@@ -23,6 +23,7 @@
  * const trainer = new Trainer(model, { optimizer: { name: 'adam', lr: 2e-3 }, k1: 64, clipNorm: 5 });
  * for (const w of charRnnBatches(ids, { B: 32, k1: 64 })) console.log(trainer.update(w).loss);
  */
+import type { Backend } from '../tensor/backend.ts';
 import { RNNModel } from '../model/rnnModel.ts';
 import { outputWidth } from '../model/modelConfig.ts';
 import type { RecurrentState } from '../model/recurrentState.ts';
@@ -147,7 +148,7 @@ export class Trainer {
     this.model = model;
     this.wsFirst = new WorkspaceCache(model.config, model.backend);
     this.wsSecond = new WorkspaceCache(model.config, model.backend);
-    this.optimizer = resolveOptimizer(o.optimizer);
+    this.optimizer = resolveOptimizer(o.optimizer, model.backend);
     this.k1 = checkInt('options.k1', o.k1, 1);
     this.k2 = o.k2 === undefined ? this.k1 : checkInt('options.k2', o.k2, 1);
     if (this.k2 < this.k1) throw invalidArg('options.k2', `integer >= ${this.k1} (options.k1)`, this.k2);
@@ -198,6 +199,7 @@ export class Trainer {
         fromStep: w.context,
         toStep: w.T - w.padding,
         reduction: this.reduction,
+        backend: model.backend,
       });
       if (this.checks) checkFiniteLoss(r.loss, step);
       model.zeroGrads();
@@ -263,6 +265,7 @@ export class Trainer {
         fromStep: w.context,
         toStep: w.T - w.padding,
         reduction: 'sum',
+        backend: this.model.backend,
       });
       this.evalCarried = run.carried;
       sum += r.sum;
@@ -418,7 +421,8 @@ function globalNorm(g: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-function resolveOptimizer(o: unknown): Optimizer {
+/** An optimizer, or one created from options (Adam and AdamW on the model's backend's update kernel, if it has one). */
+function resolveOptimizer(o: unknown, backend: Backend): Optimizer {
   if (
     o !== null &&
     typeof o === 'object' &&
@@ -429,7 +433,12 @@ function resolveOptimizer(o: unknown): Optimizer {
   if (o === null || typeof o !== 'object')
     throw invalidArg('options.optimizer', 'an Optimizer or optimizer options ({ name, lr, ... })', o);
   try {
-    return createOptimizer(o as OptimizerOptions);
+    const opts = o as OptimizerOptions;
+    const onBackend =
+      (opts.name === 'adam' || opts.name === 'adamw') && !('backend' in opts) && backend.adamUpdate
+        ? { ...opts, backend }
+        : opts;
+    return createOptimizer(onBackend);
   } catch (err) {
     // re-root the optimizer's own option paths under options.optimizer
     if (err instanceof EddyError)

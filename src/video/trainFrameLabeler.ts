@@ -172,7 +172,7 @@ export function trainPerFrame(
   if (classifier.inputSize !== spec.size)
     throw invalidArg('classifier', `a classifier of inputSize ${spec.size} (the features' size)`, classifier.inputSize);
   const t0 = performance.now();
-  const opt = createOptimizer({ name: 'adam', lr: r.lr });
+  const opt = createOptimizer({ name: 'adam', lr: r.lr, backend: classifier.backend });
   const shuffle = new Rng(r.seed ^ 0x5eed);
   const X = spec.size;
   const Y = classifier.outputSize;
@@ -203,7 +203,7 @@ export function trainPerFrame(
         tb[m] = s.targets[f];
       }
       const y = classifier.forward(xb, M);
-      const loss = softmaxCrossEntropy(dy, y, tb, M, Y, 1 / M);
+      const loss = softmaxCrossEntropy(dy, y, tb, M, Y, 1 / M, classifier.backend);
       if (!Number.isFinite(loss))
         throw new EddyError('ERR_NON_FINITE', `trainPerFrame: the loss is ${loss} at update ${updates}`);
       classifier.zeroGrads();

@@ -122,7 +122,7 @@ describe('adam / adamw options', () => {
     ],
     [
       { betas: [0.9, 0.99] },
-      /^Expected no such (adam|adamw) option \(known: lr, beta1, beta2, eps, weightDecay\) for options\.betas but received array of length 2$/,
+      /^Expected no such (adam|adamw) option \(known: lr, beta1, beta2, eps, weightDecay, backend\) for options\.betas but received array of length 2$/,
     ],
   ];
   for (const [factory, fn] of [

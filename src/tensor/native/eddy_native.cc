@@ -14,6 +14,9 @@
 // Both threads take chunks of one job from a shared counter; the calling thread never waits for a chunk nobody
 // has started, so a descheduled helper thread costs nothing but its own chunk.
 #include <node_api.h>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -308,11 +311,101 @@ static void dotNT(int M, int K, const float* A, const float* B, float* C, int N,
   }
 }
 
+// C[M, N] (+)= A[M, K] · Wᵀ for lower-precision weights W [N, K] (streaming steps, few rows), rows [j0, j1) of W:
+// bf16 (kind 1: the high half of a float32) or int8 (kind 2: w = q · scale[j]). Accumulated in float32.
+typedef uint16_t vh __attribute__((vector_size(VL * 2)));
+typedef uint16_t vhu __attribute__((vector_size(VL * 2), aligned(2), may_alias));
+typedef int8_t vb __attribute__((vector_size(VL)));
+typedef int8_t vbu __attribute__((vector_size(VL), aligned(1), may_alias));
+typedef uint32_t vu __attribute__((vector_size(VL * 4)));
+typedef int32_t vi32 __attribute__((vector_size(VL * 4)));
+// VL weights from `w + k` as floats: bf16 bits shifted into the high half, or int8 converted (intrinsics where
+// GCC's generic vector conversions would go element by element).
+template <int KIND>
+static inline vf loadQ(const void* w, long k) {
+#if defined(__AVX512F__)
+  if constexpr (KIND == 1) {
+    const __m512i u = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(w) + k))), 16);
+    return reinterpret_cast<vf>(_mm512_castsi512_ps(u));
+  } else {
+    return reinterpret_cast<vf>(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const int8_t*>(w) + k)))));
+  }
+#elif defined(__AVX2__)
+  if constexpr (KIND == 1) {
+    const __m256i u = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(w) + k))), 16);
+    return reinterpret_cast<vf>(_mm256_castsi256_ps(u));
+  } else {
+    return reinterpret_cast<vf>(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const int8_t*>(w) + k)))));
+  }
+#else
+  if constexpr (KIND == 1) {
+    const vu u = __builtin_convertvector(*reinterpret_cast<const vhu*>(static_cast<const uint16_t*>(w) + k), vu) << 16;
+    return (vf)u;  // a bit cast between vector types of one size
+  } else {
+    return __builtin_convertvector(__builtin_convertvector(*reinterpret_cast<const vbu*>(static_cast<const int8_t*>(w) + k), vi32), vf);
+  }
+#endif
+}
+static inline float scalarQ(int kind, const void* w, long k) {
+  if (kind == 1) {
+    const uint32_t u = uint32_t(static_cast<const uint16_t*>(w)[k]) << 16;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  }
+  return float(static_cast<const int8_t*>(w)[k]);
+}
+template <int KIND>
+static void dotNTqT(int M, int K, const float* A, const void* W, const float* scales, float* C, int N, int j0, int j1, bool acc) {
+  constexpr int kind = KIND;
+  const int kv = K - K % VL;
+  const long esz = kind == 1 ? 2 : 1;
+  const auto row = [&](int j) { return static_cast<const void*>(static_cast<const uint8_t*>(W) + long(j) * K * esz); };
+  for (int i = 0; i < M; i++) {
+    const float* a = A + long(i) * K;
+    float* c = C + long(i) * N;
+    int j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      const void *b0 = row(j), *b1 = row(j + 1), *b2 = row(j + 2), *b3 = row(j + 3);
+      vf s0{}, s1{}, s2{}, s3{};
+      for (int k = 0; k < kv; k += VL) {
+        const vf x = vload(a + k);
+        s0 += x * loadQ<KIND>(b0, k);
+        s1 += x * loadQ<KIND>(b1, k);
+        s2 += x * loadQ<KIND>(b2, k);
+        s3 += x * loadQ<KIND>(b3, k);
+      }
+      float t[4] = {hsum(s0), hsum(s1), hsum(s2), hsum(s3)};
+      const void* bs[4] = {b0, b1, b2, b3};
+      for (int q = 0; q < 4; q++) {
+        for (int k = kv; k < K; k++) t[q] += a[k] * scalarQ(kind, bs[q], k);
+        if (scales) t[q] *= scales[j + q];
+        c[j + q] = acc ? c[j + q] + t[q] : t[q];
+      }
+    }
+    for (; j < j1; j++) {
+      const void* b = row(j);
+      vf s{};
+      for (int k = 0; k < kv; k += VL) s += vload(a + k) * loadQ<KIND>(b, k);
+      float t = hsum(s);
+      for (int k = kv; k < K; k++) t += a[k] * scalarQ(kind, b, k);
+      if (scales) t *= scales[j];
+      c[j] = acc ? c[j] + t : t;
+    }
+  }
+}
+
+static void dotNTq(int kind, int M, int K, const float* A, const void* W, const float* scales, float* C, int N, int j0, int j1, bool acc) {
+  if (kind == 1) dotNTqT<1>(M, K, A, W, scales, C, N, j0, j1, acc);
+  else dotNTqT<2>(M, K, A, W, scales, C, N, j0, j1, acc);
+}
+
 // ---- threads ------------------------------------------------------------------------------------------------
 
 // A job split into n chunks along one dimension; chunk q covers [q·step, min((q+1)·step, total)).
 struct Job {
-  int kind;  // 0 outer split by rows of C', 1 outer split by columns of C', 2 dotNT split by rows of B
+  int kind;  // 0 outer split by rows of C', 1 outer split by columns of C', 2 dotNT split by rows of B, 3 read-sum,
+             // 4 dotNTq (lower-precision weights) split by rows of W
   Outer g;
   int total, step;
   // dotNT
@@ -320,6 +413,10 @@ struct Job {
   const float *A, *B;
   float* C;
   bool acc;
+  // dotNTq
+  int qkind;
+  const void* W;
+  const float* scales;
 };
 
 struct Pool;
@@ -406,7 +503,13 @@ struct Pool {
     }
     int mine = 0;
     for (int q; (q = claim()) >= 0; mine++) runChunk(*this, job, q, main);
-    while (completed.load(std::memory_order_acquire) != chunks - mine) cpuRelax();
+    // Wait for the helper's chunks: spin briefly (they usually end together), then yield the core, so that a
+    // helper descheduled by the machine's other work (a loaded, shared machine) gets to run instead of this
+    // thread spinning away its time slice.
+    for (int spins = 0; completed.load(std::memory_order_acquire) != chunks - mine; spins++) {
+      if (spins < 4096) cpuRelax();
+      else std::this_thread::yield();
+    }
   }
 
   ~Pool() { setThreads(1); }
@@ -417,7 +520,30 @@ static void runChunk(Pool&, const Job& j, int q, Scratch& s) {
   if (lo >= hi) return;
   if (j.kind == 0) outerBlock(j.g, lo, hi, 0, j.g.N, s);
   else if (j.kind == 1) outerBlock(j.g, 0, j.g.M, lo, hi, s);
-  else dotNT(j.M, j.K, j.A, j.B, j.C, j.N, lo, hi, j.acc);
+  else if (j.kind == 2) dotNT(j.M, j.K, j.A, j.B, j.C, j.N, lo, hi, j.acc);
+  else if (j.kind == 4) dotNTq(j.qkind, j.M, j.K, j.A, j.W, j.scales, j.C, j.N, lo, hi, j.acc);
+  else {  // read-sum of A[lo, hi) into C[q] (the bandwidth probe)
+    vf s0{}, s1{};
+    for (long i = lo; i < hi; i += 2 * VL) {
+      s0 += vload(j.A + i);
+      s1 += vload(j.A + i + VL);
+    }
+    j.C[q] = hsum(s0 + s1);
+  }
+}
+
+// Σ buf[0, n) read on the pool's threads, one half each (n a multiple of 2·VL; the bandwidth probe).
+static float readSum(Pool& p, const float* buf, long n) {
+  float partial[2] = {0, 0};
+  Job j{};
+  j.kind = 3;
+  j.A = buf;
+  j.C = partial;
+  j.total = int(n);
+  const int chunks = p.threads;
+  j.step = int((n / chunks + 2 * VL - 1) / (2 * VL) * (2 * VL));
+  p.run(j, chunks);
+  return partial[0] + partial[1];
 }
 
 // Below this many multiply-adds a product runs on the calling thread alone (waking the helper costs more).
@@ -489,92 +615,7 @@ static void gemm(Pool& p, int op, int M, int N, int K, const float* A, const flo
   }
 }
 
-// ---- LSTM pointwise step (the wasm kernels' contract: byte addresses, rows of B, H units) ---------------------
-
-// e^x for float32 (Cephes expf: x = n·ln2 + r, |r| <= ln2/2, degree-6 polynomial, 2^n built in the exponent bits).
-static inline vf vexp(vf x) {
-  const vf lo = vf{} - 87.3f, hi = vf{} + 88.3f;
-  x = x < lo ? lo : x;
-  x = x > hi ? hi : x;
-  const vf n = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;  // round to nearest
-  vf r = x - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  vf p = vf{} + 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.f;
-  const vi e = (__builtin_convertvector(n, vi) + 127) << 23;
-  vf scale;  // 2^n: the bits of e read as floats (memcpy, not a pointer cast, which breaks strict aliasing)
-  std::memcpy(&scale, &e, sizeof scale);
-  return p * scale;
-}
-static inline vf vsigmoid(vf x) { return 1.f / (1.f + vexp(-x)); }
-static inline vf vtanh(vf x) { return 1.f - 2.f / (vexp(x + x) + 1.f); }
-static inline float sexp(float x) { vf v = vf{} + x; return vexp(v)[0]; }
-static inline float ssigmoid(float x) { return 1.f / (1.f + sexp(-x)); }
-static inline float stanh(float x) { return 1.f - 2.f / (sexp(x + x) + 1.f); }
-
-// i, f, g, o = σ, σ, tanh, σ of gx + gh + bhh (rows [B, 4H]); c = f·cPrev + i·g; h = o·tanh(c); act, aux cached.
-static void lstmForward(float* h, float* c, float* act, float* aux, const float* gx, const float* gh, const float* cp, const float* b, int B, int H) {
-  const int hv = H - H % VL;
-  for (int r = 0; r < B; r++) {
-    const long g4 = long(r) * 4 * H, o1 = long(r) * H;
-    const float *x = gx + g4, *y = gh + g4;
-    float* a = act + g4;
-    int j = 0;
-    for (; j < hv; j += VL) {
-      const vf i = vsigmoid(vload(x + j) + vload(y + j) + vload(b + j));
-      const vf f = vsigmoid(vload(x + H + j) + vload(y + H + j) + vload(b + H + j));
-      const vf g = vtanh(vload(x + 2 * H + j) + vload(y + 2 * H + j) + vload(b + 2 * H + j));
-      const vf o = vsigmoid(vload(x + 3 * H + j) + vload(y + 3 * H + j) + vload(b + 3 * H + j));
-      vstore(a + j, i); vstore(a + H + j, f); vstore(a + 2 * H + j, g); vstore(a + 3 * H + j, o);
-      const vf cv = f * vload(cp + o1 + j) + i * g;
-      const vf tc = vtanh(cv);
-      vstore(c + o1 + j, cv); vstore(aux + o1 + j, tc); vstore(h + o1 + j, o * tc);
-    }
-    for (; j < H; j++) {
-      const float i = ssigmoid(x[j] + y[j] + b[j]), f = ssigmoid(x[H + j] + y[H + j] + b[H + j]);
-      const float g = stanh(x[2 * H + j] + y[2 * H + j] + b[2 * H + j]), o = ssigmoid(x[3 * H + j] + y[3 * H + j] + b[3 * H + j]);
-      a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o;
-      const float cv = f * cp[o1 + j] + i * g, tc = stanh(cv);
-      c[o1 + j] = cv; aux[o1 + j] = tc; h[o1 + j] = o * tc;
-    }
-  }
-}
-
-// Gate gradients into dgx and dgh (the same values; dgh may be dgx), dcPrev = dc_t · f, dhPrev = 0.
-static void lstmBackward(float* dgx, float* dgh, float* dhp, float* dcp, const float* dh, const float* dc, const float* act, const float* aux, const float* cp, int B, int H) {
-  const int hv = H - H % VL;
-  for (int r = 0; r < B; r++) {
-    const long g4 = long(r) * 4 * H, o1 = long(r) * H;
-    const float* a = act + g4;
-    float *x = dgx + g4, *y = dgh + g4;
-    int j = 0;
-    for (; j < hv; j += VL) {
-      const vf i = vload(a + j), f = vload(a + H + j), g = vload(a + 2 * H + j), o = vload(a + 3 * H + j);
-      const vf tc = vload(aux + o1 + j), dhv = vload(dh + o1 + j);
-      const vf dct = dhv * o * (1.f - tc * tc) + vload(dc + o1 + j);
-      const vf di = dct * g * i * (1.f - i), df = dct * vload(cp + o1 + j) * f * (1.f - f);
-      const vf dg = dct * i * (1.f - g * g), dO = dhv * tc * o * (1.f - o);
-      vstore(x + j, di); vstore(x + H + j, df); vstore(x + 2 * H + j, dg); vstore(x + 3 * H + j, dO);
-      vstore(y + j, di); vstore(y + H + j, df); vstore(y + 2 * H + j, dg); vstore(y + 3 * H + j, dO);
-      vstore(dcp + o1 + j, dct * f);
-      vstore(dhp + o1 + j, vf{});
-    }
-    for (; j < H; j++) {
-      const float i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], tc = aux[o1 + j], dhv = dh[o1 + j];
-      const float dct = dhv * o * (1.f - tc * tc) + dc[o1 + j];
-      const float di = dct * g * i * (1.f - i), df = dct * cp[o1 + j] * f * (1.f - f), dg = dct * i * (1.f - g * g), dO = dhv * tc * o * (1.f - o);
-      x[j] = di; x[H + j] = df; x[2 * H + j] = dg; x[3 * H + j] = dO;
-      y[j] = di; y[H + j] = df; y[2 * H + j] = dg; y[3 * H + j] = dO;
-      dcp[o1 + j] = dct * f;
-      dhp[o1 + j] = 0.f;
-    }
-  }
-}
+#include "eddy_pointwise.h"
 
 // ---- N-API ----------------------------------------------------------------------------------------------------
 
@@ -694,6 +735,180 @@ static napi_value LstmBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// gruForward(slot, h, act, aux, gx, gh, hPrev, bhh, B, H): as the wasm kernel of that name.
+static napi_value GruForward(napi_env env, napi_callback_info info) {
+  static const long floats[7] = {1, 3, 1, 3, 3, 1, -3};
+  float* p[7];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native gruForward: bad arguments or an operand outside the bound buffer", 7, floats, p, B, H)) return nullptr;
+  gruForward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], B, H);
+  return nullptr;
+}
+
+// gruBackward(slot, dgx, dgh, dhPrev, dh, act, aux, hPrev, B, H): as the wasm kernel of that name.
+static napi_value GruBackward(napi_env env, napi_callback_info info) {
+  static const long floats[7] = {3, 3, 1, 1, 3, 1, 1};
+  float* p[7];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native gruBackward: bad arguments or an operand outside the bound buffer", 7, floats, p, B, H)) return nullptr;
+  gruBackward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], B, H);
+  return nullptr;
+}
+
+// rnnTanhForward / rnnReluForward(slot, h, act, gx, gh, bhh, B, H): as the wasm kernels of those names.
+template <bool RELU>
+static napi_value RnnForward(napi_env env, napi_callback_info info) {
+  static const long floats[5] = {1, 1, 1, 1, -1};
+  float* p[5];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native rnnForward: bad arguments or an operand outside the bound buffer", 5, floats, p, B, H)) return nullptr;
+  rnnForward<RELU>(p[0], p[1], p[2], p[3], p[4], B, H);
+  return nullptr;
+}
+
+// rnnTanhBackward / rnnReluBackward(slot, dgx, dgh, dhPrev, dh, act, B, H): as the wasm kernels of those names.
+template <bool RELU>
+static napi_value RnnBackward(napi_env env, napi_callback_info info) {
+  static const long floats[5] = {1, 1, 1, 1, 1};
+  float* p[5];
+  int B, H;
+  if (!cellArgs(env, info, "eddy native rnnBackward: bad arguments or an operand outside the bound buffer", 5, floats, p, B, H)) return nullptr;
+  rnnBackward<RELU>(p[0], p[1], p[2], p[3], p[4], B, H);
+  return nullptr;
+}
+
+// The data and length of a typed array argument of the expected type, or null after throwing (`name` in the message).
+template <typename T>
+static T* typedArg(napi_env env, napi_value v, napi_typedarray_type want, size_t& length, const char* name) {
+  bool is = false;
+  napi_typedarray_type type;
+  void* data = nullptr;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok || type != want) {
+    fail(env, "ERR_INVALID_ARG", name);
+    return nullptr;
+  }
+  return static_cast<T*>(data);
+}
+
+// softmaxXent(dlogits: Float32Array | null, logits: Float32Array, targets: Int32Array, N, V, scale) -> summed loss.
+// Any arrays (not only bound buffers): the caller has checked the shapes; they are checked again here.
+static napi_value SoftmaxXent(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* msg = "eddy native softmaxXent: expected (Float32Array | null, Float32Array, Int32Array, N, V, scale) of matching lengths";
+  if (argc < 6) return fail(env, "ERR_INVALID_ARG", msg);
+  int32_t N, V;
+  double scale;
+  if (napi_get_value_int32(env, argv[3], &N) != napi_ok || napi_get_value_int32(env, argv[4], &V) != napi_ok ||
+      napi_get_value_double(env, argv[5], &scale) != napi_ok || N < 0 || V < 1)
+    return fail(env, "ERR_INVALID_ARG", msg);
+  napi_valuetype t0;
+  napi_typeof(env, argv[0], &t0);
+  size_t nd = 0, nl = 0, nt = 0;
+  float* dl = nullptr;
+  if (t0 != napi_null && !(dl = typedArg<float>(env, argv[0], napi_float32_array, nd, msg))) return nullptr;
+  const float* l = typedArg<float>(env, argv[1], napi_float32_array, nl, msg);
+  if (!l) return nullptr;
+  const int32_t* tg = typedArg<int32_t>(env, argv[2], napi_int32_array, nt, msg);
+  if (!tg) return nullptr;
+  const size_t need = size_t(N) * size_t(V);
+  if (nl < need || nt < size_t(N) || (dl && nd < need)) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  for (int32_t r = 0; r < N; r++)
+    if (tg[r] >= V) return fail(env, "ERR_OUT_OF_RANGE", "eddy native softmaxXent: a target is >= V");
+  napi_value out;
+  napi_create_double(env, softmaxXent(dl, l, tg, N, V, float(scale)), &out);
+  return out;
+}
+
+// adamUpdate(params, grads, m, v: Float32Array, coefs: Float64Array [beta1, beta2, c1, c2, stepSize, bc2Sqrt, eps,
+// decay, l2]): one Adam update of every element, in place.
+static napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* msg = "eddy native adamUpdate: expected (params, grads, m, v: Float32Array of one length, coefs: Float64Array [9])";
+  if (argc < 5) return fail(env, "ERR_INVALID_ARG", msg);
+  size_t n[4], nc = 0;
+  float* a[4];
+  for (int i = 0; i < 4; i++)
+    if (!(a[i] = typedArg<float>(env, argv[i], napi_float32_array, n[i], msg))) return nullptr;
+  const double* c = typedArg<double>(env, argv[4], napi_float64_array, nc, msg);
+  if (!c) return nullptr;
+  if (n[1] != n[0] || n[2] != n[0] || n[3] != n[0] || nc < 9) return fail(env, "ERR_INVALID_ARG", msg);
+  const AdamCoefs k{float(c[0]), float(c[1]), float(c[2]), float(c[3]), float(c[4]), float(c[5]), float(c[6]), float(c[7]), float(c[8])};
+  adamUpdate(a[0], a[1], a[2], a[3], long(n[0]), k);
+  return nullptr;
+}
+
+// readBandwidth(bytes, reps) -> bytes read per second: sums a buffer of `bytes` (its own, filled once) `reps`
+// times on the pool's threads (each thread its half), the weight-streaming limit of the bench's roofline.
+static napi_value ReadBandwidth(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double bytes, reps;
+  if (argc < 2 || napi_get_value_double(env, argv[0], &bytes) != napi_ok || napi_get_value_double(env, argv[1], &reps) != napi_ok ||
+      !(bytes >= 4096 && bytes <= 1e9) || !(reps >= 1 && reps <= 1e6))
+    return fail(env, "ERR_INVALID_ARG", "eddy native readBandwidth: expected bytes in [4096, 1e9] and reps in [1, 1e6]");
+  Instance* in = instance(env);
+  const long n = long(bytes / 4) / (2 * VL) * (2 * VL);
+  std::vector<float> buf(size_t(n), 1.f);
+  const auto t0 = std::chrono::steady_clock::now();
+  volatile float sink = 0;
+  for (int r = 0; r < int(reps); r++) sink = sink + readSum(in->pool, buf.data(), n);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  napi_value out;
+  napi_create_double(env, double(n) * 4 * reps / s, &out);
+  return out;
+}
+
+// gemmLowp(slot, kind, M, N, K, a, w, scales, c, accumulate): C[M, N] (+)= A[M, K] · Wᵀ with W [N, K] in bf16
+// (kind 1) or int8 (kind 2, scales [N] at byte address `scales`; -1 for bf16), rows one by one (streaming steps), on the
+// pool's threads for products of at least 2^17 multiply-adds (rows of W split, so results do not depend on them).
+static napi_value GemmLowp(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* msg = "eddy native gemmLowp: expected (slot, kind 1|2, M >= 1, N, K, a, w, scales, c, accumulate) inside the bound buffer";
+  if (argc < 10) return fail(env, "ERR_INVALID_ARG", msg);
+  int32_t v[9];
+  for (int i = 0; i < 9; i++)
+    if (napi_get_value_int32(env, argv[i], &v[i]) != napi_ok) return fail(env, "ERR_INVALID_ARG", msg);
+  bool acc = false;
+  napi_get_value_bool(env, argv[9], &acc);
+  Instance* in = instance(env);
+  const int slot = v[0], kind = v[1], M = v[2], N = v[3], K = v[4];
+  if (slot < 0 || size_t(slot) >= in->bound.size() || (kind != 1 && kind != 2) || M < 1 || N < 0 || K < 0)
+    return fail(env, "ERR_INVALID_ARG", msg);
+  const Bound& bd = in->bound[size_t(slot)];
+  const uint64_t esz = kind == 1 ? 2 : 1;
+  const uint64_t need[4] = {uint64_t(M) * K * 4, uint64_t(N) * K * esz, uint64_t(N) * 4, uint64_t(M) * N * 4};
+  const int32_t at[4] = {v[5], v[6], v[7], v[8]};
+  for (int i = 0; i < 4; i++) {
+    if (i == 2 && kind == 1) continue;
+    const uint64_t align = i == 1 ? esz : 4;
+    if (at[i] < 0 || uint64_t(at[i]) % align != 0 || uint64_t(at[i]) + need[i] > bd.length) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  }
+  if (N == 0) return nullptr;
+  Job j{};
+  j.kind = 4;
+  j.qkind = kind;
+  j.M = M; j.N = N; j.K = K;
+  j.A = reinterpret_cast<const float*>(bd.base + at[0]);
+  j.W = bd.base + at[1];
+  j.scales = kind == 2 ? reinterpret_cast<const float*>(bd.base + at[2]) : nullptr;
+  j.C = reinterpret_cast<float*>(bd.base + at[3]);
+  j.acc = acc;
+  j.total = N;
+  Pool& p = in->pool;
+  const int chunks = p.threads > 1 && double(M) * N * K >= PARALLEL_DOT_MACS && N >= 8 ? p.threads : 1;
+  j.step = ((N + chunks - 1) / chunks + 3) / 4 * 4;
+  p.run(j, chunks);
+  return nullptr;
+}
+
 // setThreads(n): 1 or 2; returns the count in effect.
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -747,6 +962,16 @@ NAPI_MODULE_INIT() {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gruForward", nullptr, GruForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gruBackward", nullptr, GruBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnTanhForward", nullptr, RnnForward<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnReluForward", nullptr, RnnForward<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnTanhBackward", nullptr, RnnBackward<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnReluBackward", nullptr, RnnBackward<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxXent", nullptr, SoftmaxXent, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"readBandwidth", nullptr, ReadBandwidth, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemmLowp", nullptr, GemmLowp, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tune", nullptr, Tune, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

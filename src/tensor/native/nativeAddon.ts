@@ -52,6 +52,39 @@ export interface NativeAddon {
     B: number,
     H: number,
   ): void;
+  /** The GRU step forward and backward, and the vanilla RNN's (tanh, relu), as the wasm kernels of those names. */
+  gruForward(slot: number, ...addrsThenBH: number[]): void;
+  gruBackward(slot: number, ...addrsThenBH: number[]): void;
+  rnnTanhForward(slot: number, ...addrsThenBH: number[]): void;
+  rnnReluForward(slot: number, ...addrsThenBH: number[]): void;
+  rnnTanhBackward(slot: number, ...addrsThenBH: number[]): void;
+  rnnReluBackward(slot: number, ...addrsThenBH: number[]): void;
+  /** `softmaxCrossEntropy` over any arrays (not only bound ones); returns the summed loss. */
+  softmaxXent(
+    dlogits: Float32Array | null,
+    logits: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    scale: number,
+  ): number;
+  /** One Adam update in place; `coefs` = [beta1, beta2, 1 - beta1, 1 - beta2, stepSize, sqrt(1 - beta2^t), eps, decay, l2]. */
+  adamUpdate(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, coefs: Float64Array): void;
+  /** `C (+)= A · Wᵀ` with W in bf16 (kind 1) or int8 (kind 2, scales at byte address `scales`, else -1), row by row. */
+  gemmLowp(
+    slot: number,
+    kind: 1 | 2,
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    w: number,
+    scales: number,
+    c: number,
+    accumulate: boolean,
+  ): void;
+  /** Bytes per second read by summing a buffer of `bytes` `reps` times on the pool's threads. */
+  readBandwidth(bytes: number, reps: number): number;
   /** Sets the process-wide thread count (1 or 2); returns the count in effect. */
   setThreads(n: number): number;
   /** The instruction set it was compiled for, its vector width in floats and its thread counts. */
