@@ -6,7 +6,7 @@
  * `require('eddy')` from CommonJS.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,12 @@ describe('the packed package in a new app', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/--length: expected an integer .* but received "many"/);
+  });
+
+  it('builds the native addon at install where this checkout could build it (its sources are all in the tarball)', () => {
+    const here = existsSync(join(repoRoot, 'src/tensor/native/build/Release/eddy_native.node'));
+    const there = existsSync(join(app, 'node_modules/eddy/src/tensor/native/build/Release/eddy_native.node'));
+    expect(there).toBe(here && process.env.EDDY_NATIVE !== '0');
   });
 
   it('require("eddy") from CommonJS (Node >= 20.19 loads ES modules with require)', () => {
