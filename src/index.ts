@@ -80,6 +80,8 @@ export {
   type SafetensorsInput,
   type SafetensorsTensor,
 } from './model/safetensors.ts';
+// model files as F16 (issue 16)
+export type { SaveModelOptions } from './model/modelFile.ts';
 
 // train: optimizers, clipping, schedules, checkpoints
 export { OPTIMIZER_NAMES, type Optimizer, type OptimizerState } from './train/optimizer.ts';
@@ -241,6 +243,13 @@ export type { TrainCharLMOptions } from './charlm/charLMOptions.ts';
 export { generateText, generateTextAsync, vocabularyOf, type GenerateTextOptions } from './charlm/generateText.ts';
 export { readCorpus, type ReadCorpusOptions } from './charlm/readCorpus.ts';
 export { evaluateCharLM, type EvaluateCharLMOptions, type CharLMEvaluation } from './charlm/evaluateCharLM.ts';
+// char-LM wave 2 (issue 16): the samples file of a training run
+export {
+  charLMSamplesPath,
+  charLMSamplesMarkdown,
+  writeCharLMSamples,
+  type CharLMSample,
+} from './charlm/charLMSamples.ts';
 
 // reports: PNG pictures
 export { renderLinePlot, writeLinePlot, type PlotSeries, type LinePlotOptions } from './report/linePlot.ts';

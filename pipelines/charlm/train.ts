@@ -10,6 +10,7 @@
 import { trainCharLM, type TrainCharLMOptions } from '../../src/index.ts';
 import { defineCommand } from '../cli/command.ts';
 import { stopOnSignals } from '../cli/signals.ts';
+import { modelFlag } from '../cli/shippedModels.ts';
 
 const LN2 = Math.log(2);
 
@@ -40,6 +41,7 @@ export const TRAIN_OPTION_FLAGS = {
   'options.maxValChars': '--max-val-chars',
   'options.sampleEvery': '--sample-every',
   'options.sampleLength': '--sample-length',
+  'options.sampleAt': '--sample-at',
   'options.checkpointEvery': '--checkpoint-every',
   'options.resume': '--no-resume',
 } as const;
@@ -58,7 +60,7 @@ Example: eddy train --input ../shared/data/tinyshakespeare.txt --out runs/tiny.s
       default: 'runs/charlm.safetensors',
       description: 'training checkpoint (resumed when it exists)',
     },
-    init: { type: 'input', description: 'start from this model file (its weights, architecture and vocabulary)' },
+    init: modelFlag(undefined, 'start from this model file or shipped model (its weights, architecture, vocabulary)'),
     best: { type: 'output', description: 'also keep the model with the lowest validation loss here' },
     backend: {
       type: 'choice',
@@ -101,7 +103,23 @@ Example: eddy train --input ../shared/data/tinyshakespeare.txt --out runs/tiny.s
     },
     'eval-every': { type: 'integer', min: 1, description: 'validate every N updates [default: 200]' },
     'max-val-chars': { type: 'integer', min: 0, description: 'validate on at most N characters, 0 all [default: 0]' },
-    'sample-every': { type: 'integer', min: 0, description: 'print a sample every N updates, 0 never [default: 200]' },
+    'sample-every': {
+      type: 'integer',
+      min: 0,
+      description:
+        'take a sample (and the validation loss) every N updates into <out stem>.samples.md, 0 never [default: 200]',
+    },
+    'sample-at': {
+      type: 'custom',
+      placeholder: 'N,N,...',
+      expected: 'update counts separated by commas (e.g. 100,300,1000)',
+      parse: (raw: string): number[] => {
+        const steps = raw.split(',').map((x) => Number(x.trim()));
+        if (steps.length === 0 || steps.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('bad');
+        return steps;
+      },
+      description: 'also take a sample at these update counts',
+    },
     'sample-length': { type: 'integer', min: 1, max: 100_000, description: 'characters per sample [default: 200]' },
     'checkpoint-every': { type: 'integer', min: 1, description: 'write the checkpoint every N updates [default: 100]' },
     'no-resume': { type: 'boolean', description: 'start over even when the checkpoint exists' },
@@ -138,6 +156,7 @@ Example: eddy train --input ../shared/data/tinyshakespeare.txt --out runs/tiny.s
     set('maxValChars', f.maxValChars);
     set('sampleEvery', f.sampleEvery);
     set('sampleLength', f.sampleLength);
+    set('sampleAt', f.sampleAt);
     set('checkpointEvery', f.checkpointEvery);
     if (f.noResume) options.resume = false;
     if (f.noPlot) options.plot = false;

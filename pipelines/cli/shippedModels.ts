@@ -50,7 +50,8 @@ export interface ShippedModel {
 export function listShippedModels(): ShippedModel[] {
   return shippedModelNames().map((name) => {
     const path = join(shippedModelsDir(), `${name}.safetensors`);
-    const meta = readSafetensors(path).metadata;
+    const { metadata: meta, tensors } = readSafetensors(path);
+    const dtype = tensors.values().next().value?.dtype ?? 'F32';
     const config = JSON.parse(meta['eddy.config'] ?? '{}') as {
       cell?: string;
       numLayers?: number;
@@ -64,7 +65,7 @@ export function listShippedModels(): ShippedModel[] {
       name,
       path,
       bytes: statSync(path).size,
-      about: `${arch}${task ? `, ${task}` : ''}`,
+      about: `${arch}${task ? `, ${task}` : ''}${dtype === 'F32' ? '' : `, ${dtype} weights`}`,
       valLoss: val,
     };
   });

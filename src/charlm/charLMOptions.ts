@@ -65,8 +65,16 @@ export interface TrainCharLMOptions {
   evalEvery?: number;
   /** Use at most this many validation characters (from the start of the split); 0 for all. @default 0 */
   maxValChars?: number;
-  /** Print a generated sample every N updates; 0 for never. @default 200 */
+  /**
+   * Take a generated sample every N updates, with the validation loss at that update: printed on stderr and
+   * kept in `<stem>.samples.md` next to the checkpoint; 0 for never. @default 200
+   */
   sampleEvery?: number;
+  /**
+   * Also take a sample (and the validation loss) at these update counts, e.g. `[100, 300, 1000]` for the
+   * lecture's "at first / train more / train more". @default []
+   */
+  sampleAt?: readonly number[];
   /** @default 200 */
   sampleLength?: number;
   /** Write a checkpoint every N updates (and at the end). @default 100 */
@@ -85,7 +93,9 @@ export interface TrainCharLMOptions {
 }
 
 /** Resolved options. */
-export type ResolvedCharLMOptions = Required<Omit<TrainCharLMOptions, 'init' | 'signal' | 'best'>> & {
+export type ResolvedCharLMOptions = Required<Omit<TrainCharLMOptions, 'init' | 'signal' | 'best' | 'sampleAt'>> & {
+  /** Ascending, no repeats. */
+  sampleAt: number[];
   init: string | undefined;
   signal: AbortSignal | undefined;
   best: string | undefined;
@@ -154,6 +164,7 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     evalEvery: checkInt('options.evalEvery', o.evalEvery ?? 200, 1),
     maxValChars: checkInt('options.maxValChars', o.maxValChars ?? 0, 0),
     sampleEvery: checkInt('options.sampleEvery', o.sampleEvery ?? 200, 0),
+    sampleAt: resolveSampleAt(o.sampleAt),
     sampleLength: checkInt('options.sampleLength', o.sampleLength ?? 200, 1, 100_000),
     checkpointEvery: checkInt('options.checkpointEvery', o.checkpointEvery ?? 100, 1),
     best: o.best,
@@ -161,4 +172,12 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     progress: checkBool('options.progress', o.progress ?? true),
     signal: o.signal,
   };
+}
+
+/** `options.sampleAt`: update counts (integers >= 1), ascending without repeats. */
+function resolveSampleAt(value: unknown): number[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalidArg('options.sampleAt', 'an array of update counts', value);
+  const steps = value.map((v, i) => checkInt(`options.sampleAt[${i}]`, v, 1));
+  return [...new Set(steps)].sort((a, b) => a - b);
 }

@@ -9,8 +9,10 @@
  *    a run killed at any moment continues as the uninterrupted run would have.
  * 2. Each update: one window, forward, BPTT, clipping, one optimizer step (`Trainer`).
  * 3. Every `evalEvery` updates: the validation loss in nats/char (and bits/char) over the held-out split.
- * 4. Every `sampleEvery` updates: a short generated sample on stderr (seeded by the step, so it does not
- *    disturb training). Every `checkpointEvery` updates and at the end: an atomic checkpoint.
+ * 4. Every `sampleEvery` updates: a short generated sample (seeded by the step, so it does not disturb training)
+ *    with the validation loss at that update, on stderr and in `<stem>.samples.md` next to the checkpoint
+ *    (rewritten atomically from the run's record, so a resumed run continues it). Every `checkpointEvery`
+ *    updates and at the end: an atomic checkpoint.
  * 5. At the end: PNG plots of training and validation loss against steps and against time.
  *
  * @example
@@ -35,6 +37,7 @@ import { Vocabulary } from '../sources/vocabulary.ts';
 import { writeLinePlot } from '../report/linePlot.ts';
 import { readCorpus } from './readCorpus.ts';
 import { generateTextAsync } from './generateText.ts';
+import { charLMSamplesPath, writeCharLMSamples, type CharLMSample } from './charLMSamples.ts';
 import {
   ARCHITECTURE_FIELDS,
   resolveCharLMOptions,
@@ -68,6 +71,9 @@ export interface TrainCharLMResult {
   plots: string[];
   /** Why it stopped. */
   stopped: 'steps' | 'time' | 'signal';
+  /** The samples taken, across resumes (`sampleEvery`), and the Markdown file they are in (undefined when none). */
+  samples: CharLMSample[];
+  samplesFile: string | undefined;
   /** True when this run continued from an existing checkpoint. */
   resumed: boolean;
 }
@@ -79,6 +85,8 @@ export interface TrainCharLMHooks {
   onValidate?(step: number, valLoss: number): void;
   /** Called once the corpus is read and the model opened, before the first update (`step`: updates done). */
   onStart?(step: number): void;
+  /** Called at each sample point, after the samples file is written. */
+  onSample?(sample: CharLMSample, file: string): void;
 }
 
 interface Extra {
@@ -90,6 +98,8 @@ interface Extra {
   epoch: number;
   elapsedMs: number;
   history: CharLMPoint[];
+  /** The samples taken so far (absent in checkpoints written before samples were kept). */
+  samples?: CharLMSample[];
 }
 
 const LN2 = Math.log(2);
@@ -149,6 +159,8 @@ async function train(
     plots,
     stopped,
     resumed: run.resumed,
+    samples: extra.samples ?? [],
+    samplesFile: extra.samples?.length ? charLMSamplesPath(o.checkpoint) : undefined,
   };
 }
 
@@ -257,7 +269,16 @@ function openRun(
   }
   const run: Record<string, unknown> = {};
   for (const k of RUN_FIELDS) run[k] = o[k];
-  const extra: Extra = { run, corpus: o.corpus, step: 0, cursor: 0, epoch: 0, elapsedMs: 0, history: [] };
+  const extra: Extra = {
+    run,
+    corpus: o.corpus,
+    step: 0,
+    cursor: 0,
+    epoch: 0,
+    elapsedMs: 0,
+    history: [],
+    samples: [],
+  };
   return { o, model, extra, trainer: makeTrainer(model, o), resumed: false };
 }
 
@@ -375,7 +396,9 @@ async function trainLoop(
     const step = trainer.step;
     const point: CharLMPoint = { step, elapsedMs: elapsedBefore + (Date.now() - t0), trainLoss: event.loss };
     const last = step >= o.maxSteps;
-    if (canValidate && (step % o.evalEvery === 0 || last)) {
+    const sampleNow = (o.sampleEvery > 0 && step % o.sampleEvery === 0) || o.sampleAt.includes(step);
+    // a sample point is also a validation point, so that each sample has its loss
+    if (canValidate && (step % o.evalEvery === 0 || last || sampleNow)) {
       lastVal = validate();
       point.valLoss = lastVal;
       hooks.onValidate?.(step, lastVal);
@@ -391,8 +414,26 @@ async function trainLoop(
       if (o.maxMinutes > 0)
         fields['time left'] = formatDuration(Math.max(0, o.maxMinutes * 60 - point.elapsedMs / 1000));
       progress.update(step, fields, point.valLoss !== undefined);
-      if (o.sampleEvery > 0 && step % o.sampleEvery === 0)
-        progress.log(`--- sample at step ${step} ---\n${await sampleText(model, o, step)}\n---`);
+    }
+    if (sampleNow) {
+      const sample: CharLMSample = {
+        step,
+        valLoss: point.valLoss ?? Number.NaN,
+        elapsedMs: point.elapsedMs,
+        text: await sampleText(model, o, step),
+      };
+      extra.samples = [...(extra.samples ?? []).filter((s) => s.step < step), sample];
+      const c = model.config;
+      const file = writeCharLMSamples(
+        o.checkpoint,
+        o.corpus,
+        `${c.numLayers}-layer ${c.cell.toUpperCase()} ${c.hiddenSize}, ${c.vocab?.length ?? 0} characters; ` +
+          `${o.sampleLength} characters at each sample point${o.sampleEvery > 0 ? ` (every ${o.sampleEvery} updates)` : ''}, ` +
+          `temperature 0.8, seed ${o.seed} + the update count.`,
+        extra.samples,
+      );
+      progress?.log(`--- sample at step ${step} (${file}) ---\n${sample.text}\n---`);
+      hooks.onSample?.(sample, file);
     }
     if (step % o.checkpointEvery === 0 || last) save();
   }

@@ -34,6 +34,16 @@ export interface LoadModelOptions {
   weights?: WeightPrecision;
 }
 
+/** Options for saving a model file. */
+export interface SaveModelOptions {
+  /**
+   * How the weights are stored: `'f32'`, or `'f16'` (IEEE half precision, half the bytes; PyTorch loads it as
+   * float16 tensors, eddy converts to float32 on load and computes in float32). A weight beyond the half range
+   * (|x| > 65504) is refused. @default 'f32'
+   */
+  dtype?: 'f32' | 'f16';
+}
+
 /** The metadata eddy writes for a model, merged with `extra` (string values). */
 export function modelMetadata(model: RNNModel, extra: Record<string, string> = {}): Record<string, string> {
   const { vocab, ...config } = model.config;
@@ -42,22 +52,38 @@ export function modelMetadata(model: RNNModel, extra: Record<string, string> = {
   return meta;
 }
 
-/** The tensors of a model, ready for `encodeSafetensors`. */
-export function modelTensors(model: RNNModel): Record<string, SafetensorsInput> {
+/** The tensors of a model, ready for `encodeSafetensors` (stored as `options.dtype`). */
+export function modelTensors(model: RNNModel, options: SaveModelOptions = {}): Record<string, SafetensorsInput> {
+  const dtype = checkOneOf('options.dtype', options.dtype ?? 'f32', ['f32', 'f16'] as const);
   const out: Record<string, SafetensorsInput> = {};
-  for (const e of model.layout.entries)
-    out[e.name] = { shape: [...e.shape], data: Float32Array.from(model.params.subarray(e.offset, e.offset + e.size)) };
+  for (const e of model.layout.entries) {
+    const data = Float32Array.from(model.params.subarray(e.offset, e.offset + e.size));
+    out[e.name] = dtype === 'f16' ? { shape: [...e.shape], data, dtype: 'F16' } : { shape: [...e.shape], data };
+  }
   return out;
 }
 
-/** Saves a model atomically (temporary file, then rename). `extra` metadata is kept beside eddy's own. */
-export function saveModel(path: string, model: RNNModel, extra: Record<string, string> = {}): void {
-  writeSafetensors(path, modelTensors(model), modelMetadata(model, extra));
+/**
+ * Saves a model atomically (temporary file, then rename). `extra` metadata is kept beside eddy's own.
+ * @throws EddyError ERR_INVALID_ARG naming the weight when `options.dtype` is `'f16'` and a weight does not fit
+ */
+export function saveModel(
+  path: string,
+  model: RNNModel,
+  extra: Record<string, string> = {},
+  options: SaveModelOptions = {},
+): void {
+  writeSafetensors(path, modelTensors(model, options), modelMetadata(model, extra));
 }
 
 /** Async `saveModel`. */
-export async function saveModelAsync(path: string, model: RNNModel, extra: Record<string, string> = {}): Promise<void> {
-  await writeSafetensorsAsync(path, modelTensors(model), modelMetadata(model, extra));
+export async function saveModelAsync(
+  path: string,
+  model: RNNModel,
+  extra: Record<string, string> = {},
+  options: SaveModelOptions = {},
+): Promise<void> {
+  await writeSafetensorsAsync(path, modelTensors(model, options), modelMetadata(model, extra));
 }
 
 /** Builds a model from a decoded safetensors file (see `loadModel`). */

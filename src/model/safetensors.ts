@@ -19,6 +19,12 @@ import { writeFileAtomic, writeFileAtomicAsync } from '../util/atomicWrite.ts';
 export interface SafetensorsInput {
   shape: number[];
   data: Float32Array | Int32Array | Float64Array;
+  /**
+   * `'F16'`: store float32 data as IEEE half precision (rounded to nearest, ties to even, as PyTorch's
+   * `.half()`), half the bytes. Values beyond the half range (|x| > 65504 after rounding) are refused, not
+   * turned into infinities. @default the array's own type
+   */
+  dtype?: 'F16';
 }
 
 /** A decoded tensor: the file's dtype, its shape, and its values converted to float32. */
@@ -85,6 +91,49 @@ function halfToFloat(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+/**
+ * A float32 value to IEEE half precision bits, rounded to nearest with ties to even (as PyTorch's `.half()`):
+ * subnormal halves for |x| < 2^-14, infinity beyond 65504 (65520 and up), NaN stays NaN.
+ */
+function floatToHalf(bits: number): number {
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // below half the smallest subnormal: zero
+    mant |= 0x800000; // the implicit bit
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && h & 1)) h++; // may carry into the smallest normal: still right
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // a carry into the exponent is right, up to infinity
+  return sign | h;
+}
+
+/**
+ * `data` as half precision, little-endian (see {@link floatToHalf}).
+ * @throws EddyError ERR_INVALID_ARG naming `path` when a finite value does not fit in a half
+ */
+function encodeHalf(data: Float32Array, path: string): Uint8Array {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const h = floatToHalf(bits[i]);
+    if ((h & 0x7fff) === 0x7c00 && Number.isFinite(data[i]))
+      throw invalidArg(`${path}[${i}]`, 'a value that fits in F16 (|x| <= 65504)', data[i]);
+    out[i] = h;
+  }
+  return swapToHost(new Uint8Array(out.buffer), 2);
+}
+
 /** Converts one tensor's raw little-endian bytes (a private, aligned copy) to float32. */
 function toFloat32(dtype: string, raw: Uint8Array): Float32Array {
   const buf = swapToHost(raw, DTYPE_SIZE[dtype] ?? 1).buffer as ArrayBuffer;
@@ -123,7 +172,8 @@ function toFloat32(dtype: string, raw: Uint8Array): Float32Array {
 /**
  * Encodes tensors (and optional string metadata) as a safetensors file.
  *
- * 1. Tensors are laid out in sorted name order; `Float32Array` becomes F32, `Int32Array` I32, `Float64Array` F64.
+ * 1. Tensors are laid out in sorted name order; `Float32Array` becomes F32 (or F16 with `dtype: 'F16'`),
+ *    `Int32Array` I32, `Float64Array` F64.
  * 2. The JSON header is padded with spaces to a multiple of 8 bytes, so the byte buffer starts 8-aligned.
  *    (Offsets inside the buffer stay contiguous, as the format requires, so they are aligned only when the
  *    preceding tensors' sizes allow.)
@@ -156,7 +206,7 @@ export function encodeSafetensors(
       throw invalidArg('tensors', 'tensor names other than "" and "__metadata__"', name);
     const t = tensors[name];
     if (!isPlainObject(t)) throw invalidArg(`tensors.${name}`, 'an object { shape, data }', t);
-    const { shape, data } = t as unknown as SafetensorsInput;
+    const { shape, data, dtype: as } = t as unknown as SafetensorsInput;
     if (!Array.isArray(shape) || !shape.every(isCount))
       throw invalidArg(`tensors.${name}.shape`, 'array of integers >= 0', shape);
     const dtype =
@@ -168,17 +218,21 @@ export function encodeSafetensors(
             ? 'F64'
             : undefined;
     if (dtype === undefined) throw invalidArg(`tensors.${name}.data`, 'Float32Array, Int32Array or Float64Array', data);
+    if (as !== undefined && !(as === 'F16' && dtype === 'F32'))
+      throw invalidArg(`tensors.${name}.dtype`, "'F16' with Float32Array data, or left out", as);
     const numel = shape.reduce((a, b) => a * b, 1);
     if (data.length !== numel)
       throw shapeError(`tensors.${name}.data`, `of length ${numel} ([${shape.join(', ')}])`, `length ${data.length}`);
-    parts.push(
-      `${JSON.stringify(name)}:${JSON.stringify({ dtype, shape, data_offsets: [offset, offset + data.byteLength] })}`,
-    );
     // Copy, so a big-endian host can swap without touching the caller's array.
-    chunks.push(
-      swapToHost(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), data.BYTES_PER_ELEMENT),
+    const bytes =
+      as === 'F16'
+        ? encodeHalf(data as Float32Array, `tensors.${name}.data`)
+        : swapToHost(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), data.BYTES_PER_ELEMENT);
+    parts.push(
+      `${JSON.stringify(name)}:${JSON.stringify({ dtype: as ?? dtype, shape, data_offsets: [offset, offset + bytes.length] })}`,
     );
-    offset += data.byteLength;
+    chunks.push(bytes);
+    offset += bytes.length;
   }
   // Built by hand rather than JSON.stringify(object), which would move integer-like names ("0") to the front.
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
