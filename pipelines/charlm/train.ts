@@ -26,6 +26,8 @@ export const TRAIN_OPTION_FLAGS = {
   'options.hiddenSize': '--hidden',
   'options.dropout': '--dropout',
   'options.input': '--encoding',
+  'options.embeddingSize': '--embedding',
+  'options.weightDecay': '--weight-decay',
   'options.window': '--window',
   'options.batch': '--batch',
   'options.optimizer': '--optimizer',
@@ -72,6 +74,18 @@ Example: eddy train --input ../shared/data/tinyshakespeare.txt --out runs/tiny.s
     hidden: { type: 'integer', min: 1, max: 8192, description: 'hidden units per layer [default: 256]' },
     dropout: { type: 'number', min: 0, max: 0.99, description: 'dropout between layers [default: 0]' },
     encoding: { type: 'choice', choices: ['onehot', 'embedding'], description: 'input encoding [default: onehot]' },
+    embedding: {
+      type: 'integer',
+      min: 1,
+      max: 65536,
+      description: 'embedding width, with --encoding embedding [default: --hidden]',
+    },
+    'weight-decay': {
+      type: 'number',
+      min: 0,
+      max: 1,
+      description: "the optimizer's weight decay (decoupled for adamw) [default: 0, adamw 0.01]",
+    },
     window: { type: 'integer', min: 1, max: 65536, description: 'truncated-BPTT window T [default: 64]' },
     batch: { type: 'integer', min: 1, max: 65536, description: 'B contiguous streams per update [default: 32]' },
     optimizer: {
@@ -141,6 +155,8 @@ Example: eddy train --input ../shared/data/tinyshakespeare.txt --out runs/tiny.s
     set('hiddenSize', f.hidden);
     set('dropout', f.dropout);
     set('input', f.encoding as TrainCharLMOptions['input']);
+    set('embeddingSize', f.embedding);
+    set('weightDecay', f.weightDecay);
     set('window', f.window);
     set('batch', f.batch);
     set('optimizer', f.optimizer as TrainCharLMOptions['optimizer']);

@@ -39,6 +39,8 @@ export interface TrainCharLMOptions {
   dropout?: number;
   /** `'onehot'` (a gather of W_ih columns) or `'embedding'`. @default 'onehot' */
   input?: 'onehot' | 'embedding';
+  /** E: embedding width, with `input: 'embedding'` only. @default hiddenSize */
+  embeddingSize?: number;
   /** TBPTT window T (k1 = k2). @default 64 */
   window?: number;
   /** B contiguous streams trained as one batch. @default 32 */
@@ -47,6 +49,11 @@ export interface TrainCharLMOptions {
   optimizer?: (typeof OPTIMIZER_NAMES)[number];
   /** @default 0.002 */
   lr?: number;
+  /**
+   * Weight decay of the optimizer (L2 added to the gradient for sgd, adam, adagrad, rmsprop; decoupled for
+   * adamw). @default the optimizer's own: 0, or 0.01 for adamw
+   */
+  weightDecay?: number;
   /** `'constant'` or `'cosine'` (with linear warm-up over `warmupSteps`, down to lr/10 at `maxSteps`). @default 'constant' */
   schedule?: 'constant' | 'cosine';
   /** @default 0 */
@@ -93,7 +100,13 @@ export interface TrainCharLMOptions {
 }
 
 /** Resolved options. */
-export type ResolvedCharLMOptions = Required<Omit<TrainCharLMOptions, 'init' | 'signal' | 'best' | 'sampleAt'>> & {
+export type ResolvedCharLMOptions = Required<
+  Omit<TrainCharLMOptions, 'init' | 'signal' | 'best' | 'sampleAt' | 'embeddingSize' | 'weightDecay'>
+> & {
+  /** Undefined: the model's default (hiddenSize). */
+  embeddingSize: number | undefined;
+  /** Undefined: the optimizer's default. */
+  weightDecay: number | undefined;
   /** Ascending, no repeats. */
   sampleAt: number[];
   init: string | undefined;
@@ -109,10 +122,12 @@ export const RUN_FIELDS = [
   'hiddenSize',
   'dropout',
   'input',
+  'embeddingSize',
   'window',
   'batch',
   'optimizer',
   'lr',
+  'weightDecay',
   'schedule',
   'warmupSteps',
   'clipNorm',
@@ -122,7 +137,7 @@ export const RUN_FIELDS = [
 ] as const;
 
 /** The fields that define the model's architecture: a resumed or initialised run must agree on them. */
-export const ARCHITECTURE_FIELDS = ['cell', 'numLayers', 'hiddenSize', 'input'] as const;
+export const ARCHITECTURE_FIELDS = ['cell', 'numLayers', 'hiddenSize', 'input', 'embeddingSize'] as const;
 
 /** Validates and fills in defaults. @throws EddyError ERR_INVALID_ARG naming `options.<field>` */
 export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharLMOptions {
@@ -137,6 +152,8 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     throw invalidArg('options.signal', 'an AbortSignal', o.signal);
   if (o.best !== undefined && (typeof o.best !== 'string' || o.best.length === 0 || o.best === o.checkpoint))
     throw invalidArg('options.best', 'a model file path other than options.checkpoint', o.best);
+  if (o.embeddingSize !== undefined && o.input !== 'embedding' && o.init === undefined)
+    throw invalidArg('options.embeddingSize', 'undefined unless options.input is "embedding"', o.embeddingSize);
   if (o.schedule === 'cosine' && o.maxSteps === undefined)
     throw invalidArg('options.maxSteps', 'a number of updates (the cosine schedule decays over them)', o.maxSteps);
   return {
@@ -150,10 +167,13 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     hiddenSize: checkInt('options.hiddenSize', o.hiddenSize ?? 256, 1, 8192),
     dropout: checkNumber('options.dropout', o.dropout ?? 0, 0, 1, { max: true }),
     input: checkOneOf('options.input', o.input ?? 'onehot', ['onehot', 'embedding'] as const),
+    embeddingSize:
+      o.embeddingSize === undefined ? undefined : checkInt('options.embeddingSize', o.embeddingSize, 1, 1 << 16),
     window: checkInt('options.window', o.window ?? 64, 1, 1 << 16),
     batch: checkInt('options.batch', o.batch ?? 32, 1, 1 << 16),
     optimizer: checkOneOf('options.optimizer', o.optimizer ?? 'adam', OPTIMIZER_NAMES),
     lr: checkNumber('options.lr', o.lr ?? 0.002, 0, 10, { min: true }),
+    weightDecay: o.weightDecay === undefined ? undefined : checkNumber('options.weightDecay', o.weightDecay, 0, 1),
     schedule: checkOneOf('options.schedule', o.schedule ?? 'constant', ['constant', 'cosine'] as const),
     warmupSteps: checkInt('options.warmupSteps', o.warmupSteps ?? 0, 0),
     clipNorm: checkNumber('options.clipNorm', o.clipNorm ?? 5, 0),

@@ -244,6 +244,7 @@ function openRun(
       numLayers: init.config.numLayers,
       hiddenSize: init.config.hiddenSize,
       input: init.config.input === 'embedding' ? 'embedding' : 'onehot',
+      embeddingSize: init.config.input === 'embedding' ? init.config.embeddingSize : undefined,
     };
     const { embeddingSize, ...config } = init.config;
     model = RNNModel.create(
@@ -257,6 +258,7 @@ function openRun(
       {
         cell: o.cell,
         input: o.input,
+        ...(o.embeddingSize !== undefined ? { embeddingSize: o.embeddingSize } : {}),
         inputSize: vocab.size,
         hiddenSize: o.hiddenSize,
         numLayers: o.numLayers,
@@ -477,12 +479,13 @@ function backendFor(o: ResolvedCharLMOptions, opened: WasmBackend[]): Backend {
 }
 
 function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions): Trainer {
+  const decay = o.weightDecay === undefined ? {} : { weightDecay: o.weightDecay };
   const optimizer = createOptimizer(
     o.optimizer === 'sgd'
-      ? { name: 'sgd', lr: o.lr, momentum: 0.9 }
+      ? { name: 'sgd', lr: o.lr, momentum: 0.9, ...decay }
       : o.optimizer === 'adam' || o.optimizer === 'adamw'
-        ? { name: o.optimizer, lr: o.lr, backend: model.backend } // the native Adam update where the backend has it
-        : { name: o.optimizer, lr: o.lr },
+        ? { name: o.optimizer, lr: o.lr, backend: model.backend, ...decay } // the native Adam update where the backend has it
+        : { name: o.optimizer, lr: o.lr, ...decay },
   );
   return new Trainer(model, {
     optimizer,
