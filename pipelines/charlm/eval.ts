@@ -2,8 +2,11 @@
  * `eddy eval`: a char-LM's validation loss on the held-out end of a text, measured as training measures it.
  *
  *   eddy eval --model shakespeare --input ../shared/data/tinyshakespeare.txt [--weights bf16|int8]
+ *   eddy eval --model warandpeace        (the text the model records it was trained on, from ../shared/data)
  */
-import { backendByName, evaluateCharLM, loadModel, readCorpus } from '../../src/index.ts';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { backendByName, evaluateCharLM, loadModel, readCorpus, readSafetensors } from '../../src/index.ts';
 import { backendFlag, defineCommand } from '../cli/command.ts';
 import { modelFlag } from '../cli/shippedModels.ts';
 
@@ -15,8 +18,8 @@ export const command = defineCommand({
     input: {
       type: 'input',
       url: true,
-      default: '../shared/data/tinyshakespeare.txt',
-      description: 'the text: a file or an http(s) URL',
+      description:
+        "the text: a file or an http(s) URL [default: the model's own corpus (metadata eddy.corpus) in ../shared/data, else ../shared/data/tinyshakespeare.txt]",
     },
     'val-fraction': {
       type: 'number',
@@ -40,11 +43,19 @@ export const command = defineCommand({
       backend: backendByName(f.backend, { path: '--backend' }),
       weights: f.weights as 'f32' | 'bf16' | 'int8',
     });
-    const text = await readCorpus(f.input);
+    const input = f.input ?? defaultCorpus(f.model);
+    const text = await readCorpus(input);
     ctx.begin();
     const r = evaluateCharLM(model, text, { valFraction: f.valFraction });
     process.stdout.write(
-      `${f.model}${f.weights === 'f32' ? '' : ` (${f.weights} weights)`} on the last ${f.valFraction * 100}% of ${f.input}: ${r.nats.toFixed(4)} nats/char (${r.bits.toFixed(4)} bits/char) over ${r.chars.toLocaleString('en-US')} characters\n`,
+      `${f.model}${f.weights === 'f32' ? '' : ` (${f.weights} weights)`} on the last ${f.valFraction * 100}% of ${input}: ${r.nats.toFixed(4)} nats/char (${r.bits.toFixed(4)} bits/char) over ${r.chars.toLocaleString('en-US')} characters\n`,
     );
   },
 });
+
+/** The corpus a model file records (`eddy.corpus`, a file name) when it is in ../shared/data, else tinyshakespeare. */
+function defaultCorpus(model: string): string {
+  const corpus = readSafetensors(model).metadata['eddy.corpus'];
+  const there = corpus === undefined ? undefined : join('../shared/data', basename(corpus));
+  return there !== undefined && existsSync(there) ? there : '../shared/data/tinyshakespeare.txt';
+}
