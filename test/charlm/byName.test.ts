@@ -57,8 +57,13 @@ describe('shipped char-LMs by name', () => {
   });
 
   it('generate and eval take a name; eval without --input measures on the corpus the model records', async () => {
-    expect(await main(['generate', '--model', 'shakespeare', '--length', '20', '--seed', '3', '--quiet'])).toBe(0);
-    expect(out.length).toBeGreaterThan(20);
+    for (const name of ['shakespeare', 'warandpeace']) {
+      out = '';
+      expect(await main(['generate', '--model', name, '--length', '20', '--seed', '3', '--quiet'])).toBe(0);
+      expect(out.length).toBeGreaterThan(20);
+    }
+    // the War and Peace model is stored as F16 and listed so
+    expect(readSafetensors(shippedModelPath('warandpeace') as string).tensors.get('head.weight')?.dtype).toBe('F16');
     // a small model that records sonnets.txt: eval finds it in ../shared/data by itself
     const text = readFileSync(dataPath('sonnets.txt'), 'utf8');
     const vocab = Vocabulary.fromText(text);
