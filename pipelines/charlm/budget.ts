@@ -7,7 +7,7 @@
  * A fast backend sees many epochs in the budget and starts to overfit (W1 has no dropout): the model with the
  * lowest validation loss is kept in --best, and both numbers are printed.
  *
- * The shape flags (--layers, --hidden, --dropout, --encoding, --embedding, --optimizer, --lr, --weight-decay,
+ * The shape flags (--layers, --hidden, --dropout, --output-dropout, --encoding, --embedding, --optimizer, --lr, --weight-decay,
  * --batch, --window) default to W1; any other shape is trained from scratch in the same budget.
  */
 import { rmSync } from 'node:fs';
@@ -34,6 +34,7 @@ export const command = defineCommand({
     layers: { type: 'integer', min: 1, max: 16, default: 1, description: 'layers (W1: 1)' },
     hidden: { type: 'integer', min: 1, max: 8192, default: 256, description: 'hidden units per layer (W1: 256)' },
     dropout: { type: 'number', min: 0, max: 0.99, default: 0, description: 'dropout between layers (W1: 0)' },
+    'output-dropout': { type: 'number', min: 0, max: 0.99, default: 0, description: 'dropout before the head (W1: 0)' },
     encoding: {
       type: 'choice',
       choices: ['onehot', 'embedding'],
@@ -84,6 +85,7 @@ export const command = defineCommand({
           numLayers: f.layers,
           hiddenSize: f.hidden,
           dropout: f.dropout,
+          outputDropout: f.outputDropout,
           batch: f.batch,
           window: f.window,
           optimizer: f.optimizer as 'adam',
@@ -108,6 +110,7 @@ export const command = defineCommand({
         f.layers === 1 &&
         f.hidden === 256 &&
         f.dropout === 0 &&
+        f.outputDropout === 0 &&
         f.encoding === 'onehot' &&
         f.optimizer === 'adam' &&
         f.lr === 2e-3 &&
@@ -116,7 +119,7 @@ export const command = defineCommand({
         f.window === 64;
       const shape = w1
         ? 'W1'
-        : `${f.layers}-layer LSTM ${f.hidden}${f.dropout ? ` dropout ${f.dropout}` : ''}${f.encoding === 'embedding' ? ` embedding ${f.embedding ?? f.hidden}` : ''}, ${f.optimizer} ${f.lr}${f.weightDecay !== undefined ? ` wd ${f.weightDecay}` : ''}, batch ${f.batch} window ${f.window}`;
+        : `${f.layers}-layer LSTM ${f.hidden}${f.dropout ? ` dropout ${f.dropout}` : ''}${f.outputDropout ? ` output dropout ${f.outputDropout}` : ''}${f.encoding === 'embedding' ? ` embedding ${f.embedding ?? f.hidden}` : ''}, ${f.optimizer} ${f.lr}${f.weightDecay !== undefined ? ` wd ${f.weightDecay}` : ''}, batch ${f.batch} window ${f.window}`;
       const rate = Math.round(chars / ((Date.now() - t0) / 1000)).toLocaleString('en-US');
       process.stdout.write(
         `${shape} ${f.minutes}-minute budget: ${result.steps} updates, ${chars.toLocaleString('en-US')} training characters ` +

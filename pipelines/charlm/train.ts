@@ -25,6 +25,7 @@ export const TRAIN_OPTION_FLAGS = {
   'options.numLayers': '--layers',
   'options.hiddenSize': '--hidden',
   'options.dropout': '--dropout',
+  'options.outputDropout': '--output-dropout',
   'options.input': '--encoding',
   'options.embeddingSize': '--embedding',
   'options.weightDecay': '--weight-decay',
@@ -73,6 +74,7 @@ Example: eddy train --input ../shared/data/tinyshakespeare.txt --out runs/tiny.s
     layers: { type: 'integer', min: 1, max: 16, description: 'layers [default: 2]' },
     hidden: { type: 'integer', min: 1, max: 8192, description: 'hidden units per layer [default: 256]' },
     dropout: { type: 'number', min: 0, max: 0.99, description: 'dropout between layers [default: 0]' },
+    'output-dropout': { type: 'number', min: 0, max: 0.99, description: 'dropout before the head [default: 0]' },
     encoding: { type: 'choice', choices: ['onehot', 'embedding'], description: 'input encoding [default: onehot]' },
     embedding: {
       type: 'integer',
@@ -154,6 +156,7 @@ Example: eddy train --input ../shared/data/tinyshakespeare.txt --out runs/tiny.s
     set('numLayers', f.layers);
     set('hiddenSize', f.hidden);
     set('dropout', f.dropout);
+    set('outputDropout', f.outputDropout);
     set('input', f.encoding as TrainCharLMOptions['input']);
     set('embeddingSize', f.embedding);
     set('weightDecay', f.weightDecay);

@@ -37,6 +37,8 @@ export interface TrainCharLMOptions {
   hiddenSize?: number;
   /** Dropout between layers. @default 0 */
   dropout?: number;
+  /** Dropout on the top layer's output, before the head. @default 0 */
+  outputDropout?: number;
   /** `'onehot'` (a gather of W_ih columns) or `'embedding'`. @default 'onehot' */
   input?: 'onehot' | 'embedding';
   /** E: embedding width, with `input: 'embedding'` only. @default hiddenSize */
@@ -121,6 +123,7 @@ export const RUN_FIELDS = [
   'numLayers',
   'hiddenSize',
   'dropout',
+  'outputDropout',
   'input',
   'embeddingSize',
   'window',
@@ -166,6 +169,7 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     numLayers: checkInt('options.numLayers', o.numLayers ?? 2, 1, 16),
     hiddenSize: checkInt('options.hiddenSize', o.hiddenSize ?? 256, 1, 8192),
     dropout: checkNumber('options.dropout', o.dropout ?? 0, 0, 1, { max: true }),
+    outputDropout: checkNumber('options.outputDropout', o.outputDropout ?? 0, 0, 1, { max: true }),
     input: checkOneOf('options.input', o.input ?? 'onehot', ['onehot', 'embedding'] as const),
     embeddingSize:
       o.embeddingSize === undefined ? undefined : checkInt('options.embeddingSize', o.embeddingSize, 1, 1 << 16),

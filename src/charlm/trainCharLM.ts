@@ -248,7 +248,12 @@ function openRun(
     };
     const { embeddingSize, ...config } = init.config;
     model = RNNModel.create(
-      { ...config, ...(config.input === 'embedding' ? { embeddingSize } : {}), dropout: o.dropout },
+      {
+        ...config,
+        ...(config.input === 'embedding' ? { embeddingSize } : {}),
+        dropout: o.dropout,
+        outputDropout: o.outputDropout,
+      },
       { seed: o.seed, backend: backendFor(o, opened) },
     );
     model.params.set(init.params);
@@ -263,6 +268,7 @@ function openRun(
         hiddenSize: o.hiddenSize,
         numLayers: o.numLayers,
         dropout: o.dropout,
+        outputDropout: o.outputDropout,
         outputSize: vocab.size,
         vocab: vocab.toJSON(),
       },

@@ -31,6 +31,11 @@ export interface ModelOptions {
   outputSize?: number;
   /** Dropout on the outputs of every layer but the last, in training only (as PyTorch's `dropout`). @default 0 */
   dropout?: number;
+  /**
+   * Dropout on the top layer's output where it enters the head (`nn.Dropout` before `head` in PyTorch), in
+   * training only; needs a head. @default 0
+   */
+  outputDropout?: number;
   /** Token strings (one per id) saved with the model, for text models. @default undefined */
   vocab?: readonly string[];
 }
@@ -45,6 +50,8 @@ export interface ModelConfig {
   readonly numLayers: number;
   readonly outputSize: number;
   readonly dropout: number;
+  /** Present only when > 0 (files and configs of models without it stay as they were). */
+  readonly outputDropout?: number;
   readonly vocab?: readonly string[];
 }
 
@@ -73,6 +80,12 @@ export function resolveConfig(options: ModelOptions, path = 'options'): ModelCon
     outputSize,
     dropout,
   };
+  const outputDropout = checkNumber(`${path}.outputDropout`, options.outputDropout ?? 0, 0, 1, { max: true });
+  if (outputDropout > 0) {
+    if (outputSize === 0)
+      throw invalidArg(`${path}.outputDropout`, `0 for a model without a head (${path}.outputSize 0)`, outputDropout);
+    config.outputDropout = outputDropout;
+  }
   if (options.vocab !== undefined) {
     const v = options.vocab;
     if (!Array.isArray(v) || v.length !== inputSize || !v.every((s) => typeof s === 'string')) {

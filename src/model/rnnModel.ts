@@ -113,7 +113,8 @@ export class RNNModel implements ModelCore {
     this.params = params;
     this.grads = backend.alloc(this.layout.total);
     this.workspaces = new WorkspaceCache(config, backend);
-    this.stepScratch = new WorkspaceCache({ ...config, dropout: 0 }, backend);
+    const { outputDropout: _noOutputDropout, ...noDropout } = config; // a step never drops
+    this.stepScratch = new WorkspaceCache({ ...noDropout, dropout: 0 }, backend);
   }
 
   /** A new model with PyTorch's default initialisation. @throws EddyError ERR_INVALID_ARG naming the option */
@@ -239,7 +240,7 @@ export class RNNModel implements ModelCore {
     const T = checkInt('options.T', o.T, 1);
     const B = checkInt('options.B', o.B, 1);
     const training = checkBool('options.training', o.training ?? false);
-    if (training && this.config.dropout > 0 && !(o.rng instanceof Rng)) {
+    if (training && (this.config.dropout > 0 || (this.config.outputDropout ?? 0) > 0) && !(o.rng instanceof Rng)) {
       throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', o.rng);
     }
     const finite = checkBool('options.checkFinite', o.checkFinite ?? true);

@@ -47,6 +47,7 @@ export const CONFIG_KEYS: readonly string[] = [
   'numLayers',
   'outputSize',
   'dropout',
+  'outputDropout',
   'vocab',
 ];
 

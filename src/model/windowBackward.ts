@@ -29,12 +29,17 @@ export function windowBackward(
   const x = ws.last.x;
   if (x === null) throw new Error('windowBackward called before windowForward');
 
-  // 1. the head: dOut [TB, H] = dy · W; dW += dyᵀ · top; db += Σ dy
-  const top = ws.layers[L - 1].hseq;
+  // 1. the head: dOut [TB, H] = dy · W; dW += dyᵀ · top; db += Σ dy (through the output dropout's mask)
+  const topCache = ws.layers[L - 1];
+  const top = topCache.hseq;
   if (config.outputSize > 0) {
     const Y = config.outputSize;
+    const outDropped = ws.last.training && (config.outputDropout ?? 0) > 0 && topCache.dropped.length > 0;
     be.gemmNN(TB, H, Y, dy, 0, P, layout.headWeight, ws.dOut, 0, false);
-    be.gemmTN(Y, H, TB, dy, 0, top, B * H, D, layout.headWeight, true);
+    if (outDropped) {
+      be.gemmTN(Y, H, TB, dy, 0, topCache.dropped, 0, D, layout.headWeight, true);
+      for (let i = 0; i < TB * H; i++) ws.dOut[i] *= topCache.mask[i];
+    } else be.gemmTN(Y, H, TB, dy, 0, top, B * H, D, layout.headWeight, true);
     sumRows(be, D, layout.headBias, dy, 0, TB, Y);
   } else {
     ws.dOut.set(dy.subarray(0, TB * H));

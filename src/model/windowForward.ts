@@ -41,6 +41,7 @@ export function windowForward(
   const TB = T * B;
   const L = config.numLayers;
   const p = training ? config.dropout : 0;
+  const pOut = training && config.outputSize > 0 ? (config.outputDropout ?? 0) : 0;
   ws.last.x = x;
   ws.last.training = training;
 
@@ -104,21 +105,23 @@ export function windowForward(
     }
     stateOut.h.set(lc.hseq.subarray(T * B * H, (T + 1) * B * H), l * B * H);
     if (cell.hasCell) (stateOut.c as Float32Array).set(lc.cseq.subarray(T * B * H, (T + 1) * B * H), l * B * H);
-    // 3. dropout on the way to the next layer (training only)
-    if (l < L - 1 && p > 0 && rng) {
-      const scale = 1 / (1 - p);
+    // 3. dropout on the way to the next layer, or to the head with output dropout (training only)
+    const pl = l < L - 1 ? p : pOut;
+    if (pl > 0 && rng) {
+      const scale = 1 / (1 - pl);
       for (let i = 0; i < TB * H; i++) {
-        const keep = rng.next() >= p ? scale : 0;
+        const keep = rng.next() >= pl ? scale : 0;
         lc.mask[i] = keep;
         lc.dropped[i] = lc.hseq[B * H + i] * keep;
       }
     }
   }
-  // 4. the head: y [TB, Y] = top · head.weightᵀ + head.bias
+  // 4. the head: y [TB, Y] = top · head.weightᵀ + head.bias (top after output dropout when training with it)
   const top = ws.layers[L - 1].hseq;
   if (config.outputSize > 0) {
     const Y = config.outputSize;
-    be.gemmNT(TB, Y, H, top, B * H, P, layout.headWeight, ws.y, 0, false);
+    if (pOut > 0 && rng) be.gemmNT(TB, Y, H, ws.layers[L - 1].dropped, 0, P, layout.headWeight, ws.y, 0, false);
+    else be.gemmNT(TB, Y, H, top, B * H, P, layout.headWeight, ws.y, 0, false);
     addBiasRows(be, ws.y, 0, P, layout.headBias, TB, Y);
   } else {
     ws.y.set(top.subarray(B * H, (T + 1) * B * H));

@@ -20,7 +20,7 @@ export interface LayerCache {
   readonly hseq: Float32Array;
   /** `[T+1, B, H]` c_0 .. c_T (LSTM; empty otherwise) */
   readonly cseq: Float32Array;
-  /** `[T, B, H]` dropout mask (scaled by 1/(1-p)) on this layer's output, when it feeds a next layer */
+  /** `[T, B, H]` dropout mask (scaled by 1/(1-p)) on this layer's output, when it feeds a next layer (or the head, with output dropout) */
   readonly mask: Float32Array;
   /** `[T, B, H]` this layer's output after dropout */
   readonly dropped: Float32Array;
@@ -59,9 +59,10 @@ function bufferLengths(config: ModelConfig, T: number, B: number): number[] {
   const L = config.numLayers;
   const lstm = config.cell === 'lstm';
   const drop = config.dropout > 0;
+  const outDrop = (config.outputDropout ?? 0) > 0 && config.outputSize > 0;
   const lengths: number[] = [];
   for (let l = 0; l < L; l++) {
-    const feeds = drop && l < L - 1;
+    const feeds = (drop && l < L - 1) || (outDrop && l === L - 1);
     lengths.push(
       T * B * GH, // gx
       T * B * GH, // act

@@ -54,6 +54,15 @@ describe('char-LM training options', () => {
     );
   });
 
+  it('outputDropout reaches the model and is saved with the run', async () => {
+    const checkpoint = join(dir, 'od.safetensors');
+    const r = await trainCharLM({ ...tiny, checkpoint, outputDropout: 0.3, maxSteps: 2 });
+    expect(r.model.config.outputDropout).toBe(0.3);
+    await expect(trainCharLM({ ...tiny, checkpoint, resume: true, outputDropout: 0.1, maxSteps: 3 })).rejects.toThrow(
+      /options\.outputDropout 0\.1 \(the checkpoint's: 0\.3\)/,
+    );
+  });
+
   it('weightDecay reaches the optimizer: after one AdamW step the parameters differ by -lr * wd * p0', async () => {
     const one = async (weightDecay: number, name: string) =>
       (
