@@ -333,3 +333,27 @@ export {
 // ---- speed (issue 17): the native backend's probe of the machine's read bandwidth (the bench's roofline) ----
 export { nativeReadBandwidth } from './tensor/nativeBackend.ts';
 export type { WeightPrecision, LowpWeights } from './tensor/backend.ts';
+
+// ---- sequence shapes on real data (issue 18): padding and masks, class weights, category states, scores ----
+export { padBatch, type PadBatchOptions, type PaddedBatch } from './train/padBatch.ts';
+export { weightedCrossEntropy, balancedClassWeights } from './train/weightedCrossEntropy.ts';
+export { CategoryStates, type CategoryStatesJSON } from './model/categoryStates.ts';
+export { confusionMatrix, type ConfusionMatrix } from './report/confusionMatrix.ts';
+export {
+  renderConfusionMatrix,
+  writeConfusionMatrix,
+  type ConfusionMatrixPlotOptions,
+} from './report/confusionMatrixPlot.ts';
+export {
+  readNamesSplit,
+  parseNamesSplit,
+  type NamesSplit,
+  type ReadNamesSplitOptions,
+} from './names/readNamesSplit.ts';
+export { CharAlphabet } from './names/charAlphabet.ts';
+export {
+  trainClassifierEpoch,
+  type ClassifierData,
+  type TrainClassifierEpochOptions,
+} from './names/trainClassifierEpoch.ts';
+export { classifySequences, type Classified } from './names/classifySequences.ts';

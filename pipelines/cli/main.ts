@@ -78,6 +78,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'steps/s and latency through Redis Streams with 1 and 2 workers, vs in-process',
     load: () => import('../redis/bench.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'names train',
+    summary: 'train a surname -> language classifier on the fixed split (resumable)',
+    load: () => import('../names/train.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {
