@@ -83,6 +83,16 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'train a surname -> language classifier on the fixed split (resumable)',
     load: () => import('../names/train.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'names eval',
+    summary: "a names classifier's accuracy, macro-F1 and confusion matrix on the test split",
+    load: () => import('../names/eval.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'names live',
+    summary: "a surname's top-3 languages after every typed character",
+    load: () => import('../names/live.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {
