@@ -357,3 +357,8 @@ export {
   type TrainClassifierEpochOptions,
 } from './names/trainClassifierEpoch.ts';
 export { classifySequences, type Classified } from './names/classifySequences.ts';
+export {
+  trainConditionalEpoch,
+  conditionalNll,
+  type TrainConditionalEpochOptions,
+} from './names/trainConditionalEpoch.ts';

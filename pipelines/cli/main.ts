@@ -93,6 +93,21 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: "a surname's top-3 languages after every typed character",
     load: () => import('../names/live.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'names gen-train',
+    summary: 'train the language -> surname generator (resumable)',
+    load: () => import('../names/genTrain.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'names generate',
+    summary: 'stream surnames for a language from the conditional generator',
+    load: () => import('../names/generate.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'names gen-eval',
+    summary: 'closed-loop accuracy, novelty and val NLL/char of the names generator',
+    load: () => import('../names/genEval.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {

@@ -44,6 +44,7 @@ export const PRESETS = {
     clip: 0,
     averageLast: 0,
     classWeightPower: 0,
+    lrEnd: 1,
   },
   best: {
     cell: 'gru',
@@ -56,6 +57,7 @@ export const PRESETS = {
     clip: 5,
     averageLast: 6,
     classWeightPower: 0.5,
+    lrEnd: 0.1,
   },
 } as const;
 
@@ -116,6 +118,12 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       max: 2,
       description: 'class weights (N / (K n_c))^p; 0 for none [preset]',
     },
+    'lr-end': {
+      type: 'number',
+      min: 0,
+      max: 1,
+      description: 'learning rate of the last epoch as a fraction of --lr (linear decay; 1 for none) [preset]',
+    },
     'max-train': { type: 'integer', min: 1, description: 'use only the first N train names of a shuffle (quick runs)' },
     minutes: { type: 'number', min: 0, exclusiveMin: true, description: 'stop after this wall time (at an epoch end)' },
     'no-resume': { type: 'boolean', description: 'start afresh even when OUT.ckpt exists' },
@@ -136,6 +144,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       clip: f.clip ?? preset.clip,
       averageLast: f.averageLast ?? preset.averageLast,
       classWeightPower: f.classWeightPower ?? preset.classWeightPower,
+      lrEnd: f.lrEnd ?? preset.lrEnd,
     };
     const backend = backendByName(f.backend, { path: '--backend' });
     const alphabet = CharAlphabet.fromTexts(splits.train.names);
@@ -192,6 +201,8 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     try {
       while (extra.epoch < epochs && !stop.signal.aborted && Date.now() < deadline) {
         const e = extra.epoch + 1;
+        // linear decay from lr (first epoch) to lr · lrEnd (last)
+        optimizer.lr = Number(s.lr) * (1 - (1 - Number(s.lrEnd ?? 1)) * (epochs > 1 ? (e - 1) / (epochs - 1) : 0));
         const progress = ctx.quiet ? null : new ProgressLine({ total: Math.ceil(train.seqs.length / Number(s.batch)) });
         const lossMean = trainClassifierEpoch(model, train, {
           optimizer,
