@@ -80,6 +80,8 @@ export {
   type SafetensorsInput,
   type SafetensorsTensor,
 } from './model/safetensors.ts';
+// model (issue 18): category conditioning through a learned initial state per category
+export { CategoryStates, type CategoryStatesJSON } from './model/categoryStates.ts';
 
 // train: optimizers, clipping, schedules, checkpoints
 export { OPTIMIZER_NAMES, type Optimizer, type OptimizerState } from './train/optimizer.ts';
@@ -125,6 +127,20 @@ export {
   type LossName,
   type Reduction,
 } from './train/losses.ts';
+// train (issue 18): variable-length batches (padding + masks), class weights, many-to-one and one-to-many epochs
+export { padBatch, type PadBatchOptions, type PaddedBatch } from './train/padBatch.ts';
+export { weightedCrossEntropy, balancedClassWeights } from './train/weightedCrossEntropy.ts';
+export {
+  trainClassifierEpoch,
+  type ClassifierData,
+  type TrainClassifierEpochOptions,
+} from './train/trainClassifierEpoch.ts';
+export { classifySequences, type Classified } from './train/classifySequences.ts';
+export {
+  trainConditionalEpoch,
+  conditionalNll,
+  type TrainConditionalEpochOptions,
+} from './train/trainConditionalEpoch.ts';
 
 // operators: models inside RxJS streams (plain name) and IxJS async-iterables (`...Async`)
 export type { StepInput, StateLike } from './operators/stepper.ts';
@@ -228,6 +244,14 @@ export {
   type AlignSegment,
   type GridAlignOptions,
 } from './sources/gridAlign.ts';
+// sources (issue 18): the sequence data sets (names split, character alphabets)
+export {
+  readNamesSplit,
+  parseNamesSplit,
+  type NamesSplit,
+  type ReadNamesSplitOptions,
+} from './sources/readNamesSplit.ts';
+export { CharAlphabet } from './sources/charAlphabet.ts';
 
 // character-level language models
 export {
@@ -244,6 +268,13 @@ export { evaluateCharLM, type EvaluateCharLMOptions, type CharLMEvaluation } fro
 
 // reports: PNG pictures
 export { renderLinePlot, writeLinePlot, type PlotSeries, type LinePlotOptions } from './report/linePlot.ts';
+// reports (issue 18): confusion matrix, macro-F1 and its picture
+export { confusionMatrix, type ConfusionMatrix } from './report/confusionMatrix.ts';
+export {
+  renderConfusionMatrix,
+  writeConfusionMatrix,
+  type ConfusionMatrixPlotOptions,
+} from './report/confusionMatrixPlot.ts';
 
 // frame-level video labelling
 export {
@@ -333,32 +364,3 @@ export {
 // ---- speed (issue 17): the native backend's probe of the machine's read bandwidth (the bench's roofline) ----
 export { nativeReadBandwidth } from './tensor/nativeBackend.ts';
 export type { WeightPrecision, LowpWeights } from './tensor/backend.ts';
-
-// ---- sequence shapes on real data (issue 18): padding and masks, class weights, category states, scores ----
-export { padBatch, type PadBatchOptions, type PaddedBatch } from './train/padBatch.ts';
-export { weightedCrossEntropy, balancedClassWeights } from './train/weightedCrossEntropy.ts';
-export { CategoryStates, type CategoryStatesJSON } from './model/categoryStates.ts';
-export { confusionMatrix, type ConfusionMatrix } from './report/confusionMatrix.ts';
-export {
-  renderConfusionMatrix,
-  writeConfusionMatrix,
-  type ConfusionMatrixPlotOptions,
-} from './report/confusionMatrixPlot.ts';
-export {
-  readNamesSplit,
-  parseNamesSplit,
-  type NamesSplit,
-  type ReadNamesSplitOptions,
-} from './names/readNamesSplit.ts';
-export { CharAlphabet } from './names/charAlphabet.ts';
-export {
-  trainClassifierEpoch,
-  type ClassifierData,
-  type TrainClassifierEpochOptions,
-} from './names/trainClassifierEpoch.ts';
-export { classifySequences, type Classified } from './names/classifySequences.ts';
-export {
-  trainConditionalEpoch,
-  conditionalNll,
-  type TrainConditionalEpochOptions,
-} from './names/trainConditionalEpoch.ts';

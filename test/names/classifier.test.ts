@@ -6,10 +6,10 @@
 import { lastValueFrom, from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { RNNModel } from '../../src/model/rnnModel.ts';
-import { readNamesSplit } from '../../src/names/readNamesSplit.ts';
-import { CharAlphabet } from '../../src/names/charAlphabet.ts';
-import { trainClassifierEpoch } from '../../src/names/trainClassifierEpoch.ts';
-import { classifySequences } from '../../src/names/classifySequences.ts';
+import { readNamesSplit } from '../../src/sources/readNamesSplit.ts';
+import { CharAlphabet } from '../../src/sources/charAlphabet.ts';
+import { trainClassifierEpoch } from '../../src/train/trainClassifierEpoch.ts';
+import { classifySequences } from '../../src/train/classifySequences.ts';
 import { confusionMatrix } from '../../src/report/confusionMatrix.ts';
 import { adam } from '../../src/train/adam.ts';
 import { balancedClassWeights, weightedCrossEntropy } from '../../src/train/weightedCrossEntropy.ts';

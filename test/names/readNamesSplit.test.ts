@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readNamesSplit } from '../../src/names/readNamesSplit.ts';
+import { readNamesSplit } from '../../src/sources/readNamesSplit.ts';
 import { dataPath } from '../sources/dataPath.ts';
 import { expectError } from '../helpers/expectError.ts';
 

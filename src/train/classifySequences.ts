@@ -7,7 +7,7 @@
  * confusionMatrix(test.labels, predictions, K);
  */
 import type { RNNModel } from '../model/rnnModel.ts';
-import { padBatch } from '../train/padBatch.ts';
+import { padBatch } from './padBatch.ts';
 import { softmaxRows } from '../tensor/softmax.ts';
 import { invalidArg } from '../util/errors.ts';
 import { checkInt } from '../util/validate.ts';

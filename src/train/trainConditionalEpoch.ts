@@ -17,11 +17,11 @@
  */
 import type { CategoryStates } from '../model/categoryStates.ts';
 import type { RNNModel } from '../model/rnnModel.ts';
-import { clipGradNorm } from '../train/clip.ts';
-import { checkFiniteLoss } from '../train/checkFinite.ts';
-import { sequenceCrossEntropy } from '../train/losses.ts';
-import type { Optimizer } from '../train/optimizer.ts';
-import { padBatch } from '../train/padBatch.ts';
+import { clipGradNorm } from './clip.ts';
+import { checkFiniteLoss } from './checkFinite.ts';
+import { sequenceCrossEntropy } from './losses.ts';
+import type { Optimizer } from './optimizer.ts';
+import { padBatch } from './padBatch.ts';
 import { invalidArg } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 import { checkInt } from '../util/validate.ts';

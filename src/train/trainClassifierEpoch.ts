@@ -13,11 +13,11 @@
  * for (let e = 0; e < 10; e++) trainClassifierEpoch(model, train, { optimizer, batchSize: 64, rng });
  */
 import type { RNNModel } from '../model/rnnModel.ts';
-import type { Optimizer } from '../train/optimizer.ts';
-import { clipGradNorm } from '../train/clip.ts';
-import { manyToOneCrossEntropy, type SequenceLoss } from '../train/losses.ts';
-import { padBatch } from '../train/padBatch.ts';
-import { checkFiniteLoss } from '../train/checkFinite.ts';
+import type { Optimizer } from './optimizer.ts';
+import { clipGradNorm } from './clip.ts';
+import { manyToOneCrossEntropy, type SequenceLoss } from './losses.ts';
+import { padBatch } from './padBatch.ts';
+import { checkFiniteLoss } from './checkFinite.ts';
 import { invalidArg } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 import { checkInt, checkNumber } from '../util/validate.ts';
