@@ -252,6 +252,11 @@ export {
   type ReadNamesSplitOptions,
 } from './sources/readNamesSplit.ts';
 export { CharAlphabet } from './sources/charAlphabet.ts';
+export {
+  readSentiment,
+  parseLabelledSentences,
+  type SentimentData,
+} from './sources/readSentiment.ts';
 
 // character-level language models
 export {
@@ -275,6 +280,14 @@ export {
   writeConfusionMatrix,
   type ConfusionMatrixPlotOptions,
 } from './report/confusionMatrixPlot.ts';
+
+// sentence classification baseline (issue 18): bag of words + logistic regression
+export {
+  trainBagOfWordsLogistic,
+  wordTokens,
+  type BagOfWordsOptions,
+  type BagOfWordsClassifier,
+} from './sentiment/bagOfWordsLogistic.ts';
 
 // frame-level video labelling
 export {

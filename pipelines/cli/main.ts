@@ -108,6 +108,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'closed-loop accuracy, novelty and val NLL/char of the names generator',
     load: () => import('../names/genEval.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'sentiment cv',
+    summary: '10-fold CV on the labelled sentences: a GRU vs bag-of-words logistic regression',
+    load: () => import('../sentiment/cv.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {
