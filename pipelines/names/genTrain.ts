@@ -58,7 +58,7 @@ export const command = defineCommand({
   name: 'names gen-train',
   summary: 'train the language -> surname generator (initial-state conditioning; resumable)',
   details: `A GRU over the characters of a name, started from a learned state per language, reads [start, c1..cn]
-and learns [c1..cn, stop] (id 0 is start and stop). Adam for the model and the table. The epoch with the lowest val
+and learns [c1..cn, stop] (id 0 is start and stop). Adam for the model and (with a larger rate) the table. The epoch with the lowest val
 NLL per character is kept. Example: eddy names gen-train --out runs/names-gen.safetensors --epochs 20`,
   flags: {
     input: { type: 'input', directory: true, default: SPLIT_DIR, description: 'the split directory' },
@@ -71,8 +71,16 @@ NLL per character is kept. Example: eddy names gen-train --out runs/names-gen.sa
     hidden: { type: 'integer', min: 1, max: 4096, default: 128, description: 'hidden units' },
     embedding: { type: 'integer', min: 1, max: 1024, default: 32, description: 'embedding width' },
     lr: { type: 'number', min: 0, exclusiveMin: true, max: 10, default: 0.003, description: 'Adam learning rate' },
+    'table-lr': {
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      max: 10,
+      default: 0.03,
+      description: 'Adam learning rate of the language states (each state sees only its language: larger than --lr)',
+    },
     batch: { type: 'integer', min: 1, max: 4096, default: 32, description: 'names per update' },
-    epochs: { type: 'integer', min: 1, max: 1000, default: 20, description: 'passes over the train split' },
+    epochs: { type: 'integer', min: 1, max: 1000, default: 12, description: 'passes over the train split' },
     minutes: { type: 'number', min: 0, exclusiveMin: true, description: 'stop after this wall time (at an epoch end)' },
     'no-resume': { type: 'boolean', description: 'start afresh even when OUT.ckpt exists' },
     backend: backendFlag,
@@ -87,7 +95,7 @@ NLL per character is kept. Example: eddy names gen-train --out runs/names-gen.sa
     const val = encodeSplit(splits.val, alphabet);
     const ckpt = `${f.out}.ckpt`;
     const optimizer = adam({ lr: f.lr });
-    const tableOptimizer = adam({ lr: f.lr });
+    const tableOptimizer = adam({ lr: f.tableLr });
     const rng = new Rng(f.seed);
     let model: RNNModel;
     let table: CategoryStates;
