@@ -141,6 +141,7 @@ export {
   conditionalNll,
   type TrainConditionalEpochOptions,
 } from './train/trainConditionalEpoch.ts';
+export { mixtureDensityLoss, sampleMixture } from './train/mixtureDensity.ts';
 
 // operators: models inside RxJS streams (plain name) and IxJS async-iterables (`...Async`)
 export type { StepInput, StateLike } from './operators/stepper.ts';
@@ -257,6 +258,7 @@ export {
   parseLabelledSentences,
   type SentimentData,
 } from './sources/readSentiment.ts';
+export { readPendigits, type PenDigits } from './sources/readPendigits.ts';
 
 // character-level language models
 export {

@@ -113,6 +113,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: '10-fold CV on the labelled sentences: a GRU vs bag-of-words logistic regression',
     load: () => import('../sentiment/cv.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'pen train',
+    summary: 'digit -> pen trajectory generator (mixture density head), judged by a trajectory classifier',
+    load: () => import('../pen/train.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {
