@@ -99,3 +99,19 @@ describe('eddy names', () => {
     expect(err).toMatch(/train\.tsv: no names \(the file is empty\)/);
   });
 });
+
+describe('eddy names generate', () => {
+  it('streams names of the vocabulary from the shipped generator', async () => {
+    expect(await main(['names', 'generate', '--language', 'Russian', '--count', '5', '--seed', '3'])).toBe(0);
+    const names = out.trim().split('\n');
+    expect(names).toHaveLength(5);
+    const vocab = new Set([...readFileSync(dataPath('seq/splits/names/train.tsv'), 'utf8').replace(/\t.*\n/g, '')]);
+    for (const n of names) for (const c of n) expect(vocab.has(c)).toBe(true);
+  });
+
+  it('an unknown language is one line and exit code 2', async () => {
+    expect(await main(['names', 'generate', '--language', 'Klingon'])).toBe(2);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/unknown language "Klingon" \(known: Arabic, /);
+  });
+});
