@@ -5,7 +5,7 @@
  *
  *   eddy sentiment cv --level word
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   RNNModel,
   Rng,
@@ -16,6 +16,7 @@ import {
   trainBagOfWordsLogistic,
   trainClassifierEpoch,
   wordTokens,
+  writeFileAtomic,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, seedFlag } from '../cli/command.ts';
 
@@ -62,7 +63,10 @@ Example: eddy sentiment cv --level word --epochs 6 --out runs/sentiment-cv.json`
     lr: { type: 'number', min: 0, exclusiveMin: true, max: 10, default: 0.003, description: 'Adam learning rate' },
     batch: { type: 'integer', min: 1, max: 4096, default: 32, description: 'sentences per update' },
     folds: { type: 'integer', min: 1, max: 10, default: 10, description: 'run the first N folds only (quick runs)' },
-    out: { type: 'output', description: 'also write the per-fold numbers here (JSON)' },
+    out: {
+      type: 'output',
+      description: 'write the per-fold numbers here (JSON) after every fold; a rerun with the same settings resumes',
+    },
     backend: backendFlag,
     seed: seedFlag,
   },
@@ -70,8 +74,17 @@ Example: eddy sentiment cv --level word --epochs 6 --out runs/sentiment-cv.json`
     const data = readSentiment(f.input, f.data);
     const backend = backendByName(f.backend, { path: '--backend' });
     ctx.begin();
-    const rows: { fold: number; rnn: number; bow: number; seconds: number }[] = [];
-    for (let k = 0; k < f.folds; k++) {
+    type Row = { fold: number; rnn: number; bow: number; seconds: number };
+    const settings = JSON.stringify([f.level, f.hidden, f.embedding, f.epochs, f.lr, f.batch, f.seed]);
+    let rows: Row[] = [];
+    if (f.out && existsSync(f.out)) {
+      const prev = JSON.parse(readFileSync(f.out, 'utf8')) as { settings?: string; rows?: Row[] };
+      if (prev.settings === settings && Array.isArray(prev.rows)) {
+        rows = prev.rows.filter((r) => r.fold < f.folds);
+        ctx.log(`${ctx.name}: resuming ${f.out}: folds ${rows.map((r) => r.fold).join(', ')} done`);
+      }
+    }
+    for (let k = rows.length; k < f.folds; k++) {
       const t0 = Date.now();
       const tr = [...data.texts.keys()].filter((i) => data.folds[i] !== k);
       const te = [...data.texts.keys()].filter((i) => data.folds[i] === k);
@@ -101,6 +114,7 @@ Example: eddy sentiment cv --level word --epochs 6 --out runs/sentiment-cv.json`
       const bow = bowPred.filter((p, i) => p === teLabels[i]).length / te.length;
       const seconds = (Date.now() - t0) / 1000;
       rows.push({ fold: k, rnn, bow, seconds });
+      if (f.out) writeFileAtomic(f.out, JSON.stringify({ settings, level: f.level, epochs: f.epochs, rows }, null, 1));
       ctx.log(
         `${ctx.name}: fold ${k}: ${f.level}-level GRU ${(100 * rnn).toFixed(1)}%, bag of words ${(100 * bow).toFixed(1)}% (${te.length} sentences, ${seconds.toFixed(0)} s)`,
       );
@@ -111,6 +125,5 @@ Example: eddy sentiment cv --level word --epochs 6 --out runs/sentiment-cv.json`
       `${rows.length}-fold mean accuracy: ${f.level}-level GRU ${(100 * mean(r)).toFixed(2)}% (sd ${(100 * sd(r)).toFixed(2)}), ` +
         `bag-of-words logistic regression ${(100 * mean(b)).toFixed(2)}% (sd ${(100 * sd(b)).toFixed(2)})\n`,
     );
-    if (f.out) writeFileSync(f.out, JSON.stringify({ level: f.level, epochs: f.epochs, rows }, null, 1));
   },
 });

@@ -3,7 +3,7 @@
  * line per character), eval on a small split directory, a quick train that beats chance on val, and bad inputs (an
  * unknown language, a file with a line missing its tab, an empty file) as one line naming the file and line.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -82,6 +82,21 @@ describe('eddy names', () => {
     expect(code).toBe(0);
     const acc = Number(/val accuracy ([\d.]+)%/.exec(out)?.[1]);
     expect(acc).toBeGreaterThan(55); // Russian, the majority, is about 52% of the sampled val lines
+  }, 60_000);
+
+  it('train stops at --minutes after an epoch with a checkpoint, and a rerun resumes from it', async () => {
+    const d = smallSplit('resume', 1500);
+    const model = join(dir, 'r.safetensors');
+    const args = ['names', 'train', '--input', d, '--out', model, '--epochs', '2', '--average-last', '0'];
+    expect(await main([...args, '--minutes', '0.0001'])).toBe(0);
+    expect(out).toMatch(/after 1 epochs/);
+    expect(existsSync(`${model}.ckpt`)).toBe(true);
+    out = '';
+    err = '';
+    expect(await main(args)).toBe(0);
+    expect(err).toMatch(/resuming .*r\.safetensors\.ckpt after epoch 1/);
+    expect(out).toMatch(/after 2 epochs/);
+    expect(existsSync(`${model}.ckpt`)).toBe(false);
   }, 60_000);
 
   it('refuses an unknown language, a line without a tab and an empty file: one line naming file and line', async () => {
