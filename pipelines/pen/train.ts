@@ -171,15 +171,14 @@ Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
     const test = rows.filter((r) => r % 10 === 0);
     const train = rows.filter((r) => r % 10 !== 0);
     const rng = new Rng(f.seed);
+    // 1. the judge: a many-to-one classifier over real trajectories (or a given one, checked before any work)
+    let clf: RNNModel;
+    if (f.classifier && readSafetensors(f.classifier).metadata['eddy.task'] !== 'pen trajectory -> digit')
+      throw new EddyError('ERR_FILE', `--classifier: ${f.classifier} is not a pen trajectory classifier`);
     ctx.begin();
     const t0 = Date.now();
-    // 1. the judge: a many-to-one classifier over real trajectories (or a given one)
-    let clf: RNNModel;
-    if (f.classifier) {
-      clf = loadModel(f.classifier, { backend });
-      if (readSafetensors(f.classifier).metadata['eddy.task'] !== 'pen trajectory -> digit')
-        throw new EddyError('ERR_FILE', `${f.classifier}: not a pen trajectory classifier`);
-    } else {
+    if (f.classifier) clf = loadModel(f.classifier, { backend });
+    else {
       clf = RNNModel.create(
         { cell: 'gru', input: 'dense', inputSize: 2, hiddenSize: 32, outputSize: 10 },
         { seed: f.seed, backend },
