@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNamesSplit } from '../../src/sources/readNamesSplit.ts';
-import { dataPath } from '../sources/dataPath.ts';
+import { dataPath } from './dataPath.ts';
 import { expectError } from '../helpers/expectError.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-names-'));
