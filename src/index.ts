@@ -82,6 +82,8 @@ export {
 } from './model/safetensors.ts';
 // model files as F16 (issue 16)
 export type { SaveModelOptions } from './model/modelFile.ts';
+// model (issue 18): category conditioning through a learned initial state per category
+export { CategoryStates, type CategoryStatesJSON } from './model/categoryStates.ts';
 
 // train: optimizers, clipping, schedules, checkpoints
 export { OPTIMIZER_NAMES, type Optimizer, type OptimizerState } from './train/optimizer.ts';
@@ -127,6 +129,21 @@ export {
   type LossName,
   type Reduction,
 } from './train/losses.ts';
+// train (issue 18): variable-length batches (padding + masks), class weights, many-to-one and one-to-many epochs
+export { padBatch, type PadBatchOptions, type PaddedBatch } from './train/padBatch.ts';
+export { weightedCrossEntropy, balancedClassWeights } from './train/weightedCrossEntropy.ts';
+export {
+  trainClassifierEpoch,
+  type ClassifierData,
+  type TrainClassifierEpochOptions,
+} from './train/trainClassifierEpoch.ts';
+export { classifySequences, type Classified } from './train/classifySequences.ts';
+export {
+  trainConditionalEpoch,
+  conditionalNll,
+  type TrainConditionalEpochOptions,
+} from './train/trainConditionalEpoch.ts';
+export { mixtureDensityLoss, sampleMixture } from './train/mixtureDensity.ts';
 
 // operators: models inside RxJS streams (plain name) and IxJS async-iterables (`...Async`)
 export type { StepInput, StateLike } from './operators/stepper.ts';
@@ -230,6 +247,20 @@ export {
   type AlignSegment,
   type GridAlignOptions,
 } from './sources/gridAlign.ts';
+// sources (issue 18): the sequence data sets (names split, character alphabets)
+export {
+  readNamesSplit,
+  parseNamesSplit,
+  type NamesSplit,
+  type ReadNamesSplitOptions,
+} from './sources/readNamesSplit.ts';
+export { CharAlphabet } from './sources/charAlphabet.ts';
+export {
+  readSentiment,
+  parseLabelledSentences,
+  type SentimentData,
+} from './sources/readSentiment.ts';
+export { readPendigits, type PenDigits } from './sources/readPendigits.ts';
 
 // character-level language models
 export {
@@ -253,6 +284,21 @@ export {
 
 // reports: PNG pictures
 export { renderLinePlot, writeLinePlot, type PlotSeries, type LinePlotOptions } from './report/linePlot.ts';
+// reports (issue 18): confusion matrix, macro-F1 and its picture
+export { confusionMatrix, type ConfusionMatrix } from './report/confusionMatrix.ts';
+export {
+  renderConfusionMatrix,
+  writeConfusionMatrix,
+  type ConfusionMatrixPlotOptions,
+} from './report/confusionMatrixPlot.ts';
+
+// sentence classification baseline (issue 18): bag of words + logistic regression
+export {
+  trainBagOfWordsLogistic,
+  wordTokens,
+  type BagOfWordsOptions,
+  type BagOfWordsClassifier,
+} from './sentiment/bagOfWordsLogistic.ts';
 
 // frame-level video labelling
 export {

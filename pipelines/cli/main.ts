@@ -78,6 +78,46 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'steps/s and latency through Redis Streams with 1 and 2 workers, vs in-process',
     load: () => import('../redis/bench.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'names train',
+    summary: 'train a surname -> language classifier on the fixed split (resumable)',
+    load: () => import('../names/train.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'names eval',
+    summary: "a names classifier's accuracy, macro-F1 and confusion matrix on the test split",
+    load: () => import('../names/eval.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'names live',
+    summary: "a surname's top-3 languages after every typed character",
+    load: () => import('../names/live.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'names gen-train',
+    summary: 'train the language -> surname generator (resumable)',
+    load: () => import('../names/genTrain.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'names generate',
+    summary: 'stream surnames for a language from the conditional generator',
+    load: () => import('../names/generate.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'names gen-eval',
+    summary: 'closed-loop accuracy, novelty and val NLL/char of the names generator',
+    load: () => import('../names/genEval.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'sentiment cv',
+    summary: '10-fold CV on the labelled sentences: a GRU vs bag-of-words logistic regression',
+    load: () => import('../sentiment/cv.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'pen train',
+    summary: 'digit -> pen trajectory generator (mixture density head), judged by a trajectory classifier',
+    load: () => import('../pen/train.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {

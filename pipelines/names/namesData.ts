@@ -1,0 +1,85 @@
+/**
+ * What the `eddy names ...` commands share: where the fixed split lives, how a split becomes model inputs, and how
+ * a names classifier is saved and loaded (its alphabet in `eddy.vocab`, its languages in `eddy.names.languages`).
+ */
+import {
+  CharAlphabet,
+  type ClassifierData,
+  EddyError,
+  type NamesSplit,
+  type RNNModel,
+  loadModel,
+  readNamesSplit,
+  readSafetensors,
+  saveModel,
+} from '../../src/index.ts';
+
+/** The fixed split (`seq/splits/names/`), relative to the repository root. */
+export const SPLIT_DIR = '../shared/data/seq/splits/names';
+
+/** The three split files of a directory. */
+export function splitPaths(dir: string): { train: string; val: string; test: string } {
+  return { train: `${dir}/train.tsv`, val: `${dir}/val.tsv`, test: `${dir}/test.tsv` };
+}
+
+/** The split's three files, with one language list (the train file's). */
+export function readSplits(dir: string): { train: NamesSplit; val: NamesSplit; test: NamesSplit } {
+  const p = splitPaths(dir);
+  const train = readNamesSplit(p.train);
+  return {
+    train,
+    val: readNamesSplit(p.val, { languages: train.languages }),
+    test: readNamesSplit(p.test, { languages: train.languages }),
+  };
+}
+
+/** A split as model inputs. */
+export function encodeSplit(split: NamesSplit, alphabet: CharAlphabet): ClassifierData {
+  return { seqs: split.names.map((n) => alphabet.encode(n)), labels: split.labels };
+}
+
+/** A classifier and what it needs to read names. */
+export interface NamesClassifier {
+  model: RNNModel;
+  alphabet: CharAlphabet;
+  languages: string[];
+  metadata: Record<string, string>;
+}
+
+/** The alphabet of a model saved with its vocabulary (id 0 is the reserved ''). */
+export function alphabetOf(model: RNNModel, source: string): CharAlphabet {
+  const vocab = model.config.vocab ?? [];
+  if (vocab[0] !== '') throw new EddyError('ERR_FILE', `${source}: not a names model (no character vocabulary)`);
+  return new CharAlphabet(vocab.slice(1));
+}
+
+/** Loads a classifier saved by `eddy names train`. @throws EddyError ERR_FILE naming the file */
+export function loadNamesClassifier(path: string, model?: RNNModel): NamesClassifier {
+  const metadata = readSafetensors(path).metadata;
+  const raw = metadata['eddy.names.languages'];
+  if (raw === undefined) throw new EddyError('ERR_FILE', `${path}: not a names classifier (no eddy.names.languages)`);
+  const m = model ?? loadModel(path);
+  const languages = JSON.parse(raw) as string[];
+  if (languages.length !== m.config.outputSize)
+    throw new EddyError('ERR_FILE', `${path}: ${languages.length} languages for ${m.config.outputSize} outputs`);
+  return { model: m, alphabet: alphabetOf(m, path), languages, metadata };
+}
+
+/** Saves a classifier (atomically) with its languages and any extra metadata. */
+export function saveNamesClassifier(
+  path: string,
+  model: RNNModel,
+  languages: readonly string[],
+  extra: Record<string, string>,
+): void {
+  saveModel(path, model, {
+    ...extra,
+    'eddy.task': `surname -> language (${languages.length} languages)`,
+    'eddy.names.languages': JSON.stringify(languages),
+  });
+}
+
+/** Percent with two decimals. */
+export function pct(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}

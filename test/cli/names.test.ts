@@ -1,0 +1,132 @@
+/**
+ * `eddy names ...` and `eddy sentiment cv` as a user meets them: the shipped classifier live on a typed name (one
+ * line per character), eval on a small split directory, a quick train that beats chance on val, and bad inputs (an
+ * unknown language, a file with a line missing its tab, an empty file) as one line naming the file and line.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../pipelines/cli/main.ts';
+import { dataPath } from '../sources/dataPath.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'eddy-names-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let out = '';
+let err = '';
+beforeEach(() => {
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** A split directory of the first lines of each real file (every language present in train). */
+function smallSplit(name: string, lines: number, edit?: (file: string, text: string) => string): string {
+  const d = join(dir, name);
+  mkdirSync(d, { recursive: true });
+  for (const f of ['train', 'val', 'test']) {
+    const all = readFileSync(dataPath(`seq/splits/names/${f}.tsv`), 'utf8')
+      .trimEnd()
+      .split('\n');
+    // every k-th line: all languages (the files are sorted by language)
+    const step = Math.max(1, Math.floor(all.length / lines));
+    const text = `${all.filter((_, i) => i % step === 0).join('\n')}\n`;
+    writeFileSync(join(d, `${f}.tsv`), edit ? edit(f, text) : text);
+  }
+  return d;
+}
+
+describe('eddy names', () => {
+  it('live: the shipped classifier prints the top-3 languages after every character', async () => {
+    expect(await main(['names', 'live', '--name', 'Schmidt'])).toBe(0);
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(7);
+    expect(lines[0].startsWith('S ')).toBe(true);
+    expect(lines[6].startsWith('Schmidt ')).toBe(true);
+    for (const l of lines) expect(l.match(/\d+\.\d%/g)).toHaveLength(3);
+  });
+
+  it('eval on a small split: accuracy well above chance (1/18)', async () => {
+    const d = smallSplit('eval', 400);
+    expect(await main(['names', 'eval', '--input', d, '--split', 'val', '--out', join(dir, 'cm.png')])).toBe(0);
+    const acc = Number(/accuracy ([\d.]+)%/.exec(out)?.[1]);
+    expect(acc).toBeGreaterThan(40);
+    expect(readFileSync(join(dir, 'cm.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('train: a short training on a slice beats the majority class on val', async () => {
+    const d = smallSplit('train', 3000);
+    const model = join(dir, 'n.safetensors');
+    const code = await main([
+      'names',
+      'train',
+      '--input',
+      d,
+      '--out',
+      model,
+      '--epochs',
+      '3',
+      '--average-last',
+      '0',
+      '--quiet',
+    ]);
+    expect(code).toBe(0);
+    const acc = Number(/val accuracy ([\d.]+)%/.exec(out)?.[1]);
+    expect(acc).toBeGreaterThan(55); // Russian, the majority, is about 52% of the sampled val lines
+  }, 60_000);
+
+  it('train stops at --minutes after an epoch with a checkpoint, and a rerun resumes from it', async () => {
+    const d = smallSplit('resume', 1500);
+    const model = join(dir, 'r.safetensors');
+    const args = ['names', 'train', '--input', d, '--out', model, '--epochs', '2', '--average-last', '0'];
+    expect(await main([...args, '--minutes', '0.0001'])).toBe(0);
+    expect(out).toMatch(/after 1 epochs/);
+    expect(existsSync(`${model}.ckpt`)).toBe(true);
+    out = '';
+    err = '';
+    expect(await main(args)).toBe(0);
+    expect(err).toMatch(/resuming .*r\.safetensors\.ckpt after epoch 1/);
+    expect(out).toMatch(/after 2 epochs/);
+    expect(existsSync(`${model}.ckpt`)).toBe(false);
+  }, 60_000);
+
+  it('refuses an unknown language, a line without a tab and an empty file: one line naming file and line', async () => {
+    const klingon = smallSplit('klingon', 1500, (f, t) => (f === 'val' ? `${t}Worf\tKlingon\n` : t));
+    expect(await main(['names', 'train', '--input', klingon, '--out', join(dir, 'k.safetensors')])).toBe(2);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/val\.tsv line \d+: unknown language "Klingon"/);
+    err = '';
+    const noTab = smallSplit('notab', 1500, (f, t) => (f === 'test' ? `Smith English\n${t}` : t));
+    expect(await main(['names', 'eval', '--input', noTab])).toBe(2);
+    expect(err).toMatch(/test\.tsv line 1: no tab/);
+    err = '';
+    const empty = smallSplit('empty', 1500, (f, t) => (f === 'train' ? '' : t));
+    expect(await main(['names', 'train', '--input', empty, '--out', join(dir, 'e.safetensors')])).toBe(2);
+    expect(err).toMatch(/train\.tsv: no names \(the file is empty\)/);
+  });
+});
+
+describe('eddy names generate', () => {
+  it('streams names of the vocabulary from the shipped generator', async () => {
+    expect(await main(['names', 'generate', '--language', 'Russian', '--count', '5', '--seed', '3'])).toBe(0);
+    const names = out.trim().split('\n');
+    expect(names).toHaveLength(5);
+    const vocab = new Set([...readFileSync(dataPath('seq/splits/names/train.tsv'), 'utf8').replace(/\t.*\n/g, '')]);
+    for (const n of names) for (const c of n) expect(vocab.has(c)).toBe(true);
+  });
+
+  it('an unknown language is one line and exit code 2', async () => {
+    expect(await main(['names', 'generate', '--language', 'Klingon'])).toBe(2);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/unknown language "Klingon" \(known: Arabic, /);
+  });
+});
