@@ -78,6 +78,21 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'steps/s and latency through Redis Streams with 1 and 2 workers, vs in-process',
     load: () => import('../redis/bench.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'translate',
+    summary: 'translate an English sentence to French, word by word as it is decoded (npm run translate)',
+    load: () => import('../translate/translate.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'translate train',
+    summary: 'train the English -> French encoder-decoder, plain or with attention (resumable)',
+    load: () => import('../translate/train.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'translate eval',
+    summary: 'BLEU-4 on the test split: plain and attention models, greedy and beam, and the word-by-word baseline',
+    load: () => import('../translate/eval.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {
