@@ -93,6 +93,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'BLEU-4 on the test split: plain and attention models, greedy and beam, and the word-by-word baseline',
     load: () => import('../translate/eval.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'translate export',
+    summary: 'a translate checkpoint as a plain translator file (weights, vocabularies, metadata)',
+    load: () => import('../translate/export.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {

@@ -114,7 +114,7 @@ Example: eddy translate eval --plain runs/plain-best.safetensors --model runs/at
     const best = outputs.get(`attention, beam ${f.beamWidth}`) ?? [];
     const ranked = test
       .map((g, i) => ({ g, hyp: best[i], s: sentenceBleu(best[i], g.targets) }))
-      .filter((x) => x.g.source.length >= 4)
+      .filter((x) => x.g.source.length >= 4 || test.length < 50)
       .sort((a, b) => b.s - a.s);
     const show = (x: (typeof ranked)[number]): string =>
       `- ${x.g.english} → ${detokenize(x.hyp, 'fr')}  (reference: ${x.g.french[0]})`;
@@ -128,7 +128,9 @@ Example: eddy translate eval --plain runs/plain-best.safetensors --model runs/at
     );
     ctx.log(`numbers -> ${f.out}`);
     if (f.heatmap) {
-      const picks = ranked.filter((x) => x.g.source.length >= 5 && x.g.source.length <= 8).slice(0, 4);
+      // four of the best-translated sentences of 5-8 tokens (shorter ones where the test split has too few)
+      const mid = (x: (typeof ranked)[number]): boolean => x.g.source.length >= 5 && x.g.source.length <= 8;
+      const picks = [...ranked.filter(mid), ...ranked.filter((x) => !mid(x))].slice(0, 4);
       const maps: AttentionMap[] = picks.map((x) => {
         const ids = att.source.encode(x.g.source);
         const output: string[] = [];

@@ -204,7 +204,11 @@ Example: eddy translate train --attention --out runs/att.safetensors --best runs
           state.bestVal = val;
           if (f.best)
             saveTranslator(f.best, translator, {
-              metadata: { 'eddy.valLoss': String(val), 'eddy.train.epochs': String(state.epoch) },
+              metadata: {
+                'eddy.valLoss': String(val),
+                'eddy.train.epochs': String(state.epoch),
+                'eddy.split': JSON.stringify({ input: f.input, seed: f.seed }),
+              },
             });
         }
         save();
