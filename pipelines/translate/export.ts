@@ -21,7 +21,7 @@ export const command = defineCommand({
     const c = translator.model.config;
     const train = metadata['eddy.train'] ? (JSON.parse(metadata['eddy.train']) as Record<string, unknown>) : {};
     const keep: Record<string, string> = {};
-    for (const k of ['eddy.valLoss', 'eddy.train.epochs', 'eddy.split'])
+    for (const k of ['eddy.valLoss', 'eddy.train.epochs', 'eddy.train.steps', 'eddy.split'])
       if (metadata[k] !== undefined) keep[k === 'eddy.valLoss' ? 'eddy.translate.valLoss' : k] = metadata[k];
     saveTranslator(f.out, translator, {
       metadata: {

@@ -60,6 +60,7 @@ Example: eddy translate train --attention --out runs/att.safetensors --best runs
     'clip-norm': { type: 'number', min: 0, exclusiveMin: true, default: 5, description: 'global gradient norm clip' },
     epochs: { type: 'integer', min: 1, default: 100, description: 'stop after this many epochs' },
     minutes: { type: 'number', min: 0, exclusiveMin: true, description: 'stop after this many minutes in all' },
+    steps: { type: 'integer', min: 1, description: 'stop after this many updates in all' },
     'checkpoint-every': { type: 'integer', min: 1, default: 200, description: 'write the checkpoint every N updates' },
     'no-resume': { type: 'boolean', description: 'start over even when the checkpoint exists' },
     backend: backendFlag,
@@ -168,6 +169,19 @@ Example: eddy translate train --attention --out runs/att.safetensors --best runs
     const progress = ctx.quiet
       ? null
       : new ProgressLine({ total: batchesPerEpoch * f.epochs, offset: state.steps, minIntervalMs: 15_000 });
+    const keepBest = (val: number): void => {
+      if (val >= state.bestVal) return;
+      state.bestVal = val;
+      if (f.best)
+        saveTranslator(f.best, translator, {
+          metadata: {
+            'eddy.valLoss': String(val),
+            'eddy.train.epochs': String(state.epoch + state.cursor / batchesPerEpoch),
+            'eddy.train.steps': String(state.steps),
+            'eddy.split': JSON.stringify({ input: f.input, seed: f.seed }),
+          },
+        });
+    };
     let running = NaN;
     try {
       outer: while (state.epoch < f.epochs) {
@@ -177,7 +191,12 @@ Example: eddy translate train --attention --out runs/att.safetensors --best runs
         let sum = 0;
         let n = 0;
         for (; state.cursor < batches.length; state.cursor++) {
-          if (stop.signal.aborted || (f.minutes !== undefined && secondsAt() >= f.minutes * 60)) break outer;
+          if (
+            stop.signal.aborted ||
+            (f.minutes !== undefined && secondsAt() >= f.minutes * 60) ||
+            (f.steps !== undefined && state.steps >= f.steps)
+          )
+            break outer;
           const loss = trainer.step(batches[state.cursor]);
           state.steps++;
           sum += loss;
@@ -200,18 +219,14 @@ Example: eddy translate train --attention --out runs/att.safetensors --best runs
         state.epoch++;
         state.cursor = 0;
         state.epochRng = rng.getState();
-        if (val < state.bestVal) {
-          state.bestVal = val;
-          if (f.best)
-            saveTranslator(f.best, translator, {
-              metadata: {
-                'eddy.valLoss': String(val),
-                'eddy.train.epochs': String(state.epoch),
-                'eddy.split': JSON.stringify({ input: f.input, seed: f.seed }),
-              },
-            });
-        }
+        keepBest(val);
         save();
+      }
+      // stopped inside an epoch: validate what was reached, so that --best holds the last model when it is the best
+      if (state.cursor > 0) {
+        const val = trainer.evaluate(validBatches);
+        ctx.log(`stopped at epoch ${state.epoch + 1}, batch ${state.cursor}: validation ${val.toFixed(3)} nats/word`);
+        keepBest(val);
       }
       save();
       ctx.log(
