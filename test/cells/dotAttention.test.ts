@@ -58,8 +58,8 @@ describe('dotAttention', () => {
     const c = f64(B * H);
     const a = f64(B * S);
     dotAttentionForward(c, 0, a, 0, q, 0, k, 0, S, B, H);
-    // the weights' own gradient v folds into dContext's path only through a: backprop it by hand into de via da
-    // (the kernel takes dContext only), so check with v = 0 here and the weights path through the context
+    // the kernel takes the gradient of the context only (the weights are an output for pictures, not for the loss),
+    // so the loss here is Σ u·c: v = 0
     v.fill(0);
     const dq = f64(B * H);
     const dk = f64(S * B * H);
