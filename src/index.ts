@@ -388,3 +388,44 @@ export {
 // ---- speed (issue 17): the native backend's probe of the machine's read bandwidth (the bench's roofline) ----
 export { nativeReadBandwidth } from './tensor/nativeBackend.ts';
 export type { WeightPrecision, LowpWeights } from './tensor/backend.ts';
+
+// ---- translation (issue 13): word-level English -> French encoder-decoder with dot-product attention ----
+export { dotAttentionForward, dotAttentionBackward } from './cells/dotAttention.ts';
+export { tokenize, detokenize, normalizeSentence, type Language } from './translate/wordTokenizer.ts';
+export {
+  WordVocabulary,
+  UNK,
+  BOS,
+  EOS,
+  type WordVocabularyOptions,
+} from './translate/wordVocabulary.ts';
+export { corpusBleu, type BleuResult } from './translate/corpusBleu.ts';
+export {
+  readTranslationPairs,
+  splitTranslationPairs,
+  type TranslationGroup,
+  type TranslationSplits,
+} from './translate/translationPairs.ts';
+export {
+  TranslatorModel,
+  translatorSpec,
+  type TranslatorConfig,
+  type TranslatorParam,
+  type TranslatorLayout,
+} from './translate/translatorModel.ts';
+export {
+  translatorLoss,
+  lossWorkspace,
+  type TranslationBatch,
+  type LossWorkspace,
+} from './translate/translatorLoss.ts';
+export { translationBatches, type IdPair } from './translate/translationBatches.ts';
+export { TranslatorTrainer, type TranslatorTrainerOptions } from './translate/translatorTrainer.ts';
+export { TranslatorDecoder } from './translate/translatorDecoder.ts';
+export { greedyDecode, beamDecode, type DecodedWord, type DecodeOptions } from './translate/decodeTranslation.ts';
+export { Translator, type TranslatedWord, type TranslateOptions } from './translate/translator.ts';
+export { saveTranslator, loadTranslator, translatorMetadata } from './translate/translatorFile.ts';
+export { translateWords } from './translate/translateWords.ts';
+export { translateWordsAsync } from './translate/translateWords.ix.ts';
+export { WordByWordBaseline, type WordByWordOptions } from './translate/wordByWordBaseline.ts';
+export { attentionHeatmapSvg, writeAttentionHeatmap, type AttentionMap } from './report/attentionHeatmap.ts';

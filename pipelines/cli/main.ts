@@ -118,6 +118,26 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'digit -> pen trajectory generator (mixture density head), judged by a trajectory classifier',
     load: () => import('../pen/train.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'translate',
+    summary: 'translate an English sentence to French, word by word as it is decoded (npm run translate)',
+    load: () => import('../translate/translate.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'translate train',
+    summary: 'train the English -> French encoder-decoder, plain or with attention (resumable)',
+    load: () => import('../translate/train.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'translate eval',
+    summary: 'BLEU-4 on the test split: plain and attention models, greedy and beam, and the word-by-word baseline',
+    load: () => import('../translate/eval.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'translate export',
+    summary: 'a translate checkpoint as a plain translator file (weights, vocabularies, metadata)',
+    load: () => import('../translate/export.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {

@@ -1,0 +1,37 @@
+/**
+ * `eddy translate export`: a translate checkpoint (or best model) as a plain translator file: the weights and
+ * vocabularies without the optimizer state, with the metadata `eddy models` lists (task, architecture, validation
+ * loss in nats/word, the split it was trained on).
+ *
+ *   eddy translate export --input runs/att-best.safetensors --out pipelines/models/translate-en-fr.safetensors
+ */
+import { loadTranslator, saveTranslator } from '../../src/index.ts';
+import { defineCommand } from '../cli/command.ts';
+
+export const command = defineCommand({
+  name: 'translate export',
+  summary: 'a translate checkpoint as a plain translator file (weights, vocabularies, metadata)',
+  flags: {
+    input: { type: 'input', required: true, description: 'checkpoint or model written by eddy translate train' },
+    out: { type: 'output', required: true, description: 'the translator file to write' },
+  },
+  async run(f, ctx) {
+    const { translator, metadata } = loadTranslator(f.input);
+    ctx.begin();
+    const c = translator.model.config;
+    const train = metadata['eddy.train'] ? (JSON.parse(metadata['eddy.train']) as Record<string, unknown>) : {};
+    const keep: Record<string, string> = {};
+    for (const k of ['eddy.valLoss', 'eddy.train.epochs', 'eddy.train.steps', 'eddy.split'])
+      if (metadata[k] !== undefined) keep[k === 'eddy.valLoss' ? 'eddy.translate.valLoss' : k] = metadata[k];
+    saveTranslator(f.out, translator, {
+      metadata: {
+        ...keep,
+        'eddy.task': `English -> French translation, ${c.attention ? 'dot-product attention' : 'no attention'}, E=${c.embedSize}, vocab en ${c.sourceVocab} / fr ${c.targetVocab} words`,
+        // the architecture line of `eddy models` (encoder and decoder are each one GRU layer of this size)
+        'eddy.config': JSON.stringify({ cell: 'gru', numLayers: 1, hiddenSize: c.hiddenSize }),
+        ...(train.options ? { 'eddy.run': JSON.stringify(train.options) } : {}),
+      },
+    });
+    ctx.log(`${f.input} -> ${f.out} (${translator.model.size.toLocaleString('en-US')} parameters)`);
+  },
+});

@@ -1,0 +1,126 @@
+/**
+ * The `eddy translate` commands end to end on a slice of the pairs (tiny model, seconds): train writes a checkpoint
+ * and a best model, a second run resumes it, export writes a plain translator, translate streams a sentence and
+ * refuses bad input with exit code 2, eval prints the five-row BLEU table and writes the heat-map.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../pipelines/cli/main.ts';
+import { loadTranslator } from '../../src/translate/translatorFile.ts';
+import { dataPath } from '../sources/dataPath.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'eddy-translate-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const pairs = join(dir, 'pairs.txt');
+writeFileSync(
+  pairs,
+  `${readFileSync(dataPath('seq/translation/eng-fra.head76037.txt'), 'utf8').split('\n').slice(0, 1500).join('\n')}\n`,
+);
+
+let out = '';
+let err = '';
+beforeEach(() => {
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+const tiny = [
+  '--input',
+  pairs,
+  '--embed',
+  '8',
+  '--hidden',
+  '16',
+  '--min-count',
+  '2',
+  '--batch',
+  '32',
+  '--backend',
+  'js',
+];
+
+describe('eddy translate', () => {
+  const ckpt = join(dir, 'att.safetensors');
+  const best = join(dir, 'att-best.safetensors');
+  const plain = join(dir, 'plain-best.safetensors');
+  const model = join(dir, 'model.safetensors');
+
+  it('train: checkpoint and best model; a second run resumes from the checkpoint', async () => {
+    expect(
+      await main(['translate', 'train', ...tiny, '--attention', '--epochs', '1', '--out', ckpt, '--best', best]),
+    ).toBe(0);
+    expect(err).toMatch(/attention GRU encoder-decoder, E=8 H=16/);
+    expect(err).toMatch(/epoch 1: train \d+\.\d+ {2}validation \d+\.\d+ nats\/word/);
+    expect(existsSync(best)).toBe(true);
+    err = '';
+    expect(await main(['translate', 'train', ...tiny, '--attention', '--epochs', '2', '--out', ckpt])).toBe(0);
+    expect(err).toMatch(/resuming .*: epoch 2, batch 0/);
+    expect(err).toMatch(/stopped after 2 epochs/);
+    expect(
+      await main([
+        'translate',
+        'train',
+        ...tiny,
+        '--epochs',
+        '1',
+        '--out',
+        join(dir, 'p.safetensors'),
+        '--best',
+        plain,
+      ]),
+    ).toBe(0);
+  }, 120_000);
+
+  it('export: a plain translator file with the metadata eddy models lists', async () => {
+    expect(await main(['translate', 'export', '--input', ckpt, '--out', model])).toBe(0);
+    const { translator, metadata, tensors } = loadTranslator(model);
+    expect(translator.model.config.attention).toBe(true);
+    expect(tensors.size).toBe(0); // no optimizer state
+    expect(metadata['eddy.task']).toMatch(/English -> French/);
+  });
+
+  it('translate: streams a sentence; bad input exits with code 2 and one line', async () => {
+    expect(await main(['translate', '--model', model, '--search', 'greedy', '--max-length', '8', 'I am cold.'])).toBe(
+      0,
+    );
+    expect(out.endsWith('\n')).toBe(true);
+    expect(await main(['translate', '--model', model, ''])).toBe(2);
+    expect(await main(['translate', '--model', model, '--text', 'Qqqzx vvvw'])).toBe(2);
+    expect(err).toMatch(/only unknown words/);
+    expect(await main(['translate', '--model', model, 'I am \u0007 cold.'])).toBe(2);
+    expect(err).toMatch(/U\+0007/);
+    expect(await main(['translate', '--model', model, Array(80).fill('cold').join(' ')])).toBe(2);
+    expect(err).toMatch(/at most \d+ tokens/);
+  });
+
+  it('eval: the five rows of BLEU, samples, JSON and the heat-map PNG', async () => {
+    const json = join(dir, 'eval.json');
+    const png = join(dir, 'heat.png');
+    const args = ['translate', 'eval', '--input', pairs, '--model', model, '--plain', plain, '--backend', 'js'];
+    const code = await main([...args, '--out', json, '--heatmap', png, '--samples', '2']);
+    expect(code).toBe(0);
+    for (const row of [
+      'word-by-word baseline',
+      'plain, greedy',
+      'plain, beam 5',
+      'attention, greedy',
+      'attention, beam 5',
+    ])
+      expect(out).toContain(`| ${row}`);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as { rows: { bleu: number }[] };
+    expect(r.rows).toHaveLength(5);
+    for (const row of r.rows) expect(row.bleu).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+  }, 120_000);
+});
