@@ -333,3 +333,37 @@ export {
 // ---- speed (issue 17): the native backend's probe of the machine's read bandwidth (the bench's roofline) ----
 export { nativeReadBandwidth } from './tensor/nativeBackend.ts';
 export type { WeightPrecision, LowpWeights } from './tensor/backend.ts';
+
+// glimpses: the recurrent attention model (issue 14; Mnih et al. 2014)
+export { RamModel, type RamOffsets } from './ram/ramModel.ts';
+export { ramLayout, type RamOptions, type RamConfig, type RamTensorSpec } from './ram/ramConfig.ts';
+export {
+  createRamWorkspace,
+  ramReset,
+  ramLocate,
+  ramObserve,
+  ramClassify,
+  ramForward,
+  ramBackward,
+  type RamPolicy,
+  type RamWorkspace,
+  type RamLoss,
+} from './ram/ramEpisode.ts';
+export {
+  ramTask,
+  drawRamBatch,
+  ramTrainStep,
+  RAM_TASK_NAMES,
+  type RamTask,
+  type RamTaskName,
+} from './ram/ramTraining.ts';
+export { ramEvaluate, type RamEvaluateOptions, type RamEvaluation } from './ram/ramEvaluate.ts';
+export { ramGlimpses, ramGlimpsesAsync, type RamGlimpsesOptions, type RamEvent } from './ram/ramGlimpses.ts';
+export {
+  saveRamModel,
+  loadRamModel,
+  saveRamCheckpoint,
+  loadRamCheckpoint,
+  type LoadedRamModel,
+  type RamCheckpointParts,
+} from './ram/ramModelFile.ts';

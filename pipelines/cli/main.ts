@@ -78,6 +78,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'steps/s and latency through Redis Streams with 1 and 2 workers, vs in-process',
     load: () => import('../redis/bench.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'ram train',
+    summary: 'train the recurrent attention model on MNIST, translated or cluttered (resumable)',
+    load: () => import('../ram/train.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {
