@@ -45,7 +45,8 @@ export const command = defineCommand({
   summary: 'train the recurrent attention model on MNIST, translated or cluttered (resumable)',
   details: `Glimpse sizes default to the paper's: 8x8 at 1 scale on 28x28 MNIST, 12x12 at 3 scales on the 60x60 tasks.
 --out gets the final model (default runs/ram-<task>[-random].safetensors) and <out>.ckpt the checkpoint, resumed
-when it exists (unless --no-resume). The learning rate follows a cosine from --lr down to --lr/20 over --steps.
+when it exists (unless --no-resume). The learning rate follows a cosine from --lr down to --lr/20 over the budget: --steps updates or --minutes of
+training, whichever ends first.
 Example: eddy ram train --task cluttered --random --steps 30000`,
   flags: {
     task: { type: 'choice', choices: RAM_TASK_NAMES, default: 'mnist', description: 'the task' },
@@ -67,7 +68,12 @@ Example: eddy ram train --task cluttered --random --steps 30000`,
     batch: { type: 'integer', min: 1, max: 4096, default: 64, description: 'images per update' },
     lr: { type: 'number', min: 0, exclusiveMin: true, default: 0.001, description: 'peak learning rate (Adam)' },
     steps: { type: 'integer', min: 1, default: 30000, description: 'updates' },
-    minutes: { type: 'number', min: 0, default: 0, description: 'stop after this wall time (0: no limit)' },
+    minutes: {
+      type: 'number',
+      min: 0,
+      default: 0,
+      description: 'training time budget, resumed runs included (0: none)',
+    },
     'checkpoint-every': { type: 'integer', min: 1, default: 120, description: 'seconds between checkpoints' },
     'no-resume': { type: 'boolean', description: 'start afresh even when the checkpoint exists' },
     'test-count': { type: 'integer', min: 1, default: 10000, description: 'test samples for the final error' },
@@ -148,11 +154,13 @@ Example: eddy ram train --task cluttered --random --steps 30000`,
     try {
       while (step < v.steps) {
         if (stop.signal.aborted) break;
-        if (v.minutes > 0 && (performance.now() - t0) / 60000 >= v.minutes) {
-          ctx.log(`stopping: --minutes ${v.minutes} reached at update ${step}`);
+        // the budget is spent by whichever ends first, updates or minutes; the learning rate anneals with it
+        const spent = Math.max(step / v.steps, v.minutes > 0 ? seconds() / (60 * v.minutes) : 0);
+        if (spent >= 1) {
+          ctx.log(`stopping: --minutes ${v.minutes} of training reached at update ${step}`);
           break;
         }
-        optimizer.lr = v.lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * step) / v.steps)));
+        optimizer.lr = v.lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * spent)));
         drawRamBatch(images, labels, train, rng, task);
         const l = ramTrainStep(model, ws, images, labels, S, optimizer, policy, rng);
         step++;
