@@ -126,7 +126,7 @@ Example: eddy ram demo --model ram-translated --out runs/ram-demo-translated`,
     drawRamBatch(images, labels, test, new Rng(v.seed), task);
     const policy = v.random || metadata['eddy.ram.policy'] === 'random' ? 'random' : 'mean';
     const c = model.config;
-    const size = Math.round(168 / S) * S > 0 ? Math.max(S, Math.round(168 / S) * S) : S;
+    const size = Math.max(1, Math.round(168 / S)) * S; // tiles about 168 pixels wide, whole pixels per image pixel
     const cols = Math.min(n, 4);
     const rows = Math.ceil(n / cols);
     const tileH = size + LABEL_H;
