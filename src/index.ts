@@ -429,3 +429,36 @@ export { translateWords } from './translate/translateWords.ts';
 export { translateWordsAsync } from './translate/translateWords.ix.ts';
 export { WordByWordBaseline, type WordByWordOptions } from './translate/wordByWordBaseline.ts';
 export { attentionHeatmapSvg, writeAttentionHeatmap, type AttentionMap } from './report/attentionHeatmap.ts';
+// glimpses: the recurrent attention model (issue 14; Mnih et al. 2014)
+export { RamModel, type RamOffsets } from './ram/ramModel.ts';
+export { ramLayout, type RamOptions, type RamConfig, type RamTensorSpec } from './ram/ramConfig.ts';
+export {
+  createRamWorkspace,
+  ramReset,
+  ramLocate,
+  ramObserve,
+  ramClassify,
+  ramForward,
+  ramBackward,
+  type RamPolicy,
+  type RamWorkspace,
+  type RamLoss,
+} from './ram/ramEpisode.ts';
+export {
+  ramTask,
+  drawRamBatch,
+  ramTrainStep,
+  RAM_TASK_NAMES,
+  type RamTask,
+  type RamTaskName,
+} from './ram/ramTraining.ts';
+export { ramEvaluate, type RamEvaluateOptions, type RamEvaluation } from './ram/ramEvaluate.ts';
+export { ramGlimpses, ramGlimpsesAsync, type RamGlimpsesOptions, type RamEvent } from './ram/ramGlimpses.ts';
+export {
+  saveRamModel,
+  loadRamModel,
+  saveRamCheckpoint,
+  loadRamCheckpoint,
+  type LoadedRamModel,
+  type RamCheckpointParts,
+} from './ram/ramModelFile.ts';

@@ -138,6 +138,21 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'a translate checkpoint as a plain translator file (weights, vocabularies, metadata)',
     load: () => import('../translate/export.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'ram train',
+    summary: 'train the recurrent attention model on MNIST, translated or cluttered (resumable)',
+    load: () => import('../ram/train.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'ram eval',
+    summary: 'test error of a recurrent attention model on the MNIST test digits',
+    load: () => import('../ram/eval.ts') as Promise<{ command: Command }>,
+  },
+  {
+    name: 'ram demo',
+    summary: 'glimpse paths of a recurrent attention model over test digits (PNG grid and animated WebP)',
+    load: () => import('../ram/demo.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {

@@ -57,15 +57,20 @@ export function listShippedModels(): ShippedModel[] {
       numLayers?: number;
       hiddenSize?: number;
     };
-    const arch = `${config.numLayers ?? '?'}-layer ${(config.cell ?? '?').toUpperCase()} ${config.hiddenSize ?? '?'}`;
+    const ram =
+      meta['eddy.ram.config'] === undefined ? null : (JSON.parse(meta['eddy.ram.config']) as Record<string, number>);
+    const arch = ram
+      ? `RAM ${ram.glimpses} glimpses ${ram.glimpseSize}x${ram.glimpseSize}x${ram.scales}, core ${ram.hiddenSize}`
+      : `${config.numLayers ?? '?'}-layer ${(config.cell ?? '?').toUpperCase()} ${config.hiddenSize ?? '?'}`;
     const corpus = meta['eddy.corpus'] ?? (JSON.parse(meta['eddy.run'] ?? '{}') as { corpus?: string }).corpus;
     const task = meta['eddy.task'] ?? meta['eddy.video.task'] ?? (corpus ? `char LM on ${basename(corpus)}` : '');
     const val = meta['eddy.valLoss'] === undefined ? undefined : Number(meta['eddy.valLoss']);
+    const testError = meta['eddy.ram.testError'];
     return {
       name,
       path,
       bytes: statSync(path).size,
-      about: `${arch}${task ? `, ${task}` : ''}${dtype === 'F32' ? '' : `, ${dtype} weights`}`,
+      about: `${arch}${task ? `, ${task}` : ''}${dtype === 'F32' ? '' : `, ${dtype} weights`}${testError === undefined ? '' : `, test error ${(100 * Number(testError)).toFixed(2)}%`}`,
       valLoss: val,
     };
   });

@@ -1,0 +1,60 @@
+/**
+ * `eddy ram eval`: the test error of a recurrent attention model on the MNIST test digits, drawn through the seeded
+ * generator of its task (28x28, 60x60 translated or cluttered), with its learned policy or with random glimpses.
+ *
+ *   eddy ram eval --model ram-mnist
+ *   eddy ram eval --model runs/ram-cluttered.safetensors --random
+ */
+import {
+  RAM_TASK_NAMES,
+  backendByName,
+  loadMnist,
+  loadRamModel,
+  mnistPaths,
+  ramEvaluate,
+  ramTask,
+} from '../../src/index.ts';
+import { backendFlag, defineCommand } from '../cli/command.ts';
+import { modelFlag } from '../cli/shippedModels.ts';
+
+export const command = defineCommand({
+  name: 'ram eval',
+  summary: 'test error of a recurrent attention model on the MNIST test digits',
+  details: `The task and the policy default to those the model was trained with (its metadata). The test samples
+come from the seeded generator over the 10,000 MNIST test digits (drawn with replacement; --test-seed as in training).
+Example: eddy ram eval --model ram-translated --count 10000`,
+  flags: {
+    model: modelFlag('ram-mnist', 'a RAM model file, or the name of a shipped one (ram-mnist, ram-translated)'),
+    task: { type: 'choice', choices: RAM_TASK_NAMES, description: "the task (default: the model's)" },
+    data: {
+      type: 'input',
+      directory: true,
+      default: '../shared/data',
+      description: 'directory holding the MNIST .gz files',
+    },
+    random: { type: 'boolean', description: 'random glimpses instead of the learned policy' },
+    count: { type: 'integer', min: 1, default: 10000, description: 'test samples' },
+    'test-seed': { type: 'integer', min: 0, default: 2014, description: 'seed of the test generator' },
+    json: { type: 'boolean', description: 'one JSON line of results on stdout' },
+    backend: backendFlag,
+  },
+  async run(v, ctx) {
+    const { model, metadata } = loadRamModel(v.model, { backend: backendByName(v.backend, { path: '--backend' }) });
+    const task = ramTask((v.task ?? metadata['eddy.ram.task'] ?? 'mnist') as 'mnist');
+    const test = await loadMnist(mnistPaths(v.data, 'test'));
+    ctx.begin();
+    const policy = v.random || metadata['eddy.ram.policy'] === 'random' ? 'random' : 'mean';
+    const t0 = performance.now();
+    const r = ramEvaluate(model, test, task, { count: v.count, seed: v.testSeed, policy });
+    const seconds = (performance.now() - t0) / 1000;
+    const c = model.config;
+    process.stdout.write(
+      `${task.name} ${task.canvasSize}x${task.canvasSize}: test error ${(100 * r.error).toFixed(2)}% (${r.count - r.correct} of ${r.count.toLocaleString('en-US')}), ` +
+        `${c.glimpses} glimpses of ${c.glimpseSize}x${c.glimpseSize} at ${c.scales} scale(s), ${policy === 'random' ? 'random glimpses' : 'learned policy'}, in ${seconds.toFixed(1)} s\n`,
+    );
+    if (v.json)
+      process.stdout.write(
+        `${JSON.stringify({ task: task.name, policy, error: r.error, count: r.count, seed: v.testSeed })}\n`,
+      );
+  },
+});

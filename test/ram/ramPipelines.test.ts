@@ -1,0 +1,86 @@
+/**
+ * `eddy ram train`, `ram eval` and `ram demo` end to end on a tiny model: a short run learns well above chance (10%),
+ * writes its checkpoint and model, resumes from the checkpoint, and eval and demo read the model it wrote.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../pipelines/cli/main.ts';
+import { loadRamModel } from '../../src/ram/ramModelFile.ts';
+import { repoRoot } from '../sources/dataPath.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'eddy-ram-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const data = join(repoRoot, '..', 'shared', 'data');
+
+let out = '';
+let err = '';
+beforeEach(() => {
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe.skipIf(!existsSync(join(data, 't10k-images-idx3-ubyte.gz')))('eddy ram', () => {
+  const model = join(dir, 'ram.safetensors');
+  const tiny = [
+    '--hidden',
+    '32',
+    '--glimpse-hidden',
+    '16',
+    '--batch',
+    '32',
+    '--lr',
+    '0.003',
+    '--data',
+    data,
+    '--backend',
+    'js',
+  ];
+
+  it('train learns above chance, saves, and resumes from its checkpoint', async () => {
+    const code = await main(['ram', 'train', '--steps', '400', '--test-count', '500', '--out', model, ...tiny]);
+    expect(code, err).toBe(0);
+    const error = Number(/test error ([\d.]+)%/.exec(out)?.[1]);
+    expect(error, out).toBeLessThan(65); // chance is 90%
+    expect(existsSync(`${join(dir, 'ram')}.ckpt`)).toBe(true);
+    const saved = loadRamModel(model);
+    expect(saved.metadata['eddy.ram.task']).toBe('mnist');
+    expect(Number(saved.metadata['eddy.ram.testError'])).toBeCloseTo(error / 100, 4);
+    out = '';
+    err = '';
+    expect(await main(['ram', 'train', '--steps', '410', '--test-count', '200', '--out', model, ...tiny])).toBe(0);
+    expect(err).toContain('resumed');
+    expect(err).toContain('at update 400');
+    expect(out).toContain('410 updates');
+  }, 60_000);
+
+  it('eval and demo read the model', async () => {
+    expect(await main(['ram', 'eval', '--model', model, '--count', '300', '--data', data, '--json'])).toBe(0);
+    const r = JSON.parse(out.trim().split('\n').pop() as string) as { error: number; count: number; task: string };
+    expect(r.count).toBe(300);
+    expect(r.task).toBe('mnist');
+    expect(r.error).toBeLessThan(0.7);
+    const demo = join(dir, 'demo');
+    expect(await main(['ram', 'demo', '--model', model, '--count', '4', '--data', data, '--out', demo])).toBe(0);
+    const png = await sharp(join(demo, 'paths.png')).metadata();
+    expect(png.width).toBeGreaterThan(4 * 28);
+    const webp = await sharp(join(demo, 'episode.webp'), { pages: -1 }).metadata();
+    expect(webp.pages).toBe(6 + 1); // one frame per glimpse, then the answer
+  }, 60_000);
+
+  it('a bad flag is one line and exit code 2', async () => {
+    expect(await main(['ram', 'train', '--task', 'svhn'])).toBe(2);
+    expect(err).toContain('--task');
+  });
+});
