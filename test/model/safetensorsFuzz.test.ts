@@ -1,7 +1,8 @@
 /**
  * Fuzzing the safetensors reader (CI): seeded random mutations of a real model file, a few hundred per run. Each
  * mutated file either still loads as a model (a mutation that kept it valid) or fails with a clean `ERR_FILE`,
- * within a time bound per file and a memory bound for the whole run: never another error, a hang or a crash.
+ * within a memory bound for the whole run: never another error, a hang (the test's timeout) or a crash. Time is
+ * not asserted: it depends on how loaded the machine is.
  * Set EDDY_FUZZ_SEED to replay another sequence and EDDY_FUZZ_N for more mutations.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,6 @@ import { Rng } from '../../src/util/rng.ts';
 
 const SEED = Number(process.env.EDDY_FUZZ_SEED ?? 12);
 const N = Number(process.env.EDDY_FUZZ_N ?? 400);
-const MS_PER_FILE = 500;
 const RSS_GROWTH_MIB = 200;
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-fuzz-'));
@@ -154,18 +154,16 @@ function mutate(rng: Rng): [string, Uint8Array] {
 }
 
 describe(`safetensors reader fuzz (seed ${SEED}, ${N} mutations)`, () => {
-  it('every mutated file loads or fails with ERR_FILE, quickly and in bounded memory', () => {
+  it('every mutated file loads or fails with ERR_FILE, in bounded memory', () => {
     const rng = new Rng(SEED);
     const rss0 = process.memoryUsage.rss();
     const counts: Record<string, { fileErrors: number; loaded: number }> = {};
-    let slowest = 0;
     for (let i = 0; i < N; i++) {
       const [name, bytes] = mutate(rng);
       const path = join(dir, `m${i % 8}.safetensors`);
       writeFileSync(path, bytes);
       counts[name] ??= { fileErrors: 0, loaded: 0 };
       const c = counts[name];
-      const t0 = performance.now();
       const loadChecked = () => {
         const m = loadModel(path);
         // what loads is what the metadata says: no configuration field silently overridden by the shapes
@@ -187,11 +185,9 @@ describe(`safetensors reader fuzz (seed ${SEED}, ${N} mutations)`, () => {
           c.fileErrors++;
         }
       }
-      slowest = Math.max(slowest, performance.now() - t0);
     }
     const grown = (process.memoryUsage.rss() - rss0) / 2 ** 20;
-    if (process.env.EDDY_VERBOSE) console.log(JSON.stringify({ counts, slowestMs: slowest, rssGrowthMiB: grown }));
-    expect(slowest).toBeLessThan(MS_PER_FILE);
+    if (process.env.EDDY_VERBOSE) console.log(JSON.stringify({ counts, rssGrowthMiB: grown }));
     expect(grown).toBeLessThan(RSS_GROWTH_MIB);
     // the mutations mostly break the file: most outcomes are refusals
     const total = Object.values(counts).reduce((a, c) => a + c.fileErrors, 0);

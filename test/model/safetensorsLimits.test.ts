@@ -14,19 +14,20 @@ import { EddyError } from '../../src/util/errors.ts';
 const dir = mkdtempSync(join(tmpdir(), 'eddy-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `fn` (sync or async), returning its EddyError, the milliseconds it took and the RSS it added. */
-async function refused(fn: () => unknown): Promise<{ err: EddyError; ms: number; rssMiB: number }> {
+/**
+ * Runs `fn` (sync or async), returning its EddyError and the RSS it added. Bounds are on memory, not time (time
+ * depends on the machine's load; a read that blocks fails by the test's timeout).
+ */
+async function refused(fn: () => unknown): Promise<{ err: EddyError; rssMiB: number }> {
   const rss0 = process.memoryUsage.rss();
-  const t0 = performance.now();
   let caught: unknown;
   try {
     await fn();
   } catch (err) {
     caught = err;
   }
-  const ms = performance.now() - t0;
   expect(caught).toBeInstanceOf(EddyError);
-  return { err: caught as EddyError, ms, rssMiB: (process.memoryUsage.rss() - rss0) / 2 ** 20 };
+  return { err: caught as EddyError, rssMiB: (process.memoryUsage.rss() - rss0) / 2 ** 20 };
 }
 
 /** A sparse file of `size` bytes whose first 8 bytes declare a header of `n` bytes. */
@@ -48,7 +49,6 @@ describe('safetensors files are refused early', () => {
       const r = await refused(read);
       expect(r.err.code).toBe('ERR_FILE');
       expect(r.err.message).toMatch(/header length 200000000 exceeds the limit/);
-      expect(r.ms).toBeLessThan(300);
       expect(r.rssMiB).toBeLessThan(100);
     }
   });
@@ -70,8 +70,7 @@ describe('safetensors files are refused early', () => {
         expect(r.err.code).toBe('ERR_FILE');
         expect(r.err.message).toMatch(/not a regular file/);
         expect(r.err.message).toContain(p);
-        expect(r.ms).toBeLessThan(300);
-      }
+        }
     }
   });
 
@@ -89,7 +88,7 @@ describe('safetensors files are refused early', () => {
       const r = await refused(read);
       expect(r.err.code).toBe('ERR_FILE');
       expect(r.err.message).toMatch(new RegExp(`more than ${MAX_TENSORS} tensors`));
-      expect(r.ms).toBeLessThan(1000);
+      expect(r.rssMiB).toBeLessThan(200);
     }
   });
 
