@@ -70,7 +70,7 @@ describe('safetensors files are refused early', () => {
         expect(r.err.code).toBe('ERR_FILE');
         expect(r.err.message).toMatch(/not a regular file/);
         expect(r.err.message).toContain(p);
-        }
+      }
     }
   });
 
