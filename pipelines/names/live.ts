@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { from, lastValueFrom, map, tap } from 'rxjs';
 import { backendByName, loadModel, recurrent, softmaxRows } from '../../src/index.ts';
 import { backendFlag, defineCommand } from '../cli/command.ts';
+import { UsageError } from '../cli/flags.ts';
 import { modelFlag } from '../cli/shippedModels.ts';
 import { loadNamesClassifier, type NamesClassifier } from './namesData.ts';
 
@@ -67,6 +68,8 @@ Example: eddy names live --name Schmidt      echo -e "Nguyen\\nO'Brien" | eddy n
     backend: backendFlag,
   },
   async run(f, ctx) {
+    if (f.name !== undefined && f.name.trim() === '')
+      throw new UsageError(`--name: expected a name of at least one character but received ${JSON.stringify(f.name)}`);
     const model = loadModel(f.model, { backend: backendByName(f.backend, { path: '--backend' }) });
     const c = loadNamesClassifier(f.model, model);
     ctx.begin();

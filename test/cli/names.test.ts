@@ -129,4 +129,10 @@ describe('eddy names generate', () => {
     expect(err.trim().split('\n')).toHaveLength(1);
     expect(err).toMatch(/unknown language "Klingon" \(known: Arabic, /);
   });
+
+  it('an empty --name for names live is one line and exit code 2', async () => {
+    expect(await main(['names', 'live', '--name', ' '])).toBe(2);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/--name: expected a name of at least one character but received " "/);
+  });
 });
