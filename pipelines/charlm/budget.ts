@@ -62,6 +62,13 @@ export const command = defineCommand({
       description: 'learning rate (W1: 0.002)',
     },
     'weight-decay': { type: 'number', min: 0, max: 1, description: "the optimizer's weight decay [default: its own]" },
+    schedule: {
+      type: 'choice',
+      choices: ['constant', 'cosine'],
+      default: 'constant',
+      description: 'learning-rate schedule; cosine decays to lr/10 over the minutes (W1: constant)',
+    },
+    'warmup-steps': { type: 'integer', min: 0, default: 0, description: 'linear warm-up updates, with cosine' },
     batch: { type: 'integer', min: 1, max: 65536, default: 32, description: 'streams per update (W1: 32)' },
     window: { type: 'integer', min: 1, max: 65536, default: 64, description: 'truncated-BPTT window (W1: 64)' },
     seed: { type: 'integer', min: 0, max: 0xffffffff, default: 1, description: 'seed of the initialisation' },
@@ -91,6 +98,8 @@ export const command = defineCommand({
           optimizer: f.optimizer as 'adam',
           lr: f.lr,
           ...(f.weightDecay !== undefined ? { weightDecay: f.weightDecay } : {}),
+          schedule: f.schedule as 'constant' | 'cosine',
+          warmupSteps: f.warmupSteps,
           clipNorm: 5,
           maxMinutes: f.minutes,
           evalEvery: 500,
@@ -115,11 +124,12 @@ export const command = defineCommand({
         f.optimizer === 'adam' &&
         f.lr === 2e-3 &&
         f.weightDecay === undefined &&
+        f.schedule === 'constant' &&
         f.batch === 32 &&
         f.window === 64;
       const shape = w1
         ? 'W1'
-        : `${f.layers}-layer LSTM ${f.hidden}${f.dropout ? ` dropout ${f.dropout}` : ''}${f.outputDropout ? ` output dropout ${f.outputDropout}` : ''}${f.encoding === 'embedding' ? ` embedding ${f.embedding ?? f.hidden}` : ''}, ${f.optimizer} ${f.lr}${f.weightDecay !== undefined ? ` wd ${f.weightDecay}` : ''}, batch ${f.batch} window ${f.window}`;
+        : `${f.layers}-layer LSTM ${f.hidden}${f.dropout ? ` dropout ${f.dropout}` : ''}${f.outputDropout ? ` output dropout ${f.outputDropout}` : ''}${f.encoding === 'embedding' ? ` embedding ${f.embedding ?? f.hidden}` : ''}, ${f.optimizer} ${f.lr}${f.weightDecay !== undefined ? ` wd ${f.weightDecay}` : ''}${f.schedule === 'cosine' ? ` cosine (warm-up ${f.warmupSteps})` : ''}, batch ${f.batch} window ${f.window}`;
       const rate = Math.round(chars / ((Date.now() - t0) / 1000)).toLocaleString('en-US');
       process.stdout.write(
         `${shape} ${f.minutes}-minute budget: ${result.steps} updates, ${chars.toLocaleString('en-US')} training characters ` +

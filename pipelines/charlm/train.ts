@@ -99,7 +99,8 @@ Example: eddy train --input ../shared/data/tinyshakespeare.txt --out runs/tiny.s
     schedule: {
       type: 'choice',
       choices: ['constant', 'cosine'],
-      description: 'learning-rate schedule [default: constant]',
+      description:
+        'learning-rate schedule; cosine decays to lr/10 over --steps, or over --minutes without --steps [default: constant]',
     },
     'warmup-steps': { type: 'integer', min: 0, description: 'linear warm-up updates (cosine) [default: 0]' },
     'clip-norm': { type: 'number', min: 0, description: 'clip gradients to this global norm, 0 off [default: 5]' },

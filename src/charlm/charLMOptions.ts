@@ -56,7 +56,11 @@ export interface TrainCharLMOptions {
    * adamw). @default the optimizer's own: 0, or 0.01 for adamw
    */
   weightDecay?: number;
-  /** `'constant'` or `'cosine'` (with linear warm-up over `warmupSteps`, down to lr/10 at `maxSteps`). @default 'constant' */
+  /**
+   * `'constant'` or `'cosine'`: linear warm-up over `warmupSteps`, then a half cosine down to lr/10 at `maxSteps`;
+   * a run limited by `maxMinutes` alone decays over its minutes instead (elapsed training time, across resumes).
+   * @default 'constant'
+   */
   schedule?: 'constant' | 'cosine';
   /** @default 0 */
   warmupSteps?: number;
@@ -157,8 +161,12 @@ export function resolveCharLMOptions(options: TrainCharLMOptions): ResolvedCharL
     throw invalidArg('options.best', 'a model file path other than options.checkpoint', o.best);
   if (o.embeddingSize !== undefined && o.input !== 'embedding' && o.init === undefined)
     throw invalidArg('options.embeddingSize', 'undefined unless options.input is "embedding"', o.embeddingSize);
-  if (o.schedule === 'cosine' && o.maxSteps === undefined)
-    throw invalidArg('options.maxSteps', 'a number of updates (the cosine schedule decays over them)', o.maxSteps);
+  if (o.schedule === 'cosine' && o.maxSteps === undefined && !o.maxMinutes)
+    throw invalidArg(
+      'options.maxSteps',
+      'a number of updates, or options.maxMinutes (the cosine schedule decays over one of them)',
+      o.maxSteps,
+    );
   return {
     corpus: o.corpus,
     checkpoint: o.checkpoint,

@@ -31,6 +31,7 @@ import { Trainer, type TrainEvent } from '../train/trainer.ts';
 import { charRnnBatches } from '../train/charRnnBatches.ts';
 import { saveCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { createOptimizer } from '../train/createOptimizer.ts';
+import { createSchedule, type Schedule } from '../train/schedule.ts';
 import { EddyError } from '../util/errors.ts';
 import { ProgressLine, formatDuration } from '../util/progress.ts';
 import { Vocabulary } from '../sources/vocabulary.ts';
@@ -212,7 +213,7 @@ function openRun(
     }
     o = { ...o, ...saved }; // the run continues with its own settings
     const ck = o.backend === 'js' ? peek : loadCheckpoint<Extra>(o.checkpoint, { backend: backendFor(o, opened) });
-    const trainer = makeTrainer(ck.model, o);
+    const trainer = makeTrainer(ck.model, o, ck.extra);
     trainer.setState({
       step: ck.extra.step,
       cursor: ck.extra.cursor,
@@ -287,7 +288,7 @@ function openRun(
     history: [],
     samples: [],
   };
-  return { o, model, extra, trainer: makeTrainer(model, o), resumed: false };
+  return { o, model, extra, trainer: makeTrainer(model, o, extra), resumed: false };
 }
 
 /** Step 2: the corpus encoded with the model's vocabulary (unseen characters are refused by name), split. */
@@ -484,7 +485,7 @@ function backendFor(o: ResolvedCharLMOptions, opened: WasmBackend[]): Backend {
   return backend;
 }
 
-function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions): Trainer {
+function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions, extra: Extra): Trainer {
   const decay = o.weightDecay === undefined ? {} : { weightDecay: o.weightDecay };
   const optimizer = createOptimizer(
     o.optimizer === 'sgd'
@@ -498,18 +499,29 @@ function makeTrainer(model: RNNModel, o: ResolvedCharLMOptions): Trainer {
     k1: o.window,
     seed: o.seed,
     ...(o.clipNorm > 0 ? { clipNorm: o.clipNorm } : {}),
-    ...(o.schedule === 'cosine'
-      ? {
-          schedule: {
-            kind: 'cosine' as const,
-            lr: o.lr,
-            warmupSteps: o.warmupSteps,
-            totalSteps: o.maxSteps,
-            minLr: o.lr / 10,
-          },
-        }
-      : {}),
+    ...(o.schedule === 'cosine' ? { schedule: cosineSchedule(o, extra) } : {}),
   });
+}
+
+/**
+ * The cosine schedule of a run: over `maxSteps` updates, or, for a run limited by minutes alone, over the minutes:
+ * the fraction of the budget spent (`extra.elapsedMs`, kept across resumes) takes the place of step / totalSteps,
+ * after the same warm-up in updates. Down to lr/10 either way.
+ */
+function cosineSchedule(o: ResolvedCharLMOptions, extra: Extra): Schedule {
+  const minLr = o.lr / 10;
+  const W = o.warmupSteps;
+  if (o.maxMinutes === 0 || o.maxSteps !== Number.MAX_SAFE_INTEGER)
+    return createSchedule({ kind: 'cosine', lr: o.lr, warmupSteps: W, totalSteps: o.maxSteps, minLr });
+  const budgetMs = o.maxMinutes * 60_000;
+  return {
+    kind: 'cosine',
+    lrAt(step: number): number {
+      if (step < W) return (o.lr * (step + 1)) / W;
+      const f = Math.min(1, extra.elapsedMs / budgetMs);
+      return minLr + ((o.lr - minLr) * (1 + Math.cos(Math.PI * f))) / 2;
+    },
+  };
 }
 
 /**

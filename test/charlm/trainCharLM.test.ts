@@ -44,6 +44,28 @@ const small = {
 } as const;
 
 describe('trainCharLM', () => {
+  it('a cosine schedule in a run limited by minutes alone decays over the minutes, after its warm-up', async () => {
+    const lrs: number[] = [];
+    const r = await trainCharLM(
+      {
+        corpus: slice,
+        checkpoint: join(dir, 'cosine-time.safetensors'),
+        maxMinutes: 0.04,
+        schedule: 'cosine',
+        warmupSteps: 5,
+        ...small,
+      },
+      { onUpdate: (e) => lrs.push(e.lr) },
+    );
+    expect(r.stopped).toBe('time');
+    expect(lrs.length).toBeGreaterThan(20);
+    expect(lrs[0]).toBeCloseTo(small.lr / 5, 6); // warm-up: lr (step + 1) / W
+    expect(lrs[4]).toBeCloseTo(small.lr, 6);
+    for (let i = 5; i < lrs.length; i++) expect(lrs[i]).toBeLessThanOrEqual(lrs[i - 1]); // the decay only goes down
+    expect(lrs[lrs.length - 1]).toBeLessThan(0.3 * small.lr); // near lr/10 when the minutes are spent
+    expect(lrs[lrs.length - 1]).toBeGreaterThanOrEqual(small.lr / 10 - 1e-9);
+  });
+
   it('lowers the loss well below ln V on a slice of the sonnets, samples only corpus characters, writes plots', async () => {
     const checkpoint = join(dir, 'smoke.safetensors');
     const result = await trainCharLM({ corpus: slice, checkpoint, maxSteps: 120, ...small, plot: true });
