@@ -92,7 +92,8 @@ export function trainClassifierEpoch(
       { labels: idx.map((i) => data.labels[i]) },
     );
     const { T, B } = batch;
-    const { y, workspace } = model.forward(batch.ids, { T, B, checkFinite: false });
+    // training: dropout (if the model has any) draws its masks from the same rng
+    const { y, workspace } = model.forward(batch.ids, { T, B, checkFinite: false, training: true, rng: options.rng });
     const dy = new Float32Array(y.length);
     const r = loss(dy, y, batch.targets as Int32Array, { T, B, Y: K });
     checkFiniteLoss(r.loss, n);
