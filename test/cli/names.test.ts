@@ -1,6 +1,7 @@
 /**
  * `eddy names ...` and `eddy sentiment cv` as a user meets them: the shipped classifier live on a typed name (one
- * line per character), eval on a small split directory, a quick train that beats chance on val, and bad inputs (an
+ * line per character), eval on a small split directory, a quick train that beats chance on val, an ensemble of two
+ * quick members packed, evaluated and run live, and bad inputs (an
  * unknown language, a file with a line missing its tab, an empty file) as one line naming the file and line.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../pipelines/cli/main.ts';
+import { classifyNames, loadNamesClassifier } from '../../pipelines/names/namesData.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-names-cli-'));
@@ -97,6 +99,48 @@ describe('eddy names', () => {
     expect(err).toMatch(/resuming .*r\.safetensors\.ckpt after epoch 1/);
     expect(out).toMatch(/after 2 epochs/);
     expect(existsSync(`${model}.ckpt`)).toBe(false);
+  }, 60_000);
+
+  it('ensemble: two quick members (one reading right to left) packed into one file that eval and live read', async () => {
+    const d = smallSplit('ensemble', 1500);
+    const quick = ['--input', d, '--epochs', '1', '--hidden', '16', '--embedding', '8', '--quiet'];
+    const a = join(dir, 'ea.safetensors');
+    const b = join(dir, 'eb.safetensors');
+    expect(await main(['names', 'train', ...quick, '--out', a])).toBe(0);
+    expect(await main(['names', 'train', ...quick, '--out', b, '--reverse', '--seed', '2'])).toBe(0);
+    out = '';
+    const e = join(dir, 'e.safetensors');
+    const packed = await main([
+      'names',
+      'ensemble',
+      '--input',
+      d,
+      '--members',
+      `${a},${b}`,
+      '--out',
+      e,
+      '--dtype',
+      'f16',
+    ]);
+    expect(packed).toBe(0);
+    expect(out).toMatch(/eb\.safetensors \(right to left\): val accuracy/);
+    expect(out).toMatch(/e\.safetensors: an ensemble of 2, val accuracy [\d.]+%/);
+    out = '';
+    expect(await main(['names', 'eval', '--model', e, '--input', d, '--split', 'val'])).toBe(0);
+    expect(out).toMatch(/\(ensemble of 2\) on .*val\.tsv/);
+    out = '';
+    expect(await main(['names', 'live', '--model', e, '--name', 'Nguyen'])).toBe(0);
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    for (const l of lines) expect(l.match(/\d+\.\d%/g)).toHaveLength(3);
+    // live (recurrent for the forward member, re-reading for the reversed one) ends where batched inference does
+    const c = loadNamesClassifier(e);
+    const p = classifyNames(c, ['Nguyen']).probs;
+    const top = Math.max(...p);
+    expect(lines[5]).toContain(`${c.languages[p.indexOf(top)]} ${(100 * top).toFixed(1)}%`);
+    err = '';
+    expect(await main(['names', 'ensemble', '--input', d, '--members', ' , ', '--out', e])).toBe(2);
+    expect(err).toMatch(/--members: expected one or more model files/);
   }, 60_000);
 
   it('refuses an unknown language, a line without a tab and an empty file: one line naming file and line', async () => {
