@@ -6,28 +6,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-pen-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const cli = captureCli();
 
 describe('eddy pen train', () => {
   it('stops at --minutes after an epoch with a checkpoint, and a rerun resumes from it', async () => {
@@ -51,23 +38,23 @@ describe('eddy pen train', () => {
       '2',
     ];
     expect(await main([...args, '--minutes', '0.0001'])).toBe(0);
-    expect(out).toMatch(/stopped after generator epoch 1 of 2; .*pen\.safetensors\.ckpt holds the training/);
+    expect(cli.out).toMatch(/stopped after generator epoch 1 of 2; .*pen\.safetensors\.ckpt holds the training/);
     expect(existsSync(`${model}.ckpt`)).toBe(true);
     expect(existsSync(model)).toBe(false);
     expect(existsSync(join(dir, 'pen-classifier.safetensors'))).toBe(true);
-    out = '';
-    err = '';
+    cli.out = '';
+    cli.err = '';
     expect(await main(args)).toBe(0);
-    expect(err).toMatch(/resuming .*pen\.safetensors\.ckpt after generator epoch 1/);
-    expect(out).toMatch(/closed loop: [\d.]+% of 20 generated trajectories/);
+    expect(cli.err).toMatch(/resuming .*pen\.safetensors\.ckpt after generator epoch 1/);
+    expect(cli.out).toMatch(/closed loop: [\d.]+% of 20 generated trajectories/);
     expect(existsSync(model)).toBe(true);
     expect(existsSync(`${model}.ckpt`)).toBe(false);
     expect(readFileSync(join(dir, 'grid.png')).subarray(1, 4).toString()).toBe('PNG');
     // the resumed training is the uninterrupted one: the same held-out NLL and closed loop
-    const resumed = out.split('\n').filter((l) => /held-out NLL|closed loop/.test(l));
-    out = '';
+    const resumed = cli.out.split('\n').filter((l) => /held-out NLL|closed loop/.test(l));
+    cli.out = '';
     const whole = args.map((a) => (a === model ? join(dir, 'whole.safetensors') : a));
     expect(await main(whole)).toBe(0);
-    expect(out.split('\n').filter((l) => /held-out NLL|closed loop/.test(l))).toEqual(resumed);
+    expect(cli.out.split('\n').filter((l) => /held-out NLL|closed loop/.test(l))).toEqual(resumed);
   }, 120_000);
 });
