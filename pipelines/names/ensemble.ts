@@ -61,7 +61,7 @@ Example: eddy names ensemble --members runs/n1.safetensors,runs/n1r.safetensors 
       f.out,
       members,
       {
-        'eddy.task': `surname -> language (${K} languages), an ensemble of ${members.length}`,
+        'eddy.task': `surname -> language (${K} languages)`,
         'eddy.names.languages': JSON.stringify(parts[0].languages),
         'eddy.names.members': JSON.stringify(
           parts.map((c, i) => ({ file: paths[i], settings: c.metadata['eddy.names.settings'] ?? null })),
