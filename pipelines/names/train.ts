@@ -95,7 +95,8 @@ export const command = defineCommand({
 time); --preset best is eddy's (GRU 160, embedding 64, Adam lr 0.003 decaying linearly to 0.0003 over 8 epochs,
 batches of 32 padded and masked, class weights (N / (K n_c))^0.3, weights averaged over the last 3 epochs). A flag given overrides the preset. The model kept is
 the average of the last --average-last epochs, or (with 0) the epoch with the best val score (mean of accuracy
-and macro-F1). Test numbers come from eddy names eval, once.
+and macro-F1). Test numbers come from eddy names eval, once. --reverse reads names right to left; several runs
+(seeds, directions) are packed into one averaging model by eddy names ensemble.
 Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
   flags: {
     input: {
