@@ -462,3 +462,14 @@ export {
   type LoadedRamModel,
   type RamCheckpointParts,
 } from './ram/ramModelFile.ts';
+// ensembles of classifiers (issue 18: names): several models in one file, probabilities averaged, each member
+// reading left to right or right to left
+export {
+  saveEnsemble,
+  loadEnsemble,
+  ENSEMBLE_KEY,
+  REVERSE_KEY,
+  type EnsembleMember,
+  type LoadedEnsemble,
+} from './model/ensembleFile.ts';
+export { classifyEnsemble, reversedSequence } from './train/classifyEnsemble.ts';

@@ -153,6 +153,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     summary: 'glimpse paths of a recurrent attention model over test digits (PNG grid and animated WebP)',
     load: () => import('../ram/demo.ts') as Promise<{ command: Command }>,
   },
+  {
+    name: 'names ensemble',
+    summary: 'packs names classifiers into one file that averages their probabilities (scores on val)',
+    load: () => import('../names/ensemble.ts') as Promise<{ command: Command }>,
+  },
 ];
 
 function version(): string {

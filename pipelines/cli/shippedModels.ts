@@ -59,9 +59,18 @@ export function listShippedModels(): ShippedModel[] {
     };
     const ram =
       meta['eddy.ram.config'] === undefined ? null : (JSON.parse(meta['eddy.ram.config']) as Record<string, number>);
+    // an ensemble (eddy names ensemble): its members' configurations are in eddy.ensemble
+    const members =
+      meta['eddy.ensemble'] === undefined
+        ? null
+        : (JSON.parse(meta['eddy.ensemble']) as { config: string; reverse?: boolean }[]);
+    const layers = (c: typeof config): string =>
+      `${c.numLayers ?? '?'}-layer ${(c.cell ?? '?').toUpperCase()} ${c.hiddenSize ?? '?'}`;
     const arch = ram
       ? `RAM ${ram.glimpses} glimpses ${ram.glimpseSize}x${ram.glimpseSize}x${ram.scales}, core ${ram.hiddenSize}`
-      : `${config.numLayers ?? '?'}-layer ${(config.cell ?? '?').toUpperCase()} ${config.hiddenSize ?? '?'}`;
+      : members
+        ? `ensemble of ${members.length} ${layers(JSON.parse(members[0].config) as typeof config)} (${members.filter((m) => m.reverse).length} reading right to left)`
+        : layers(config);
     const corpus = meta['eddy.corpus'] ?? (JSON.parse(meta['eddy.run'] ?? '{}') as { corpus?: string }).corpus;
     const task = meta['eddy.task'] ?? meta['eddy.video.task'] ?? (corpus ? `char LM on ${basename(corpus)}` : '');
     const val = meta['eddy.valLoss'] === undefined ? undefined : Number(meta['eddy.valLoss']);

@@ -4,23 +4,17 @@
  *
  *   eddy names eval --model names --split test --out runs/names-confusion.png
  */
-import {
-  classifySequences,
-  confusionMatrix,
-  loadModel,
-  readNamesSplit,
-  backendByName,
-  writeConfusionMatrix,
-} from '../../src/index.ts';
+import { backendByName, confusionMatrix, readNamesSplit, writeConfusionMatrix } from '../../src/index.ts';
 import { backendFlag, defineCommand } from '../cli/command.ts';
 import { modelFlag } from '../cli/shippedModels.ts';
-import { SPLIT_DIR, loadNamesClassifier, pct } from './namesData.ts';
+import { SPLIT_DIR, classifyNames, loadNamesClassifier, pct } from './namesData.ts';
 
 export const command = defineCommand({
   name: 'names eval',
   summary: "a names classifier's accuracy, macro-F1 and confusion matrix on the test split",
   details: `Reads SPLIT/{train,val,test}.tsv (name<TAB>language); names with a character the model's alphabet lacks are
-read with the unknown id 0. Example: eddy names eval --model runs/names-best.safetensors --out runs/confusion.png`,
+read with the unknown id 0. An ensemble file (eddy names ensemble) averages its members' probabilities.
+Example: eddy names eval --model runs/names-best.safetensors --out runs/confusion.png`,
   flags: {
     model: modelFlag('names'),
     input: { type: 'input', directory: true, default: SPLIT_DIR, description: 'the split directory' },
@@ -29,17 +23,13 @@ read with the unknown id 0. Example: eddy names eval --model runs/names-best.saf
     backend: backendFlag,
   },
   async run(f, ctx) {
-    const model = loadModel(f.model, { backend: backendByName(f.backend, { path: '--backend' }) });
-    const c = loadNamesClassifier(f.model, model);
+    const c = loadNamesClassifier(f.model, { backend: backendByName(f.backend, { path: '--backend' }) });
     const split = readNamesSplit(`${f.input}/${f.split}.tsv`, { languages: c.languages });
     ctx.begin();
-    const { predictions } = classifySequences(
-      model,
-      split.names.map((n) => c.alphabet.encode(n)),
-    );
+    const { predictions } = classifyNames(c, split.names);
     const m = confusionMatrix(split.labels, predictions, c.languages.length);
     const lines = [
-      `${f.model} on ${split.source} (${split.names.length} names): accuracy ${pct(m.accuracy)}, macro-F1 ${m.macroF1.toFixed(3)}`,
+      `${f.model}${c.members.length > 1 ? ` (ensemble of ${c.members.length})` : ''} on ${split.source} (${split.names.length} names): accuracy ${pct(m.accuracy)}, macro-F1 ${m.macroF1.toFixed(3)}`,
       '',
       `${'language'.padEnd(12)} ${'n'.padStart(5)} recall precision   F1`,
       ...c.languages.map(

@@ -6,18 +6,10 @@
  *   eddy names gen-eval --model names-gen --classifier names --per-language 1000
  */
 import { writeFileSync } from 'node:fs';
-import {
-  backendByName,
-  classifySequences,
-  conditionalNll,
-  confusionMatrix,
-  loadModel,
-  EddyError,
-  ProgressLine,
-} from '../../src/index.ts';
+import { backendByName, conditionalNll, confusionMatrix, loadModel, EddyError, ProgressLine } from '../../src/index.ts';
 import { backendFlag, defineCommand, seedFlag } from '../cli/command.ts';
 import { modelFlag } from '../cli/shippedModels.ts';
-import { SPLIT_DIR, encodeSplit, loadNamesClassifier, pct, readSplits } from './namesData.ts';
+import { SPLIT_DIR, classifyNames, encodeSplit, loadNamesClassifier, pct, readSplits } from './namesData.ts';
 import { loadNamesGenerator, sampleName } from './generator.ts';
 
 export const command = defineCommand({
@@ -43,7 +35,7 @@ export const command = defineCommand({
   async run(f, ctx) {
     const backend = backendByName(f.backend, { path: '--backend' });
     const g = loadNamesGenerator(f.model, loadModel(f.model, { backend }));
-    const c = loadNamesClassifier(f.classifier, loadModel(f.classifier, { backend }));
+    const c = loadNamesClassifier(f.classifier, { backend });
     const splits = readSplits(f.input);
     if (c.languages.join() !== g.languages.join())
       throw new EddyError('ERR_INVALID_ARG', `--classifier: ${f.classifier} has other languages than ${f.model}`);
@@ -61,10 +53,7 @@ export const command = defineCommand({
         if (names.length % 500 === 0) progress?.update(names.length, { language: g.languages[k] });
       }
     progress?.done();
-    const judged = classifySequences(
-      c.model,
-      names.map((n) => (n === '' ? Int32Array.of(0) : c.alphabet.encode(n))),
-    ).predictions;
+    const judged = classifyNames(c, names).predictions;
     const m = confusionMatrix(wanted, judged, K);
     const rows = g.languages.map((l, k) => {
       const mine = names.filter((_, i) => wanted[i] === k);

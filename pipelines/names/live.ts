@@ -8,24 +8,27 @@
  *   Sc       ...
  */
 import { createInterface } from 'node:readline';
-import { from, lastValueFrom, map, tap } from 'rxjs';
-import { backendByName, loadModel, recurrent, softmaxRows } from '../../src/index.ts';
+import { from, lastValueFrom, map, tap, zip } from 'rxjs';
+import { backendByName, classifySequences, recurrent, reversedSequence, softmaxRows } from '../../src/index.ts';
 import { backendFlag, defineCommand } from '../cli/command.ts';
 import { UsageError } from '../cli/flags.ts';
 import { modelFlag } from '../cli/shippedModels.ts';
 import { loadNamesClassifier, type NamesClassifier } from './namesData.ts';
 
-/** The top-k languages of a logits row: `[language, probability]`, most probable first. */
-export function topLanguages(logits: Float32Array, languages: readonly string[], k: number): [string, number][] {
-  const p = new Float32Array(logits.length);
-  softmaxRows(p, 0, logits, 0, 1, logits.length);
-  return [...p]
+/** The top-k languages of a probability row: `[language, probability]`, most probable first. */
+export function topLanguages(probs: Float32Array, languages: readonly string[], k: number): [string, number][] {
+  return [...probs]
     .map((v, i) => [languages[i], v] as [string, number])
     .sort((a, b) => b[1] - a[1])
     .slice(0, k);
 }
 
-/** Streams one name through the classifier; resolves with the lines printed (one per character). */
+/**
+ * Streams one name through the classifier; resolves with the lines printed (one per character). A member that
+ * reads left to right is stepped by `recurrent` (its state carried from one character to the next); a member that
+ * reads right to left re-reads the reversed prefix after each character (a name is short). The members'
+ * probabilities are averaged.
+ */
 export async function liveName(
   c: NamesClassifier,
   name: string,
@@ -33,18 +36,35 @@ export async function liveName(
   write: (line: string) => void,
 ): Promise<string[]> {
   const chars = [...name];
+  const ids = chars.map((ch) => c.alphabet.id(ch));
+  const K = c.languages.length;
+  const forward = c.members.filter((m) => !m.reverse);
+  const backward = c.members.filter((m) => m.reverse);
   const lines: string[] = [];
-  let typed = '';
+  // one stream of logits per forward member, zipped with the step index
+  const logits = forward.map((m) => from(ids).pipe(recurrent(m.model)));
   await lastValueFrom(
-    from(chars).pipe(
-      tap((ch) => {
-        typed += ch;
+    zip(from(chars.keys()), ...logits).pipe(
+      map(([t, ...ys]) => {
+        const p = new Float32Array(K); // [K] the mean of the members' probabilities
+        const one = new Float32Array(K);
+        for (const y of ys) {
+          softmaxRows(one, 0, y, 0, 1, K);
+          for (let j = 0; j < K; j++) p[j] += one[j] / c.members.length;
+        }
+        if (backward.length > 0) {
+          const prefix = [reversedSequence(Int32Array.from(ids.slice(0, t + 1)))];
+          for (const m of backward) {
+            const q = classifySequences(m.model, prefix).probs;
+            for (let j = 0; j < K; j++) p[j] += q[j] / c.members.length;
+          }
+        }
+        return [t, p] as const;
       }),
-      map((ch) => c.alphabet.id(ch)),
-      recurrent(c.model),
-      tap((y) => {
-        const top = topLanguages(y, c.languages, k)
-          .map(([l, p]) => `${l} ${(100 * p).toFixed(1)}%`.padEnd(18))
+      tap(([t, p]) => {
+        const typed = chars.slice(0, t + 1).join('');
+        const top = topLanguages(p, c.languages, k)
+          .map(([l, q]) => `${l} ${(100 * q).toFixed(1)}%`.padEnd(18))
           .join(' ');
         const line = `${typed.padEnd(Math.max(12, chars.length + 2))}${top.trimEnd()}`;
         lines.push(line);
@@ -59,7 +79,8 @@ export async function liveName(
 export const command = defineCommand({
   name: 'names live',
   summary: "a surname's top-3 languages after every typed character (recurrent over the characters)",
-  details: `Characters the model's alphabet lacks are read as the unknown id 0.
+  details: `Characters the model's alphabet lacks are read as the unknown id 0. With an ensemble, the members'
+probabilities are averaged (a member reading right to left re-reads the reversed prefix after each character).
 Example: eddy names live --name Schmidt      echo -e "Nguyen\\nO'Brien" | eddy names live`,
   flags: {
     model: modelFlag('names'),
@@ -70,8 +91,7 @@ Example: eddy names live --name Schmidt      echo -e "Nguyen\\nO'Brien" | eddy n
   async run(f, ctx) {
     if (f.name !== undefined && f.name.trim() === '')
       throw new UsageError(`--name: expected a name of at least one character but received ${JSON.stringify(f.name)}`);
-    const model = loadModel(f.model, { backend: backendByName(f.backend, { path: '--backend' }) });
-    const c = loadNamesClassifier(f.model, model);
+    const c = loadNamesClassifier(f.model, { backend: backendByName(f.backend, { path: '--backend' }) });
     ctx.begin();
     const write = (line: string): void => {
       process.stdout.write(`${line}\n`);

@@ -3,14 +3,17 @@
  * a names classifier is saved and loaded (its alphabet in `eddy.vocab`, its languages in `eddy.names.languages`).
  */
 import {
+  type Backend,
   CharAlphabet,
+  type Classified,
   type ClassifierData,
   EddyError,
+  type EnsembleMember,
   type NamesSplit,
   type RNNModel,
-  loadModel,
+  classifyEnsemble,
+  loadEnsemble,
   readNamesSplit,
-  readSafetensors,
   saveModel,
 } from '../../src/index.ts';
 
@@ -33,14 +36,18 @@ export function readSplits(dir: string): { train: NamesSplit; val: NamesSplit; t
   };
 }
 
-/** A split as model inputs. */
-export function encodeSplit(split: NamesSplit, alphabet: CharAlphabet): ClassifierData {
-  return { seqs: split.names.map((n) => alphabet.encode(n)), labels: split.labels };
+/** A split as model inputs; `reverse` reads each name right to left (for a model trained that way). */
+export function encodeSplit(split: NamesSplit, alphabet: CharAlphabet, reverse = false): ClassifierData {
+  return {
+    seqs: split.names.map((n) => (reverse ? alphabet.encode(n).reverse() : alphabet.encode(n))),
+    labels: split.labels,
+  };
 }
 
-/** A classifier and what it needs to read names. */
+/** A classifier (one model, or an ensemble whose probabilities are averaged) and what it needs to read names. */
 export interface NamesClassifier {
-  model: RNNModel;
+  /** One member for a single model; each reads names left to right or (`reverse`) right to left. */
+  members: EnsembleMember[];
   alphabet: CharAlphabet;
   languages: string[];
   metadata: Record<string, string>;
@@ -53,16 +60,34 @@ export function alphabetOf(model: RNNModel, source: string): CharAlphabet {
   return new CharAlphabet(vocab.slice(1));
 }
 
-/** Loads a classifier saved by `eddy names train`. @throws EddyError ERR_FILE naming the file */
-export function loadNamesClassifier(path: string, model?: RNNModel): NamesClassifier {
-  const metadata = readSafetensors(path).metadata;
+/**
+ * Loads a classifier saved by `eddy names train` (one model) or `eddy names ensemble` (several in one file).
+ * @throws EddyError ERR_FILE naming the file
+ */
+export function loadNamesClassifier(path: string, options: { backend?: Backend } = {}): NamesClassifier {
+  const { members, metadata } = loadEnsemble(path, options);
   const raw = metadata['eddy.names.languages'];
   if (raw === undefined) throw new EddyError('ERR_FILE', `${path}: not a names classifier (no eddy.names.languages)`);
-  const m = model ?? loadModel(path);
   const languages = JSON.parse(raw) as string[];
-  if (languages.length !== m.config.outputSize)
-    throw new EddyError('ERR_FILE', `${path}: ${languages.length} languages for ${m.config.outputSize} outputs`);
-  return { model: m, alphabet: alphabetOf(m, path), languages, metadata };
+  const alphabet = alphabetOf(members[0].model, path);
+  members.forEach((m, i) => {
+    if (languages.length !== m.model.config.outputSize)
+      throw new EddyError(
+        'ERR_FILE',
+        `${path}: ${languages.length} languages for ${m.model.config.outputSize} outputs`,
+      );
+    if (alphabetOf(m.model, path).tokens.join('\n') !== alphabet.tokens.join('\n'))
+      throw new EddyError('ERR_FILE', `${path}: member ${i} has another alphabet than member 0`);
+  });
+  return { members, alphabet, languages, metadata };
+}
+
+/** Classifies names (strings) by a classifier: each member reads them in its direction, probabilities averaged. */
+export function classifyNames(c: NamesClassifier, names: readonly string[]): Classified {
+  return classifyEnsemble(
+    c.members,
+    names.map((n) => (n === '' ? Int32Array.of(0) : c.alphabet.encode(n))),
+  );
 }
 
 /** Saves a classifier (atomically) with its languages and any extra metadata. */

@@ -45,6 +45,10 @@ export const PRESETS = {
     averageLast: 0,
     classWeightPower: 0,
     lrEnd: 1,
+    layers: 1,
+    dropout: 0,
+    outputDropout: 0,
+    reverse: 0,
   },
   best: {
     cell: 'gru',
@@ -58,6 +62,10 @@ export const PRESETS = {
     averageLast: 3,
     classWeightPower: 0.3,
     lrEnd: 0.1,
+    layers: 1,
+    dropout: 0,
+    outputDropout: 0,
+    reverse: 0,
   },
 } as const;
 
@@ -87,7 +95,8 @@ export const command = defineCommand({
 time); --preset best is eddy's (GRU 160, embedding 64, Adam lr 0.003 decaying linearly to 0.0003 over 8 epochs,
 batches of 32 padded and masked, class weights (N / (K n_c))^0.3, weights averaged over the last 3 epochs). A flag given overrides the preset. The model kept is
 the average of the last --average-last epochs, or (with 0) the epoch with the best val score (mean of accuracy
-and macro-F1). Test numbers come from eddy names eval, once.
+and macro-F1). Test numbers come from eddy names eval, once. --reverse reads names right to left; several runs
+(seeds, directions) are packed into one averaging model by eddy names ensemble.
 Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
   flags: {
     input: {
@@ -124,6 +133,20 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       max: 1,
       description: 'learning rate of the last epoch as a fraction of --lr (linear decay; 1 for none) [preset]',
     },
+    layers: { type: 'integer', min: 1, max: 8, description: 'stacked recurrent layers [preset]' },
+    dropout: {
+      type: 'number',
+      min: 0,
+      max: 0.9,
+      description: 'dropout between stacked layers (training only) [preset]',
+    },
+    'output-dropout': {
+      type: 'number',
+      min: 0,
+      max: 0.9,
+      description: 'dropout on the last hidden state before the head (training only) [preset]',
+    },
+    reverse: { type: 'boolean', description: 'read each name right to left (last letter first) [preset: no]' },
     'max-train': { type: 'integer', min: 1, description: 'use only the first N train names of a shuffle (quick runs)' },
     minutes: { type: 'number', min: 0, exclusiveMin: true, description: 'stop after this wall time (at an epoch end)' },
     'no-resume': { type: 'boolean', description: 'start afresh even when OUT.ckpt exists' },
@@ -145,19 +168,24 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       averageLast: f.averageLast ?? preset.averageLast,
       classWeightPower: f.classWeightPower ?? preset.classWeightPower,
       lrEnd: f.lrEnd ?? preset.lrEnd,
+      layers: f.layers ?? preset.layers,
+      dropout: f.dropout ?? preset.dropout,
+      outputDropout: f.outputDropout ?? preset.outputDropout,
+      reverse: f.reverse ? 1 : preset.reverse,
     };
     const backend = backendByName(f.backend, { path: '--backend' });
     const alphabet = CharAlphabet.fromTexts(splits.train.names);
     const K = splits.train.languages.length;
-    let train = encodeSplit(splits.train, alphabet);
-    const val = encodeSplit(splits.val, alphabet);
-    if (f.maxTrain !== undefined && f.maxTrain < train.seqs.length) train = subsample(train, f.maxTrain, f.seed);
     const ckpt = `${f.out}.ckpt`;
     const resume = existsSync(ckpt) && !f.noResume;
     let model: RNNModel;
     let extra: Extra;
     const rng = new Rng(f.seed);
     const s = resume ? (loadCheckpoint<Extra>(ckpt, { backend }).extra.settings as Settings) : given;
+    const reverse = Number(s.reverse ?? 0) === 1;
+    let train = encodeSplit(splits.train, alphabet, reverse);
+    const val = encodeSplit(splits.val, alphabet, reverse);
+    if (f.maxTrain !== undefined && f.maxTrain < train.seqs.length) train = subsample(train, f.maxTrain, f.seed);
     const optimizer =
       s.optimizer === 'sgd'
         ? createOptimizer({ name: 'sgd', lr: Number(s.lr) })
@@ -178,6 +206,9 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
           ...(emb > 0 ? { embeddingSize: emb } : {}),
           inputSize: alphabet.size,
           hiddenSize: Number(s.hidden),
+          numLayers: Number(s.layers ?? 1),
+          dropout: Number(s.dropout ?? 0),
+          outputDropout: Number(s.outputDropout ?? 0),
           outputSize: K,
           vocab: alphabet.tokens,
         },
@@ -250,6 +281,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     saveNamesClassifier(f.out, model, splits.train.languages, {
       'eddy.names.settings': JSON.stringify(s),
       'eddy.names.kept': kept,
+      ...(reverse ? { 'eddy.reverse': '1' } : {}),
       'eddy.names.epochs': String(extra.epoch),
       'eddy.names.trainSeconds': extra.seconds.toFixed(0),
       'eddy.names.val': JSON.stringify({ accuracy: v.accuracy, macroF1: v.macroF1 }),

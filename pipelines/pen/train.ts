@@ -8,12 +8,15 @@
  *   eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png
  *
  * Held out: every 10th trajectory (rows 1, 11, 21, ... of the file; 750 of 7,494).
+ * A checkpoint after every generator epoch (`<out>.ckpt`, atomic) that a rerun resumes from (the classifier is
+ * already saved beside `<out>` by then and is read back).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import {
   CategoryStates,
   type CategoryStatesJSON,
   EddyError,
+  type OptimizerState,
   ProgressLine,
   RNNModel,
   Rng,
@@ -21,17 +24,48 @@ import {
   backendByName,
   clipGradNorm,
   confusionMatrix,
+  loadCheckpoint,
   loadModel,
   manyToOneCrossEntropy,
   mixtureDensityLoss,
   readPendigits,
   readSafetensors,
   sampleMixture,
+  saveCheckpoint,
   saveModel,
   writeFileAtomic,
   type PenDigits,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, seedFlag } from '../cli/command.ts';
+import { stopOnSignals } from '../cli/signals.ts';
+
+/** What the checkpoint carries beside the generator and its optimizer. */
+interface Extra {
+  /** generator epochs done */
+  epoch: number;
+  seconds: number;
+  /** the trajectory classifier's file (trained before the generator, or --classifier) */
+  classifier: string;
+  hidden: number;
+  table: CategoryStatesJSON;
+  tableOptimizer: { name: string; step: number; scalars: Record<string, number>; buffers: Record<string, string> };
+}
+
+const b64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const unb64 = (s: string): Float32Array => {
+  const b = Buffer.from(s, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+const packState = (s: OptimizerState): Extra['tableOptimizer'] => ({
+  name: s.name,
+  step: s.step,
+  scalars: s.scalars,
+  buffers: Object.fromEntries(Object.entries(s.buffers).map(([k, v]) => [k, b64(v)])),
+});
+const unpackState = (s: Extra['tableOptimizer']): OptimizerState => ({
+  ...s,
+  buffers: Object.fromEntries(Object.entries(s.buffers).map(([k, v]) => [k, unb64(v)])),
+});
 
 const T = 8;
 const K = 3; // mixture components
@@ -133,6 +167,7 @@ export const command = defineCommand({
 trajectories (many-to-one), then the generator (GRU, digit -> initial state, previous point in, 3-component Gaussian
 mixture out). Prints the classifier's held-out accuracy, the generator's held-out NLL, and the share of generated
 trajectories (--per-digit per digit) the classifier assigns to the requested digit; writes the PNG grid.
+A checkpoint (OUT.ckpt) is written after every generator epoch; a rerun resumes from it (--no-resume: afresh).
 Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
   flags: {
     input: { type: 'input', default: '../shared/data/seq/onetomany/pendigits.tra', description: 'the pendigits file' },
@@ -161,6 +196,13 @@ Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
       default: 1,
       description: 'sampling temperature',
     },
+    minutes: {
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      description: 'stop after this wall time (at a generator epoch end; rerun to resume)',
+    },
+    'no-resume': { type: 'boolean', description: 'start afresh even when OUT.ckpt exists' },
     backend: backendFlag,
     seed: seedFlag,
   },
@@ -171,13 +213,18 @@ Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
     const test = rows.filter((r) => r % 10 === 0);
     const train = rows.filter((r) => r % 10 !== 0);
     const rng = new Rng(f.seed);
+    const ckpt = `${f.out}.ckpt`;
+    const resumed = existsSync(ckpt) && !f.noResume ? loadCheckpoint<Extra>(ckpt, { backend }) : null;
+    if (resumed) rng.setState(resumed.rng ?? new Rng(f.seed).getState());
     // 1. the judge: a many-to-one classifier over real trajectories (or a given one, checked before any work)
     let clf: RNNModel;
     if (f.classifier && readSafetensors(f.classifier).metadata['eddy.task'] !== 'pen trajectory -> digit')
       throw new EddyError('ERR_FILE', `--classifier: ${f.classifier} is not a pen trajectory classifier`);
     ctx.begin();
     const t0 = Date.now();
-    if (f.classifier) clf = loadModel(f.classifier, { backend });
+    const clfPath = resumed?.extra.classifier ?? f.classifier;
+    if (resumed) ctx.log(`${ctx.name}: resuming ${ckpt} after generator epoch ${resumed.extra.epoch}`);
+    if (clfPath) clf = loadModel(clfPath, { backend });
     else {
       clf = RNNModel.create(
         { cell: 'gru', input: 'dense', inputSize: 2, hiddenSize: 32, outputSize: 10 },
@@ -206,9 +253,7 @@ Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
         if ((e + 1) % 5 === 0)
           ctx.log(`${ctx.name}: classifier epoch ${e + 1}: loss ${(sum / Math.ceil(order.length / 64)).toFixed(4)}`);
       }
-      saveModel(f.out.replace(/(\.safetensors)?$/, '-classifier.safetensors'), clf, {
-        'eddy.task': 'pen trajectory -> digit',
-      });
+      saveModel(classifierPath(f.out), clf, { 'eddy.task': 'pen trajectory -> digit' });
     }
     const judge = (trajs: Float32Array[]): Int32Array => {
       const B = trajs.length;
@@ -233,14 +278,34 @@ Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
       10,
     ).accuracy;
     ctx.log(`${ctx.name}: trajectory classifier, held-out accuracy ${(100 * clfAcc).toFixed(2)}%`);
-    // 2. the generator
-    const model = RNNModel.create(
-      { cell: 'gru', input: 'dense', inputSize: 3, hiddenSize: f.hidden, outputSize: Y },
-      { seed: f.seed, backend },
-    );
-    const table = CategoryStates.create(model, 10, { seed: f.seed });
+    // 2. the generator (from the checkpoint when there is one)
     const opt = adam({ lr: 0.003 });
     const tableOpt = adam({ lr: 0.03 });
+    let model: RNNModel;
+    let table: CategoryStates;
+    let extra: Extra;
+    if (resumed) {
+      model = resumed.model;
+      opt.setState(resumed.optimizer);
+      extra = resumed.extra;
+      table = CategoryStates.fromJSON(extra.table, model, ckpt);
+      tableOpt.setState(unpackState(extra.tableOptimizer));
+    } else {
+      model = RNNModel.create(
+        { cell: 'gru', input: 'dense', inputSize: 3, hiddenSize: f.hidden, outputSize: Y },
+        { seed: f.seed, backend },
+      );
+      table = CategoryStates.create(model, 10, { seed: f.seed });
+      extra = {
+        epoch: 0,
+        seconds: (Date.now() - t0) / 1000,
+        classifier: f.classifier ?? classifierPath(f.out),
+        hidden: f.hidden,
+        table: table.toJSON(),
+        tableOptimizer: packState(tableOpt.getState()),
+      };
+    }
+    const tStart = Date.now() - extra.seconds * 1000;
     const loss = mixtureDensityLoss(K, 2);
     const nll = (idx: readonly number[]): number => {
       const { pts, gen } = batchOf(pen, idx);
@@ -248,32 +313,50 @@ Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
       return loss(null, y, pts, { T, B: idx.length, Y }).loss;
     };
     const progress = ctx.quiet ? null : new ProgressLine({ total: f.epochs });
-    for (let e = 0; e < f.epochs; e++) {
-      const order = shuffled(train, rng);
-      let sum = 0;
-      let n = 0;
-      for (let s = 0; s < order.length; s += 64) {
-        const idx = order.slice(s, s + 64);
-        const cats = idx.map((r) => pen.digits[r]);
-        const { pts, gen } = batchOf(pen, idx);
-        const { y, workspace } = model.forward(gen, { T, B: idx.length, state: table.gather(cats) });
-        const dy = new Float32Array(y.length);
-        sum += loss(dy, y, pts, { T, B: idx.length, Y }).loss;
-        n++;
-        table.backward(model.backward(workspace, dy), cats);
-        clipGradNorm(model.grads, 5);
-        opt.step(model.params, model.grads);
-        tableOpt.step(table.params, table.grads);
-        model.zeroGrads();
-        table.zeroGrads();
+    const stop = stopOnSignals(ctx);
+    const deadline = f.minutes === undefined ? Infinity : Date.now() + f.minutes * 60_000;
+    try {
+      while (extra.epoch < f.epochs && !stop.signal.aborted && Date.now() < deadline) {
+        const e = extra.epoch;
+        const order = shuffled(train, rng);
+        let sum = 0;
+        let n = 0;
+        for (let s = 0; s < order.length; s += 64) {
+          const idx = order.slice(s, s + 64);
+          const cats = idx.map((r) => pen.digits[r]);
+          const { pts, gen } = batchOf(pen, idx);
+          const { y, workspace } = model.forward(gen, { T, B: idx.length, state: table.gather(cats) });
+          const dy = new Float32Array(y.length);
+          sum += loss(dy, y, pts, { T, B: idx.length, Y }).loss;
+          n++;
+          table.backward(model.backward(workspace, dy), cats);
+          clipGradNorm(model.grads, 5);
+          opt.step(model.params, model.grads);
+          tableOpt.step(table.params, table.grads);
+          model.zeroGrads();
+          table.zeroGrads();
+        }
+        progress?.update(
+          e + 1,
+          { 'train NLL/point': (sum / n).toFixed(3), 'held-out': nll(test).toFixed(3) },
+          e + 1 === f.epochs,
+        );
+        extra.epoch = e + 1;
+        extra.seconds = (Date.now() - tStart) / 1000;
+        extra.table = table.toJSON();
+        extra.tableOptimizer = packState(tableOpt.getState());
+        saveCheckpoint(ckpt, model, { optimizer: opt.getState(), state: null, rng: rng.getState(), extra });
       }
-      progress?.update(
-        e + 1,
-        { 'train NLL/point': (sum / n).toFixed(3), 'held-out': nll(test).toFixed(3) },
-        e + 1 === f.epochs,
-      );
+    } finally {
+      stop.dispose();
     }
     progress?.done();
+    if (extra.epoch < f.epochs) {
+      process.stdout.write(
+        `stopped after generator epoch ${extra.epoch} of ${f.epochs}; ${ckpt} holds the training, rerun to resume\n`,
+      );
+      return;
+    }
     const heldOut = nll(test);
     // 3. closed loop: generated trajectories judged by the classifier
     const sampleRng = new Rng(f.seed + 1);
@@ -310,9 +393,10 @@ Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
       generatorHeldOutNllPerPoint: heldOut,
       closedLoopAccuracy: m.accuracy,
       perDigit: Array.from(m.recall),
-      seconds: (Date.now() - t0) / 1000,
+      seconds: (Date.now() - tStart) / 1000,
     };
     writeFileSync(f.out.replace(/(\.safetensors)?$/, '.json'), JSON.stringify(result, null, 1));
+    rmSync(ckpt, { force: true });
     process.stdout.write(
       `trajectory classifier: held-out accuracy ${(100 * clfAcc).toFixed(2)}% (${test.length} real trajectories)\n` +
         `generator: held-out NLL ${heldOut.toFixed(3)} nats per point (coordinates in 0..1)\n` +
@@ -322,3 +406,8 @@ Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
     );
   },
 });
+
+/** Where the trajectory classifier trained beside the generator `out` is saved. */
+function classifierPath(out: string): string {
+  return out.replace(/(\.safetensors)?$/, '-classifier.safetensors');
+}

@@ -7,6 +7,7 @@
  *    into batches, and the batches are shuffled: little padding, still a random order.
  * 2. `batchSize: 1` is plain one-sequence-at-a-time SGD (the PyTorch tutorial's classifier).
  * 3. Extra parameters (a `CategoryStates` table) are not involved here: the model's initial state is zero.
+ * 4. The forward runs in training mode: a model with dropout draws its masks from `options.rng` (no draw without).
  *
  * @example
  * const rng = new Rng(1);
@@ -92,7 +93,8 @@ export function trainClassifierEpoch(
       { labels: idx.map((i) => data.labels[i]) },
     );
     const { T, B } = batch;
-    const { y, workspace } = model.forward(batch.ids, { T, B, checkFinite: false });
+    // training: dropout (if the model has any) draws its masks from the same rng
+    const { y, workspace } = model.forward(batch.ids, { T, B, checkFinite: false, training: true, rng: options.rng });
     const dy = new Float32Array(y.length);
     const r = loss(dy, y, batch.targets as Int32Array, { T, B, Y: K });
     checkFiniteLoss(r.loss, n);

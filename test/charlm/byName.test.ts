@@ -6,7 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { listShippedModels, shippedModelPath } from '../../pipelines/cli/shippedModels.ts';
 import { RNNModel } from '../../src/model/rnnModel.ts';
@@ -19,29 +20,15 @@ import { dataPath } from '../sources/dataPath.ts';
 const dir = mkdtempSync(join(tmpdir(), 'eddy-byname-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const cli = captureCli();
 
 describe('shipped char-LMs by name', () => {
   it('--list and eddy models: every shipped char-LM with its size, corpus and validation loss from its metadata', async () => {
     expect(await main(['generate', '--list'])).toBe(0);
-    const listed = out;
-    out = '';
+    const listed = cli.out;
+    cli.out = '';
     expect(await main(['models'])).toBe(0);
-    expect(out).toBe(listed);
+    expect(cli.out).toBe(listed);
     // char LMs: a vocabulary and no other task (names-gen also has a vocabulary, but conditions on a language)
     const charLMs = listShippedModels().filter((m) => {
       const meta = readSafetensors(m.path).metadata;
@@ -62,9 +49,9 @@ describe('shipped char-LMs by name', () => {
 
   it('generate and eval take a name; eval without --input measures on the corpus the model records', async () => {
     for (const name of ['shakespeare', 'warandpeace']) {
-      out = '';
+      cli.out = '';
       expect(await main(['generate', '--model', name, '--length', '20', '--seed', '3', '--quiet'])).toBe(0);
-      expect(out.length).toBeGreaterThan(20);
+      expect(cli.out.length).toBeGreaterThan(20);
     }
     // the War and Peace model is stored as F16 and listed so
     expect(readSafetensors(shippedModelPath('warandpeace') as string).tensors.get('head.weight')?.dtype).toBe('F16');
@@ -85,9 +72,9 @@ describe('shipped char-LMs by name', () => {
     );
     const path = join(dir, 'sonnets-model.safetensors');
     saveModel(path, model, { 'eddy.corpus': 'sonnets.txt' });
-    out = '';
+    cli.out = '';
     expect(await main(['eval', '--model', path, '--backend', 'js', '--quiet'])).toBe(0);
-    expect(out).toMatch(/on the last 10% of \.\.\/shared\/data\/sonnets\.txt: [\d.]+ nats\/char/);
+    expect(cli.out).toMatch(/on the last 10% of \.\.\/shared\/data\/sonnets\.txt: [\d.]+ nats\/char/);
   });
 
   it('train --init takes a name', async () => {
@@ -103,6 +90,6 @@ describe('shipped char-LMs by name', () => {
       (JSON.parse(readSafetensors(shipped as string).metadata['eddy.config']) as { hiddenSize: number }).hiddenSize,
     );
     expect(await main(['train', '--init', 'no-such-model', ...args, ...quiet])).toBe(2);
-    expect(err).toMatch(/--init: expected a model file or a shipped model's name/);
+    expect(cli.err).toMatch(/--init: expected a model file or a shipped model's name/);
   });
 });

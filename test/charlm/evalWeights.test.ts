@@ -5,7 +5,8 @@
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
@@ -14,30 +15,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const text = join(dir, 'slice.txt');
 writeFileSync(text, readFileSync(dataPath('tinyshakespeare.txt'), 'utf8').slice(0, 12_000));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const cli = captureCli();
 
 describe('eddy eval --weights', () => {
   it('reports the loss with each precision, close to float32', async () => {
     const loss = async (w: string): Promise<number> => {
-      out = '';
+      cli.out = '';
       expect(await main(['eval', '--input', text, '--weights', w, '--backend', 'js', '--quiet'])).toBe(0);
-      const m = /: ([0-9.]+) nats\/char/.exec(out);
-      expect(m, out).not.toBeNull();
-      if (w !== 'f32') expect(out).toContain(`(${w} weights)`);
+      const m = /: ([0-9.]+) nats\/char/.exec(cli.out);
+      expect(m, cli.out).not.toBeNull();
+      if (w !== 'f32') expect(cli.out).toContain(`(${w} weights)`);
       return Number(m![1]);
     };
     const f32 = await loss('f32');
@@ -47,7 +34,7 @@ describe('eddy eval --weights', () => {
 
   it('a bad value is one line and exit code 2', async () => {
     expect(await main(['eval', '--weights', 'fp8'])).toBe(2);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/--weights/);
+    expect(cli.err.trim().split('\n')).toHaveLength(1);
+    expect(cli.err).toMatch(/--weights/);
   });
 });

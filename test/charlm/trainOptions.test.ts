@@ -5,7 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { trainCharLM } from '../../src/charlm/trainCharLM.ts';
 import type { TrainCharLMOptions } from '../../src/charlm/charLMOptions.ts';
@@ -95,34 +96,14 @@ describe('char-LM training options', () => {
 });
 
 describe('eddy budget with another shape', () => {
+  const cli = captureCli();
   it('trains the shape the flags give, from scratch, and says what the budget bought', async () => {
-    let out = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const args = ['budget', '--input', corpus, '--minutes', '0.02', '--backend', 'js', '--quiet'];
-      const shape = [
-        '--layers',
-        '2',
-        '--hidden',
-        '8',
-        '--dropout',
-        '0.1',
-        '--encoding',
-        'embedding',
-        '--embedding',
-        '4',
-      ];
-      const more = ['--optimizer', 'adamw', '--weight-decay', '0.05', '--batch', '4', '--window', '8'];
-      const paths = ['--out', join(dir, 'b.safetensors'), '--best', join(dir, 'b.best.safetensors')];
-      expect(await main([...args, ...shape, ...more, ...paths])).toBe(0);
-    } finally {
-      vi.restoreAllMocks();
-    }
-    expect(out).toMatch(
+    const args = ['budget', '--input', corpus, '--minutes', '0.02', '--backend', 'js', '--quiet'];
+    const shape = ['--layers', '2', '--hidden', '8', '--dropout', '0.1', '--encoding', 'embedding', '--embedding', '4'];
+    const more = ['--optimizer', 'adamw', '--weight-decay', '0.05', '--batch', '4', '--window', '8'];
+    const paths = ['--out', join(dir, 'b.safetensors'), '--best', join(dir, 'b.best.safetensors')];
+    expect(await main([...args, ...shape, ...more, ...paths])).toBe(0);
+    expect(cli.out).toMatch(
       /^2-layer LSTM 8 dropout 0\.1 embedding 4, adamw 0\.002 wd 0\.05, batch 4 window 8 0\.02-minute budget: \d+ updates/,
     );
     expect(loadModel(join(dir, 'b.best.safetensors')).config).toMatchObject({

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
 import { commandHelp, runCommand } from '../../pipelines/cli/command.ts';
 import { COMMANDS, main } from '../../pipelines/cli/main.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
@@ -18,21 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const corpus = join(dir, 'slice.txt');
 writeFileSync(corpus, readFileSync(dataPath('sonnets.txt'), 'utf8').slice(0, 20_000));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const cli = captureCli();
 
 /** Runs `eddy <argv>` in this process; returns the exit code. */
 async function eddy(...argv: string[]): Promise<number> {
@@ -42,7 +29,7 @@ async function eddy(...argv: string[]): Promise<number> {
 describe('eddy --help', () => {
   it('lists every command; every command has --help with each flag, its default and meaning', async () => {
     expect(await eddy('--help')).toBe(0);
-    for (const c of COMMANDS) expect(out).toContain(c.name);
+    for (const c of COMMANDS) expect(cli.out).toContain(c.name);
     for (const c of COMMANDS) {
       const { command } = await c.load();
       const help = commandHelp(command);
@@ -50,15 +37,15 @@ describe('eddy --help', () => {
       for (const flag of Object.keys(command.flags)) expect(help).toContain(`--${flag}`);
       expect(help).toContain('--quiet');
     }
-    out = '';
+    cli.out = '';
     expect(await eddy('train', '--help')).toBe(0);
-    expect(out).toMatch(/--hidden N\s+hidden units per layer \[default: 256\]/);
-    expect(out).toMatch(/--out PATH\s+training checkpoint .*\[default: runs\/charlm\.safetensors\]/);
+    expect(cli.out).toMatch(/--hidden N\s+hidden units per layer \[default: 256\]/);
+    expect(cli.out).toMatch(/--out PATH\s+training checkpoint .*\[default: runs\/charlm\.safetensors\]/);
   });
 
   it('an unknown command is one line and exit code 2', async () => {
     expect(await eddy('trian')).toBe(2);
-    expect(err).toBe('eddy: unknown command "trian" (see eddy --help)\n');
+    expect(cli.err).toBe('eddy: unknown command "trian" (see eddy --help)\n');
   });
 });
 
@@ -111,28 +98,28 @@ describe('bad flags: one line naming the flag, expected and received, exit code 
   it.each(cases)('eddy %j', async (argv, message) => {
     const t0 = performance.now();
     expect(await eddy(...argv)).toBe(2);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err.trim()).toMatch(message);
-    expect(out).toBe('');
+    expect(cli.err.trim().split('\n')).toHaveLength(1);
+    expect(cli.err.trim()).toMatch(message);
+    expect(cli.out).toBe('');
     expect(performance.now() - t0).toBeLessThan(20_000); // no training, decoding or benchmarking started
   });
 
   it('a library error about an option names the flag the user typed', async () => {
     // --schedule cosine needs a step count: the library's message names options.maxSteps, the CLI --steps
     expect(await eddy('train', '--input', corpus, '--out', join(dir, 'c.safetensors'), '--schedule', 'cosine')).toBe(2);
-    expect(err).toMatch(/for --steps but received undefined/);
-    expect(err).not.toMatch(/options\./);
+    expect(cli.err).toMatch(/for --steps but received undefined/);
+    expect(cli.err).not.toMatch(/options\./);
   });
 });
 
 describe('shipped models by name', () => {
   it('generate --model shakespeare and generate --list', async () => {
     expect(await eddy('generate', '--model', 'shakespeare', '--length', '30', '--seed', '1', '--quiet')).toBe(0);
-    expect(out.length).toBeGreaterThan(30);
-    out = '';
+    expect(cli.out.length).toBeGreaterThan(30);
+    cli.out = '';
     expect(await eddy('generate', '--list')).toBe(0);
-    expect(out).toMatch(/shakespeare\s+3\.\d+ MB\s+1\.5065 nats\/char/);
-    expect(out).toMatch(/video-grid/);
+    expect(cli.out).toMatch(/shakespeare\s+3\.\d+ MB\s+1\.5065 nats\/char/);
+    expect(cli.out).toMatch(/video-grid/);
   });
 });
 
@@ -144,7 +131,7 @@ describe('eddy train', () => {
     const ck = join(dir, 'arch.safetensors');
     expect(await eddy('train', '--input', corpus, '--out', ck, '--steps', '3', ...small, ...common)).toBe(0);
     expect(loadCheckpoint<{ corpus: string }>(ck).extra.corpus).toBe(corpus);
-    err = '';
+    cli.err = '';
     const code = await eddy(
       'train',
       '--input',
@@ -161,10 +148,10 @@ describe('eddy train', () => {
       ...common,
     );
     expect(code).toBe(2);
-    expect(err).toMatch(
+    expect(cli.err).toMatch(
       /Cannot resume .*arch\.safetensors with --hidden 32 \(the checkpoint's: 24\), --lr 0\.01 \(the checkpoint's: 0\.002\)/,
     );
-    expect(err).not.toMatch(/options\./);
+    expect(cli.err).not.toMatch(/options\./);
     // the same flags resume
     expect(await eddy('train', '--input', corpus, '--out', ck, '--steps', '6', ...small, ...common)).toBe(0);
     expect(loadCheckpoint<{ step: number }>(ck).extra.step).toBe(6);
@@ -182,7 +169,7 @@ describe('eddy train', () => {
     const second = loadCheckpoint(ck2);
     expect(second.model.config.hiddenSize).toBe(24);
     expect(second.model.config.numLayers).toBe(1);
-    err = '';
+    cli.err = '';
     expect(
       await eddy(
         'train',
@@ -197,7 +184,7 @@ describe('eddy train', () => {
         ...common,
       ),
     ).toBe(2);
-    expect(err).toMatch(/Cannot start from .*first-model\.safetensors with --hidden 64 \(.*: 24\)/);
+    expect(cli.err).toMatch(/Cannot start from .*first-model\.safetensors with --hidden 64 \(.*: 24\)/);
   });
 });
 
@@ -289,7 +276,7 @@ describe('runCommand', () => {
     const text = join(dir, 'euro.txt');
     writeFileSync(text, '€'.repeat(5000));
     expect(await runCommand(command, ['--input', text])).toBe(1);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/^eddy eval: .*€/);
+    expect(cli.err.trim().split('\n')).toHaveLength(1);
+    expect(cli.err).toMatch(/^eddy eval: .*€/);
   });
 });

@@ -1,33 +1,22 @@
 /**
  * `eddy names ...` and `eddy sentiment cv` as a user meets them: the shipped classifier live on a typed name (one
- * line per character), eval on a small split directory, a quick train that beats chance on val, and bad inputs (an
+ * line per character), eval on a small split directory, a quick train that beats chance on val, an ensemble of two
+ * quick members packed, evaluated and run live, and bad inputs (an
  * unknown language, a file with a line missing its tab, an empty file) as one line naming the file and line.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
+import { classifyNames, loadNamesClassifier } from '../../pipelines/names/namesData.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-names-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const cli = captureCli();
 
 /** A split directory of the first lines of each real file (every language present in train). */
 function smallSplit(name: string, lines: number, edit?: (file: string, text: string) => string): string {
@@ -48,7 +37,7 @@ function smallSplit(name: string, lines: number, edit?: (file: string, text: str
 describe('eddy names', () => {
   it('live: the shipped classifier prints the top-3 languages after every character', async () => {
     expect(await main(['names', 'live', '--name', 'Schmidt'])).toBe(0);
-    const lines = out.trim().split('\n');
+    const lines = cli.out.trim().split('\n');
     expect(lines).toHaveLength(7);
     expect(lines[0].startsWith('S ')).toBe(true);
     expect(lines[6].startsWith('Schmidt ')).toBe(true);
@@ -58,7 +47,7 @@ describe('eddy names', () => {
   it('eval on a small split: accuracy well above chance (1/18)', async () => {
     const d = smallSplit('eval', 400);
     expect(await main(['names', 'eval', '--input', d, '--split', 'val', '--out', join(dir, 'cm.png')])).toBe(0);
-    const acc = Number(/accuracy ([\d.]+)%/.exec(out)?.[1]);
+    const acc = Number(/accuracy ([\d.]+)%/.exec(cli.out)?.[1]);
     expect(acc).toBeGreaterThan(40);
     expect(readFileSync(join(dir, 'cm.png')).subarray(1, 4).toString()).toBe('PNG');
   });
@@ -80,7 +69,7 @@ describe('eddy names', () => {
       '--quiet',
     ]);
     expect(code).toBe(0);
-    const acc = Number(/val accuracy ([\d.]+)%/.exec(out)?.[1]);
+    const acc = Number(/val accuracy ([\d.]+)%/.exec(cli.out)?.[1]);
     expect(acc).toBeGreaterThan(55); // Russian, the majority, is about 52% of the sampled val lines
   }, 60_000);
 
@@ -89,36 +78,78 @@ describe('eddy names', () => {
     const model = join(dir, 'r.safetensors');
     const args = ['names', 'train', '--input', d, '--out', model, '--epochs', '2', '--average-last', '0'];
     expect(await main([...args, '--minutes', '0.0001'])).toBe(0);
-    expect(out).toMatch(/after 1 epochs/);
+    expect(cli.out).toMatch(/after 1 epochs/);
     expect(existsSync(`${model}.ckpt`)).toBe(true);
-    out = '';
-    err = '';
+    cli.out = '';
+    cli.err = '';
     expect(await main(args)).toBe(0);
-    expect(err).toMatch(/resuming .*r\.safetensors\.ckpt after epoch 1/);
-    expect(out).toMatch(/after 2 epochs/);
+    expect(cli.err).toMatch(/resuming .*r\.safetensors\.ckpt after epoch 1/);
+    expect(cli.out).toMatch(/after 2 epochs/);
     expect(existsSync(`${model}.ckpt`)).toBe(false);
+  }, 60_000);
+
+  it('ensemble: two quick members (one reading right to left) packed into one file that eval and live read', async () => {
+    const d = smallSplit('ensemble', 1500);
+    const quick = ['--input', d, '--epochs', '1', '--hidden', '16', '--embedding', '8', '--quiet'];
+    const a = join(dir, 'ea.safetensors');
+    const b = join(dir, 'eb.safetensors');
+    expect(await main(['names', 'train', ...quick, '--out', a])).toBe(0);
+    expect(await main(['names', 'train', ...quick, '--out', b, '--reverse', '--seed', '2'])).toBe(0);
+    cli.out = '';
+    const e = join(dir, 'e.safetensors');
+    const packed = await main([
+      'names',
+      'ensemble',
+      '--input',
+      d,
+      '--members',
+      `${a},${b}`,
+      '--out',
+      e,
+      '--dtype',
+      'f16',
+    ]);
+    expect(packed).toBe(0);
+    expect(cli.out).toMatch(/eb\.safetensors \(right to left\): val accuracy/);
+    expect(cli.out).toMatch(/e\.safetensors: an ensemble of 2, val accuracy [\d.]+%/);
+    cli.out = '';
+    expect(await main(['names', 'eval', '--model', e, '--input', d, '--split', 'val'])).toBe(0);
+    expect(cli.out).toMatch(/\(ensemble of 2\) on .*val\.tsv/);
+    cli.out = '';
+    expect(await main(['names', 'live', '--model', e, '--name', 'Nguyen'])).toBe(0);
+    const lines = cli.out.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    for (const l of lines) expect(l.match(/\d+\.\d%/g)).toHaveLength(3);
+    // live (recurrent for the forward member, re-reading for the reversed one) ends where batched inference does
+    const c = loadNamesClassifier(e);
+    const p = classifyNames(c, ['Nguyen']).probs;
+    const top = Math.max(...p);
+    expect(lines[5]).toContain(`${c.languages[p.indexOf(top)]} ${(100 * top).toFixed(1)}%`);
+    cli.err = '';
+    expect(await main(['names', 'ensemble', '--input', d, '--members', ' , ', '--out', e])).toBe(2);
+    expect(cli.err).toMatch(/--members: expected one or more model files/);
   }, 60_000);
 
   it('refuses an unknown language, a line without a tab and an empty file: one line naming file and line', async () => {
     const klingon = smallSplit('klingon', 1500, (f, t) => (f === 'val' ? `${t}Worf\tKlingon\n` : t));
     expect(await main(['names', 'train', '--input', klingon, '--out', join(dir, 'k.safetensors')])).toBe(2);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/val\.tsv line \d+: unknown language "Klingon"/);
-    err = '';
+    expect(cli.err.trim().split('\n')).toHaveLength(1);
+    expect(cli.err).toMatch(/val\.tsv line \d+: unknown language "Klingon"/);
+    cli.err = '';
     const noTab = smallSplit('notab', 1500, (f, t) => (f === 'test' ? `Smith English\n${t}` : t));
     expect(await main(['names', 'eval', '--input', noTab])).toBe(2);
-    expect(err).toMatch(/test\.tsv line 1: no tab/);
-    err = '';
+    expect(cli.err).toMatch(/test\.tsv line 1: no tab/);
+    cli.err = '';
     const empty = smallSplit('empty', 1500, (f, t) => (f === 'train' ? '' : t));
     expect(await main(['names', 'train', '--input', empty, '--out', join(dir, 'e.safetensors')])).toBe(2);
-    expect(err).toMatch(/train\.tsv: no names \(the file is empty\)/);
+    expect(cli.err).toMatch(/train\.tsv: no names \(the file is empty\)/);
   });
 });
 
 describe('eddy names generate', () => {
   it('streams names of the vocabulary from the shipped generator', async () => {
     expect(await main(['names', 'generate', '--language', 'Russian', '--count', '5', '--seed', '3'])).toBe(0);
-    const names = out.trim().split('\n');
+    const names = cli.out.trim().split('\n');
     expect(names).toHaveLength(5);
     const vocab = new Set([...readFileSync(dataPath('seq/splits/names/train.tsv'), 'utf8').replace(/\t.*\n/g, '')]);
     for (const n of names) for (const c of n) expect(vocab.has(c)).toBe(true);
@@ -126,13 +157,13 @@ describe('eddy names generate', () => {
 
   it('an unknown language is one line and exit code 2', async () => {
     expect(await main(['names', 'generate', '--language', 'Klingon'])).toBe(2);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/unknown language "Klingon" \(known: Arabic, /);
+    expect(cli.err.trim().split('\n')).toHaveLength(1);
+    expect(cli.err).toMatch(/unknown language "Klingon" \(known: Arabic, /);
   });
 
   it('an empty --name for names live is one line and exit code 2', async () => {
     expect(await main(['names', 'live', '--name', ' '])).toBe(2);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/--name: expected a name of at least one character but received " "/);
+    expect(cli.err.trim().split('\n')).toHaveLength(1);
+    expect(cli.err).toMatch(/--name: expected a name of at least one character but received " "/);
   });
 });

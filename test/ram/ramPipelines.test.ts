@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { loadRamModel } from '../../src/ram/ramModelFile.ts';
 import { dataPath } from '../sources/dataPath.ts';
@@ -16,21 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // the MNIST files in ../shared/data: a clear error naming where they were expected when they are missing
 const data = dirname(dataPath('t10k-images-idx3-ubyte.gz'));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const cli = captureCli();
 
 describe('eddy ram', () => {
   const model = join(dir, 'ram.safetensors');
@@ -51,24 +38,24 @@ describe('eddy ram', () => {
 
   it('train learns above chance, saves, and resumes from its checkpoint', async () => {
     const code = await main(['ram', 'train', '--steps', '400', '--test-count', '500', '--out', model, ...tiny]);
-    expect(code, err).toBe(0);
-    const error = Number(/test error ([\d.]+)%/.exec(out)?.[1]);
-    expect(error, out).toBeLessThan(65); // chance is 90%
+    expect(code, cli.err).toBe(0);
+    const error = Number(/test error ([\d.]+)%/.exec(cli.out)?.[1]);
+    expect(error, cli.out).toBeLessThan(65); // chance is 90%
     expect(existsSync(`${join(dir, 'ram')}.ckpt`)).toBe(true);
     const saved = loadRamModel(model);
     expect(saved.metadata['eddy.ram.task']).toBe('mnist');
     expect(Number(saved.metadata['eddy.ram.testError'])).toBeCloseTo(error / 100, 4);
-    out = '';
-    err = '';
+    cli.out = '';
+    cli.err = '';
     expect(await main(['ram', 'train', '--steps', '410', '--test-count', '200', '--out', model, ...tiny])).toBe(0);
-    expect(err).toContain('resumed');
-    expect(err).toContain('at update 400');
-    expect(out).toContain('410 updates');
+    expect(cli.err).toContain('resumed');
+    expect(cli.err).toContain('at update 400');
+    expect(cli.out).toContain('410 updates');
   }, 60_000);
 
   it('eval and demo read the model', async () => {
     expect(await main(['ram', 'eval', '--model', model, '--count', '300', '--data', data, '--json'])).toBe(0);
-    const r = JSON.parse(out.trim().split('\n').pop() as string) as { error: number; count: number; task: string };
+    const r = JSON.parse(cli.out.trim().split('\n').pop() as string) as { error: number; count: number; task: string };
     expect(r.count).toBe(300);
     expect(r.task).toBe('mnist');
     expect(r.error).toBeLessThan(0.7);
@@ -82,6 +69,6 @@ describe('eddy ram', () => {
 
   it('a bad flag is one line and exit code 2', async () => {
     expect(await main(['ram', 'train', '--task', 'svhn'])).toBe(2);
-    expect(err).toContain('--task');
+    expect(cli.err).toContain('--task');
   });
 });

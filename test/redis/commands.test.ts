@@ -6,7 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { type RedisServer, startRedisServer } from '../../pipelines/redis/redisServer.ts';
 import { redisShardKeys } from '../../src/redis/redisKeys.ts';
@@ -71,21 +72,7 @@ describe('eddy serve-redis and produce-redis', () => {
 });
 
 describe('bad flags and bench-redis, in this process', () => {
-  let out = '';
-  let err = '';
-  const capture = () => {
-    out = '';
-    err = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      err += String(chunk);
-      return true;
-    });
-  };
-  afterEach(() => vi.restoreAllMocks());
+  const cli = captureCli();
 
   it.each([
     [['serve-redis', '--model', 'video-grid', '--shards', '0'], /--shards/],
@@ -96,18 +83,16 @@ describe('bad flags and bench-redis, in this process', () => {
     [['produce-redis', '--model', 'video-grid', '--text', 'nope.txt'], /--text/],
     [['bench-redis', '--workers', '0'], /--workers/],
   ])('eddy %j: one line, exit code 2', async (argv, re) => {
-    capture();
     expect(await main(argv as string[])).toBe(2);
-    expect(err).toMatch(re);
-    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(cli.err).toMatch(re);
+    expect(cli.err.trim().split('\n')).toHaveLength(1);
   });
 
   it('bench-redis prints its table, outputs checked against keyedRecurrent', async () => {
-    capture();
     const argv = ['bench-redis', '--redis', server.url, '--backend', 'js', '--workers', '1', '--keys', '10'];
     argv.push('--entries', '300', '--rate', '200', '--seconds', '0.5', '--shards', '2', '--quiet');
     expect(await main(argv)).toBe(0);
-    expect(out).toMatch(/\| workers \| keys \| steps\/s through Redis/);
-    expect(out).toMatch(/\| 1 \| 10 \| [\d,]+ \| [\d.]+ ms \| [\d.]+ ms \| 200 \| [\d,]+ \| identical \|/);
+    expect(cli.out).toMatch(/\| workers \| keys \| steps\/s through Redis/);
+    expect(cli.out).toMatch(/\| 1 \| 10 \| [\d,]+ \| [\d.]+ ms \| [\d.]+ ms \| 200 \| [\d,]+ \| identical \|/);
   }, 120_000);
 });

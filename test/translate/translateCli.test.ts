@@ -6,7 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { loadTranslator } from '../../src/translate/translatorFile.ts';
 import { dataPath } from '../sources/dataPath.ts';
@@ -19,21 +20,7 @@ writeFileSync(
   `${readFileSync(dataPath('seq/translation/eng-fra.head76037.txt'), 'utf8').split('\n').slice(0, 1500).join('\n')}\n`,
 );
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const cli = captureCli();
 
 const tiny = [
   '--input',
@@ -60,13 +47,13 @@ describe('eddy translate', () => {
     expect(
       await main(['translate', 'train', ...tiny, '--attention', '--epochs', '1', '--out', ckpt, '--best', best]),
     ).toBe(0);
-    expect(err).toMatch(/attention GRU encoder-decoder, E=8 H=16/);
-    expect(err).toMatch(/epoch 1: train \d+\.\d+ {2}validation \d+\.\d+ nats\/word/);
+    expect(cli.err).toMatch(/attention GRU encoder-decoder, E=8 H=16/);
+    expect(cli.err).toMatch(/epoch 1: train \d+\.\d+ {2}validation \d+\.\d+ nats\/word/);
     expect(existsSync(best)).toBe(true);
-    err = '';
+    cli.err = '';
     expect(await main(['translate', 'train', ...tiny, '--attention', '--epochs', '2', '--out', ckpt])).toBe(0);
-    expect(err).toMatch(/resuming .*: epoch 2, batch 0/);
-    expect(err).toMatch(/stopped after 2 epochs/);
+    expect(cli.err).toMatch(/resuming .*: epoch 2, batch 0/);
+    expect(cli.err).toMatch(/stopped after 2 epochs/);
     expect(
       await main([
         'translate',
@@ -94,14 +81,14 @@ describe('eddy translate', () => {
     expect(await main(['translate', '--model', model, '--search', 'greedy', '--max-length', '8', 'I am cold.'])).toBe(
       0,
     );
-    expect(out.endsWith('\n')).toBe(true);
+    expect(cli.out.endsWith('\n')).toBe(true);
     expect(await main(['translate', '--model', model, ''])).toBe(2);
     expect(await main(['translate', '--model', model, '--text', 'Qqqzx vvvw'])).toBe(2);
-    expect(err).toMatch(/only unknown words/);
+    expect(cli.err).toMatch(/only unknown words/);
     expect(await main(['translate', '--model', model, 'I am \u0007 cold.'])).toBe(2);
-    expect(err).toMatch(/U\+0007/);
+    expect(cli.err).toMatch(/U\+0007/);
     expect(await main(['translate', '--model', model, Array(80).fill('cold').join(' ')])).toBe(2);
-    expect(err).toMatch(/at most \d+ tokens/);
+    expect(cli.err).toMatch(/at most \d+ tokens/);
   });
 
   it('eval: the five rows of BLEU, samples, JSON and the heat-map PNG', async () => {
@@ -117,7 +104,7 @@ describe('eddy translate', () => {
       'attention, greedy',
       'attention, beam 5',
     ])
-      expect(out).toContain(`| ${row}`);
+      expect(cli.out).toContain(`| ${row}`);
     const r = JSON.parse(readFileSync(json, 'utf8')) as { rows: { bleu: number }[] };
     expect(r.rows).toHaveLength(5);
     for (const row of r.rows) expect(row.bleu).toBeGreaterThanOrEqual(0);
