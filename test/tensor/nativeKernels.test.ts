@@ -237,7 +237,7 @@ describe.runIf(available)('native cell steps and the one-hot gather split by row
     });
   }
 
-  it('gatherColumns: random and odd shapes (M up to 700, N up to 1100, V up to 300), inside/outside memory, offsets, 1 and 2 threads: exactly W + bias', () => {
+  it('gatherColumns: random and odd shapes (M up to 700, N up to 1100, V up to 300), inside/outside memory, offsets, 1 and 2 threads, both paths (columns read for M < V/8, else the transposed blocks): exactly W + bias', () => {
     const rng = new Rng(63);
     const cases: [number, number, number][] = [
       [1, 1, 1],

@@ -640,8 +640,16 @@ static void gemm(Pool& p, int op, int M, int N, int K, const float* A, const flo
 // The one-hot input projection out[i, k] = W[k, ids[i]] + bias[k] for rows [i0, i1) of out [M, N], W [N, V]: for
 // 64 columns of out at a time, T [V, 64] = those rows of W transposed, plus bias (in L1), then each row of out
 // copies its id's row of T: W is read along its rows, out written along its rows (a column read per element
-// costs a cache line each). Values are W + bias exactly, as the reference.
+// costs a cache line each). Fewer than V/8 rows read their columns instead. Values are W + bias exactly.
 static void gatherColumnRows(float* out, const float* W, const float* bias, const int32_t* ids, int i0, int i1, int N, int V) {
+  if (8L * (i1 - i0) < V) {  // few rows (a streaming step): read their columns, cheaper than transposing all of W
+    for (int i = i0; i < i1; i++) {
+      const float* w = W + ids[i];
+      float* o = out + long(i) * N;
+      for (int k = 0; k < N; k++) o[k] = w[long(k) * V] + bias[k];
+    }
+    return;
+  }
   constexpr int KB = 64;
   thread_local std::vector<float> table;
   if (table.size() < size_t(V) * KB) table.resize(size_t(V) * KB);
