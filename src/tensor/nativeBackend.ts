@@ -88,6 +88,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): WasmBac
     gemm: addon.gemm,
     cells,
     gatherColumns: addon.gatherColumns as (slot: number, ...args: number[]) => void,
+    scatterAddColumns: addon.scatterAddColumns as (slot: number, ...args: number[]) => void,
   });
   return Object.assign(backend, {
     gemmNTLowp: lowpProduct(addon, backend),

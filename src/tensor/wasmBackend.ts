@@ -177,6 +177,8 @@ export interface Accelerator {
    * reads W's columns directly instead of building the transposed table `transposeBias` first.
    */
   readonly gatherColumns?: (slot: number, ...args: number[]) => void;
+  /** The gather's gradient replacing the wasm `scatterAddColumns` (same arguments after the slot). */
+  readonly scatterAddColumns?: (slot: number, ...args: number[]) => void;
 }
 
 /** The wasm cell kernels an `Accelerator` may replace. */
@@ -375,6 +377,8 @@ function pointwiseMethods(
   }
   const gather = accel?.gatherColumns;
   if (gather) exports.gatherColumns = (...args: number[]) => gather(slot, ...args);
+  const scatter = accel?.scatterAddColumns;
+  if (scatter) exports.scatterAddColumns = (...args: number[]) => scatter(slot, ...args);
   return wasmPointwise(exports, new ArgStaging(arena), gather !== undefined);
 }
 

@@ -3,7 +3,7 @@
  * (tanh, relu) steps forward and backward (the LSTM's are in nativeBackend.test.ts), the softmax cross-entropy and
  * the Adam / AdamW update, on random and odd shapes (H and V across the vector width), offsets, arrays inside and
  * outside the backend's memory, on one thread and on two, and the bandwidth probe of the bench's roofline. The cell
- * steps and the one-hot gather split their rows over two threads from 2^15 elements (wave 3): large shapes check
+ * steps, the one-hot gather and its gradient split their rows over two threads from 2^15 elements (wave 3): large shapes check
  * that split against the references and against one thread, bit for bit. Skipped, with a line on stderr, where the addon is not built.
  */
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { jsBackend } from '../../src/tensor/jsBackend.ts';
 import { RNNModel } from '../../src/model/rnnModel.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { charRnnBatches } from '../../src/train/charRnnBatches.ts';
+import { scatterAddColumns } from '../../src/tensor/rowOps.ts';
 import { backwardCase, forwardCase, maxRelDiff, shapes } from '../helpers/cellCheck.ts';
 
 const MiB = 2 ** 20;
@@ -271,7 +272,40 @@ describe.runIf(available)('native cell steps and the one-hot gather split by row
     }
   });
 
-  it('the addon refuses a gather outside its buffer or with an id outside [0, V)', () => {
+  it('scatterAddColumns (the gather gradient): the same shapes, both paths, 1 and 2 threads: the reference bits, rows added in order', () => {
+    const rng = new Rng(64);
+    const cases: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 1024, 65],
+      [2048, 1024, 65],
+      [700, 63, 300],
+      [33, 1100, 2],
+      [129, 257, 131],
+    ];
+    for (let i = 0; i < 12; i++) cases.push([1 + rng.int(700), 1 + rng.int(1100), 1 + rng.int(300)]);
+    for (const threads of [1, 2]) {
+      const be = createNativeBackend({ capacity: 256 * MiB, threads });
+      for (const [M, N, V] of cases) {
+        const alloc = (n: number): Float32Array => (rng.next() < 0.5 ? be.alloc(n) : new Float32Array(n));
+        const [wOff, aOff, idOff] = [rng.int(3), rng.int(3), rng.int(3)];
+        const W = alloc(wOff + N * V + 2);
+        const A = alloc(aOff + M * N);
+        for (let i = 0; i < W.length; i++) W[i] = rng.uniform(-1, 1);
+        for (let i = 0; i < A.length; i++) A[i] = rng.uniform(-1, 1);
+        // few distinct ids, so that many rows add into the same column (the order of the additions matters)
+        const distinct = 1 + rng.int(Math.min(V, 8));
+        const ids = Int32Array.from({ length: idOff + M }, () => rng.int(distinct));
+        const ref = W.slice();
+        scatterAddColumns(jsBackend, ref, wOff, A, aOff, ids, idOff, M, N, V);
+        be.scatterAddColumns!(W, wOff, A, aOff, ids, idOff, M, N, V);
+        let bad = 0;
+        for (let i = 0; i < W.length; i++) if (!Object.is(W[i], ref[i])) bad++;
+        expect(bad, `M=${M} N=${N} V=${V} ${threads} thread(s)`).toBe(0);
+      }
+    }
+  });
+
+  it('the addon refuses a gather or its gradient outside its buffer or with an id outside [0, V)', () => {
     const addon = nativeAddon()!;
     const buf = new ArrayBuffer(4096);
     const slot = addon.bind(buf);
@@ -280,5 +314,8 @@ describe.runIf(available)('native cell steps and the one-hot gather split by row
     expect(() => addon.gatherColumns(slot, 0, 2048, 3072, 1024, 4, 4, 3)).toThrow(/an id outside \[0, V\)/);
     expect(() => addon.gatherColumns(slot, 0, 2048, 4090, 1024, 4, 4, 4)).toThrow(/gatherColumns/);
     expect(() => addon.gatherColumns(slot, 0, 2048, 3072, 1024, 300, 4, 4)).toThrow(/gatherColumns/);
+    expect(() => addon.scatterAddColumns(slot, 2048, 0, 1024, 4, 4, 4)).not.toThrow();
+    expect(() => addon.scatterAddColumns(slot, 2048, 0, 1024, 4, 4, 3)).toThrow(/an id outside \[0, V\)/);
+    expect(() => addon.scatterAddColumns(slot, 4040, 0, 1024, 4, 4, 4)).toThrow(/scatterAddColumns/);
   });
 });

@@ -669,6 +669,41 @@ static void gatherColumnRows(float* out, const float* W, const float* bias, cons
   }
 }
 
+// Its gradient W[k, ids[i]] += A[i, k] for rows [k0, k1) of W [N, V], A [M, N]: for 64 rows of W at a
+// time, T [V, 64] = those rows transposed (in L1), then every row i of A in order added into T's row ids[i], then
+// T written back. Each element of W receives its additions in the order of i, as the reference's loop: the same
+// bits. Fewer than V/8 rows of A add into W's columns directly. Threads split W's rows (no element is shared).
+static void scatterAddColumnRange(float* W, const float* A, const int32_t* ids, int M, int N, int V, int k0, int k1) {
+  if (8L * M < V) {
+    for (int i = 0; i < M; i++) {
+      float* w = W + ids[i];
+      const float* a = A + long(i) * N;
+      for (int k = k0; k < k1; k++) w[long(k) * V] += a[k];
+    }
+    return;
+  }
+  constexpr int KB = 64;
+  thread_local std::vector<float> table;
+  if (table.size() < size_t(V) * KB) table.resize(size_t(V) * KB);
+  float* T = table.data();
+  for (int kb = k0; kb < k1; kb += KB) {
+    const int kn = std::min(k1 - kb, KB);
+    for (int k = 0; k < kn; k++) {
+      const float* w = W + long(kb + k) * V;
+      for (int v = 0; v < V; v++) T[v * KB + k] = w[v];
+    }
+    for (int i = 0; i < M; i++) {
+      float* t = T + long(ids[i]) * KB;
+      const float* a = A + long(i) * N + kb;
+      for (int k = 0; k < kn; k++) t[k] += a[k];
+    }
+    for (int k = 0; k < kn; k++) {
+      float* w = W + long(kb + k) * V;
+      for (int v = 0; v < V; v++) w[v] = T[v * KB + k];
+    }
+  }
+}
+
 #include "eddy_pointwise.h"
 
 // ---- N-API ----------------------------------------------------------------------------------------------------
@@ -924,6 +959,40 @@ static napi_value GatherColumns(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// scatterAddColumns(slot, w, a, ids, M, N, V): W [N, V] column ids[i] += A [M, N] row i, rows in order, as the
+// wasm kernel of that name (byte addresses after the slot); every id checked in [0, V).
+static napi_value ScatterAddColumns(napi_env env, napi_callback_info info) {
+  const char* msg = "eddy native scatterAddColumns: bad arguments, an operand outside the bound buffer or an id outside [0, V)";
+  napi_value argv[7];
+  size_t argc = 7;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t v[7];
+  if (argc < 7) return fail(env, "ERR_INVALID_ARG", msg);
+  for (int i = 0; i < 7; i++)
+    if (napi_get_value_int32(env, argv[i], &v[i]) != napi_ok) return fail(env, "ERR_INVALID_ARG", msg);
+  Instance* in = instance(env);
+  const int M = v[4], N = v[5], V = v[6];
+  if (v[0] < 0 || size_t(v[0]) >= in->bound.size() || M < 0 || N < 0 || V < 1) return fail(env, "ERR_INVALID_ARG", msg);
+  const Bound& bd = in->bound[size_t(v[0])];
+  const uint64_t bytes[3] = {uint64_t(N) * uint64_t(V) * 4, uint64_t(M) * uint64_t(N) * 4, uint64_t(M) * 4};
+  for (int k = 0; k < 3; k++)
+    if (v[k + 1] < 0 || (v[k + 1] & 3) != 0 || uint64_t(v[k + 1]) + bytes[k] > bd.length) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  const int32_t* ids = reinterpret_cast<const int32_t*>(bd.base + v[3]);
+  for (int i = 0; i < M; i++)
+    if (ids[i] < 0 || ids[i] >= V) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  Job j{};
+  j.p[0] = reinterpret_cast<float*>(bd.base + v[1]);
+  j.p[1] = reinterpret_cast<float*>(bd.base + v[2]);
+  j.ids = ids;
+  j.M = M;
+  j.H = N;
+  j.V = V;
+  // split by rows of W (runRows's "B" = N; its rows k are W's rows and A's columns)
+  j.rows = [](const Job& j, int lo, int hi) { scatterAddColumnRange(j.p[0], j.p[1], j.ids, j.M, j.H, j.V, lo, hi); };
+  runRows(in->pool, j, N, M);
+  return nullptr;
+}
+
 // The data and length of a typed array argument of the expected type, or null after throwing (`name` in the message).
 template <typename T>
 static T* typedArg(napi_env env, napi_value v, napi_typedarray_type want, size_t& length, const char* name) {
@@ -1119,6 +1188,7 @@ NAPI_MODULE_INIT() {
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"readBandwidth", nullptr, ReadBandwidth, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gatherColumns", nullptr, GatherColumns, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scatterAddColumns", nullptr, ScatterAddColumns, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemmLowp", nullptr, GemmLowp, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tune", nullptr, Tune, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
