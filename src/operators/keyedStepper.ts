@@ -307,7 +307,7 @@ export class KeyedStepper<K> {
         h: this.model.backend.alloc(n),
         c: this.model.cell.hasCell ? this.model.backend.alloc(n) : null,
         x: kind === 'dense' ? new Float32Array(cap * X) : new Int32Array(cap),
-        y: new Float32Array(cap * outputWidth(this.model)),
+        y: this.model.backend.alloc(cap * outputWidth(this.model)), // in the memory of a wasm or native backend: the head writes it in place
       };
     }
     const buf = this.#buffers;
