@@ -306,8 +306,9 @@ export class KeyedStepper<K> {
       this.#buffers = {
         h: this.model.backend.alloc(n),
         c: this.model.cell.hasCell ? this.model.backend.alloc(n) : null,
-        x: kind === 'dense' ? new Float32Array(cap * X) : new Int32Array(cap),
-        y: this.model.backend.alloc(cap * outputWidth(this.model)), // in the memory of a wasm or native backend: the head writes it in place
+        // x and y in the memory of a wasm or native backend, so that the step reads and writes them in place
+        x: kind === 'dense' ? this.model.backend.alloc(cap * X) : new Int32Array(cap),
+        y: this.model.backend.alloc(cap * outputWidth(this.model)),
       };
     }
     const buf = this.#buffers;
