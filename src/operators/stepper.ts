@@ -56,7 +56,7 @@ function vector(v: unknown, n: number, path: string, shape: string): Float32Arra
   if (a.length !== n) throw shapeError(path, `of length ${n} (${shape})`, `length ${a.length}`);
   const bad = firstNonFinite(a);
   if (bad >= 0) throw nonFiniteError(path, `${path}[${bad}]`, a[bad]);
-  return Float32Array.from(a);
+  return v instanceof Float32Array ? v.slice() : Float32Array.from(a); // slice: a memory copy (from iterates)
 }
 
 /** A model and one carried state for one stream. */

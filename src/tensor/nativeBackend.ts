@@ -87,6 +87,8 @@ export function createNativeBackend(options: NativeBackendOptions = {}): WasmBac
     bind: (buffer) => addon.bind(buffer),
     gemm: addon.gemm,
     cells,
+    gatherColumns: addon.gatherColumns as (slot: number, ...args: number[]) => void,
+    scatterAddColumns: addon.scatterAddColumns as (slot: number, ...args: number[]) => void,
   });
   return Object.assign(backend, {
     gemmNTLowp: lowpProduct(addon, backend),

@@ -172,6 +172,13 @@ export interface Accelerator {
    * (byte addresses, then B and H) after the slot.
    */
   readonly cells?: Partial<Record<CellKernelName, (slot: number, ...args: number[]) => void>>;
+  /**
+   * The one-hot gather replacing the wasm `gatherColumns` (same arguments after the slot): with it the gather
+   * reads W's columns directly instead of building the transposed table `transposeBias` first.
+   */
+  readonly gatherColumns?: (slot: number, ...args: number[]) => void;
+  /** The gather's gradient replacing the wasm `scatterAddColumns` (same arguments after the slot). */
+  readonly scatterAddColumns?: (slot: number, ...args: number[]) => void;
 }
 
 /** The wasm cell kernels an `Accelerator` may replace. */
@@ -368,7 +375,11 @@ function pointwiseMethods(
     const kernel = accel?.cells?.[name];
     if (kernel) exports[name] = (...args: number[]) => kernel(slot, ...args);
   }
-  return wasmPointwise(exports, new ArgStaging(arena));
+  const gather = accel?.gatherColumns;
+  if (gather) exports.gatherColumns = (...args: number[]) => gather(slot, ...args);
+  const scatter = accel?.scatterAddColumns;
+  if (scatter) exports.scatterAddColumns = (...args: number[]) => scatter(slot, ...args);
+  return wasmPointwise(exports, new ArgStaging(arena), gather !== undefined);
 }
 
 let shared: WasmBackend | null = null;

@@ -6,6 +6,7 @@ import { keyedRecurrentAsync } from '../../src/operators/keyedRecurrent.ix.ts';
 import type { KeyedOutput } from '../../src/operators/keyedOptions.ts';
 import { serializeState, type RecurrentState, type SerializedState } from '../../src/model/recurrentState.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { KeyedStepper, resolveKeyedState } from '../../src/operators/keyedStepper.ts';
 import { charLstm, collect, denseLstm, testScheduler, vec } from './models.ts';
 
 interface Ev {
@@ -327,3 +328,136 @@ describe('keyedRecurrentAsync (IxJS pull)', () => {
     ).rejects.toMatchObject({ code: 'ERR_SHAPE' });
   });
 });
+
+describe('keyedRecurrent: the same keys tick after tick are stepped in place (lazy scatter, issue 17)', () => {
+  /** `ticks` ticks of the keys k0..k{n-1}, each tick the keys in a new seeded order, inputs by key and tick. */
+  function ticks(n: number, count: number, seed: number): Ev[][] {
+    const rng = new Rng(seed);
+    return Array.from({ length: count }, (_, t) => {
+      const order = Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      return order.map((k) => ({ key: `k${k}`, x: vec(k * 97 + t) }));
+    });
+  }
+
+  it('outputs equal one by one; from the second tick the step takes its rows where the keys were (in place)', async () => {
+    const tk = ticks(40, 6, 3);
+    const ref = oneByOne(tk.flat());
+    const src = new Subject<Ev>();
+    const got: KeyedOutput<Ev, string>[] = [];
+    const xs: Float32Array[] = [];
+    const step = model.step.bind(model);
+    const spy = vi.spyOn(model, 'step').mockImplementation((x, state, out) => {
+      xs.push((x as Float32Array).slice());
+      return step(x, state, out);
+    });
+    const sub = src
+      .pipe(keyedRecurrent(model, { ...byKey, microBatch: { maxBatch: 64 } }))
+      .subscribe((o) => got.push(o));
+    for (const t of tk) {
+      for (const e of t) src.next(e);
+      await Promise.resolve(); // the batch closes in a microtask (asap)
+      await new Promise((r) => setImmediate(r));
+    }
+    sub.unsubscribe();
+    spy.mockRestore();
+    expect(got.map((o) => o.output)).toEqual(ref.ys);
+    expect(xs.length).toBe(6); // one step per tick
+    // tick 2 in place: its inputs sit at the rows of tick 1's order, not in its own arrival order
+    const row = new Map(tk[0].map((e, i) => [e.key, i]));
+    const expected = new Float32Array(40 * 3);
+    for (const e of tk[1]) expected.set(e.x, (row.get(e.key) as number) * 3);
+    expect(xs[1]).toEqual(expected);
+  });
+});
+
+describe('KeyedStepper: resident rows are written back before anyone reads a state (issue 17)', () => {
+  it('peek, LRU eviction, idle expiry and completion between in-place steps see the states of one-by-one stepping', () => {
+    const evicted: [string, RecurrentState, string][] = [];
+    const ks = new KeyedStepper<string>(
+      model,
+      resolveKeyedState<string>({
+        maxKeys: 3,
+        idleMs: 100,
+        onEvict: (key, state, reason) => evicted.push([key, copyState(state), reason]), // as handed over, not later
+      }),
+      8,
+    );
+    const seq: (string[] | string)[] = [
+      ['a', 'b', 'c'],
+      ['c', 'a', 'b'],
+      'peek b',
+      ['b', 'c', 'a'],
+      ['a', 'b', 'c'],
+      ['d'],
+      ['b', 'c', 'd'],
+      ['d', 'c', 'b'],
+    ];
+    const evs: Ev[] = [];
+    const outs: Float32Array[] = [];
+    let t = 0;
+    for (const item of seq) {
+      if (typeof item === 'string') {
+        const key = item.split(' ')[1];
+        const ref = oneByOne(evs).states.get(key);
+        expect(ks.peek(key), `peek ${key} after ${evs.length} steps`).toEqual(ref);
+        continue;
+      }
+      const batch = item.map((key) => ({ key, x: vec(evs.length + key.charCodeAt(0) * 7 + t) }));
+      t++;
+      evs.push(...batch);
+      outs.push(
+        ...ks.stepBatch(
+          item,
+          batch.map((e) => e.x),
+          item.length,
+          t,
+        ),
+      );
+    }
+    const ref = oneByOne(evs);
+    expect(outs).toEqual(ref.ys);
+    // ['d'] evicted a, the least recently stepped key, with its state after its 4 steps
+    expect(evicted.map(([k, , r]) => `${k} ${r}`)).toEqual(['a lru']);
+    expect(evicted[0][1]).toEqual(oneByOne(evs.filter((e) => e.key === 'a')).states.get('a'));
+    ks.sweep(t + 100); // every key idle: evicted with its state
+    expect(
+      evicted
+        .slice(1)
+        .map(([k, , r]) => `${k} ${r}`)
+        .sort(),
+    ).toEqual(['b idle', 'c idle', 'd idle']);
+    for (const [k, state] of evicted.slice(1)) expect(state, k).toEqual(ref.states.get(k));
+    expect(ks.size).toBe(0);
+    // completion: the same from in-place steps
+    const done: [string, RecurrentState][] = [];
+    const ks2 = new KeyedStepper<string>(
+      model,
+      resolveKeyedState<string>({ onEvict: (k, s) => done.push([k, copyState(s)]) }),
+      4,
+    );
+    const e2: Ev[] = [];
+    for (let i = 0; i < 3; i++) {
+      const keys = i % 2 ? ['p', 'q'] : ['q', 'p'];
+      const b = keys.map((key) => ({ key, x: vec(i * 5 + key.length + key.charCodeAt(0)) }));
+      e2.push(...b);
+      ks2.stepBatch(
+        keys,
+        b.map((e) => e.x),
+        2,
+        i,
+      );
+    }
+    ks2.evictAll('complete');
+    const r2 = oneByOne(e2);
+    expect(done.map(([k]) => k).sort()).toEqual(['p', 'q']);
+    for (const [k, state] of done) expect(state, k).toEqual(r2.states.get(k));
+  });
+});
+
+function copyState(s: RecurrentState): RecurrentState {
+  return s.c ? { h: s.h.slice(), c: s.c.slice() } : { h: s.h.slice() };
+}

@@ -2,8 +2,9 @@
  * The native addon's pointwise kernels of issue 17 against their TypeScript references: the GRU and vanilla RNN
  * (tanh, relu) steps forward and backward (the LSTM's are in nativeBackend.test.ts), the softmax cross-entropy and
  * the Adam / AdamW update, on random and odd shapes (H and V across the vector width), offsets, arrays inside and
- * outside the backend's memory, on one thread and on two (bit-identical: these kernels never split work), and the
- * bandwidth probe of the bench's roofline. Skipped, with a line on stderr, where the addon is not built.
+ * outside the backend's memory, on one thread and on two, and the bandwidth probe of the bench's roofline. The cell
+ * steps, the one-hot gather and its gradient split their rows over two threads from 2^15 elements (wave 3): large shapes check
+ * that split against the references and against one thread, bit for bit. Skipped, with a line on stderr, where the addon is not built.
  */
 import { describe, expect, it } from 'vitest';
 import { createNativeBackend, nativeAvailable, nativeProblem } from '../../src/tensor/nativeBackend.ts';
@@ -17,6 +18,7 @@ import { jsBackend } from '../../src/tensor/jsBackend.ts';
 import { RNNModel } from '../../src/model/rnnModel.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { charRnnBatches } from '../../src/train/charRnnBatches.ts';
+import { scatterAddColumns } from '../../src/tensor/rowOps.ts';
 import { backwardCase, forwardCase, maxRelDiff, shapes } from '../helpers/cellCheck.ts';
 
 const MiB = 2 ** 20;
@@ -190,5 +192,130 @@ describe.runIf(available)('a Trainer on the native backend', () => {
     expect(calls.adam).toBe(6);
     for (let i = 0; i < 6; i++) expect(Math.abs(got.losses[i] - ref.losses[i])).toBeLessThan(1e-4);
     expect(maxRelDiff(got.params, ref.params)).toBeLessThan(1e-4);
+  });
+});
+
+/** Issue 17, wave 3: the pointwise jobs that the addon splits by rows over its two threads (from 2^15 elements). */
+describe.runIf(available)('native cell steps and the one-hot gather split by rows on two threads', () => {
+  // B·H >= 2^15, odd and vector-crossing sizes, so that two threads split the rows (unevenly when B is odd)
+  const big: [number, number][] = [
+    [129, 257],
+    [300, 111],
+    [2, 16411],
+    [257, 128],
+    [1001, 33],
+  ];
+
+  for (const kind of ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as CellKind[]) {
+    it(`${kind} forward and backward on ${big.length} large shapes, 2 threads, to ${TOL} of the TypeScript cell`, () => {
+      const be = createNativeBackend({ capacity: 256 * MiB, threads: 2 });
+      const rng = new Rng(61);
+      for (const [B, H] of big) {
+        const inPlace = rng.next() < 0.5;
+        const f = forwardCase(be, rng, kind, B, H, inPlace);
+        if (!(f <= TOL)) expect.fail(`${kind} forward B=${B} H=${H} inPlace=${inPlace}: max relative error ${f}`);
+        const shared = kind !== 'gru' && rng.next() < 0.5;
+        const b = backwardCase(be, rng, kind, B, H, shared);
+        if (!(b <= TOL)) expect.fail(`${kind} backward B=${B} H=${H} dgh=dgx ${shared}: max relative error ${b}`);
+      }
+    });
+
+    it(`${kind} forward and backward: the same bits on one thread and on two`, () => {
+      const [B, H] = [257, 129];
+      const run = (threads: number) => {
+        // same seed for both: the same arguments, inside or outside memory alike
+        const be = createNativeBackend({ capacity: 64 * MiB, threads });
+        const rng = new Rng(62);
+        forwardCase(be, rng, kind, B, H, false);
+        backwardCase(be, rng, kind, B, H, false);
+        // the arguments allocated in the memory (about half, at random) hold the results: all of it, as bytes
+        return new Float32Array(be.memory.buffer, 0, be.used / 4).slice();
+      };
+      const one = run(1);
+      const two = run(2);
+      expect(two.length).toBe(one.length);
+      expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+    });
+  }
+
+  it('gatherColumns: random and odd shapes (M up to 700, N up to 1100, V up to 300), inside/outside memory, offsets, 1 and 2 threads, both paths (columns read for M < V/8, else the transposed blocks): exactly W + bias', () => {
+    const rng = new Rng(63);
+    const cases: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 1024, 65],
+      [256, 1024, 65],
+      [700, 63, 300],
+      [33, 1100, 2],
+      [129, 257, 131],
+    ];
+    for (let i = 0; i < 12; i++) cases.push([1 + rng.int(700), 1 + rng.int(1100), 1 + rng.int(300)]);
+    for (const threads of [1, 2]) {
+      const be = createNativeBackend({ capacity: 256 * MiB, threads });
+      for (const [M, N, V] of cases) {
+        const alloc = (n: number): Float32Array => (rng.next() < 0.5 ? be.alloc(n) : new Float32Array(n));
+        const [wOff, bOff, oOff, idOff] = [rng.int(3), rng.int(3), rng.int(3), rng.int(3)];
+        const W = alloc(wOff + N * V);
+        const bias = alloc(bOff + N);
+        for (let i = 0; i < W.length; i++) W[i] = rng.uniform(-1, 1);
+        for (let i = 0; i < bias.length; i++) bias[i] = rng.uniform(-1, 1);
+        const ids = Int32Array.from({ length: idOff + M }, () => rng.int(V));
+        const out = alloc(oOff + M * N + 2).fill(7);
+        be.gatherColumns!(out, oOff, W, wOff, bias, bOff, ids, idOff, M, N, V);
+        let bad = 0;
+        for (let i = 0; i < M; i++)
+          for (let k = 0; k < N; k++)
+            if (out[oOff + i * N + k] !== Math.fround(W[wOff + k * V + ids[idOff + i]] + bias[bOff + k])) bad++;
+        expect(bad, `M=${M} N=${N} V=${V} ${threads} thread(s)`).toBe(0);
+        expect(out[oOff + M * N], 'no write past out').toBe(7);
+        if (oOff > 0) expect(out[0], 'no write before out').toBe(7);
+      }
+    }
+  });
+
+  it('scatterAddColumns (the gather gradient): the same shapes, both paths, 1 and 2 threads: the reference bits, rows added in order', () => {
+    const rng = new Rng(64);
+    const cases: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 1024, 65],
+      [2048, 1024, 65],
+      [700, 63, 300],
+      [33, 1100, 2],
+      [129, 257, 131],
+    ];
+    for (let i = 0; i < 12; i++) cases.push([1 + rng.int(700), 1 + rng.int(1100), 1 + rng.int(300)]);
+    for (const threads of [1, 2]) {
+      const be = createNativeBackend({ capacity: 256 * MiB, threads });
+      for (const [M, N, V] of cases) {
+        const alloc = (n: number): Float32Array => (rng.next() < 0.5 ? be.alloc(n) : new Float32Array(n));
+        const [wOff, aOff, idOff] = [rng.int(3), rng.int(3), rng.int(3)];
+        const W = alloc(wOff + N * V + 2);
+        const A = alloc(aOff + M * N);
+        for (let i = 0; i < W.length; i++) W[i] = rng.uniform(-1, 1);
+        for (let i = 0; i < A.length; i++) A[i] = rng.uniform(-1, 1);
+        // few distinct ids, so that many rows add into the same column (the order of the additions matters)
+        const distinct = 1 + rng.int(Math.min(V, 8));
+        const ids = Int32Array.from({ length: idOff + M }, () => rng.int(distinct));
+        const ref = W.slice();
+        scatterAddColumns(jsBackend, ref, wOff, A, aOff, ids, idOff, M, N, V);
+        be.scatterAddColumns!(W, wOff, A, aOff, ids, idOff, M, N, V);
+        let bad = 0;
+        for (let i = 0; i < W.length; i++) if (!Object.is(W[i], ref[i])) bad++;
+        expect(bad, `M=${M} N=${N} V=${V} ${threads} thread(s)`).toBe(0);
+      }
+    }
+  });
+
+  it('the addon refuses a gather or its gradient outside its buffer or with an id outside [0, V)', () => {
+    const addon = nativeAddon()!;
+    const buf = new ArrayBuffer(4096);
+    const slot = addon.bind(buf);
+    new Int32Array(buf, 1024, 4).set([0, 1, 2, 3]);
+    expect(() => addon.gatherColumns(slot, 0, 2048, 3072, 1024, 4, 4, 4)).not.toThrow();
+    expect(() => addon.gatherColumns(slot, 0, 2048, 3072, 1024, 4, 4, 3)).toThrow(/an id outside \[0, V\)/);
+    expect(() => addon.gatherColumns(slot, 0, 2048, 4090, 1024, 4, 4, 4)).toThrow(/gatherColumns/);
+    expect(() => addon.gatherColumns(slot, 0, 2048, 3072, 1024, 300, 4, 4)).toThrow(/gatherColumns/);
+    expect(() => addon.scatterAddColumns(slot, 2048, 0, 1024, 4, 4, 4)).not.toThrow();
+    expect(() => addon.scatterAddColumns(slot, 2048, 0, 1024, 4, 4, 3)).toThrow(/an id outside \[0, V\)/);
+    expect(() => addon.scatterAddColumns(slot, 4040, 0, 1024, 4, 4, 4)).toThrow(/scatterAddColumns/);
   });
 });

@@ -11,6 +11,8 @@
 // NT with few rows (a streaming step, M <= 4) is a set of dot products along contiguous rows instead; "NT by rows"
 // (op 3) is that for any M: every row of C gets the bits of the 1-row product, whatever M (a batched streaming step
 // equals stepping each row alone), at about half the speed of the blocked kernel from M = 32 on.
+// The pointwise jobs (cell steps, the one-hot gather) split their rows the same way when they are large (a keyed
+// tick's 256-row steps); rows never interact, so the split changes no result.
 // Both threads take chunks of one job from a shared counter; the calling thread never waits for a chunk nobody
 // has started, so a descheduled helper thread costs nothing but its own chunk.
 #include <node_api.h>
@@ -417,6 +419,12 @@ struct Job {
   int qkind;
   const void* W;
   const float* scales;
+  // rows (kind 5): fn over rows [lo, hi) of a pointwise job (a cell step, the one-hot gather)
+  void (*rows)(const Job&, int lo, int hi);
+  float* p[10];
+  const long* floats;
+  const int32_t* ids;
+  int H, V;
 };
 
 struct Pool;
@@ -522,6 +530,7 @@ static void runChunk(Pool&, const Job& j, int q, Scratch& s) {
   else if (j.kind == 1) outerBlock(j.g, 0, j.g.M, lo, hi, s);
   else if (j.kind == 2) dotNT(j.M, j.K, j.A, j.B, j.C, j.N, lo, hi, j.acc);
   else if (j.kind == 4) dotNTq(j.qkind, j.M, j.K, j.A, j.W, j.scales, j.C, j.N, lo, hi, j.acc);
+  else if (j.kind == 5) j.rows(j, lo, hi);
   else {  // read-sum of A[lo, hi) into C[q] (the bandwidth probe)
     vf s0{}, s1{};
     for (long i = lo; i < hi; i += 2 * VL) {
@@ -554,6 +563,19 @@ static double PARALLEL_MACS = double(1 << 22);
 // Streaming steps (few rows): two threads each keep their half of a weight in their own L2 from step to step
 // (W2 LSTM: 19.5 µs on one thread, 12.5 on two; W1b's 512 x 128 steps gain nothing at 2^15).
 static double PARALLEL_DOT_MACS = double(1 << 17);
+// Pointwise jobs (cell steps, the one-hot gather) from this many elements of [B, H] (or [M, N]) use both threads:
+// W4's 256 x 256 LSTM steps (about 0.2 ms each) do, a streaming step (B = 1) or W1's 32 x 256 do not.
+static double PARALLEL_ROWS = double(1 << 15);
+
+// Runs `rows` over [0, B) in one chunk, or split in two by rows when there are two threads and B·H is large.
+// Rows of these jobs never interact, so the split changes no result.
+static void runRows(Pool& p, Job& j, int B, int H) {
+  j.kind = 5;
+  j.total = B;
+  const int chunks = p.threads > 1 && B >= 2 && double(B) * H >= PARALLEL_ROWS ? p.threads : 1;
+  j.step = (B + chunks - 1) / chunks;
+  p.run(j, chunks);
+}
 
 static void outer(Pool& p, const Outer& g) {
   Job j{};
@@ -612,6 +634,73 @@ static void gemm(Pool& p, int op, int M, int N, int K, const float* A, const flo
     for (int k = 0; k < K; k++) std::memset(at + long(k) * mp + M, 0, sizeof(float) * (mp - M));
     outer(p, Outer{N, mp, K, B, K, 1, at, mp, ct, mp, 1, false});
     transpose(ct, N, M, mp, C, N, acc);
+  }
+}
+
+// The one-hot input projection out[i, k] = W[k, ids[i]] + bias[k] for rows [i0, i1) of out [M, N], W [N, V]: for
+// 64 columns of out at a time, T [V, 64] = those rows of W transposed, plus bias (in L1), then each row of out
+// copies its id's row of T: W is read along its rows, out written along its rows (a column read per element
+// costs a cache line each). Fewer than V/8 rows read their columns instead. Values are W + bias exactly.
+static void gatherColumnRows(float* out, const float* W, const float* bias, const int32_t* ids, int i0, int i1, int N, int V) {
+  if (8L * (i1 - i0) < V) {  // few rows (a streaming step): read their columns, cheaper than transposing all of W
+    for (int i = i0; i < i1; i++) {
+      const float* w = W + ids[i];
+      float* o = out + long(i) * N;
+      for (int k = 0; k < N; k++) o[k] = w[long(k) * V] + bias[k];
+    }
+    return;
+  }
+  constexpr int KB = 64;
+  thread_local std::vector<float> table;
+  if (table.size() < size_t(V) * KB) table.resize(size_t(V) * KB);
+  float* T = table.data();
+  for (int k0 = 0; k0 < N; k0 += KB) {
+    const int kn = std::min(N - k0, KB);
+    for (int k = 0; k < kn; k++) {
+      const float* w = W + long(k0 + k) * V;
+      const float b = bias[k0 + k];
+      for (int v = 0; v < V; v++) T[v * KB + k] = w[v] + b;
+    }
+    for (int i = i0; i < i1; i++) {
+      const float* t = T + long(ids[i]) * KB;
+      float* o = out + long(i) * N + k0;
+      for (int k = 0; k < kn; k++) o[k] = t[k];
+    }
+  }
+}
+
+// Its gradient W[k, ids[i]] += A[i, k] for rows [k0, k1) of W [N, V], A [M, N]: for 64 rows of W at a
+// time, T [V, 64] = those rows transposed (in L1), then every row i of A in order added into T's row ids[i], then
+// T written back. Each element of W receives its additions in the order of i, as the reference's loop: the same
+// bits. Fewer than V/8 rows of A add into W's columns directly. Threads split W's rows (no element is shared).
+static void scatterAddColumnRange(float* W, const float* A, const int32_t* ids, int M, int N, int V, int k0, int k1) {
+  if (8L * M < V) {
+    for (int i = 0; i < M; i++) {
+      float* w = W + ids[i];
+      const float* a = A + long(i) * N;
+      for (int k = k0; k < k1; k++) w[long(k) * V] += a[k];
+    }
+    return;
+  }
+  constexpr int KB = 64;
+  thread_local std::vector<float> table;
+  if (table.size() < size_t(V) * KB) table.resize(size_t(V) * KB);
+  float* T = table.data();
+  for (int kb = k0; kb < k1; kb += KB) {
+    const int kn = std::min(k1 - kb, KB);
+    for (int k = 0; k < kn; k++) {
+      const float* w = W + long(kb + k) * V;
+      for (int v = 0; v < V; v++) T[v * KB + k] = w[v];
+    }
+    for (int i = 0; i < M; i++) {
+      float* t = T + long(ids[i]) * KB;
+      const float* a = A + long(i) * N + kb;
+      for (int k = 0; k < kn; k++) t[k] += a[k];
+    }
+    for (int k = 0; k < kn; k++) {
+      float* w = W + long(kb + k) * V;
+      for (int v = 0; v < V; v++) w[v] = T[v * KB + k];
+    }
   }
 }
 
@@ -692,6 +781,12 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The operands of a cell job from row `lo` on (operands of `floats[k]` > 0 floats per row and unit advance by
+// lo·floats[k]·H; a bias, floats[k] < 0, stays).
+static void rowsFrom(const Job& j, int count, int lo, float** q) {
+  for (int k = 0; k < count; k++) q[k] = j.floats[k] > 0 ? j.p[k] + long(lo) * j.floats[k] * j.H : j.p[k];
+}
+
 // Reads `count` int32 arguments (slot first, then byte addresses, then B, H) and resolves the addresses, each
 // checked to hold `floats[k]`·B·H floats (or -floats[k]·H when negative) inside the bound buffer. Returns false after throwing.
 static bool cellArgs(napi_env env, napi_callback_info info, const char* name, int count, const long* floats, float** out, int& B, int& H) {
@@ -721,7 +816,16 @@ static napi_value LstmForward(napi_env env, napi_callback_info info) {
   float* p[8];
   int B, H;
   if (!cellArgs(env, info, "eddy native lstmForward: bad arguments or an operand outside the bound buffer", 8, floats, p, B, H)) return nullptr;
-  lstmForward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], B, H);
+  Job j{};
+  for (int k = 0; k < 8; k++) j.p[k] = p[k];
+  j.floats = floats;
+  j.H = H;
+  j.rows = [](const Job& j, int lo, int hi) {
+    float* q[8];
+    rowsFrom(j, 8, lo, q);
+    lstmForward(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], hi - lo, j.H);
+  };
+  runRows(instance(env)->pool, j, B, H);
   return nullptr;
 }
 
@@ -731,7 +835,16 @@ static napi_value LstmBackward(napi_env env, napi_callback_info info) {
   float* p[9];
   int B, H;
   if (!cellArgs(env, info, "eddy native lstmBackward: bad arguments or an operand outside the bound buffer", 9, floats, p, B, H)) return nullptr;
-  lstmBackward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], B, H);
+  Job j{};
+  for (int k = 0; k < 9; k++) j.p[k] = p[k];
+  j.floats = floats;
+  j.H = H;
+  j.rows = [](const Job& j, int lo, int hi) {
+    float* q[9];
+    rowsFrom(j, 9, lo, q);
+    lstmBackward(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], hi - lo, j.H);
+  };
+  runRows(instance(env)->pool, j, B, H);
   return nullptr;
 }
 
@@ -741,7 +854,16 @@ static napi_value GruForward(napi_env env, napi_callback_info info) {
   float* p[7];
   int B, H;
   if (!cellArgs(env, info, "eddy native gruForward: bad arguments or an operand outside the bound buffer", 7, floats, p, B, H)) return nullptr;
-  gruForward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], B, H);
+  Job j{};
+  for (int k = 0; k < 7; k++) j.p[k] = p[k];
+  j.floats = floats;
+  j.H = H;
+  j.rows = [](const Job& j, int lo, int hi) {
+    float* q[7];
+    rowsFrom(j, 7, lo, q);
+    gruForward(q[0], q[1], q[2], q[3], q[4], q[5], q[6], hi - lo, j.H);
+  };
+  runRows(instance(env)->pool, j, B, H);
   return nullptr;
 }
 
@@ -751,7 +873,16 @@ static napi_value GruBackward(napi_env env, napi_callback_info info) {
   float* p[7];
   int B, H;
   if (!cellArgs(env, info, "eddy native gruBackward: bad arguments or an operand outside the bound buffer", 7, floats, p, B, H)) return nullptr;
-  gruBackward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], B, H);
+  Job j{};
+  for (int k = 0; k < 7; k++) j.p[k] = p[k];
+  j.floats = floats;
+  j.H = H;
+  j.rows = [](const Job& j, int lo, int hi) {
+    float* q[7];
+    rowsFrom(j, 7, lo, q);
+    gruBackward(q[0], q[1], q[2], q[3], q[4], q[5], q[6], hi - lo, j.H);
+  };
+  runRows(instance(env)->pool, j, B, H);
   return nullptr;
 }
 
@@ -762,7 +893,16 @@ static napi_value RnnForward(napi_env env, napi_callback_info info) {
   float* p[5];
   int B, H;
   if (!cellArgs(env, info, "eddy native rnnForward: bad arguments or an operand outside the bound buffer", 5, floats, p, B, H)) return nullptr;
-  rnnForward<RELU>(p[0], p[1], p[2], p[3], p[4], B, H);
+  Job j{};
+  for (int k = 0; k < 5; k++) j.p[k] = p[k];
+  j.floats = floats;
+  j.H = H;
+  j.rows = [](const Job& j, int lo, int hi) {
+    float* q[5];
+    rowsFrom(j, 5, lo, q);
+    rnnForward<RELU>(q[0], q[1], q[2], q[3], q[4], hi - lo, j.H);
+  };
+  runRows(instance(env)->pool, j, B, H);
   return nullptr;
 }
 
@@ -773,7 +913,83 @@ static napi_value RnnBackward(napi_env env, napi_callback_info info) {
   float* p[5];
   int B, H;
   if (!cellArgs(env, info, "eddy native rnnBackward: bad arguments or an operand outside the bound buffer", 5, floats, p, B, H)) return nullptr;
-  rnnBackward<RELU>(p[0], p[1], p[2], p[3], p[4], B, H);
+  Job j{};
+  for (int k = 0; k < 5; k++) j.p[k] = p[k];
+  j.floats = floats;
+  j.H = H;
+  j.rows = [](const Job& j, int lo, int hi) {
+    float* q[5];
+    rowsFrom(j, 5, lo, q);
+    rnnBackward<RELU>(q[0], q[1], q[2], q[3], q[4], hi - lo, j.H);
+  };
+  runRows(instance(env)->pool, j, B, H);
+  return nullptr;
+}
+
+// gatherColumns(slot, out, w, bias, ids, M, N, V): out [M, N] = W [N, V] column ids[i] + bias [N] for each row i,
+// as the wasm kernel of that name (byte addresses after the slot); every id checked in [0, V).
+static napi_value GatherColumns(napi_env env, napi_callback_info info) {
+  const char* msg = "eddy native gatherColumns: bad arguments, an operand outside the bound buffer or an id outside [0, V)";
+  napi_value argv[8];
+  size_t argc = 8;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t v[8];
+  if (argc < 8) return fail(env, "ERR_INVALID_ARG", msg);
+  for (int i = 0; i < 8; i++)
+    if (napi_get_value_int32(env, argv[i], &v[i]) != napi_ok) return fail(env, "ERR_INVALID_ARG", msg);
+  Instance* in = instance(env);
+  const int M = v[5], N = v[6], V = v[7];
+  if (v[0] < 0 || size_t(v[0]) >= in->bound.size() || M < 0 || N < 0 || V < 1) return fail(env, "ERR_INVALID_ARG", msg);
+  const Bound& bd = in->bound[size_t(v[0])];
+  const uint64_t bytes[4] = {uint64_t(M) * uint64_t(N) * 4, uint64_t(N) * uint64_t(V) * 4, uint64_t(N) * 4, uint64_t(M) * 4};
+  for (int k = 0; k < 4; k++)
+    if (v[k + 1] < 0 || (v[k + 1] & 3) != 0 || uint64_t(v[k + 1]) + bytes[k] > bd.length) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  const int32_t* ids = reinterpret_cast<const int32_t*>(bd.base + v[4]);
+  for (int i = 0; i < M; i++)
+    if (ids[i] < 0 || ids[i] >= V) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  Job j{};
+  j.p[0] = reinterpret_cast<float*>(bd.base + v[1]);
+  j.p[1] = reinterpret_cast<float*>(bd.base + v[2]);
+  j.p[2] = reinterpret_cast<float*>(bd.base + v[3]);
+  j.ids = ids;
+  j.H = N;
+  j.V = V;
+  j.rows = [](const Job& j, int lo, int hi) { gatherColumnRows(j.p[0], j.p[1], j.p[2], j.ids, lo, hi, j.H, j.V); };
+  runRows(in->pool, j, M, N);
+  return nullptr;
+}
+
+// scatterAddColumns(slot, w, a, ids, M, N, V): W [N, V] column ids[i] += A [M, N] row i, rows in order, as the
+// wasm kernel of that name (byte addresses after the slot); every id checked in [0, V).
+static napi_value ScatterAddColumns(napi_env env, napi_callback_info info) {
+  const char* msg = "eddy native scatterAddColumns: bad arguments, an operand outside the bound buffer or an id outside [0, V)";
+  napi_value argv[7];
+  size_t argc = 7;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t v[7];
+  if (argc < 7) return fail(env, "ERR_INVALID_ARG", msg);
+  for (int i = 0; i < 7; i++)
+    if (napi_get_value_int32(env, argv[i], &v[i]) != napi_ok) return fail(env, "ERR_INVALID_ARG", msg);
+  Instance* in = instance(env);
+  const int M = v[4], N = v[5], V = v[6];
+  if (v[0] < 0 || size_t(v[0]) >= in->bound.size() || M < 0 || N < 0 || V < 1) return fail(env, "ERR_INVALID_ARG", msg);
+  const Bound& bd = in->bound[size_t(v[0])];
+  const uint64_t bytes[3] = {uint64_t(N) * uint64_t(V) * 4, uint64_t(M) * uint64_t(N) * 4, uint64_t(M) * 4};
+  for (int k = 0; k < 3; k++)
+    if (v[k + 1] < 0 || (v[k + 1] & 3) != 0 || uint64_t(v[k + 1]) + bytes[k] > bd.length) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  const int32_t* ids = reinterpret_cast<const int32_t*>(bd.base + v[3]);
+  for (int i = 0; i < M; i++)
+    if (ids[i] < 0 || ids[i] >= V) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  Job j{};
+  j.p[0] = reinterpret_cast<float*>(bd.base + v[1]);
+  j.p[1] = reinterpret_cast<float*>(bd.base + v[2]);
+  j.ids = ids;
+  j.M = M;
+  j.H = N;
+  j.V = V;
+  // split by rows of W (runRows's "B" = N; its rows k are W's rows and A's columns)
+  j.rows = [](const Job& j, int lo, int hi) { scatterAddColumnRange(j.p[0], j.p[1], j.ids, j.M, j.H, j.V, lo, hi); };
+  runRows(in->pool, j, N, M);
   return nullptr;
 }
 
@@ -971,6 +1187,8 @@ NAPI_MODULE_INIT() {
       {"softmaxXent", nullptr, SoftmaxXent, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"readBandwidth", nullptr, ReadBandwidth, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gatherColumns", nullptr, GatherColumns, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scatterAddColumns", nullptr, ScatterAddColumns, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemmLowp", nullptr, GemmLowp, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tune", nullptr, Tune, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

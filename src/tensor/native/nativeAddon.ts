@@ -83,6 +83,13 @@ export interface NativeAddon {
     c: number,
     accumulate: boolean,
   ): void;
+  /**
+   * The one-hot input projection `out [M, N] = W [N, V]` column `ids[i]` + `bias [N]` per row, as the wasm kernel
+   * of that name (byte addresses after the slot; ids an Int32Array in the buffer, each checked in [0, V)).
+   */
+  gatherColumns(slot: number, out: number, w: number, bias: number, ids: number, M: number, N: number, V: number): void;
+  /** Its gradient `W [N, V]` column `ids[i]` += `A [M, N]` row i (rows in order), as the wasm kernel of that name. */
+  scatterAddColumns(slot: number, w: number, a: number, ids: number, M: number, N: number, V: number): void;
   /** Bytes per second read by summing a buffer of `bytes` `reps` times on the pool's threads. */
   readBandwidth(bytes: number, reps: number): number;
   /** Sets the process-wide thread count (1 or 2); returns the count in effect. */

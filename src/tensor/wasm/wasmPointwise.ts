@@ -7,7 +7,8 @@
  *    staging does not fit (`whenFull: 'heap'`) the row methods run the TypeScript reference loops of `rowOps.ts`,
  *    and the cell methods return false so that the caller runs the TypeScript cell: any array works.
  * 3. The one-hot gather of many rows first builds `T [V, N] = Wᵀ + bias` in scratch and copies rows of it (f32x4),
- *    when that costs less than reading columns (V < M) and T is small; its gradient walks columns in order.
+ *    when that costs less than reading columns (V < M) and T is small; its gradient walks columns in order. A
+ *    native gather (the addon's, blocked so that W's columns are read from L1) is used directly, without T.
  */
 import type { Backend, CellKind } from '../backend.ts';
 import { shapeError } from '../../util/errors.ts';
@@ -55,8 +56,13 @@ const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, rnn_tanh: 1
 /**
  * The pointwise methods over one instance of the pointwise module.
  * @param exports the instance's exports (`cellFunctions`, `rowFunctions`)
+ * @param directGather `exports.gatherColumns` is a native kernel that reads columns fast: never build the table
  */
-export function wasmPointwise(exports: Record<string, unknown>, staging: ArgStaging): PointwiseMethods {
+export function wasmPointwise(
+  exports: Record<string, unknown>,
+  staging: ArgStaging,
+  directGather = false,
+): PointwiseMethods {
   const fn = (name: string): Fn => exports[name] as Fn;
   const k = {
     lstmForward: fn('lstmForward'),
@@ -225,7 +231,7 @@ export function wasmPointwise(exports: Record<string, unknown>, staging: ArgStag
         if (!(id >= 0 && id < V)) throw shapeError(`${op} ids[${idOff + i}]`, `in [0, ${V})`, String(id));
       }
       const tableBytes = 4 * V * N;
-      const table = V < M && tableBytes <= TABLE_BYTES;
+      const table = !directGather && V < M && tableBytes <= TABLE_BYTES;
       st.begin();
       const io = arg(op, 'out', out, oOff, M * N, true);
       const iw = arg(op, 'W', W, wOff, N * V, false);
