@@ -56,6 +56,8 @@ interface WorkerProc {
   exited: Promise<void>;
   /** It has taken a shard (so a kill hits a worker at work, not one still starting). */
   working: boolean;
+  /** Its consumer name in the group. */
+  id: string;
 }
 
 describe('scale-out on Redis Streams', () => {
@@ -83,7 +85,8 @@ describe('scale-out on Redis Streams', () => {
       const args = ['--import', 'tsx', WORKER, JSON.stringify(options)];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       children.push(child);
-      const w: WorkerProc = { child, exited: new Promise<void>((r) => child.once('exit', () => r())), working: false };
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      const w: WorkerProc = { child, exited, working: false, id: options.workerId };
       child.stderr?.on('data', (d: Buffer) => {
         const lines = d.toString().trim().split('\n');
         log.push(...lines.map((l) => `w${n} ${l}`));
@@ -107,7 +110,23 @@ describe('scale-out on Redis Streams', () => {
       }
     };
 
-    // Chaos: every 0.6-1.2 s, a random worker that holds shards is SIGKILLed and replaced (a fresh process).
+    // The consumers that hold entries read but not yet committed (pending), over all shards.
+    const pendingConsumers = async (): Promise<Set<string>> => {
+      const names = new Set<string>();
+      try {
+        for (let s = 0; s < SHARDS; s++) {
+          const summary = (await admin.xpending(redisShardKeys(PREFIX, s).input, 'eddy')) as unknown[];
+          for (const [name, n] of (summary[3] ?? []) as [string, string][]) if (Number(n) > 0) names.add(name);
+        }
+      } catch {
+        // no group yet, or Redis restarting: nobody known to hold pending entries
+      }
+      return names;
+    };
+
+    // Chaos: every 0.6-1.2 s, a worker that holds shards is SIGKILLed and replaced (a fresh process). One that
+    // holds pending entries is preferred (watched for up to 1 s), so that every run exercises the claim of a dead
+    // worker's pending entries, however fast the workers commit; otherwise a random one.
     let kills = 0;
     let producing = true;
     let restarting = false;
@@ -116,7 +135,15 @@ describe('scale-out on Redis Streams', () => {
         await sleep(600 + rng.int(600));
         const up = workers.map((w, i) => (w.working ? i : -1)).filter((i) => i >= 0);
         if (up.length === 0 || restarting) continue;
-        const i = up[rng.int(up.length)];
+        let holding: number[] = [];
+        for (let t = 0; t < 100 && holding.length === 0 && producing && !restarting; t++) {
+          const names = await pendingConsumers();
+          holding = up.filter((j) => names.has(workers[j].id));
+          if (holding.length === 0) await sleep(10);
+        }
+        if (restarting) continue;
+        const pick = holding.length > 0 ? holding : up;
+        const i = pick[rng.int(pick.length)];
         workers[i].child.kill('SIGKILL');
         await workers[i].exited;
         kills++;
