@@ -473,3 +473,30 @@ export {
   type LoadedEnsemble,
 } from './model/ensembleFile.ts';
 export { classifyEnsemble, reversedSequence } from './train/classifyEnsemble.ts';
+
+// several objects (Ba, Mnih, Kavukcuoglu 2015): digits side by side read as a sequence of labels and a stop symbol,
+// with learned glimpses or a fixed raster of patches (issue 14)
+export { ramLocationBackward, ramStepBackward } from './ram/ramEpisode.ts';
+export { drawMultiMnist, type MultiMnistSample } from './sources/multiMnist.ts';
+export {
+  RAM_STOP,
+  RAM_SEQUENCE_CLASSES,
+  ramSequenceTask,
+  ramRasterLocations,
+  createRamSequenceWorkspace,
+  ramSequenceForward,
+  ramSequenceBackward,
+  ramDecodeSequences,
+  type RamSequencePolicy,
+  type RamSequenceTask,
+  type RamSequenceTaskOptions,
+  type RamSequenceWorkspace,
+  type RamSequenceLoss,
+} from './ram/ramSequence.ts';
+export {
+  drawRamSequenceBatch,
+  ramSequenceTrainStep,
+  ramSequenceEvaluate,
+  type RamSequenceEvaluateOptions,
+  type RamSequenceEvaluation,
+} from './ram/ramSequenceTraining.ts';

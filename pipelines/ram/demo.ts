@@ -13,18 +13,25 @@ import { lastValueFrom, toArray } from 'rxjs';
 import sharp from 'sharp';
 import {
   RAM_TASK_NAMES,
+  RAM_STOP,
   Rng,
+  createRamSequenceWorkspace,
   drawRamBatch,
+  drawRamSequenceBatch,
   loadMnist,
   loadRamModel,
   mnistPaths,
+  ramDecodeSequences,
   ramGlimpses,
+  ramSequenceForward,
   ramTask,
   writeClipWebp,
+  type RamModel,
   type RamConfig,
 } from '../../src/index.ts';
-import { defineCommand } from '../cli/command.ts';
+import { type CommandContext, defineCommand, usage } from '../cli/command.ts';
 import { modelFlag } from '../cli/shippedModels.ts';
+import { multiTaskOf } from './trainMulti.ts';
 
 const LABEL_H = 22;
 
@@ -33,30 +40,33 @@ function hue(t: number, T: number): string {
   return `hsl(${Math.round(120 - (120 * t) / Math.max(1, T - 1))}, 90%, 50%)`;
 }
 
-/** The digit as a PNG data URL, `size` pixels wide (nearest-neighbour). */
-async function imageHref(img: Float32Array, S: number, size: number): Promise<string> {
+/** The `Hi x Wi` image as a PNG data URL, `px` pixels per image pixel (nearest-neighbour). */
+async function imageHref(img: Float32Array, Hi: number, Wi: number, px: number): Promise<string> {
   const bytes = Buffer.from(Array.from(img, (x) => Math.round(Math.min(1, Math.max(0, x)) * 255)));
-  const png = await sharp(bytes, { raw: { width: S, height: S, channels: 1 } })
-    .resize(size, size, { kernel: 'nearest' })
+  const png = await sharp(bytes, { raw: { width: Wi, height: Hi, channels: 1 } })
+    .resize(Wi * px, Hi * px, { kernel: 'nearest' })
     .png()
     .toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 
-/** SVG elements of glimpses 0..upto-1 (boxes of every scale, path, numbered dots) over a `size` tile. */
+/**
+ * SVG elements of glimpses 0..upto-1 (boxes of every scale, path, numbered dots) over a tile of an `Hi x Wi` image
+ * drawn `px` pixels per image pixel at (x0, y0).
+ */
 function pathSvg(
   locs: Float32Array,
   upto: number,
   c: RamConfig,
-  S: number,
-  size: number,
+  Hi: number,
+  Wi: number,
+  px: number,
   x0: number,
   y0: number,
 ): string {
-  const px = size / S;
   const at = (t: number): [number, number] => [
-    x0 + ((locs[2 * t] + 1) / 2) * size,
-    y0 + ((locs[2 * t + 1] + 1) / 2) * size,
+    x0 + ((locs[2 * t] + 1) / 2) * Wi * px,
+    y0 + ((locs[2 * t + 1] + 1) / 2) * Hi * px,
   ];
   const parts: string[] = [];
   for (let t = 0; t < upto; t++) {
@@ -92,13 +102,80 @@ function captionSvg(x: number, y: number, size: number, pred: number | null, tru
   return `<text x="${x + size / 2}" y="${y + size + 16}" font-size="13" text-anchor="middle" fill="${color}">${text}</text>`;
 }
 
+/**
+ * The multi-object picture: test canvases read in one batch with the model's policy (learned or raster), each with
+ * its glimpse path (green to red) and the read and the true sequence under it.
+ */
+async function demoMulti(
+  model: RamModel,
+  metadata: Record<string, string>,
+  v: { model: string; data: string; out: string; count: number; seed: number },
+  ctx: CommandContext,
+): Promise<void> {
+  const task = multiTaskOf(metadata, v.model);
+  const test = await loadMnist(mnistPaths(v.data, 'test'));
+  ctx.begin();
+  mkdirSync(v.out, { recursive: true });
+  const { height: Hi, width: Wi, labels: J } = task;
+  const n = v.count;
+  const images = new Float32Array(n * Hi * Wi); // [n, Hi, Wi]
+  const labels = new Int32Array(n * J); // [n, J]
+  drawRamSequenceBatch(images, labels, test, new Rng(v.seed), task);
+  const raster = metadata['eddy.ram.policy'] === 'raster';
+  const sws = createRamSequenceWorkspace(model, n, J);
+  const logits = ramSequenceForward(model, sws, images, Hi, Wi, raster ? 'raster' : 'mean', null);
+  const read = ramDecodeSequences(logits, n, J, model.config.classes);
+  const c = model.config;
+  const T = c.glimpses;
+  const px = 3;
+  const w = Wi * px;
+  const gap = 10;
+  const tileH = Hi * px + LABEL_H + gap;
+  const cols = Math.min(n, 2);
+  const parts: string[] = [];
+  let right = 0;
+  for (let i = 0; i < n; i++) {
+    const truth = Array.from(labels.subarray(i * J, (i + 1) * J));
+    const digits = truth.slice(0, truth.indexOf(RAM_STOP));
+    const ok = read[i].join(' ') === digits.join(' ');
+    if (ok) right++;
+    const locs = new Float32Array(T * 2); // [T, 2]
+    for (let t = 0; t < T; t++) locs.set(sws.ws.loc.subarray((t * n + i) * 2, (t * n + i) * 2 + 2), 2 * t);
+    const x = (i % cols) * (w + gap);
+    const y = Math.floor(i / cols) * tileH;
+    const href = await imageHref(images.subarray(i * Hi * Wi, (i + 1) * Hi * Wi), Hi, Wi, px);
+    // a nested svg clips the coarse scales' boxes to the tile
+    parts.push(
+      `<svg x="${x}" y="${y}" width="${w}" height="${Hi * px}"><image x="0" y="0" width="${w}" height="${Hi * px}" href="${href}"/>${pathSvg(locs, T, c, Hi, Wi, px, 0, 0)}</svg>`,
+    );
+    parts.push(
+      `<text x="${x + w / 2}" y="${y + Hi * px + 16}" font-size="13" text-anchor="middle" fill="${ok ? '#7CFC7C' : '#FF6B6B'}">read ${read[i].join(' ') || '(nothing)'} · true ${digits.join(' ')}</text>`,
+    );
+  }
+  const W = cols * (w + gap) - gap;
+  const H = Math.ceil(n / cols) * tileH - gap;
+  const png = join(v.out, 'paths.png');
+  await sharp(
+    Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, sans-serif"><rect width="${W}" height="${H}" fill="#202020"/>${parts.join('')}</svg>`,
+    ),
+  )
+    .png()
+    .toFile(png);
+  ctx.log(
+    `wrote ${png}: ${n} test canvases of ${task.minDigits}-${task.maxDigits} digits, ${right} read right, ${raster ? 'raster of patches' : 'learned policy'} (${task.glimpsesPerLabel} glimpses per label, green to red)`,
+  );
+}
+
 export const command = defineCommand({
   name: 'ram demo',
   summary: 'glimpse paths of a recurrent attention model over test digits (PNG grid and animated WebP)',
   details: `Writes <out>/paths.png (a grid of test samples with the glimpse path, the predicted and the true label)
 and <out>/episode.webp (the first sample, one frame per glimpse). The samples come from the seeded generator over
 the MNIST test digits; the model reads each as a stream of glimpses.
-Example: eddy ram demo --model ram-translated --out runs/ram-demo-translated`,
+Example: eddy ram demo --model ram-translated --out runs/ram-demo-translated
+A --task multi model (eddy ram train --task multi) gets <out>/paths.png only: test canvases with the glimpse path,
+the sequence read and the true one.`,
   flags: {
     model: modelFlag('ram-mnist', 'a RAM model file, or the name of a shipped one (ram-mnist, ram-translated)'),
     task: { type: 'choice', choices: RAM_TASK_NAMES, description: "the task (default: the model's)" },
@@ -115,6 +192,10 @@ Example: eddy ram demo --model ram-translated --out runs/ram-demo-translated`,
   },
   async run(v, ctx) {
     const { model, metadata } = loadRamModel(v.model);
+    if (metadata['eddy.ram.task'] === 'multi') {
+      if (v.random || v.task !== undefined) usage('--random and --task are not for a --task multi model');
+      return demoMulti(model, metadata, v, ctx);
+    }
     const task = ramTask((v.task ?? metadata['eddy.ram.task'] ?? 'mnist') as 'mnist');
     const test = await loadMnist(mnistPaths(v.data, 'test'));
     ctx.begin();
@@ -143,10 +224,10 @@ Example: eddy ram demo --model ram-translated --out runs/ram-demo-translated`,
       if (answer.label === labels[i]) right++;
       const x = (i % cols) * size;
       const y = Math.floor(i / cols) * tileH;
-      const href = await imageHref(img, S, size);
+      const href = await imageHref(img, S, S, size / S);
       if (first === null) first = { locs: answer.locations, pred: answer.label, href };
       parts.push(`<image x="${x}" y="${y}" width="${size}" height="${size}" href="${href}"/>`);
-      parts.push(pathSvg(answer.locations, c.glimpses, c, S, size, x, y));
+      parts.push(pathSvg(answer.locations, c.glimpses, c, S, S, size / S, x, y));
       parts.push(captionSvg(x, y, size, answer.label, labels[i]));
     }
     const W = cols * size;
@@ -169,7 +250,7 @@ Example: eddy ram demo --model ram-translated --out runs/ram-demo-translated`,
       const frames = new Float32Array((T + 1) * 3 * tileH * size); // [T+1, 3, H, W]
       for (let t = 1; t <= T + 1; t++) {
         const upto = Math.min(t, T);
-        const body = `<image x="0" y="0" width="${size}" height="${size}" href="${first.href}"/>${pathSvg(first.locs, upto, c, S, size, 0, 0)}${captionSvg(0, 0, size, t > T ? first.pred : null, labels[0])}`;
+        const body = `<image x="0" y="0" width="${size}" height="${size}" href="${first.href}"/>${pathSvg(first.locs, upto, c, S, S, size / S, 0, 0)}${captionSvg(0, 0, size, t > T ? first.pred : null, labels[0])}`;
         const raw = await sharp(svg(body, size, tileH))
           .removeAlpha()
           .raw()

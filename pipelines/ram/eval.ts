@@ -12,17 +12,21 @@ import {
   loadRamModel,
   mnistPaths,
   ramEvaluate,
+  ramSequenceEvaluate,
   ramTask,
 } from '../../src/index.ts';
-import { backendFlag, defineCommand } from '../cli/command.ts';
+import { backendFlag, defineCommand, usage } from '../cli/command.ts';
 import { modelFlag } from '../cli/shippedModels.ts';
+import { multiResultLine, multiTaskOf } from './trainMulti.ts';
 
 export const command = defineCommand({
   name: 'ram eval',
   summary: 'test error of a recurrent attention model on the MNIST test digits',
   details: `The task and the policy default to those the model was trained with (its metadata). The test samples
 come from the seeded generator over the 10,000 MNIST test digits (drawn with replacement; --test-seed as in training).
-Example: eddy ram eval --model ram-translated --count 10000`,
+Example: eddy ram eval --model ram-translated --count 10000
+A --task multi model is evaluated on its own task (its metadata) with its own policy (learned or raster): the
+sequence error (every digit and the stop right) and the per-digit error.`,
   flags: {
     model: modelFlag('ram-mnist', 'a RAM model file, or the name of a shipped one (ram-mnist, ram-translated)'),
     task: { type: 'choice', choices: RAM_TASK_NAMES, description: "the task (default: the model's)" },
@@ -40,6 +44,24 @@ Example: eddy ram eval --model ram-translated --count 10000`,
   },
   async run(v, ctx) {
     const { model, metadata } = loadRamModel(v.model, { backend: backendByName(v.backend, { path: '--backend' }) });
+    if (metadata['eddy.ram.task'] === 'multi') {
+      if (v.random || v.task !== undefined) usage('--random and --task are not for a --task multi model');
+      const task = multiTaskOf(metadata, v.model);
+      const test = await loadMnist(mnistPaths(v.data, 'test'));
+      ctx.begin();
+      const raster = metadata['eddy.ram.policy'] === 'raster';
+      const seed = v.testSeed;
+      const t0 = performance.now();
+      const r = ramSequenceEvaluate(model, test, task, { count: v.count, seed, policy: raster ? 'raster' : 'mean' });
+      process.stdout.write(
+        `${multiResultLine(task, raster, r)}, in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
+      if (v.json)
+        process.stdout.write(
+          `${JSON.stringify({ task: 'multi', policy: raster ? 'raster' : 'learned', sequenceError: r.sequenceError, digitError: r.digitError, count: r.count, seed })}\n`,
+        );
+      return;
+    }
     const task = ramTask((v.task ?? metadata['eddy.ram.task'] ?? 'mnist') as 'mnist');
     const test = await loadMnist(mnistPaths(v.data, 'test'));
     ctx.begin();

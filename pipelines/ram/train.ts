@@ -28,8 +28,9 @@ import {
   saveRamModel,
   type RamOptions,
 } from '../../src/index.ts';
-import { backendFlag, defineCommand } from '../cli/command.ts';
+import { backendFlag, defineCommand, usage } from '../cli/command.ts';
 import { stopOnSignals } from '../cli/signals.ts';
+import { trainMulti } from './trainMulti.ts';
 
 /** What a checkpoint carries besides the model, optimizer and RNG. */
 interface Extra {
@@ -47,9 +48,13 @@ export const command = defineCommand({
 --out gets the final model (default runs/ram-<task>[-random].safetensors) and <out>.ckpt the checkpoint, resumed
 when it exists (unless --no-resume). The learning rate follows a cosine from --lr down to --lr/20 over the budget: --steps updates or --minutes of
 training, whichever ends first.
-Example: eddy ram train --task cluttered --random --steps 30000`,
+Example: eddy ram train --task cluttered --random --steps 30000
+--task multi (Ba et al. 2015): --min-digits..--max-digits MNIST digits side by side on a 36 x (28·max + 8) canvas,
+read as a sequence of labels and a stop symbol, --glimpses per label (default 3), glimpses 8x8 at 3 scales;
+--raster reads a fixed raster of patches instead (the non-attentive baseline, same network and number of steps).
+Example: eddy ram train --task multi --max-digits 3 --minutes 20 [--raster]`,
   flags: {
-    task: { type: 'choice', choices: RAM_TASK_NAMES, default: 'mnist', description: 'the task' },
+    task: { type: 'choice', choices: [...RAM_TASK_NAMES, 'multi'], default: 'mnist', description: 'the task' },
     data: {
       type: 'input',
       directory: true,
@@ -57,7 +62,12 @@ Example: eddy ram train --task cluttered --random --steps 30000`,
       description: 'directory holding the MNIST .gz files',
     },
     out: { type: 'output', description: 'the trained model (default runs/ram-<task>[-random].safetensors)' },
-    glimpses: { type: 'integer', min: 1, max: 64, default: 6, description: 'glimpses per image (T)' },
+    glimpses: {
+      type: 'integer',
+      min: 1,
+      max: 64,
+      description: 'glimpses per image T (default 6); with --task multi per label K (default 3)',
+    },
     'glimpse-size': { type: 'integer', min: 1, max: 64, description: 'retina patch side g (default 8 or 12)' },
     scales: { type: 'integer', min: 1, max: 5, description: 'retina scales k (default 1 or 3)' },
     hidden: { type: 'integer', min: 1, max: 4096, default: 256, description: 'core hidden units (and glimpse output)' },
@@ -65,6 +75,9 @@ Example: eddy ram train --task cluttered --random --steps 30000`,
     cell: { type: 'choice', choices: ['rnn_relu', 'lstm'], default: 'rnn_relu', description: 'the core' },
     std: { type: 'number', min: 0, exclusiveMin: true, default: 0.1, description: 'location policy std' },
     random: { type: 'boolean', description: 'random glimpses (the ablation): the location network is unused' },
+    raster: { type: 'boolean', description: '--task multi: a fixed raster of patches (the non-attentive baseline)' },
+    'min-digits': { type: 'integer', min: 1, max: 8, description: '--task multi: fewest digits per image (default 2)' },
+    'max-digits': { type: 'integer', min: 1, max: 8, description: '--task multi: most digits per image (default 3)' },
     batch: { type: 'integer', min: 1, max: 4096, default: 64, description: 'images per update' },
     lr: { type: 'number', min: 0, exclusiveMin: true, default: 0.001, description: 'peak learning rate (Adam)' },
     steps: { type: 'integer', min: 1, default: 30000, description: 'updates' },
@@ -82,6 +95,14 @@ Example: eddy ram train --task cluttered --random --steps 30000`,
     backend: backendFlag,
   },
   async run(v, ctx) {
+    if (v.task === 'multi') {
+      if (v.random) usage('--random is not for --task multi (its baseline is --raster)');
+      if ((v.minDigits ?? 2) > (v.maxDigits ?? 3))
+        usage(`--min-digits ${v.minDigits ?? 2} is more than --max-digits ${v.maxDigits ?? 3}`);
+      return trainMulti(v, ctx);
+    }
+    if (v.raster || v.minDigits !== undefined || v.maxDigits !== undefined)
+      usage('--raster, --min-digits and --max-digits are for --task multi');
     const task = ramTask(v.task as 'mnist');
     const out = v.out ?? `runs/ram-${task.name}${v.random ? '-random' : ''}.safetensors`;
     const ckpt = `${out.replace(/\.safetensors$/, '')}.ckpt`;
@@ -92,7 +113,7 @@ Example: eddy ram train --task cluttered --random --steps 30000`,
     ]);
     const wide = task.canvasSize > 28;
     const options: RamOptions = {
-      glimpses: v.glimpses,
+      glimpses: v.glimpses ?? 6,
       glimpseSize: v.glimpseSize ?? (wide ? 12 : 8),
       scales: v.scales ?? (wide ? 3 : 1),
       hiddenSize: v.hidden,

@@ -274,9 +274,7 @@ export interface RamLoss {
 export function ramBackward(model: RamModel, ws: RamWorkspace, labels: Int32Array): RamLoss {
   const c = model.config;
   const { B, T } = ws;
-  const D = ramRetinaSize(c);
-  const { hiddenSize: H, classes: Y, glimpseHidden: Hg, glimpseOutput: G } = c;
-  const GH = ramGates(c) * H;
+  const { hiddenSize: H, classes: Y } = c;
   const o = model.offsets;
   const P = model.params;
   const dP = model.grads;
@@ -298,87 +296,137 @@ export function ramBackward(model: RamModel, ws: RamWorkspace, labels: Int32Arra
   be.gemmNN(B, H, Y, s.dlogits, 0, P, o.wA, s.dh, 0, false);
   s.dc.fill(0);
 
-  // 2. location network (REINFORCE) and baseline, each reading h[t] detached
+  // 2. location network (REINFORCE) and baseline, each reading h[t] detached; the same reward at every glimpse
   const learnPolicy = ws.policy === 'sample' || ws.policy === 'replay';
-  const std2 = c.locationStd * c.locationStd;
   let reinforce = 0;
   let baseline = 0;
   for (let t = 0; t < T; t++) {
-    for (let b = 0; b < B; b++) {
-      const adv = ws.reward[b] - ws.base[t * B + b];
-      baseline += adv * adv * inv;
-      s.db[b] = -2 * adv * inv;
-      let logp = 0;
-      for (let d = 0; d < 2; d++) {
-        const k = (t * B + b) * 2 + d;
-        const diff = ws.loc[k] - ws.mu[k];
-        logp -= (diff * diff) / (2 * std2);
-        // d(−adv·log π)/dmu = −adv·(l − mu)/std², through tanh
-        s.dz[b * 2 + d] = learnPolicy ? ((-adv * diff) / std2) * inv * (1 - ws.mu[k] * ws.mu[k]) : 0;
-      }
-      if (learnPolicy) reinforce -= adv * logp * inv;
-    }
-    be.gemmTN(1, H, B, s.db, 0, ws.h, t * B * H, dP, o.wB, true);
-    sumRows(be, dP, o.bB, s.db, 0, B, 1);
-    if (learnPolicy) {
-      be.gemmTN(2, H, B, s.dz, 0, ws.h, t * B * H, dP, o.wL, true);
-      sumRows(be, dP, o.bL, s.dz, 0, B, 2);
-    }
+    const r = ramLocationBackward(model, ws, t, ws.reward, null, learnPolicy);
+    reinforce += r.reinforce;
+    baseline += r.baseline;
   }
 
   // 3. core and glimpse network, t = T-1..0; s.dh holds dL/dh[t+1] (and s.dc dL/dc[t+1])
-  const cell = backendCell(cellFor(c.cell), be);
-  for (let t = T - 1; t >= 0; t--) {
-    cell.backward(
-      s.dgx,
-      0,
-      s.dgh,
-      0,
-      s.dhPrev,
-      0,
-      s.dcPrev,
-      0,
-      s.dh,
-      0,
-      s.dc,
-      0,
-      ws.act,
-      t * B * GH,
-      ws.aux,
-      t * B * H,
-      ws.h,
-      t * B * H,
-      ws.c,
-      t * B * H,
-      B,
-      H,
-    );
-    const gOff = t * B * G;
-    const hgOff = t * B * Hg;
-    be.gemmTN(GH, G, B, s.dgx, 0, ws.g, gOff, dP, o.wIh, true);
-    sumRows(be, dP, o.bIh, s.dgx, 0, B, GH);
-    be.gemmTN(GH, H, B, s.dgh, 0, ws.h, t * B * H, dP, o.wHh, true);
-    sumRows(be, dP, o.bHh, s.dgh, 0, B, GH);
-    be.gemmNN(B, H, GH, s.dgh, 0, P, o.wHh, s.dhPrev, 0, true);
-    // glimpse network: dg = dgx·W_ih ⊙ [g > 0]
-    be.gemmNN(B, G, GH, s.dgx, 0, P, o.wIh, s.dg, 0, false);
-    for (let i = 0; i < B * G; i++) if (ws.g[gOff + i] <= 0) s.dg[i] = 0;
-    be.gemmTN(G, Hg, B, s.dg, 0, ws.hg, hgOff, dP, o.wWhat, true);
-    sumRows(be, dP, o.bWhat, s.dg, 0, B, G);
-    be.gemmTN(G, Hg, B, s.dg, 0, ws.hl, hgOff, dP, o.wWhere, true);
-    sumRows(be, dP, o.bWhere, s.dg, 0, B, G);
-    be.gemmNN(B, Hg, G, s.dg, 0, P, o.wWhat, s.dhg, 0, false);
-    be.gemmNN(B, Hg, G, s.dg, 0, P, o.wWhere, s.dhl, 0, false);
-    for (let i = 0; i < B * Hg; i++) {
-      if (ws.hg[hgOff + i] <= 0) s.dhg[i] = 0;
-      if (ws.hl[hgOff + i] <= 0) s.dhl[i] = 0;
-    }
-    be.gemmTN(Hg, D, B, s.dhg, 0, ws.rho, t * B * D, dP, o.wRho, true);
-    sumRows(be, dP, o.bRho, s.dhg, 0, B, Hg);
-    be.gemmTN(Hg, 2, B, s.dhl, 0, ws.loc, t * B * 2, dP, o.wLoc, true);
-    sumRows(be, dP, o.bLoc, s.dhl, 0, B, Hg);
-    s.dh.set(s.dhPrev);
-    if (ws.c.length > 0) s.dc.set(s.dcPrev);
-  }
+  for (let t = T - 1; t >= 0; t--) ramStepBackward(model, ws, t);
   return { ce, reinforce, baseline, correct };
+}
+
+/**
+ * The location network's REINFORCE term and the baseline's squared error at glimpse t, each reading `h[t]`
+ * detached: accumulates into `model.grads` (`+=`) and returns the terms' means over the batch.
+ *   loss_t = mean_b w_b·[ −(R_b − b_t)·log π(l_t | mu_t) + (R_b − b_t)² ]
+ *
+ * @param reward `R` `// [B]` at this glimpse
+ * @param weight `w` `// [B]` (0 leaves an image out, e.g. after its stop symbol), or null for all 1
+ * @param learnPolicy false: the location network gets no gradient (random or fixed locations)
+ */
+export function ramLocationBackward(
+  model: RamModel,
+  ws: RamWorkspace,
+  t: number,
+  reward: Float32Array,
+  weight: Float32Array | null,
+  learnPolicy: boolean,
+): { reinforce: number; baseline: number } {
+  const c = model.config;
+  const { B } = ws;
+  const H = c.hiddenSize;
+  const o = model.offsets;
+  const dP = model.grads;
+  const be = model.backend;
+  const s = ws.scratch;
+  const inv = 1 / B;
+  const std2 = c.locationStd * c.locationStd;
+  let reinforce = 0;
+  let baseline = 0;
+  for (let b = 0; b < B; b++) {
+    const w = weight === null ? 1 : weight[b];
+    const adv = reward[b] - ws.base[t * B + b];
+    baseline += w * adv * adv * inv;
+    s.db[b] = -2 * w * adv * inv;
+    let logp = 0;
+    for (let d = 0; d < 2; d++) {
+      const k = (t * B + b) * 2 + d;
+      const diff = ws.loc[k] - ws.mu[k];
+      logp -= (diff * diff) / (2 * std2);
+      // d(−adv·log π)/dmu = −adv·(l − mu)/std², through tanh
+      s.dz[b * 2 + d] = learnPolicy ? ((-w * adv * diff) / std2) * inv * (1 - ws.mu[k] * ws.mu[k]) : 0;
+    }
+    if (learnPolicy) reinforce -= w * adv * logp * inv;
+  }
+  be.gemmTN(1, H, B, s.db, 0, ws.h, t * B * H, dP, o.wB, true);
+  sumRows(be, dP, o.bB, s.db, 0, B, 1);
+  if (learnPolicy) {
+    be.gemmTN(2, H, B, s.dz, 0, ws.h, t * B * H, dP, o.wL, true);
+    sumRows(be, dP, o.bL, s.dz, 0, B, 2);
+  }
+  return { reinforce, baseline };
+}
+
+/**
+ * Backward of glimpse t's core step and glimpse network: reads `ws.scratch.dh` (and `dc`) as dL/dh[t+1], accumulates
+ * into `model.grads` and leaves dL/dh[t] (and dL/dc[t]) there. The mirror of `ramObserve`.
+ */
+export function ramStepBackward(model: RamModel, ws: RamWorkspace, t: number): void {
+  const c = model.config;
+  const { B } = ws;
+  const D = ramRetinaSize(c);
+  const { hiddenSize: H, glimpseHidden: Hg, glimpseOutput: G } = c;
+  const GH = ramGates(c) * H;
+  const o = model.offsets;
+  const P = model.params;
+  const dP = model.grads;
+  const be = model.backend;
+  const s = ws.scratch;
+  const cell = backendCell(cellFor(c.cell), be);
+  cell.backward(
+    s.dgx,
+    0,
+    s.dgh,
+    0,
+    s.dhPrev,
+    0,
+    s.dcPrev,
+    0,
+    s.dh,
+    0,
+    s.dc,
+    0,
+    ws.act,
+    t * B * GH,
+    ws.aux,
+    t * B * H,
+    ws.h,
+    t * B * H,
+    ws.c,
+    t * B * H,
+    B,
+    H,
+  );
+  const gOff = t * B * G;
+  const hgOff = t * B * Hg;
+  be.gemmTN(GH, G, B, s.dgx, 0, ws.g, gOff, dP, o.wIh, true);
+  sumRows(be, dP, o.bIh, s.dgx, 0, B, GH);
+  be.gemmTN(GH, H, B, s.dgh, 0, ws.h, t * B * H, dP, o.wHh, true);
+  sumRows(be, dP, o.bHh, s.dgh, 0, B, GH);
+  be.gemmNN(B, H, GH, s.dgh, 0, P, o.wHh, s.dhPrev, 0, true);
+  // glimpse network: dg = dgx·W_ih ⊙ [g > 0]
+  be.gemmNN(B, G, GH, s.dgx, 0, P, o.wIh, s.dg, 0, false);
+  for (let i = 0; i < B * G; i++) if (ws.g[gOff + i] <= 0) s.dg[i] = 0;
+  be.gemmTN(G, Hg, B, s.dg, 0, ws.hg, hgOff, dP, o.wWhat, true);
+  sumRows(be, dP, o.bWhat, s.dg, 0, B, G);
+  be.gemmTN(G, Hg, B, s.dg, 0, ws.hl, hgOff, dP, o.wWhere, true);
+  sumRows(be, dP, o.bWhere, s.dg, 0, B, G);
+  be.gemmNN(B, Hg, G, s.dg, 0, P, o.wWhat, s.dhg, 0, false);
+  be.gemmNN(B, Hg, G, s.dg, 0, P, o.wWhere, s.dhl, 0, false);
+  for (let i = 0; i < B * Hg; i++) {
+    if (ws.hg[hgOff + i] <= 0) s.dhg[i] = 0;
+    if (ws.hl[hgOff + i] <= 0) s.dhl[i] = 0;
+  }
+  be.gemmTN(Hg, D, B, s.dhg, 0, ws.rho, t * B * D, dP, o.wRho, true);
+  sumRows(be, dP, o.bRho, s.dhg, 0, B, Hg);
+  be.gemmTN(Hg, 2, B, s.dhl, 0, ws.loc, t * B * 2, dP, o.wLoc, true);
+  sumRows(be, dP, o.bLoc, s.dhl, 0, B, Hg);
+  s.dh.set(s.dhPrev);
+  if (ws.c.length > 0) s.dc.set(s.dcPrev);
 }

@@ -126,9 +126,9 @@ function resolvePlaced(set: MnistSet, options: PlacedMnistOptions | undefined, c
 
 /**
  * Draws digit `index` of `set` into `out` at (x, y), as value/255, combining with what is there by maximum.
- * Pixels outside `out` are dropped.
+ * Pixels outside `out` are dropped. (Internal: shared with `multiMnist.ts`, not in the public index.)
  */
-function drawPatch(
+export function drawPatch(
   out: Float32Array,
   W: number,
   H: number,

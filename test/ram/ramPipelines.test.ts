@@ -1,6 +1,7 @@
 /**
  * `eddy ram train`, `ram eval` and `ram demo` end to end on a tiny model: a short run learns well above chance (10%),
- * writes its checkpoint and model, resumes from the checkpoint, and eval and demo read the model it wrote.
+ * writes its checkpoint and model, resumes from the checkpoint, and eval and demo read the model it wrote; the same
+ * for the multi-object task (`--task multi`, learned and `--raster`).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,5 +71,52 @@ describe('eddy ram', () => {
   it('a bad flag is one line and exit code 2', async () => {
     expect(await main(['ram', 'train', '--task', 'svhn'])).toBe(2);
     expect(cli.err).toContain('--task');
+  });
+
+  const multi = join(dir, 'multi.safetensors');
+  it('train --task multi (and --raster) saves, resumes; eval and demo read it', async () => {
+    const args = ['ram', 'train', '--task', 'multi', '--max-digits', '2', '--test-count', '100', ...tiny];
+    expect(await main([...args, '--steps', '30', '--out', multi]), cli.err).toBe(0);
+    expect(cli.out).toMatch(
+      /multi 2-2 digits 36x64: sequence error [\d.]+%, per-digit error [\d.]+% on 100 test canvases/,
+    );
+    const saved = loadRamModel(multi);
+    expect(saved.metadata['eddy.ram.task']).toBe('multi');
+    expect(saved.model.config.glimpses).toBe(9); // 3 labels (2 digits, stop) of 3 glimpses
+    expect(saved.model.config.classes).toBe(11);
+    cli.out = '';
+    cli.err = '';
+    expect(await main([...args, '--steps', '35', '--out', multi])).toBe(0);
+    expect(cli.err).toContain('resumed');
+    expect(cli.out).toContain('35 updates');
+    // a checkpoint of the learned policy is not resumed as the raster baseline
+    expect(await main([...args, '--steps', '40', '--out', multi, '--raster'])).toBe(1);
+    expect(cli.err).toContain('another task or policy');
+    const raster = join(dir, 'multi-raster.safetensors');
+    expect(await main([...args, '--steps', '10', '--out', raster, '--raster'])).toBe(0);
+    expect(cli.out).toContain('raster of patches');
+    cli.out = '';
+    expect(await main(['ram', 'eval', '--model', raster, '--count', '50', '--data', data, '--json'])).toBe(0);
+    const r = JSON.parse(cli.out.trim().split('\n').pop() as string) as { policy: string; count: number; task: string };
+    expect([r.task, r.policy, r.count]).toEqual(['multi', 'raster', 50]);
+    const demo = join(dir, 'multi-demo');
+    expect(await main(['ram', 'demo', '--model', multi, '--count', '4', '--data', data, '--out', demo])).toBe(0);
+    const png = await sharp(join(demo, 'paths.png')).metadata();
+    expect(png.width).toBeGreaterThan(2 * 64 * 3);
+  }, 120_000);
+
+  it('multi flags that do not go together: one line and exit code 2', async () => {
+    const bad = async (args: string[], text: string): Promise<void> => {
+      cli.err = '';
+      expect(await main(args), cli.err).toBe(2);
+      expect(cli.err.trim().split('\n'), cli.err).toHaveLength(1);
+      expect(cli.err).toContain(text);
+    };
+    await bad(['ram', 'train', '--task', 'multi', '--random'], 'its baseline is --raster');
+    await bad(['ram', 'train', '--raster'], 'are for --task multi');
+    await bad(['ram', 'train', '--task', 'multi', '--min-digits', '3', '--max-digits', '2'], 'more than --max-digits');
+    await bad(['ram', 'train', '--task', 'multi', '--max-digits', '9'], '--max-digits');
+    await bad(['ram', 'eval', '--model', multi, '--random', '--data', data], 'not for a --task multi model');
+    await bad(['ram', 'demo', '--model', multi, '--task', 'mnist', '--data', data], 'not for a --task multi model');
   });
 });
