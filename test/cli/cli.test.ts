@@ -148,7 +148,7 @@ describe('shipped models by name', () => {
     expect(cli.out.length).toBeGreaterThan(30);
     cli.out = '';
     expect(await eddy('generate', '--list')).toBe(0);
-    expect(cli.out).toMatch(/shakespeare\s+3\.\d+ MB\s+1\.5065 nats\/char/);
+    expect(cli.out).toMatch(/shakespeare\s+6\.\d+ MB\s+1\.4296 nats\/char/);
     expect(cli.out).toMatch(/video-grid/);
   });
 });
