@@ -500,3 +500,7 @@ export {
   type RamSequenceEvaluateOptions,
   type RamSequenceEvaluation,
 } from './ram/ramSequenceTraining.ts';
+
+// --- Giving backend memory back (issue 17): per-stream and per-episode buffers of a wasm or native backend ---
+export { releaseBuffers } from './tensor/releaseBuffers.ts';
+export { releaseRamWorkspace, releaseRamSequenceWorkspace } from './ram/releaseRamWorkspace.ts';

@@ -26,6 +26,7 @@ import type { RNNModel } from '../model/rnnModel.ts';
 import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { checkInt, checkNumber } from '../util/validate.ts';
 import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
+import { releaseBuffers } from '../tensor/releaseBuffers.ts';
 import { outputWidth, resolveState, type StateLike, type StepInput } from './stepper.ts';
 
 /** Why a key's state left the map. */
@@ -256,8 +257,12 @@ export class KeyedStepper<K> {
     }
   }
 
-  /** Drops every state and buffer without calling `onEvict`. */
+  /**
+   * Drops every state without calling `onEvict`, and gives the batch buffers back to the backend: a subscription
+   * that ends leaves nothing in a wasm or native backend's memory.
+   */
   release(): void {
+    if (this.#buffers !== null) releaseBuffers(this.model.backend, Object.values(this.#buffers));
     this.#entries = null;
     this.#buffers = null;
     this.#views = null;

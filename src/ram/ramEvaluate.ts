@@ -5,6 +5,7 @@
  * @example
  * const { error } = ramEvaluate(model, testSet, ramTask('translated'), { count: 10000, seed: 2014 });
  */
+import { releaseRamWorkspace } from './releaseRamWorkspace.ts';
 import type { MnistSet } from '../sources/mnist.ts';
 import { Rng } from '../util/rng.ts';
 import { checkInt, checkObject, checkOneOf } from '../util/validate.ts';
@@ -48,12 +49,15 @@ export function ramEvaluate(
   const Y = model.config.classes;
   const S = task.canvasSize;
   let correct = 0;
-  let ws = createRamWorkspace(model, Math.min(batch, count)); // allocated once (a backend's memory is not freed)
+  let ws = createRamWorkspace(model, Math.min(batch, count)); // allocated once, given back at the end
   const images = new Float32Array(ws.B * S * S); // [B, S, S]
   const labels = new Int32Array(ws.B);
   for (let done = 0; done < count; ) {
     const B = Math.min(batch, count - done);
-    if (B !== ws.B) ws = createRamWorkspace(model, B); // the last, shorter batch
+    if (B !== ws.B) {
+      releaseRamWorkspace(model, ws);
+      ws = createRamWorkspace(model, B); // the last, shorter batch
+    }
     const lab = B === labels.length ? labels : labels.subarray(0, B);
     drawRamBatch(images, lab, set, data, task);
     const logits = ramForward(model, ws, images, S, S, policy, looks);
@@ -64,5 +68,6 @@ export function ramEvaluate(
     }
     done += B;
   }
+  releaseRamWorkspace(model, ws);
   return { error: 1 - correct / count, correct, count };
 }

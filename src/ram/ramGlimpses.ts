@@ -19,6 +19,7 @@
  * @example
  * ramGlimpses(model, { data, C: 1, H: 28, W: 28 }).subscribe((e) => e.kind === 'answer' && console.log(e.label));
  */
+import { releaseRamWorkspace } from './releaseRamWorkspace.ts';
 import type { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable } from 'rxjs';
 import { checkPixels, type GlimpseLocation, type Pixels } from '../sources/glimpse.ts';
@@ -85,14 +86,18 @@ function ramCore(
       return [ws.loc[2 * t], ws.loc[2 * t + 1]];
     };
     const opts = { size: c.glimpseSize, scales: c.scales, ...(signal ? { signal } : {}) };
-    for await (const g of glimpsesAsync(image, next, opts))
-      yield { kind: 'glimpse', step: g.step, location: g.location, data: g.data };
-    const logits = ramClassify(model, ws);
-    const probs = new Float32Array(c.classes);
-    softmaxRows(probs, 0, logits, 0, 1, c.classes);
-    let label = 0;
-    for (let k = 1; k < c.classes; k++) if (probs[k] > probs[label]) label = k;
-    yield { kind: 'answer', label, probs, locations: Float32Array.from(ws.loc) };
+    try {
+      for await (const g of glimpsesAsync(image, next, opts))
+        yield { kind: 'glimpse', step: g.step, location: g.location, data: g.data };
+      const logits = ramClassify(model, ws);
+      const probs = new Float32Array(c.classes);
+      softmaxRows(probs, 0, logits, 0, 1, c.classes);
+      let label = 0;
+      for (let k = 1; k < c.classes; k++) if (probs[k] > probs[label]) label = k;
+      yield { kind: 'answer', label, probs, locations: Float32Array.from(ws.loc) };
+    } finally {
+      releaseRamWorkspace(model, ws); // an image an episode: nothing left in the backend's memory
+    }
   };
 }
 

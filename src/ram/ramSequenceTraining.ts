@@ -10,6 +10,7 @@
  * ramSequenceTrainStep(model, sws, images, labels, task, optimizer, 'sample', rng);
  * ramSequenceEvaluate(model, testSet, task, { count: 10000 }); // { sequenceError, digitError, ... }
  */
+import { releaseRamSequenceWorkspace } from './releaseRamWorkspace.ts';
 import { drawMultiMnist } from '../sources/multiMnist.ts';
 import type { MnistSet } from '../sources/mnist.ts';
 import { clipGradNorm } from '../train/clip.ts';
@@ -131,7 +132,10 @@ export function ramSequenceEvaluate(
   let correctDigits = 0;
   for (let done = 0; done < count; ) {
     const B = Math.min(batch, count - done);
-    if (B !== sws.ws.B) sws = createRamSequenceWorkspace(model, B, J); // the last, shorter batch
+    if (B !== sws.ws.B) {
+      releaseRamSequenceWorkspace(model, sws);
+      sws = createRamSequenceWorkspace(model, B, J); // the last, shorter batch
+    }
     const lab = labels.subarray(0, B * J);
     drawRamSequenceBatch(images, lab, set, data, task);
     const logits = ramSequenceForward(model, sws, images, H, W, policy, null);
@@ -152,6 +156,7 @@ export function ramSequenceEvaluate(
     }
     done += B;
   }
+  releaseRamSequenceWorkspace(model, sws);
   return {
     sequenceError: 1 - correctSequences / count,
     digitError: 1 - correctDigits / digits,

@@ -15,6 +15,12 @@ export interface Backend {
   readonly name: string;
   /** A zeroed buffer this backend can compute on directly (a wasm backend returns a view of its memory). */
   alloc(length: number): Float32Array;
+  /**
+   * Gives back a whole buffer from `alloc` that nothing uses any more, so that a later `alloc` reuses its memory
+   * (a wasm or native backend's memory is never returned to the system otherwise). Optional: over ordinary arrays
+   * the garbage collector frees them. Call it through `releaseBuffers`.
+   */
+  release?(x: Float32Array): void;
   /** `C[M,N] (+)= A[M,K] · B[K,N]` */
   gemmNN(
     M: number,

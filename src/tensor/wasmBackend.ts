@@ -2,8 +2,8 @@
  * A WebAssembly SIMD backend: the three multiplies as f32x4 kernels generated from TypeScript at load time
  * (`wasm/gemmKernels.ts`, no build step), over one `WebAssembly.Memory` that `alloc` carves into views.
  *
- * 1. `alloc(n)` returns a zeroed view of the backend's memory (16-byte aligned, never freed). The model allocates
- *    its parameters, gradients and workspaces this way, so its multiplies run in place.
+ * 1. `alloc(n)` returns a zeroed view of the backend's memory (16-byte aligned). The model allocates its parameters,
+ *    gradients and workspaces this way, so its multiplies run in place. `release(x)` gives a view back for reuse.
  * 2. A gemm argument that is not a view of this memory (a user's `x`, `dy` or state) is copied into a staging
  *    region first, and C copied back after: O(size) `TypedArray.set` copies, small next to the O(M·N·K) multiply
  *    except when a large operand meets a small M (a staged 1024×256 weight at M = 1 runs at ~10 instead of ~25
@@ -15,8 +15,8 @@
  *    contiguous rows as 2×4 tiles of dot products, over blocks of B's rows that stay in L2 (as fast as the packed
  *    path at M = 2048, faster below).
  * 4. The memory is reserved at full capacity up front (virtual until touched) and never grows, because growing
- *    detaches every view. Nothing is ever freed, so code that allocates per call fills it: when it is full `alloc`
- *    throws a clear EddyError (or, with `whenFull: 'heap'`, returns ordinary arrays, which gemms then stage).
+ *    detaches every view. Code that allocates per call without `release` fills it: when it is full `alloc` throws
+ *    a clear EddyError (or, with `whenFull: 'heap'`, returns ordinary arrays, which gemms then stage).
  * 5. It also has the optional pointwise methods of `Backend` (`wasm/wasmPointwise.ts`): each cell's step forward and
  *    backward with sigmoid and tanh in f32x4 (`wasm/simdMath.ts`, float32-accurate), bias rows, bias gradients and
  *    the one-hot gather and its gradient, in a second module on the same memory. Arguments outside the memory
@@ -86,10 +86,15 @@ export interface WasmBackend extends Backend {
   readonly memory: WasmMemory;
   /** Reserved bytes. */
   readonly capacity: number;
-  /** Bytes handed out by `alloc` so far. */
+  /** Bytes from the bottom of the memory to its allocation mark (live views, and released ones waiting below it). */
   readonly used: number;
   /** True if `x` is a view of this backend's memory (a gemm argument that needs no copy). */
   owns(x: Float32Array): boolean;
+  /**
+   * Gives back a whole view from `alloc` for reuse by a later `alloc` (arrays outside the memory are ignored).
+   * @throws EddyError ERR_INVALID_ARG for part of a view or a view released already
+   */
+  release(x: Float32Array): void;
   /** Ends the helper thread of `threads: 2` (the backend then computes on one thread); nothing otherwise. */
   close(): void;
 }
@@ -318,6 +323,10 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
       checkInt('alloc length', length, 0);
       return arena.alloc(length);
     },
+    release(x) {
+      if (!(x instanceof Float32Array)) throw invalidArg('release x', 'a Float32Array from alloc', x);
+      arena.release(x);
+    },
     gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate) {
       if (!st.enter('gemmNN', M, N, K, A, aOff, B, bOff, C, cOff, accumulate)) return;
       if (accel) accel.gemm(slot, 0, M, N, K, st.a, st.b, st.c, accumulate);
@@ -399,6 +408,7 @@ function sharedBackend(): WasmBackend {
 export const wasmBackend: Backend = {
   name: 'wasm-simd',
   alloc: (length) => sharedBackend().alloc(length),
+  release: (x) => sharedBackend().release(x),
   gemmNN: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) =>
     sharedBackend().gemmNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate),
   gemmNT: (M, N, K, A, aOff, B, bOff, C, cOff, accumulate) =>
