@@ -315,91 +315,130 @@ static void dotNT(int M, int K, const float* A, const float* B, float* C, int N,
 
 // C[M, N] (+)= A[M, K] · Wᵀ for lower-precision weights W [N, K] (streaming steps, few rows), rows [j0, j1) of W:
 // bf16 (kind 1: the high half of a float32) or int8 (kind 2: w = q · scale[j]). Accumulated in float32.
-typedef uint16_t vh __attribute__((vector_size(VL * 2)));
-typedef uint16_t vhu __attribute__((vector_size(VL * 2), aligned(2), may_alias));
-typedef int8_t vb __attribute__((vector_size(VL)));
 typedef int8_t vbu __attribute__((vector_size(VL), aligned(1), may_alias));
 typedef uint32_t vu __attribute__((vector_size(VL * 4)));
 typedef int32_t vi32 __attribute__((vector_size(VL * 4)));
-// VL weights from `w + k` as floats: bf16 bits shifted into the high half, or int8 converted (intrinsics where
-// GCC's generic vector conversions would go element by element).
-template <int KIND>
-static inline vf loadQ(const void* w, long k) {
+typedef uint32_t vuu __attribute__((vector_size(VL * 4), aligned(1), may_alias));  // unaligned 32-bit lanes
+// One bf16 weight as a float (its bits are the high half of a float32).
+static inline float bf16At(const uint16_t* w, long k) {
+  const uint32_t u = uint32_t(w[k]) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+// VL int8 weights from `w + k` as floats (intrinsics where GCC's generic vector conversions would go element by
+// element).
+static inline vf loadQ8(const int8_t* w, long k) {
 #if defined(__AVX512F__)
-  if constexpr (KIND == 1) {
-    const __m512i u = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(w) + k))), 16);
-    return reinterpret_cast<vf>(_mm512_castsi512_ps(u));
-  } else {
-    return reinterpret_cast<vf>(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const int8_t*>(w) + k)))));
-  }
+  return reinterpret_cast<vf>(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + k)))));
 #elif defined(__AVX2__)
-  if constexpr (KIND == 1) {
-    const __m256i u = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(w) + k))), 16);
-    return reinterpret_cast<vf>(_mm256_castsi256_ps(u));
-  } else {
-    return reinterpret_cast<vf>(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const int8_t*>(w) + k)))));
-  }
+  return reinterpret_cast<vf>(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + k)))));
 #else
-  if constexpr (KIND == 1) {
-    const vu u = __builtin_convertvector(*reinterpret_cast<const vhu*>(static_cast<const uint16_t*>(w) + k), vu) << 16;
-    return (vf)u;  // a bit cast between vector types of one size
-  } else {
-    return __builtin_convertvector(__builtin_convertvector(*reinterpret_cast<const vbu*>(static_cast<const int8_t*>(w) + k), vi32), vf);
-  }
+  return __builtin_convertvector(__builtin_convertvector(*reinterpret_cast<const vbu*>(w + k), vi32), vf);
 #endif
 }
-static inline float scalarQ(int kind, const void* w, long k) {
-  if (kind == 1) {
-    const uint32_t u = uint32_t(static_cast<const uint16_t*>(w)[k]) << 16;
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-  }
-  return float(static_cast<const int8_t*>(w)[k]);
-}
-template <int KIND>
-static void dotNTqT(int M, int K, const float* A, const void* W, const float* scales, float* C, int N, int j0, int j1, bool acc) {
-  constexpr int kind = KIND;
+// int8 rows (w = q · scale[j]), four at a time, VL weights widened a load.
+static void dotNTint8(int M, int K, const float* A, const int8_t* W, const float* scales, float* C, int N, int j0, int j1, bool acc) {
   const int kv = K - K % VL;
-  const long esz = kind == 1 ? 2 : 1;
-  const auto row = [&](int j) { return static_cast<const void*>(static_cast<const uint8_t*>(W) + long(j) * K * esz); };
+  const auto row = [&](int j) { return W + long(j) * K; };
   for (int i = 0; i < M; i++) {
     const float* a = A + long(i) * K;
     float* c = C + long(i) * N;
     int j = j0;
     for (; j + 4 <= j1; j += 4) {
-      const void *b0 = row(j), *b1 = row(j + 1), *b2 = row(j + 2), *b3 = row(j + 3);
+      const int8_t *b0 = row(j), *b1 = row(j + 1), *b2 = row(j + 2), *b3 = row(j + 3);
       vf s0{}, s1{}, s2{}, s3{};
       for (int k = 0; k < kv; k += VL) {
         const vf x = vload(a + k);
-        s0 += x * loadQ<KIND>(b0, k);
-        s1 += x * loadQ<KIND>(b1, k);
-        s2 += x * loadQ<KIND>(b2, k);
-        s3 += x * loadQ<KIND>(b3, k);
+        s0 += x * loadQ8(b0, k);
+        s1 += x * loadQ8(b1, k);
+        s2 += x * loadQ8(b2, k);
+        s3 += x * loadQ8(b3, k);
       }
       float t[4] = {hsum(s0), hsum(s1), hsum(s2), hsum(s3)};
-      const void* bs[4] = {b0, b1, b2, b3};
+      const int8_t* bs[4] = {b0, b1, b2, b3};
       for (int q = 0; q < 4; q++) {
-        for (int k = kv; k < K; k++) t[q] += a[k] * scalarQ(kind, bs[q], k);
+        for (int k = kv; k < K; k++) t[q] += a[k] * float(bs[q][k]);
         if (scales) t[q] *= scales[j + q];
         c[j + q] = acc ? c[j + q] + t[q] : t[q];
       }
     }
     for (; j < j1; j++) {
-      const void* b = row(j);
+      const int8_t* b = row(j);
       vf s{};
-      for (int k = 0; k < kv; k += VL) s += vload(a + k) * loadQ<KIND>(b, k);
+      for (int k = 0; k < kv; k += VL) s += vload(a + k) * loadQ8(b, k);
       float t = hsum(s);
-      for (int k = kv; k < K; k++) t += a[k] * scalarQ(kind, b, k);
+      for (int k = kv; k < K; k++) t += a[k] * float(b[k]);
       if (scales) t *= scales[j];
       c[j] = acc ? c[j] + t : t;
     }
   }
 }
 
+// bf16 weights, 2·VL a load: each 32-bit lane holds a pair (w[k], w[k+1]) of the row; the pair shifted left by 16
+// is w[k] as a float, masked to its high half w[k+1]: two integer operations instead of a widening conversion
+// (a shuffle) per VL weights, and half the bytes of float32. The row of A is split once into its even and odd
+// elements to meet them. Four rows of W at a time, each with an even and an odd accumulator; the last K % (2·VL)
+// elements one by one. Accumulated in float32.
+static void dotNTbf16(int M, int K, const float* A, const uint16_t* W, float* C, int N, int j0, int j1, bool acc) {
+  const int kp = K / (2 * VL) * (2 * VL);
+  thread_local std::vector<float> split;
+  if (split.size() < size_t(kp)) split.resize(kp);
+  float* xe = split.data();
+  float* xo = xe + kp / 2;
+  const auto pair = [](const uint16_t* w, int k) { return *reinterpret_cast<const vuu*>(w + k); };
+  const auto even = [](vu u) { return (vf)(u << 16); };
+  const auto odd = [](vu u) { return (vf)(u & 0xffff0000u); };
+  for (int i = 0; i < M; i++) {
+    const float* a = A + long(i) * K;
+    float* c = C + long(i) * N;
+    for (int k = 0; k < kp / 2; k++) {
+      xe[k] = a[2 * k];
+      xo[k] = a[2 * k + 1];
+    }
+    const auto finish = [&](int j, vf e, vf o) {
+      const uint16_t* b = W + long(j) * K;
+      float t = hsum(e + o);
+      for (int k = kp; k < K; k++) t += a[k] * bf16At(b, k);
+      c[j] = acc ? c[j] + t : t;
+    };
+    int j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      const uint16_t *b0 = W + long(j) * K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
+      vf e0{}, e1{}, e2{}, e3{}, o0{}, o1{}, o2{}, o3{};
+      for (int k = 0; k < kp; k += 2 * VL) {
+        const vf x0 = vload(xe + k / 2), x1 = vload(xo + k / 2);
+        const vu u0 = pair(b0, k), u1 = pair(b1, k), u2 = pair(b2, k), u3 = pair(b3, k);
+        e0 += x0 * even(u0);
+        o0 += x1 * odd(u0);
+        e1 += x0 * even(u1);
+        o1 += x1 * odd(u1);
+        e2 += x0 * even(u2);
+        o2 += x1 * odd(u2);
+        e3 += x0 * even(u3);
+        o3 += x1 * odd(u3);
+      }
+      finish(j, e0, o0);
+      finish(j + 1, e1, o1);
+      finish(j + 2, e2, o2);
+      finish(j + 3, e3, o3);
+    }
+    for (; j < j1; j++) {
+      const uint16_t* b = W + long(j) * K;
+      vf e{}, o{};
+      for (int k = 0; k < kp; k += 2 * VL) {
+        const vu u = pair(b, k);
+        e += vload(xe + k / 2) * even(u);
+        o += vload(xo + k / 2) * odd(u);
+      }
+      finish(j, e, o);
+    }
+  }
+}
+
 static void dotNTq(int kind, int M, int K, const float* A, const void* W, const float* scales, float* C, int N, int j0, int j1, bool acc) {
-  if (kind == 1) dotNTqT<1>(M, K, A, W, scales, C, N, j0, j1, acc);
-  else dotNTqT<2>(M, K, A, W, scales, C, N, j0, j1, acc);
+  if (kind == 1) dotNTbf16(M, K, A, static_cast<const uint16_t*>(W), C, N, j0, j1, acc);
+  else dotNTint8(M, K, A, static_cast<const int8_t*>(W), scales, C, N, j0, j1, acc);
 }
 
 // ---- threads ------------------------------------------------------------------------------------------------
