@@ -500,3 +500,18 @@ export {
   type RamSequenceEvaluateOptions,
   type RamSequenceEvaluation,
 } from './ram/ramSequenceTraining.ts';
+
+// a jointly trained bidirectional classifier (issue 18: names): PyTorch's bidirectional=True over padded batches,
+// the reverse direction reading each row's own ids last to first, a head over [h_fwd, h_rev]; files load into
+// PyTorch and back (`loadClassifier`, and ensembles of such members)
+export {
+  BidirectionalClassifier,
+  bidirectionalParamCount,
+  reverseWithinLengths,
+  type BidirectionalConfig,
+  type BidirectionalCreateOptions,
+  type BidirectionalForwardOptions,
+  type BidirectionalPass,
+} from './model/bidirectionalClassifier.ts';
+export { loadClassifier, classifierFromSafetensors } from './model/modelFile.ts';
+export { bidirectionalFromStateDict, isBidirectionalStateDict } from './model/stateDict.ts';

@@ -10,6 +10,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import {
+  BidirectionalClassifier,
   CharAlphabet,
   ProgressLine,
   RNNModel,
@@ -28,6 +29,7 @@ import {
   type ClassifierData,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, seedFlag } from '../cli/command.ts';
+import { UsageError } from '../cli/flags.ts';
 import { stopOnSignals } from '../cli/signals.ts';
 import { SPLIT_DIR, encodeSplit, pct, readSplits, saveNamesClassifier } from './namesData.ts';
 
@@ -49,6 +51,7 @@ export const PRESETS = {
     dropout: 0,
     outputDropout: 0,
     reverse: 0,
+    bidirectional: 0,
   },
   best: {
     cell: 'gru',
@@ -66,6 +69,7 @@ export const PRESETS = {
     dropout: 0,
     outputDropout: 0,
     reverse: 0,
+    bidirectional: 0,
   },
 } as const;
 
@@ -95,7 +99,8 @@ export const command = defineCommand({
 time); --preset best is eddy's (GRU 160, embedding 64, Adam lr 0.003 decaying linearly to 0.0003 over 8 epochs,
 batches of 32 padded and masked, class weights (N / (K n_c))^0.3, weights averaged over the last 3 epochs). A flag given overrides the preset. The model kept is
 the average of the last --average-last epochs, or (with 0) the epoch with the best val score (mean of accuracy
-and macro-F1). Test numbers come from eddy names eval, once. --reverse reads names right to left; several runs
+and macro-F1). Test numbers come from eddy names eval, once. --reverse reads names right to left; --bidirectional trains one
+bidirectional layer (a forward and a reverse direction trained jointly, the head reading both final states). Several runs
 (seeds, directions) are packed into one averaging model by eddy names ensemble.
 Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
   flags: {
@@ -147,6 +152,10 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       description: 'dropout on the last hidden state before the head (training only) [preset]',
     },
     reverse: { type: 'boolean', description: 'read each name right to left (last letter first) [preset: no]' },
+    bidirectional: {
+      type: 'boolean',
+      description: 'a bidirectional layer (both readings, trained jointly; one layer; not checkpointed) [preset: no]',
+    },
     'max-train': { type: 'integer', min: 1, description: 'use only the first N train names of a shuffle (quick runs)' },
     minutes: { type: 'number', min: 0, exclusiveMin: true, description: 'stop after this wall time (at an epoch end)' },
     'no-resume': { type: 'boolean', description: 'start afresh even when OUT.ckpt exists' },
@@ -172,17 +181,23 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       dropout: f.dropout ?? preset.dropout,
       outputDropout: f.outputDropout ?? preset.outputDropout,
       reverse: f.reverse ? 1 : preset.reverse,
+      bidirectional: f.bidirectional ? 1 : preset.bidirectional,
     };
+    if (f.bidirectional && f.reverse)
+      throw new UsageError('--reverse: a --bidirectional model reads every name both ways; give one of the two');
+    if (f.bidirectional && Number(given.layers) !== 1)
+      throw new UsageError(`--layers: a --bidirectional model has one layer, not ${given.layers}`);
     const backend = backendByName(f.backend, { path: '--backend' });
     const alphabet = CharAlphabet.fromTexts(splits.train.names);
     const K = splits.train.languages.length;
     const ckpt = `${f.out}.ckpt`;
     const resume = existsSync(ckpt) && !f.noResume;
-    let model: RNNModel;
+    let model: RNNModel | BidirectionalClassifier;
     let extra: Extra;
     const rng = new Rng(f.seed);
     const s = resume ? (loadCheckpoint<Extra>(ckpt, { backend }).extra.settings as Settings) : given;
     const reverse = Number(s.reverse ?? 0) === 1;
+    const bidirectional = Number(s.bidirectional ?? 0) === 1;
     let train = encodeSplit(splits.train, alphabet, reverse);
     const val = encodeSplit(splits.val, alphabet, reverse);
     if (f.maxTrain !== undefined && f.maxTrain < train.seqs.length) train = subsample(train, f.maxTrain, f.seed);
@@ -199,7 +214,8 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       ctx.log(`${ctx.name}: resuming ${ckpt} after epoch ${extra.epoch} (settings from the checkpoint)`);
     } else {
       const emb = Number(s.embedding);
-      model = RNNModel.create(
+      const create = bidirectional ? BidirectionalClassifier.create : RNNModel.create;
+      model = create(
         {
           cell: s.cell as CellKind,
           input: emb > 0 ? 'embedding' : 'onehot',
@@ -221,7 +237,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     const power = Number(s.classWeightPower);
     const loss = power > 0 ? weightedCrossEntropy(balancedClassWeights(train.labels, K, power)) : manyToOneCrossEntropy;
     ctx.log(
-      `${ctx.name}: ${s.cell} ${s.hidden}, ${Number(s.embedding) > 0 ? `embedding ${s.embedding}` : 'one-hot'}, ` +
+      `${ctx.name}: ${bidirectional ? 'bidirectional ' : ''}${s.cell} ${s.hidden}, ${Number(s.embedding) > 0 ? `embedding ${s.embedding}` : 'one-hot'}, ` +
         `${s.optimizer} lr ${s.lr}, batch ${s.batch}, ${epochs} epochs, ${model.numParams.toLocaleString('en-US')} parameters, ` +
         `${train.seqs.length} train / ${val.seqs.length} val names, ${alphabet.size} ids, ${backend.name}`,
     );
@@ -259,7 +275,9 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
         if (!extra.best || score > extra.best.score) extra.best = { score, epoch: e, params: b64(model.params) };
         extra.epoch = e;
         extra.seconds = seconds;
-        saveCheckpoint(ckpt, model, { optimizer: optimizer.getState(), state: null, rng: rng.getState(), extra });
+        // a bidirectional run (a minute or two) is not checkpointed
+        if (model instanceof RNNModel)
+          saveCheckpoint(ckpt, model, { optimizer: optimizer.getState(), state: null, rng: rng.getState(), extra });
         ctx.log(
           `${ctx.name}: epoch ${e}: train loss ${lossMean.toFixed(4)}, val accuracy ${pct(v.accuracy)}, macro-F1 ${v.macroF1.toFixed(3)} (${seconds.toFixed(0)} s)`,
         );
@@ -294,7 +312,11 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
   },
 });
 
-function scoreOn(model: RNNModel, data: ClassifierData, K: number): { accuracy: number; macroF1: number } {
+function scoreOn(
+  model: RNNModel | BidirectionalClassifier,
+  data: ClassifierData,
+  K: number,
+): { accuracy: number; macroF1: number } {
   const m = confusionMatrix(data.labels, classifySequences(model, data.seqs).predictions, K);
   return { accuracy: m.accuracy, macroF1: m.macroF1 };
 }
