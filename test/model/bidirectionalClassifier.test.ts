@@ -2,7 +2,16 @@
  * The bidirectional classifier: finite-difference gradients of every tensor (float64, rows of different lengths
  * so that padding is exercised), padding that reaches neither direction, and the reversal within each row.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadEnsemble, saveEnsemble } from '../../src/model/ensembleFile.ts';
+import { loadClassifier, loadModel, modelMetadata, modelTensors, saveModel } from '../../src/model/modelFile.ts';
+import { RNNModel } from '../../src/model/rnnModel.ts';
+import { readSafetensors, writeSafetensors } from '../../src/model/safetensors.ts';
+import { classifyEnsemble, reversedSequence } from '../../src/train/classifyEnsemble.ts';
+import { classifySequences } from '../../src/train/classifySequences.ts';
 import {
   BidirectionalClassifier,
   bidirectionalParamCount,
@@ -151,5 +160,69 @@ describe('BidirectionalClassifier padding', () => {
       /options\.lengths\[2\]/,
     );
     expectError(() => m.forward(b.ids, { T: b.T, B: b.B, lengths: Int32Array.of(5) }), 'ERR_SHAPE', /options\.lengths/);
+  });
+});
+
+describe('BidirectionalClassifier files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eddy-bi-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const options: ModelOptions = {
+    cell: 'lstm',
+    input: 'embedding',
+    inputSize: 6,
+    embeddingSize: 3,
+    hiddenSize: 4,
+    outputSize: 5,
+    outputDropout: 0.2,
+    vocab: ['', 'a', 'b', 'c', 'd', 'e'],
+  };
+  const logitsOf = (m: BidirectionalClassifier | RNNModel): Float32Array => classifySequences(m, SEQS).probs;
+
+  it('round-trips through saveModel / loadClassifier (f32 exactly, f16 closely), metadata saying bidirectional', () => {
+    const model = BidirectionalClassifier.create(options, { seed: 4 });
+    const path = join(dir, 'bi.safetensors');
+    saveModel(path, model);
+    const file = readSafetensors(path);
+    expect(JSON.parse(file.metadata['eddy.config']).bidirectional).toBe(true);
+    expect([...file.tensors.keys()]).toContain('rnn.weight_hh_l0_reverse');
+    expect(file.tensors.get('head.weight')?.shape).toEqual([5, 8]);
+    const back = loadClassifier(path);
+    expect(back).toBeInstanceOf(BidirectionalClassifier);
+    expect(back.config).toEqual(model.config);
+    expect(Array.from(back.params)).toEqual(Array.from(model.params));
+    expect(Array.from(logitsOf(back))).toEqual(Array.from(logitsOf(model)));
+    saveModel(join(dir, 'bi16.safetensors'), model, {}, { dtype: 'f16' });
+    const half = logitsOf(loadClassifier(join(dir, 'bi16.safetensors')));
+    const full = logitsOf(model);
+    for (let i = 0; i < full.length; i++) expect(half[i]).toBeCloseTo(full[i], 2);
+    expectError(() => loadModel(path), 'ERR_FILE', /bi\.safetensors/, /bidirectional classifier/, /loadClassifier/);
+  });
+
+  it('packs with a unidirectional member into an ensemble file; classifyEnsemble averages them', () => {
+    const bi = BidirectionalClassifier.create(options, { seed: 4 });
+    const { outputDropout: _o, ...uniOptions } = options;
+    const uni = RNNModel.create({ ...uniOptions, cell: 'gru' }, { seed: 5 });
+    const path = join(dir, 'ens.safetensors');
+    saveEnsemble(path, [
+      { model: bi, reverse: false },
+      { model: uni, reverse: true },
+    ]);
+    const { members } = loadEnsemble(path);
+    expect(members[0].model).toBeInstanceOf(BidirectionalClassifier);
+    expect(members[1].model).toBeInstanceOf(RNNModel);
+    expect(members[1].reverse).toBe(true);
+    const mean = classifyEnsemble(members, SEQS).probs;
+    const a = logitsOf(bi);
+    const b = classifySequences(uni, SEQS.map(reversedSequence)).probs;
+    for (let i = 0; i < mean.length; i++) expect(mean[i]).toBeCloseTo((a[i] + b[i]) / 2, 6);
+  });
+
+  it('refuses a file whose config says bidirectional but whose tensors do not fit, naming file and tensor', () => {
+    const model = BidirectionalClassifier.create(options, { seed: 4 });
+    const path = join(dir, 'bad.safetensors');
+    const tensors = modelTensors(model);
+    delete tensors['rnn.bias_hh_l0_reverse'];
+    writeSafetensors(path, tensors, modelMetadata(model));
+    expectError(() => loadClassifier(path), 'ERR_FILE', /bad\.safetensors/, /rnn\.bias_hh_l0_reverse/);
   });
 });
