@@ -87,6 +87,7 @@ const SUFFIX = ['', '_reverse'] as const;
 /**
  * Row b's first `lengths[b]` ids reversed, then the padding: `[T, B]` time-major, as `padBatch` lays out ids.
  * @param padId written after each row's valid steps. @default 0
+ * @throws EddyError ERR_SHAPE naming `ids` or `lengths`; ERR_INVALID_ARG naming `lengths[b]` outside [0, T]
  */
 export function reverseWithinLengths(
   ids: Int32Array,
@@ -95,6 +96,13 @@ export function reverseWithinLengths(
   B: number,
   padId = 0,
 ): Int32Array {
+  checkInt('T', T, 1);
+  checkInt('B', B, 1);
+  if (!(ids instanceof Int32Array) || ids.length !== T * B)
+    throw shapeError('ids', `Int32Array of length ${T * B} ([T=${T}, B=${B}])`, describeKind(ids));
+  if (!(lengths instanceof Int32Array) || lengths.length !== B)
+    throw shapeError('lengths', `Int32Array of length ${B}`, describeKind(lengths));
+  for (let b = 0; b < B; b++) checkInt(`lengths[${b}]`, lengths[b], 0, T);
   const out = new Int32Array(T * B).fill(padId);
   for (let b = 0; b < B; b++) {
     const n = lengths[b];
@@ -124,9 +132,8 @@ export class BidirectionalClassifier {
     this.backend = backend;
     const { outputDropout: _od, bidirectional: _bi, ...rest } = this.config;
     const dirConfig: ModelConfig = { ...rest, outputSize: 0, dropout: 0 };
-    this.#dirs = [0, 1].map(
-      () => new RNNModel(dirConfig, backend.alloc(paramLayout(dirConfig).total), backend),
-    ) as unknown as readonly [RNNModel, RNNModel];
+    const direction = (): RNNModel => new RNNModel(dirConfig, backend.alloc(paramLayout(dirConfig).total), backend);
+    this.#dirs = [direction(), direction()];
     this.layout = biLayout(this.config, this.#dirs[0]);
     if (!isFloatArray(params) || params.length !== this.layout.total)
       throw shapeError(
