@@ -190,7 +190,6 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     seed: seedFlag,
   },
   async run(f, ctx) {
-    const splits = readSplits(f.input);
     const preset = PRESETS[f.preset as keyof typeof PRESETS];
     const given: Settings = {
       cell: f.cell ?? preset.cell,
@@ -214,6 +213,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       throw new UsageError('--reverse: a --bidirectional model reads every name both ways; give one of the two');
     if (given.bidirectional === 1 && Number(given.layers) !== 1)
       throw new UsageError(`--layers: a --bidirectional model has one layer, not ${given.layers}`);
+    const splits = readSplits(f.input);
     const backend = backendByName(f.backend, { path: '--backend' });
     const alphabet = CharAlphabet.fromTexts(splits.train.names);
     const K = splits.train.languages.length;

@@ -218,19 +218,8 @@ export class BidirectionalClassifier {
     const K = this.config.outputSize;
     const logits = this.newArray(B * K);
     const z = this.newArray(B * 2 * H);
-    bidirectionalHeadForward(
-      hf,
-      hr,
-      null,
-      this.params,
-      this.layout.headWeight,
-      this.layout.headBias,
-      B,
-      H,
-      K,
-      z,
-      logits,
-    );
+    const L = this.layout;
+    bidirectionalHeadForward(logits, z, hf, hr, null, this.params, L.headWeight, L.headBias, B, H, K);
     return logits;
   }
 
@@ -275,19 +264,8 @@ export class BidirectionalClassifier {
     }
     const z = this.newArray(B * 2 * H);
     const logits = this.newArray(B * K);
-    bidirectionalHeadForward(
-      hf,
-      hr,
-      mask,
-      this.params,
-      this.layout.headWeight,
-      this.layout.headBias,
-      B,
-      H,
-      K,
-      z,
-      logits,
-    );
+    const L = this.layout;
+    bidirectionalHeadForward(logits, z, hf, hr, mask, this.params, L.headWeight, L.headBias, B, H, K);
     const pass: BidirectionalPass = {
       T,
       B,
@@ -315,22 +293,22 @@ export class BidirectionalClassifier {
     const [fwd, rev] = this.#dirs;
     if (pass.forwardWorkspace.T !== T || pass.forwardWorkspace.B !== B)
       throw new EddyError('ERR_INVALID_ARG', 'backward: the pass is not the latest forward of this model');
-    const dhf = this.newArray(B * H);
+    const dhf = this.newArray(B * H); // [B, H] zeroed: the head's backward accumulates
     const dhr = this.newArray(B * H);
     const L = this.layout;
     bidirectionalHeadBackward(
+      dhf,
+      dhr,
+      this.grads,
       dlogits,
       pass.z,
       pass.mask,
       this.params,
-      this.grads,
       L.headWeight,
       L.headBias,
       B,
       H,
       K,
-      dhf,
-      dhr,
     );
     const dyF = this.newArray(T * B * H);
     const dyR = this.newArray(T * B * H);

@@ -10,21 +10,22 @@
  */
 
 /**
- * Forward: writes `z [B, 2H]` (kept for the backward) and `logits [B, K]`.
+ * Forward: writes `logits [B, K]` and `z [B, 2H]` (kept for the backward).
+ * @param hf `[B, H]` the forward direction's final states; `hr` `[B, H]` the reverse direction's
  * @param mask `[B, 2H]` dropout multipliers, or null
  */
 export function bidirectionalHeadForward(
-  hf: Float32Array,
-  hr: Float32Array,
-  mask: Float32Array | null,
+  logits: Float32Array, // [B, K]
+  z: Float32Array, // [B, 2H]
+  hf: Float32Array, // [B, H]
+  hr: Float32Array, // [B, H]
+  mask: Float32Array | null, // [B, 2H]
   P: Float32Array,
   w: number,
   bias: number,
   B: number,
   H: number,
   K: number,
-  z: Float32Array,
-  logits: Float32Array,
 ): void {
   const D = 2 * H;
   for (let b = 0; b < B; b++) {
@@ -43,45 +44,37 @@ export function bidirectionalHeadForward(
 }
 
 /**
- * Backward: accumulates `dW` and `dbias` into `G` (same layout as `P`) and writes `dhf`, `dhr [B, H]`.
- * @param z the forward's `z` (masked)
+ * Backward: accumulates `dhf`, `dhr [B, H]`, and `dW`, `dbias` into `dP` (the layout of `P`).
  * @param dlogits `[B, K]` the loss gradient of the logits
+ * @param z the forward's `z` (masked)
  */
 export function bidirectionalHeadBackward(
-  dlogits: Float32Array,
-  z: Float32Array,
-  mask: Float32Array | null,
+  dhf: Float32Array, // [B, H]
+  dhr: Float32Array, // [B, H]
+  dP: Float32Array,
+  dlogits: Float32Array, // [B, K]
+  z: Float32Array, // [B, 2H]
+  mask: Float32Array | null, // [B, 2H]
   P: Float32Array,
-  G: Float32Array,
   w: number,
   bias: number,
   B: number,
   H: number,
   K: number,
-  dhf: Float32Array,
-  dhr: Float32Array,
 ): void {
   const D = 2 * H;
   for (let b = 0; b < B; b++) {
-    for (let j = 0; j < H; j++) {
-      dhf[b * H + j] = 0;
-      dhr[b * H + j] = 0;
-    }
     for (let k = 0; k < K; k++) {
       const g = dlogits[b * K + k];
       if (g === 0) continue;
-      G[bias + k] += g;
+      dP[bias + k] += g;
       const row = w + k * D;
-      for (let j = 0; j < D; j++) G[row + j] += g * z[b * D + j];
+      for (let j = 0; j < D; j++) dP[row + j] += g * z[b * D + j];
+      // d z[b, j] = Σ_k g_k W[k, j], through the mask into the state
       for (let j = 0; j < H; j++) {
-        dhf[b * H + j] += g * P[row + j];
-        dhr[b * H + j] += g * P[row + H + j];
+        dhf[b * H + j] += g * P[row + j] * (mask === null ? 1 : mask[b * D + j]);
+        dhr[b * H + j] += g * P[row + H + j] * (mask === null ? 1 : mask[b * D + H + j]);
       }
     }
-    if (mask !== null)
-      for (let j = 0; j < H; j++) {
-        dhf[b * H + j] *= mask[b * D + j];
-        dhr[b * H + j] *= mask[b * D + H + j];
-      }
   }
 }
