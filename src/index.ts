@@ -504,3 +504,17 @@ export {
 // --- Giving backend memory back (issue 17): per-stream and per-episode buffers of a wasm or native backend ---
 export { releaseBuffers } from './tensor/releaseBuffers.ts';
 export { releaseRamWorkspace, releaseRamSequenceWorkspace } from './ram/releaseRamWorkspace.ts';
+// a jointly trained bidirectional classifier (issue 18: names): PyTorch's bidirectional=True over padded batches,
+// the reverse direction reading each row's own ids last to first, a head over [h_fwd, h_rev]; files load into
+// PyTorch and back (`loadClassifier`, and ensembles of such members)
+export {
+  BidirectionalClassifier,
+  bidirectionalParamCount,
+  reverseWithinLengths,
+  type BidirectionalConfig,
+  type BidirectionalCreateOptions,
+  type BidirectionalForwardOptions,
+  type BidirectionalPass,
+} from './model/bidirectionalClassifier.ts';
+export { loadClassifier, classifierFromSafetensors } from './model/modelFile.ts';
+export { bidirectionalFromStateDict, isBidirectionalStateDict } from './model/stateDict.ts';

@@ -56,6 +56,7 @@ export function listShippedModels(): ShippedModel[] {
       cell?: string;
       numLayers?: number;
       hiddenSize?: number;
+      bidirectional?: boolean;
     };
     const ram =
       meta['eddy.ram.config'] === undefined ? null : (JSON.parse(meta['eddy.ram.config']) as Record<string, number>);
@@ -65,7 +66,7 @@ export function listShippedModels(): ShippedModel[] {
         ? null
         : (JSON.parse(meta['eddy.ensemble']) as { config: string; reverse?: boolean }[]);
     const layers = (c: typeof config): string =>
-      `${c.numLayers ?? '?'}-layer ${(c.cell ?? '?').toUpperCase()} ${c.hiddenSize ?? '?'}`;
+      `${c.numLayers ?? '?'}-layer ${c.bidirectional ? 'bidirectional ' : ''}${(c.cell ?? '?').toUpperCase()} ${c.hiddenSize ?? '?'}`;
     const arch = ram
       ? `RAM ${ram.glimpses} glimpses ${ram.glimpseSize}x${ram.glimpseSize}x${ram.scales}, core ${ram.hiddenSize}`
       : members

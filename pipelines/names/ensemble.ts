@@ -6,7 +6,13 @@
  *
  *   eddy names ensemble --members runs/a.safetensors,runs/b.safetensors --out runs/names-ensemble.safetensors
  */
-import { backendByName, confusionMatrix, saveEnsemble, type EnsembleMember } from '../../src/index.ts';
+import {
+  BidirectionalClassifier,
+  backendByName,
+  confusionMatrix,
+  saveEnsemble,
+  type EnsembleMember,
+} from '../../src/index.ts';
 import { backendFlag, defineCommand } from '../cli/command.ts';
 import { UsageError } from '../cli/flags.ts';
 import { SPLIT_DIR, classifyNames, loadNamesClassifier, pct, readSplits, type NamesClassifier } from './namesData.ts';
@@ -51,7 +57,11 @@ Example: eddy names ensemble --members runs/n1.safetensors,runs/n1r.safetensors 
     const lines: string[] = [];
     parts.forEach((c, i) => {
       const v = score(c);
-      const dir = c.members.map((m) => (m.reverse ? 'right to left' : 'left to right')).join(', ');
+      const dir = c.members
+        .map((m) =>
+          m.model instanceof BidirectionalClassifier ? 'bidirectional' : m.reverse ? 'right to left' : 'left to right',
+        )
+        .join(', ');
       lines.push(`${paths[i]} (${dir}): val accuracy ${pct(v.accuracy)}, macro-F1 ${v.macroF1.toFixed(3)}`);
     });
     const members: EnsembleMember[] = parts.flatMap((c) => c.members);

@@ -9,7 +9,15 @@
  */
 import { createInterface } from 'node:readline';
 import { from, lastValueFrom, map, tap, zip } from 'rxjs';
-import { backendByName, classifySequences, recurrent, reversedSequence, softmaxRows } from '../../src/index.ts';
+import {
+  BidirectionalClassifier,
+  backendByName,
+  classifySequences,
+  recurrent,
+  reversedSequence,
+  softmaxRows,
+  type RNNModel,
+} from '../../src/index.ts';
 import { backendFlag, defineCommand } from '../cli/command.ts';
 import { UsageError } from '../cli/flags.ts';
 import { modelFlag } from '../cli/shippedModels.ts';
@@ -26,8 +34,9 @@ export function topLanguages(probs: Float32Array, languages: readonly string[], 
 /**
  * Streams one name through the classifier; resolves with the lines printed (one per character). A member that
  * reads left to right is stepped by `recurrent` (its state carried from one character to the next); a member that
- * reads right to left re-reads the reversed prefix after each character (a name is short). The members'
- * probabilities are averaged.
+ * reads right to left re-reads the reversed prefix after each character (a name is short). A bidirectional member
+ * does both: its forward direction steps with carried state, its reverse direction re-reads the prefix (last
+ * character first), and its head reads the two states. The members' probabilities are averaged.
  */
 export async function liveName(
   c: NamesClassifier,
@@ -38,27 +47,36 @@ export async function liveName(
   const chars = [...name];
   const ids = chars.map((ch) => c.alphabet.id(ch));
   const K = c.languages.length;
-  const forward = c.members.filter((m) => !m.reverse);
-  const backward = c.members.filter((m) => m.reverse);
+  const bi = c.members.flatMap((m) => (m.model instanceof BidirectionalClassifier ? [m.model] : []));
+  const uni = c.members.flatMap((m) => (m.model instanceof BidirectionalClassifier ? [] : [m]));
+  const forward = uni.filter((m) => !m.reverse).map((m) => m.model as RNNModel);
+  const backward = uni.filter((m) => m.reverse).map((m) => m.model as RNNModel);
+  const biDirs = bi.map((m) => m.directions());
   const lines: string[] = [];
-  // one stream of logits per forward member, zipped with the step index
-  const logits = forward.map((m) => from(ids).pipe(recurrent(m.model)));
+  // one stream of outputs per forward reader (logits of a member, or the forward state of a bidirectional one),
+  // zipped with the step index
+  const logits = [...forward, ...biDirs.map((d) => d.forward)].map((m) => from(ids).pipe(recurrent(m)));
   await lastValueFrom(
     zip(from(chars.keys()), ...logits).pipe(
       map(([t, ...ys]) => {
         const p = new Float32Array(K); // [K] the mean of the members' probabilities
         const one = new Float32Array(K);
-        for (const y of ys) {
+        const add = (y: Float32Array): void => {
           softmaxRows(one, 0, y, 0, 1, K);
           for (let j = 0; j < K; j++) p[j] += one[j] / c.members.length;
+        };
+        for (const y of ys.slice(0, forward.length)) add(y);
+        const reversedPrefix = reversedSequence(Int32Array.from(ids.slice(0, t + 1)));
+        for (const m of backward) {
+          const q = classifySequences(m, [reversedPrefix]).probs;
+          for (let j = 0; j < K; j++) p[j] += q[j] / c.members.length;
         }
-        if (backward.length > 0) {
-          const prefix = [reversedSequence(Int32Array.from(ids.slice(0, t + 1)))];
-          for (const m of backward) {
-            const q = classifySequences(m.model, prefix).probs;
-            for (let j = 0; j < K; j++) p[j] += q[j] / c.members.length;
-          }
-        }
+        bi.forEach((m, i) => {
+          // the reverse direction re-reads the prefix, last character first: its state after the first character
+          const H = m.config.hiddenSize;
+          const hr = biDirs[i].reverse.forward(reversedPrefix, { T: t + 1, B: 1 }).y.slice(t * H, (t + 1) * H);
+          add(m.logitsOf(ys[forward.length + i], hr));
+        });
         return [t, p] as const;
       }),
       tap(([t, p]) => {

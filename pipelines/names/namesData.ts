@@ -11,6 +11,7 @@ import {
   type EnsembleMember,
   type NamesSplit,
   type RNNModel,
+  type BidirectionalClassifier,
   classifyEnsemble,
   loadEnsemble,
   readNamesSplit,
@@ -54,7 +55,7 @@ export interface NamesClassifier {
 }
 
 /** The alphabet of a model saved with its vocabulary (id 0 is the reserved ''). */
-export function alphabetOf(model: RNNModel, source: string): CharAlphabet {
+export function alphabetOf(model: RNNModel | BidirectionalClassifier, source: string): CharAlphabet {
   const vocab = model.config.vocab ?? [];
   if (vocab[0] !== '') throw new EddyError('ERR_FILE', `${source}: not a names model (no character vocabulary)`);
   return new CharAlphabet(vocab.slice(1));
@@ -93,7 +94,7 @@ export function classifyNames(c: NamesClassifier, names: readonly string[]): Cla
 /** Saves a classifier (atomically) with its languages and any extra metadata. */
 export function saveNamesClassifier(
   path: string,
-  model: RNNModel,
+  model: RNNModel | BidirectionalClassifier,
   languages: readonly string[],
   extra: Record<string, string>,
 ): void {

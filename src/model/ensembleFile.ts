@@ -11,8 +11,9 @@
  */
 import { EddyError, invalidArg } from '../util/errors.ts';
 import type { RNNModel } from './rnnModel.ts';
+import type { BidirectionalClassifier } from './bidirectionalClassifier.ts';
 import {
-  modelFromSafetensors,
+  classifierFromSafetensors,
   modelMetadata,
   modelTensors,
   type LoadModelOptions,
@@ -22,8 +23,8 @@ import { readSafetensors, writeSafetensors, type SafetensorsInput, type Safetens
 
 /** One model of an ensemble and the direction it reads sequences in. */
 export interface EnsembleMember {
-  /** A classifier (a model with a head of K outputs). */
-  readonly model: RNNModel;
+  /** A classifier (a model with a head of K outputs, or a bidirectional classifier). */
+  readonly model: RNNModel | BidirectionalClassifier;
   /** Reads each sequence right to left (last id first). */
   readonly reverse: boolean;
 }
@@ -79,7 +80,7 @@ export function loadEnsemble(path: string, options: LoadModelOptions = {}): Load
   const file = readSafetensors(path);
   const raw = file.metadata[ENSEMBLE_KEY];
   if (raw === undefined) {
-    const model = modelFromSafetensors(file, path, options);
+    const model = classifierFromSafetensors(file, path, options);
     return { members: [{ model, reverse: file.metadata[REVERSE_KEY] === '1' }], metadata: file.metadata };
   }
   let entries: MemberEntry[];
@@ -98,7 +99,7 @@ export function loadEnsemble(path: string, options: LoadModelOptions = {}): Load
       throw new EddyError('ERR_FILE', `Cannot load ${path}: ensemble member ${i} has no tensors or no config`);
     const metadata: Record<string, string> = { 'eddy.config': e.config };
     if (typeof e.vocab === 'string') metadata['eddy.vocab'] = e.vocab;
-    const model = modelFromSafetensors({ tensors, metadata }, `${path} (member ${i})`, options);
+    const model = classifierFromSafetensors({ tensors, metadata }, `${path} (member ${i})`, options);
     return { model, reverse: e.reverse === true };
   });
   return { members, metadata: file.metadata };

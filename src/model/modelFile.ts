@@ -8,7 +8,8 @@ import { EddyError } from '../util/errors.ts';
 import type { Backend, WeightPrecision } from '../tensor/backend.ts';
 import { checkOneOf } from '../util/validate.ts';
 import type { ModelOptions } from './modelConfig.ts';
-import type { RNNModel } from './rnnModel.ts';
+import { RNNModel } from './rnnModel.ts';
+import type { BidirectionalClassifier } from './bidirectionalClassifier.ts';
 import {
   readSafetensorsAsync,
   readSafetensors,
@@ -17,7 +18,13 @@ import {
   type SafetensorsFile,
   type SafetensorsInput,
 } from './safetensors.ts';
-import { CONFIG_KEYS, inferOptions, modelFromStateDict } from './stateDict.ts';
+import {
+  CONFIG_KEYS,
+  bidirectionalFromStateDict,
+  inferOptions,
+  isBidirectionalStateDict,
+  modelFromStateDict,
+} from './stateDict.ts';
 
 /** Options for loading a model file. */
 export interface LoadModelOptions {
@@ -45,7 +52,10 @@ export interface SaveModelOptions {
 }
 
 /** The metadata eddy writes for a model, merged with `extra` (string values). */
-export function modelMetadata(model: RNNModel, extra: Record<string, string> = {}): Record<string, string> {
+export function modelMetadata(
+  model: RNNModel | BidirectionalClassifier,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const { vocab, ...config } = model.config;
   const meta: Record<string, string> = { ...extra, 'eddy.format': '1', 'eddy.config': JSON.stringify(config) };
   if (vocab) meta['eddy.vocab'] = JSON.stringify(vocab);
@@ -53,7 +63,10 @@ export function modelMetadata(model: RNNModel, extra: Record<string, string> = {
 }
 
 /** The tensors of a model, ready for `encodeSafetensors` (stored as `options.dtype`). */
-export function modelTensors(model: RNNModel, options: SaveModelOptions = {}): Record<string, SafetensorsInput> {
+export function modelTensors(
+  model: RNNModel | BidirectionalClassifier,
+  options: SaveModelOptions = {},
+): Record<string, SafetensorsInput> {
   const dtype = checkOneOf('options.dtype', options.dtype ?? 'f32', ['f32', 'f16'] as const);
   const out: Record<string, SafetensorsInput> = {};
   for (const e of model.layout.entries) {
@@ -69,7 +82,7 @@ export function modelTensors(model: RNNModel, options: SaveModelOptions = {}): R
  */
 export function saveModel(
   path: string,
-  model: RNNModel,
+  model: RNNModel | BidirectionalClassifier,
   extra: Record<string, string> = {},
   options: SaveModelOptions = {},
 ): void {
@@ -79,7 +92,7 @@ export function saveModel(
 /** Async `saveModel`. */
 export async function saveModelAsync(
   path: string,
-  model: RNNModel,
+  model: RNNModel | BidirectionalClassifier,
   extra: Record<string, string> = {},
   options: SaveModelOptions = {},
 ): Promise<void> {
@@ -88,7 +101,24 @@ export async function saveModelAsync(
 
 /** Builds a model from a decoded safetensors file (see `loadModel`). */
 export function modelFromSafetensors(file: SafetensorsFile, source: string, options: LoadModelOptions = {}): RNNModel {
-  const fromMeta: Partial<ModelOptions> = {};
+  const model = classifierFromSafetensors(file, source, options);
+  if (model instanceof RNNModel) return model;
+  throw new EddyError(
+    'ERR_FILE',
+    `Cannot load ${source}: it holds a bidirectional classifier (load it with loadClassifier or loadEnsemble)`,
+  );
+}
+
+/**
+ * Builds a model or, when the file says `bidirectional` (or holds PyTorch's `_reverse` tensors), a
+ * `BidirectionalClassifier` from a decoded safetensors file (see `loadClassifier`).
+ */
+export function classifierFromSafetensors(
+  file: SafetensorsFile,
+  source: string,
+  options: LoadModelOptions = {},
+): RNNModel | BidirectionalClassifier {
+  const fromMeta: Partial<ModelOptions> & { bidirectional?: unknown } = {};
   const rawConfig = file.metadata['eddy.config'];
   if (rawConfig !== undefined) Object.assign(fromMeta, parseConfig(rawConfig, source));
   else if (file.metadata.nonlinearity === 'relu') {
@@ -107,12 +137,28 @@ export function modelFromSafetensors(file: SafetensorsFile, source: string, opti
     file.metadata['eddy.checkpoint'] === '1'
       ? new Map([...file.tensors].filter(([k]) => !k.startsWith('optimizer.') && !k.startsWith('carried.')))
       : file.tensors;
-  // each source of configuration must agree with the shapes on its own, so a message names the one that does not
-  inferOptions(tensors, fromMeta, source, 'metadata eddy.config');
-  if (options.config) inferOptions(tensors, options.config, source, 'options.config');
-  const fromArgs: FromArgs = { config: { ...fromMeta, ...(options.config ?? {}) }, source };
-  if (options.backend) fromArgs.backend = options.backend;
   const weights = checkOneOf('options.weights', options.weights ?? 'f32', ['f32', 'bf16', 'int8'] as const);
+  const { bidirectional, ...given } = fromMeta;
+  if (bidirectional !== undefined && bidirectional !== true)
+    throw new EddyError(
+      'ERR_FILE',
+      `Cannot load ${source}: metadata eddy.config says bidirectional ${JSON.stringify(bidirectional)} (true or absent)`,
+    );
+  if (bidirectional === true || isBidirectionalStateDict(tensors)) {
+    if (weights !== 'f32')
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `options.weights: a bidirectional classifier (${source}) computes in float32 only`,
+      );
+    const args: FromArgs = { config: { ...given, ...(options.config ?? {}) }, source };
+    if (options.backend) args.backend = options.backend;
+    return bidirectionalFromStateDict(tensors, args);
+  }
+  // each source of configuration must agree with the shapes on its own, so a message names the one that does not
+  inferOptions(tensors, given, source, 'metadata eddy.config');
+  if (options.config) inferOptions(tensors, options.config, source, 'options.config');
+  const fromArgs: FromArgs = { config: { ...given, ...(options.config ?? {}) }, source };
+  if (options.backend) fromArgs.backend = options.backend;
   const model = modelFromStateDict(tensors, fromArgs);
   if (weights !== 'f32') model.quantizeWeights(weights);
   return model;
@@ -148,6 +194,15 @@ type FromArgs = Parameters<typeof modelFromStateDict>[1] & {};
  */
 export function loadModel(path: string, options: LoadModelOptions = {}): RNNModel {
   return modelFromSafetensors(readSafetensors(path), path, options);
+}
+
+/**
+ * Loads a classifier: a model as `loadModel` does, or a `BidirectionalClassifier` (saved by eddy, or a PyTorch
+ * state_dict with a one-layer bidirectional `rnn` and a `head` over 2H).
+ * @throws EddyError ERR_FILE naming the file when it is missing, truncated, corrupt or does not fit
+ */
+export function loadClassifier(path: string, options: LoadModelOptions = {}): RNNModel | BidirectionalClassifier {
+  return classifierFromSafetensors(readSafetensors(path), path, options);
 }
 
 /** Async `loadModel`. */

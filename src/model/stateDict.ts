@@ -14,6 +14,7 @@ import type { ModelConfig, ModelOptions } from './modelConfig.ts';
 import { resolveConfig } from './modelConfig.ts';
 import { paramLayout } from './paramLayout.ts';
 import { RNNModel } from './rnnModel.ts';
+import { BidirectionalClassifier, bidirectionalParamCount } from './bidirectionalClassifier.ts';
 
 /** A tensor of a state_dict: shape and row-major values. */
 export interface StateTensor {
@@ -49,6 +50,7 @@ export const CONFIG_KEYS: readonly string[] = [
   'dropout',
   'outputDropout',
   'vocab',
+  'bidirectional',
 ];
 
 /**
@@ -186,4 +188,49 @@ export function stateDictOf(model: RNNModel): Map<string, StateTensor> {
   for (const e of model.layout.entries)
     out.set(e.name, { shape: e.shape, data: model.params.subarray(e.offset, e.offset + e.size) });
   return out;
+}
+
+/** Whether a state_dict holds a bidirectional recurrent layer (PyTorch's `_reverse` tensors). */
+export function isBidirectionalStateDict(tensors: ReadonlyMap<string, StateTensor>): boolean {
+  return tensors.has('rnn.weight_ih_l0_reverse');
+}
+
+/**
+ * Builds a `BidirectionalClassifier` from a state_dict (PyTorch's `embedding`, `rnn` with `bidirectional=True`
+ * and one layer, `head` over 2H). The shapes give the configuration as for `modelFromStateDict`; every tensor must
+ * be there with its exact shape, and nothing else may be.
+ * @throws EddyError ERR_FILE naming the source and the tensor or field that does not fit
+ */
+export function bidirectionalFromStateDict(
+  tensors: ReadonlyMap<string, StateTensor>,
+  options: FromStateDictOptions = {},
+): BidirectionalClassifier {
+  const source = options.source ?? 'state_dict';
+  const forwardOnly = new Map([...tensors].filter(([k]) => !k.endsWith('_reverse')));
+  const inferred = inferOptions(forwardOnly, options.config ?? {}, source);
+  const backend = options.backend ?? jsBackend;
+  let model: BidirectionalClassifier;
+  try {
+    const config = resolveConfig(inferred, 'config');
+    model = new BidirectionalClassifier(config, backend.alloc(bidirectionalParamCount(config)), backend);
+  } catch (err) {
+    throw fail(source, `not a bidirectional classifier: ${(err as Error).message}`);
+  }
+  for (const e of model.layout.entries) {
+    const t = tensors.get(e.name);
+    if (!t) throw fail(source, `missing tensor ${e.name} ${shapeText(e.shape)}`);
+    if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i]))
+      throw fail(source, `tensor ${e.name} has shape ${shapeText(t.shape)}, expected ${shapeText(e.shape)}`);
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw fail(source, `tensor ${e.name} holds a non-finite weight: ${e.name}[${bad}] is ${t.data[bad]}`);
+    model.params.set(t.data, e.offset);
+  }
+  const known = new Set(model.layout.entries.map((e) => e.name));
+  const extra = [...tensors.keys()].filter((k) => !known.has(k));
+  if (extra.length > 0)
+    throw fail(
+      source,
+      `unexpected tensor(s) ${extra.slice(0, 5).join(', ')} (a bidirectional classifier has one layer)`,
+    );
+  return model;
 }

@@ -1,12 +1,14 @@
 /**
  * Many-to-one inference over many sequences at once: batches of similar lengths through `model.forward`, and each
- * row's output read at its last real step (the padding after it does not reach that step).
+ * row's output read at its last real step (the padding after it does not reach that step). A
+ * `BidirectionalClassifier` reads each row from both ends (its `forward` with the batch's lengths).
  *
  * @example
  * const { predictions, probs } = classifySequences(model, test.seqs);
  * confusionMatrix(test.labels, predictions, K);
  */
 import type { RNNModel } from '../model/rnnModel.ts';
+import { BidirectionalClassifier } from '../model/bidirectionalClassifier.ts';
 import { padBatch } from './padBatch.ts';
 import { softmaxRows } from '../tensor/softmax.ts';
 import { invalidArg } from '../util/errors.ts';
@@ -26,7 +28,11 @@ export interface Classified {
  * @param batchSize rows per forward. @default 256
  * @throws EddyError ERR_INVALID_ARG naming `seqs` or `batchSize`
  */
-export function classifySequences(model: RNNModel, seqs: readonly Int32Array[], batchSize = 256): Classified {
+export function classifySequences(
+  model: RNNModel | BidirectionalClassifier,
+  seqs: readonly Int32Array[],
+  batchSize = 256,
+): Classified {
   if (!Array.isArray(seqs)) throw invalidArg('seqs', 'an array of id sequences', seqs);
   checkInt('batchSize', batchSize, 1);
   const K = model.config.outputSize;
@@ -38,9 +44,12 @@ export function classifySequences(model: RNNModel, seqs: readonly Int32Array[], 
   for (let s = 0; s < N; s += batchSize) {
     const idx = order.slice(s, s + batchSize);
     const batch = padBatch(idx.map((i) => seqs[i]));
-    const { y } = model.forward(batch.ids, { T: batch.T, B: batch.B, checkFinite: false });
+    const bi = model instanceof BidirectionalClassifier;
+    const y = bi
+      ? model.forward(batch.ids, { T: batch.T, B: batch.B, lengths: batch.lengths }).logits
+      : model.forward(batch.ids, { T: batch.T, B: batch.B, checkFinite: false }).y;
     for (let b = 0; b < idx.length; b++) {
-      const o = ((batch.lengths[b] - 1) * batch.B + b) * K;
+      const o = bi ? b * K : ((batch.lengths[b] - 1) * batch.B + b) * K;
       softmaxRows(probs, idx[b] * K, y, o, 1, K);
       let best = 0;
       for (let k = 1; k < K; k++) if (probs[idx[b] * K + k] > probs[idx[b] * K + best]) best = k;

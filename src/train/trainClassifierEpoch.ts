@@ -8,12 +8,15 @@
  * 2. `batchSize: 1` is plain one-sequence-at-a-time SGD (the PyTorch tutorial's classifier).
  * 3. Extra parameters (a `CategoryStates` table) are not involved here: the model's initial state is zero.
  * 4. The forward runs in training mode: a model with dropout draws its masks from `options.rng` (no draw without).
+ * 5. A `BidirectionalClassifier` gets each batch's lengths and returns logits `[B, K]`, scored with the loss as a
+ *    window of one step (`{ T: 1, B, Y: K }`, one label per row).
  *
  * @example
  * const rng = new Rng(1);
  * for (let e = 0; e < 10; e++) trainClassifierEpoch(model, train, { optimizer, batchSize: 64, rng });
  */
 import type { RNNModel } from '../model/rnnModel.ts';
+import { BidirectionalClassifier } from '../model/bidirectionalClassifier.ts';
 import type { Optimizer } from './optimizer.ts';
 import { clipGradNorm } from './clip.ts';
 import { manyToOneCrossEntropy, type SequenceLoss } from './losses.ts';
@@ -73,7 +76,7 @@ export function lengthBatches(seqs: readonly Int32Array[], batchSize: number, rn
  * @throws EddyError ERR_INVALID_ARG naming an option; ERR_NON_FINITE for a NaN loss (with the batch number)
  */
 export function trainClassifierEpoch(
-  model: RNNModel,
+  model: RNNModel | BidirectionalClassifier,
   data: ClassifierData,
   options: TrainClassifierEpochOptions,
 ): number {
@@ -93,6 +96,30 @@ export function trainClassifierEpoch(
       { labels: idx.map((i) => data.labels[i]) },
     );
     const { T, B } = batch;
+    if (model instanceof BidirectionalClassifier) {
+      const { logits, pass } = model.forward(batch.ids, {
+        T,
+        B,
+        lengths: batch.lengths,
+        training: true,
+        rng: options.rng,
+      });
+      const dl = new Float32Array(logits.length);
+      const r = loss(
+        dl,
+        logits,
+        Int32Array.from(idx, (i) => data.labels[i]),
+        { T: 1, B, Y: K },
+      );
+      checkFiniteLoss(r.loss, n);
+      model.backward(pass, dl);
+      if (clip > 0) clipGradNorm(model.grads, clip);
+      options.optimizer.step(model.params, model.grads);
+      model.zeroGrads();
+      sum += r.loss;
+      options.onBatch?.(n + 1, batches.length, r.loss);
+      continue;
+    }
     // training: dropout (if the model has any) draws its masks from the same rng
     const { y, workspace } = model.forward(batch.ids, { T, B, checkFinite: false, training: true, rng: options.rng });
     const dy = new Float32Array(y.length);

@@ -1,0 +1,396 @@
+/**
+ * A bidirectional recurrent classifier (many-to-one), trained jointly: PyTorch's
+ * `embedding -> nn.GRU/LSTM/RNN(bidirectional=True) -> head(cat(h_n[0], h_n[1]))` over padded, masked batches.
+ *
+ * 1. The forward direction reads each row's valid ids left to right; its state after the row's last valid id is
+ *    `h_fwd`. The reverse direction reads each row's OWN valid ids last to first (row b's ids reversed within its
+ *    length, then padded at the end); its state after the row's first id is `h_rev` (PyTorch's output of the
+ *    reverse direction at position 0, with packed sequences). Padding comes after every row's valid steps in both
+ *    readings, so it reaches neither state.
+ * 2. The head is linear over `[h_fwd, h_rev]` `[B, 2H]` (`bidirectionalHeadForward`), with the model's
+ *    `outputDropout` on that concatenation in training.
+ * 3. The parameters are one flat buffer under PyTorch's names: `embedding.weight` (shared by both directions),
+ *    `rnn.weight_ih_l0` ... and `rnn.weight_ih_l0_reverse` ..., `head.weight [K, 2H]`, `head.bias [K]`, so a
+ *    saved file loads into PyTorch with `load_state_dict`. Each direction runs as an `RNNModel` without a head
+ *    (eddy's cells and kernels); `forward` copies the flat parameters into the two directions and `backward` adds
+ *    their gradients back (the embedding's from both).
+ * 4. One layer (a stacked bidirectional RNN feeds both directions' outputs to the next layer: not supported).
+ *
+ * @example
+ * const model = BidirectionalClassifier.create({ cell: 'gru', input: 'embedding', inputSize: 60, embeddingSize: 32,
+ *   hiddenSize: 96, outputSize: 18 }, { seed: 1 });
+ * const batch = padBatch(seqs);
+ * const { logits, pass } = model.forward(batch.ids, { T: batch.T, B: batch.B, lengths: batch.lengths });
+ * model.backward(pass, dlogits);
+ */
+import type { Backend } from '../tensor/backend.ts';
+import { jsBackend } from '../tensor/jsBackend.ts';
+import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
+import { firstNonFinite } from '../util/finite.ts';
+import { Rng } from '../util/rng.ts';
+import { checkBool, checkInt, checkObject } from '../util/validate.ts';
+import { bidirectionalHeadBackward, bidirectionalHeadForward } from './bidirectionalHead.ts';
+import { resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
+import { paramLayout, type ParamEntry } from './paramLayout.ts';
+import { RNNModel } from './rnnModel.ts';
+import type { Workspace } from './workspace.ts';
+
+/** The configuration of a bidirectional classifier: a model configuration (one layer, a head) marked so. */
+export type BidirectionalConfig = ModelConfig & { readonly bidirectional: true };
+
+/** Options for `BidirectionalClassifier.create`. */
+export interface BidirectionalCreateOptions {
+  /** Seed of the initialisation (PyTorch's scheme). @default 0 */
+  seed?: number;
+  /** Kernels to compute with. @default jsBackend */
+  backend?: Backend;
+}
+
+/** Options of one forward over a padded batch. */
+export interface BidirectionalForwardOptions {
+  /** T: steps of the padded batch. Required. */
+  T: number;
+  /** B: rows. Required. */
+  B: number;
+  /** `[B]` valid steps of each row, in `[1, T]` (`padBatch`'s `lengths`). Required. */
+  lengths: Int32Array;
+  /** Apply the output dropout (needs `rng` when the model has some). @default false */
+  training?: boolean;
+  /** Random source of the dropout mask. @default undefined */
+  rng?: Rng;
+}
+
+/** What `backward` needs from a forward (valid until the next forward). */
+export interface BidirectionalPass {
+  readonly T: number;
+  readonly B: number;
+  readonly lengths: Int32Array;
+  /** `[B, 2H]` the (masked) concatenated final states. */
+  readonly z: Float32Array;
+  readonly mask: Float32Array | null;
+  readonly forwardWorkspace: Workspace;
+  readonly reverseWorkspace: Workspace;
+}
+
+/** The layout of the flat buffer: PyTorch names, and where each direction's own tensors come from. */
+interface BiLayout {
+  readonly entries: readonly ParamEntry[];
+  readonly total: number;
+  readonly headWeight: number;
+  readonly headBias: number;
+  /** per direction: [offset in the flat buffer, offset in the direction's model, size] of each of its tensors */
+  readonly copies: readonly (readonly [number, number, number])[][];
+}
+
+const SUFFIX = ['', '_reverse'] as const;
+
+/**
+ * Row b's first `lengths[b]` ids reversed, then the padding: `[T, B]` time-major, as `padBatch` lays out ids.
+ * @param padId written after each row's valid steps. @default 0
+ * @throws EddyError ERR_SHAPE naming `ids` or `lengths`; ERR_INVALID_ARG naming `lengths[b]` outside [0, T]
+ */
+export function reverseWithinLengths(
+  ids: Int32Array,
+  lengths: Int32Array,
+  T: number,
+  B: number,
+  padId = 0,
+): Int32Array {
+  checkInt('T', T, 1);
+  checkInt('B', B, 1);
+  if (!(ids instanceof Int32Array) || ids.length !== T * B)
+    throw shapeError('ids', `Int32Array of length ${T * B} ([T=${T}, B=${B}])`, describeKind(ids));
+  if (!(lengths instanceof Int32Array) || lengths.length !== B)
+    throw shapeError('lengths', `Int32Array of length ${B}`, describeKind(lengths));
+  for (let b = 0; b < B; b++) checkInt(`lengths[${b}]`, lengths[b], 0, T);
+  const out = new Int32Array(T * B).fill(padId);
+  for (let b = 0; b < B; b++) {
+    const n = lengths[b];
+    for (let t = 0; t < n; t++) out[t * B + b] = ids[(n - 1 - t) * B + b];
+  }
+  return out;
+}
+
+/** A jointly trained bidirectional RNN / LSTM / GRU classifier (see the file header). */
+export class BidirectionalClassifier {
+  readonly config: BidirectionalConfig;
+  readonly layout: BiLayout;
+  readonly backend: Backend;
+  /** All parameters under PyTorch's names (`layout.entries`). */
+  readonly params: Float32Array;
+  /** All gradients, same layout; `backward` accumulates here, `zeroGrads` clears. */
+  readonly grads: Float32Array;
+  /** The two directions (no head): their parameters are copies of the flat buffer's, refreshed by `forward`. */
+  readonly #dirs: readonly [RNNModel, RNNModel];
+
+  /**
+   * Wraps a flat parameter buffer (see `create` for a fresh model).
+   * @throws EddyError ERR_INVALID_ARG naming the configuration field; ERR_SHAPE naming `params`
+   */
+  constructor(config: ModelConfig, params: Float32Array, backend: Backend = jsBackend) {
+    this.config = checkBidirectional(config, 'config');
+    this.backend = backend;
+    const { outputDropout: _od, bidirectional: _bi, ...rest } = this.config;
+    const dirConfig: ModelConfig = { ...rest, outputSize: 0, dropout: 0 };
+    const direction = (): RNNModel => new RNNModel(dirConfig, backend.alloc(paramLayout(dirConfig).total), backend);
+    this.#dirs = [direction(), direction()];
+    this.layout = biLayout(this.config, this.#dirs[0]);
+    if (!isFloatArray(params) || params.length !== this.layout.total)
+      throw shapeError(
+        'params',
+        `Float32Array of length ${this.layout.total}`,
+        isFloatArray(params) ? `length ${params.length}` : describeKind(params),
+      );
+    this.params = params;
+    this.grads = backend.alloc(this.layout.total);
+  }
+
+  /**
+   * A new classifier with PyTorch's initialisation: N(0, 1) embeddings, U(-1/√H, 1/√H) for the cells,
+   * U(-1/√(2H), 1/√(2H)) for the head (its fan-in is 2H).
+   * @throws EddyError ERR_INVALID_ARG naming the option (no head, more than one layer)
+   */
+  static create(options: ModelOptions, createOptions: BidirectionalCreateOptions = {}): BidirectionalClassifier {
+    const config = resolveConfig(options);
+    checkObject('createOptions', createOptions);
+    const seed = checkInt('createOptions.seed', createOptions.seed ?? 0, 0, 0xffffffff);
+    const backend = createOptions.backend ?? jsBackend;
+    const probe = new BidirectionalClassifier(config, backend.alloc(bidirectionalParamCount(config)), backend);
+    const rng = new Rng(seed);
+    const P = probe.params;
+    for (const e of probe.layout.entries) {
+      if (e.name === 'embedding.weight') for (let i = 0; i < e.size; i++) P[e.offset + i] = rng.normal();
+      else {
+        const k = 1 / Math.sqrt(e.name.startsWith('head.') ? 2 * config.hiddenSize : config.hiddenSize);
+        for (let i = 0; i < e.size; i++) P[e.offset + i] = rng.uniform(-k, k);
+      }
+    }
+    return probe;
+  }
+
+  /** Number of parameters. */
+  get numParams(): number {
+    return this.layout.total;
+  }
+
+  /** A view of one named parameter (PyTorch state_dict name). @throws EddyError if there is no such name */
+  param(name: string): Float32Array {
+    const e = this.entry(name);
+    return this.params.subarray(e.offset, e.offset + e.size);
+  }
+
+  /** A view of one named gradient. */
+  grad(name: string): Float32Array {
+    const e = this.entry(name);
+    return this.grads.subarray(e.offset, e.offset + e.size);
+  }
+
+  private entry(name: string): ParamEntry {
+    const e = this.layout.entries.find((p) => p.name === name);
+    if (!e) throw invalidArg('name', `one of ${this.layout.entries.map((p) => p.name).join(', ')}`, name);
+    return e;
+  }
+
+  /** Zeroes the gradient buffer. */
+  zeroGrads(): void {
+    this.grads.fill(0);
+  }
+
+  /**
+   * The two directions as head-less models with the current parameters: `forward` reads ids left to right, `reverse`
+   * is meant for each sequence reversed. For streaming (`recurrent(directions().forward)` steps with carried state);
+   * pass their final top-layer states to `logitsOf`.
+   */
+  directions(): { forward: RNNModel; reverse: RNNModel } {
+    this.sync();
+    return { forward: this.#dirs[0], reverse: this.#dirs[1] };
+  }
+
+  /**
+   * The head over given final states (no dropout): `hf`, `hr` `[B, H]` -> logits `[B, K]` (a new array).
+   * @throws EddyError ERR_SHAPE naming `hf` or `hr`
+   */
+  logitsOf(hf: Float32Array, hr: Float32Array): Float32Array {
+    const H = this.config.hiddenSize;
+    const B = hf.length / H;
+    if (!Number.isInteger(B) || B < 1) throw shapeError('hf', `[B, H=${H}]`, `length ${hf.length}`);
+    if (hr.length !== hf.length) throw shapeError('hr', `length ${hf.length} (as hf)`, `length ${hr.length}`);
+    const K = this.config.outputSize;
+    const logits = this.newArray(B * K);
+    const z = this.newArray(B * 2 * H);
+    const L = this.layout;
+    bidirectionalHeadForward(logits, z, hf, hr, null, this.params, L.headWeight, L.headBias, B, H, K);
+    return logits;
+  }
+
+  /**
+   * Forward over a padded batch (`padBatch`'s `ids [T, B]`, right-padded, and `lengths`).
+   * @returns `logits [B, K]` and the pass `backward` needs
+   * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG naming `ids`, `options.lengths[b]` or an option
+   */
+  forward(ids: Int32Array, options: BidirectionalForwardOptions): { logits: Float32Array; pass: BidirectionalPass } {
+    const o = checkObject('options', options);
+    const T = checkInt('options.T', o.T, 1);
+    const B = checkInt('options.B', o.B, 1);
+    const training = checkBool('options.training', o.training ?? false);
+    const p = training ? (this.config.outputDropout ?? 0) : 0;
+    if (p > 0 && !(o.rng instanceof Rng))
+      throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', o.rng);
+    if (!(ids instanceof Int32Array) || ids.length !== T * B)
+      throw shapeError('ids', `Int32Array of token ids of length ${T * B} ([T=${T}, B=${B}])`, describeKind(ids));
+    const lengths = o.lengths;
+    if (!(lengths instanceof Int32Array) || lengths.length !== B)
+      throw shapeError('options.lengths', `Int32Array of length ${B}`, describeKind(lengths));
+    for (let b = 0; b < B; b++) checkInt(`options.lengths[${b}]`, lengths[b], 1, T);
+    this.sync();
+    const [fwd, rev] = this.#dirs;
+    const H = this.config.hiddenSize;
+    const K = this.config.outputSize;
+    // each direction its own workspace, so that both stay valid for backward
+    const f = fwd.forward(ids, { T, B, checkFinite: false });
+    const r = rev.forward(reverseWithinLengths(ids, lengths, T, B), { T, B, checkFinite: false });
+    const hf = this.newArray(B * H);
+    const hr = this.newArray(B * H);
+    for (let b = 0; b < B; b++) {
+      const o2 = ((lengths[b] - 1) * B + b) * H;
+      hf.set(f.y.subarray(o2, o2 + H), b * H);
+      hr.set(r.y.subarray(o2, o2 + H), b * H);
+    }
+    let mask: Float32Array | null = null;
+    if (p > 0) {
+      const rng = o.rng as Rng;
+      mask = this.newArray(B * 2 * H);
+      for (let i = 0; i < mask.length; i++) mask[i] = rng.next() >= p ? 1 / (1 - p) : 0;
+    }
+    const z = this.newArray(B * 2 * H);
+    const logits = this.newArray(B * K);
+    const L = this.layout;
+    bidirectionalHeadForward(logits, z, hf, hr, mask, this.params, L.headWeight, L.headBias, B, H, K);
+    const pass: BidirectionalPass = {
+      T,
+      B,
+      lengths: Int32Array.from(lengths),
+      z,
+      mask,
+      forwardWorkspace: f.workspace,
+      reverseWorkspace: r.workspace,
+    };
+    return { logits, pass };
+  }
+
+  /**
+   * Backpropagation from `dlogits [B, K]` through the head and both directions; accumulates into `grads`.
+   * @throws EddyError ERR_SHAPE naming `dlogits`; ERR_INVALID_ARG when `pass` is not the latest forward
+   */
+  backward(pass: BidirectionalPass, dlogits: Float32Array): void {
+    const { T, B, lengths } = pass;
+    const H = this.config.hiddenSize;
+    const K = this.config.outputSize;
+    if (!isFloatArray(dlogits) || dlogits.length !== B * K)
+      throw shapeError('dlogits', `Float32Array of length ${B * K} ([B=${B}, K=${K}])`, describeKind(dlogits));
+    const bad = firstNonFinite(dlogits);
+    if (bad >= 0) throw new EddyError('ERR_NON_FINITE', `dlogits[${bad}] is ${dlogits[bad]}`);
+    const [fwd, rev] = this.#dirs;
+    if (pass.forwardWorkspace.T !== T || pass.forwardWorkspace.B !== B)
+      throw new EddyError('ERR_INVALID_ARG', 'backward: the pass is not the latest forward of this model');
+    const dhf = this.newArray(B * H); // [B, H] zeroed: the head's backward accumulates
+    const dhr = this.newArray(B * H);
+    const L = this.layout;
+    bidirectionalHeadBackward(
+      dhf,
+      dhr,
+      this.grads,
+      dlogits,
+      pass.z,
+      pass.mask,
+      this.params,
+      L.headWeight,
+      L.headBias,
+      B,
+      H,
+      K,
+    );
+    const dyF = this.newArray(T * B * H);
+    const dyR = this.newArray(T * B * H);
+    for (let b = 0; b < B; b++) {
+      const o = ((lengths[b] - 1) * B + b) * H;
+      dyF.set(dhf.subarray(b * H, b * H + H), o);
+      dyR.set(dhr.subarray(b * H, b * H + H), o);
+    }
+    fwd.backward(pass.forwardWorkspace, dyF);
+    rev.backward(pass.reverseWorkspace, dyR);
+    for (let d = 0; d < 2; d++) {
+      const g = this.#dirs[d].grads;
+      for (const [flat, own, size] of L.copies[d]) for (let i = 0; i < size; i++) this.grads[flat + i] += g[own + i];
+      this.#dirs[d].zeroGrads();
+    }
+  }
+
+  /** Copies the flat parameters into the two directions' models. */
+  private sync(): void {
+    for (let d = 0; d < 2; d++) {
+      const P = this.#dirs[d].params;
+      for (const [flat, own, size] of this.layout.copies[d]) P.set(this.params.subarray(flat, flat + size), own);
+    }
+  }
+
+  /** A zeroed array of the parameters' element type (Float64Array on the float64 check backend). */
+  private newArray(n: number): Float32Array {
+    return new (this.params.constructor as Float32ArrayConstructor)(n);
+  }
+}
+
+/** Validates a bidirectional configuration. */
+function checkBidirectional(config: ModelConfig, path: string): BidirectionalConfig {
+  const { bidirectional: _bi, embeddingSize, ...rest } = config as ModelConfig & { bidirectional?: unknown };
+  const c = resolveConfig({ ...rest, ...(rest.input === 'embedding' ? { embeddingSize } : {}) } as ModelOptions, path);
+  if (c.numLayers !== 1)
+    throw invalidArg(`${path}.numLayers`, '1 (a bidirectional classifier has one layer)', c.numLayers);
+  if (c.outputSize < 1) throw invalidArg(`${path}.outputSize`, 'a head (outputSize >= 1)', c.outputSize);
+  if (c.input === 'dense') throw invalidArg(`${path}.input`, '"onehot" or "embedding" (ids)', c.input);
+  return { ...c, bidirectional: true };
+}
+
+/** The flat layout: the shared embedding, each direction's four tensors (`_reverse` for the second), the head. */
+function biLayout(config: BidirectionalConfig, dir: RNNModel): BiLayout {
+  const entries: ParamEntry[] = [];
+  let offset = 0;
+  const add = (name: string, shape: readonly number[]): number => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    entries.push({ name, shape, offset, size });
+    offset += size;
+    return offset - size;
+  };
+  const copies: [number, number, number][][] = [[], []];
+  const emb = dir.layout.entries.find((e) => e.name === 'embedding.weight');
+  if (emb) {
+    const at = add(emb.name, emb.shape);
+    for (const c of copies) c.push([at, emb.offset, emb.size]);
+  }
+  for (let d = 0; d < 2; d++)
+    for (const e of dir.layout.entries) {
+      if (e.name === 'embedding.weight') continue;
+      copies[d].push([add(`${e.name}${SUFFIX[d]}`, e.shape), e.offset, e.size]);
+    }
+  const K = config.outputSize;
+  const headWeight = add('head.weight', [K, 2 * config.hiddenSize]);
+  const headBias = add('head.bias', [K]);
+  return { entries, total: offset, headWeight, headBias, copies };
+}
+
+/**
+ * The number of parameters of a bidirectional classifier of this configuration.
+ * @throws EddyError ERR_INVALID_ARG naming the configuration field
+ */
+export function bidirectionalParamCount(config: ModelConfig): number {
+  const c = checkBidirectional(config, 'config');
+  const { outputDropout: _od, bidirectional: _bi, ...rest } = c;
+  const dir = paramLayout({ ...rest, outputSize: 0, dropout: 0 });
+  const emb = c.input === 'embedding' ? c.inputSize * c.embeddingSize : 0;
+  return emb + 2 * (dir.total - emb) + c.outputSize * (2 * c.hiddenSize + 1);
+}
+
+/** Float32Array, or the Float64Array buffers of the float64 check backend. */
+function isFloatArray(v: unknown): v is Float32Array {
+  return v instanceof Float32Array || v instanceof Float64Array;
+}

@@ -1,0 +1,108 @@
+/**
+ * `eddy names train --bidirectional` as a user meets it: a short training on a slice of the real split beats the
+ * majority class on val; the file says bidirectional and packs into an ensemble with a unidirectional member that
+ * eval and live read (live, stepping the forward direction and re-reading the prefix for the reverse one, ends where
+ * batched inference does); bad flag combinations are one line and exit code 2.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../helpers/captureCli.ts';
+import { main } from '../../pipelines/cli/main.ts';
+import { classifyNames, loadNamesClassifier } from '../../pipelines/names/namesData.ts';
+import { BidirectionalClassifier, readSafetensors } from '../../src/index.ts';
+import { dataPath } from '../sources/dataPath.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'eddy-names-bi-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cli = captureCli();
+
+/** A split directory of every k-th line of each real file (every language present in train). */
+function smallSplit(name: string, lines: number): string {
+  const d = join(dir, name);
+  mkdirSync(d, { recursive: true });
+  for (const f of ['train', 'val', 'test']) {
+    const all = readFileSync(dataPath(`seq/splits/names/${f}.tsv`), 'utf8')
+      .trimEnd()
+      .split('\n');
+    const step = Math.max(1, Math.floor(all.length / lines));
+    writeFileSync(join(d, `${f}.tsv`), `${all.filter((_, i) => i % step === 0).join('\n')}\n`);
+  }
+  return d;
+}
+
+describe('eddy names train --bidirectional', () => {
+  it('a short training on a slice beats the majority class on val', async () => {
+    const d = smallSplit('train', 3000);
+    const model = join(dir, 'bi.safetensors');
+    const code = await main([
+      'names',
+      'train',
+      '--input',
+      d,
+      '--out',
+      model,
+      '--bidirectional',
+      '--hidden',
+      '48',
+      '--embedding',
+      '24',
+      '--epochs',
+      '3',
+      '--average-last',
+      '0',
+      '--quiet',
+    ]);
+    expect(code).toBe(0);
+    const acc = Number(/val accuracy ([\d.]+)%/.exec(cli.out)?.[1]);
+    expect(acc).toBeGreaterThan(55); // Russian, the majority, is about 52% of the sampled val lines
+    const meta = readSafetensors(model).metadata;
+    expect(JSON.parse(meta['eddy.config']).bidirectional).toBe(true);
+    expect(loadNamesClassifier(model).members[0].model).toBeInstanceOf(BidirectionalClassifier);
+  }, 120_000);
+
+  it('packs with a unidirectional member into an ensemble that eval and live read', async () => {
+    const d = smallSplit('ensemble', 1500);
+    const quick = ['--input', d, '--epochs', '1', '--hidden', '16', '--embedding', '8', '--quiet'];
+    const a = join(dir, 'ea.safetensors');
+    const b = join(dir, 'eb.safetensors');
+    expect(await main(['names', 'train', ...quick, '--out', a, '--bidirectional'])).toBe(0);
+    expect(await main(['names', 'train', ...quick, '--out', b, '--reverse', '--seed', '2'])).toBe(0);
+    cli.out = '';
+    const e = join(dir, 'e.safetensors');
+    expect(
+      await main(['names', 'ensemble', '--input', d, '--members', `${a},${b}`, '--out', e, '--dtype', 'f16']),
+    ).toBe(0);
+    expect(cli.out).toMatch(/ea\.safetensors \(bidirectional\): val accuracy/);
+    cli.out = '';
+    expect(await main(['names', 'eval', '--model', e, '--input', d, '--split', 'val'])).toBe(0);
+    expect(cli.out).toMatch(/\(ensemble of 2\) on .*val\.tsv/);
+    for (const [file, n] of [
+      [a, 1],
+      [e, 2],
+    ] as const) {
+      cli.out = '';
+      expect(await main(['names', 'live', '--model', file, '--name', 'Nguyen'])).toBe(0);
+      const lines = cli.out.trim().split('\n');
+      expect(lines).toHaveLength(6);
+      const c = loadNamesClassifier(file);
+      expect(c.members).toHaveLength(n);
+      const p = classifyNames(c, ['Nguyen']).probs;
+      const top = Math.max(...p);
+      expect(lines[5]).toContain(`${c.languages[p.indexOf(top)]} ${(100 * top).toFixed(1)}%`);
+    }
+  }, 120_000);
+
+  it('refuses --bidirectional with --reverse or with --layers 2: one line, exit code 2', async () => {
+    const out = join(dir, 'x.safetensors');
+    cli.err = '';
+    expect(await main(['names', 'train', '--bidirectional', '--reverse', '--out', out])).toBe(2);
+    expect(cli.err.trim().split('\n')).toHaveLength(1);
+    expect(cli.err).toMatch(/--reverse: a --bidirectional model reads every name both ways/);
+    cli.err = '';
+    expect(await main(['names', 'train', '--bidirectional', '--layers', '2', '--out', out])).toBe(2);
+    expect(cli.err).toMatch(/--layers: a --bidirectional model has one layer, not 2/);
+  });
+});
