@@ -432,18 +432,9 @@ export { attentionHeatmapSvg, writeAttentionHeatmap, type AttentionMap } from '.
 // glimpses: the recurrent attention model (issue 14; Mnih et al. 2014)
 export { RamModel, type RamOffsets } from './ram/ramModel.ts';
 export { ramLayout, type RamOptions, type RamConfig, type RamTensorSpec } from './ram/ramConfig.ts';
-export {
-  createRamWorkspace,
-  ramReset,
-  ramLocate,
-  ramObserve,
-  ramClassify,
-  ramForward,
-  ramBackward,
-  type RamPolicy,
-  type RamWorkspace,
-  type RamLoss,
-} from './ram/ramEpisode.ts';
+export { createRamWorkspace, type RamPolicy, type RamWorkspace } from './ram/ramWorkspace.ts';
+export { ramLocate } from './ram/ramLocation.ts';
+export { ramReset, ramObserve, ramClassify, ramForward, ramBackward, type RamLoss } from './ram/ramEpisode.ts';
 export {
   ramTask,
   drawRamBatch,
@@ -476,7 +467,8 @@ export { classifyEnsemble, reversedSequence } from './train/classifyEnsemble.ts'
 
 // several objects (Ba, Mnih, Kavukcuoglu 2015): digits side by side read as a sequence of labels and a stop symbol,
 // with learned glimpses or a fixed raster of patches (issue 14)
-export { ramLocationBackward, ramStepBackward } from './ram/ramEpisode.ts';
+export { ramLocationBackward } from './ram/ramLocation.ts';
+export { ramStepBackward } from './ram/ramEpisode.ts';
 export { drawMultiMnist, type MultiMnistSample } from './sources/multiMnist.ts';
 export {
   RAM_STOP,

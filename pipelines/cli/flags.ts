@@ -9,7 +9,7 @@
  *    so a wrong path fails before a model is loaded or a clip decoded.
  * 3. Values come back typed: a number flag gives a number, a flag with a default is never undefined.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -72,10 +72,14 @@ export interface InputFlag extends FlagBase {
   unchecked?: boolean;
 }
 
-/** A file that is written. */
+/**
+ * A file that is written, or with `directory: true` a directory that files are written into: created when missing,
+ * an existing one used as it is (its other files left alone); an existing file is refused.
+ */
 export interface OutputFlag extends FlagBase {
   type: 'output';
   default?: string;
+  directory?: boolean;
 }
 
 /** Anything else: `parse` turns the text into a value or throws a message of what was expected. */
@@ -162,6 +166,11 @@ function convert(flag: string, spec: FlagSpec, raw: string): unknown {
     case 'input':
       return checkInput(flag, spec, raw);
     case 'output':
+      if (spec.directory === true) {
+        if (raw.trim() === '') fail(flag, 'a directory', raw);
+        if (existsSync(raw) && !isDirectory(raw)) fail(flag, 'a directory (this is a file)', raw);
+        return raw;
+      }
       if (raw.trim() === '') fail(flag, 'a file path', raw);
       if (isDirectory(raw)) fail(flag, 'a file path (this is a directory)', raw);
       return raw;
@@ -273,7 +282,7 @@ function expectedOf(spec: FlagSpec): string {
     case 'input':
       return `${spec.directory === true ? 'a directory' : spec.url === true ? 'a file path or an http(s) URL' : 'a file path'} (${spec.description})`;
     case 'output':
-      return `a file path (${spec.description})`;
+      return `${spec.directory === true ? 'a directory' : 'a file path'} (${spec.description})`;
     case 'custom':
       return spec.expected;
     case 'choice':
@@ -335,7 +344,7 @@ function placeholderOf(spec: FlagSpec): string {
     case 'input':
       return spec.directory === true ? 'DIR' : spec.url === true ? 'PATH|URL' : 'PATH';
     case 'output':
-      return 'PATH';
+      return spec.directory === true ? 'DIR' : 'PATH';
     case 'choice':
       return spec.choices.length <= 4 ? spec.choices.join('|') : 'NAME';
     default:

@@ -30,7 +30,7 @@ import {
   type RamConfig,
 } from '../../src/index.ts';
 import { type CommandContext, defineCommand, usage } from '../cli/command.ts';
-import { modelFlag } from '../cli/shippedModels.ts';
+import { mnistDataFlag, ramModelFlag } from './ramFlags.ts';
 import { multiTaskOf } from './trainMulti.ts';
 
 const LABEL_H = 22;
@@ -172,20 +172,21 @@ export const command = defineCommand({
   summary: 'glimpse paths of a recurrent attention model over test digits (PNG grid and animated WebP)',
   details: `Writes <out>/paths.png (a grid of test samples with the glimpse path, the predicted and the true label)
 and <out>/episode.webp (the first sample, one frame per glimpse). The samples come from the seeded generator over
-the MNIST test digits; the model reads each as a stream of glimpses.
+the MNIST test digits; the model reads each as a stream of glimpses. --out is created when missing; an existing
+directory gets the two files anew and keeps its other files.
 Example: eddy ram demo --model ram-translated --out runs/ram-demo-translated
 A --task multi model (eddy ram train --task multi) gets <out>/paths.png only: test canvases with the glimpse path,
 the sequence read and the true one.`,
   flags: {
-    model: modelFlag('ram-mnist', 'a RAM model file, or the name of a shipped one (ram-mnist, ram-translated)'),
+    model: ramModelFlag,
     task: { type: 'choice', choices: RAM_TASK_NAMES, description: "the task (default: the model's)" },
-    data: {
-      type: 'input',
+    data: mnistDataFlag,
+    out: {
+      type: 'output',
       directory: true,
-      default: '../shared/data',
-      description: 'directory holding the MNIST .gz files',
+      default: 'runs/ram-demo',
+      description: 'directory for paths.png and episode.webp (created, or an existing one: other files stay)',
     },
-    out: { type: 'output', default: 'runs/ram-demo', description: 'directory for paths.png and episode.webp' },
     count: { type: 'integer', min: 1, max: 64, default: 16, description: 'test samples in the grid' },
     random: { type: 'boolean', description: 'random glimpses instead of the learned policy' },
     seed: { type: 'integer', min: 0, max: 0xffffffff, default: 7, description: 'seed of the test samples' },

@@ -16,7 +16,7 @@ import {
   ramTask,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, usage } from '../cli/command.ts';
-import { modelFlag } from '../cli/shippedModels.ts';
+import { mnistDataFlag, ramModelFlag } from './ramFlags.ts';
 import { multiResultLine, multiTaskOf } from './trainMulti.ts';
 
 export const command = defineCommand({
@@ -28,14 +28,9 @@ Example: eddy ram eval --model ram-translated --count 10000
 A --task multi model is evaluated on its own task (its metadata) with its own policy (learned or raster): the
 sequence error (every digit and the stop right) and the per-digit error.`,
   flags: {
-    model: modelFlag('ram-mnist', 'a RAM model file, or the name of a shipped one (ram-mnist, ram-translated)'),
+    model: ramModelFlag,
     task: { type: 'choice', choices: RAM_TASK_NAMES, description: "the task (default: the model's)" },
-    data: {
-      type: 'input',
-      directory: true,
-      default: '../shared/data',
-      description: 'directory holding the MNIST .gz files',
-    },
+    data: mnistDataFlag,
     random: { type: 'boolean', description: 'random glimpses instead of the learned policy' },
     count: { type: 'integer', min: 1, default: 10000, description: 'test samples' },
     'test-seed': { type: 'integer', min: 0, default: 2014, description: 'seed of the test generator' },

@@ -7,38 +7,28 @@
  *
  *   eddy ram train --task translated --steps 40000 --minutes 25
  */
-import { existsSync } from 'node:fs';
 import {
-  ProgressLine,
   RAM_TASK_NAMES,
-  RamModel,
-  Rng,
-  adam,
   backendByName,
   createRamWorkspace,
   drawRamBatch,
   formatDuration,
   loadMnist,
-  loadRamCheckpoint,
   mnistPaths,
   ramEvaluate,
   ramTask,
   ramTrainStep,
-  saveRamCheckpoint,
   saveRamModel,
-  type RamOptions,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, usage } from '../cli/command.ts';
-import { stopOnSignals } from '../cli/signals.ts';
+import { mnistDataFlag, ramOptionsOf } from './ramFlags.ts';
+import { type RamLoopExtra, runRamLoop, startRamRun } from './trainLoop.ts';
 import { trainMulti } from './trainMulti.ts';
 
-/** What a checkpoint carries besides the model, optimizer and RNG. */
-interface Extra {
-  step: number;
-  steps: number;
+/** What a checkpoint carries besides the model, optimizer, RNG and the loop's keys. */
+interface Extra extends RamLoopExtra {
   task: string;
   random: boolean;
-  seconds: number;
 }
 
 export const command = defineCommand({
@@ -55,12 +45,7 @@ read as a sequence of labels and a stop symbol, --glimpses per label (default 3)
 Example: eddy ram train --task multi --max-digits 3 --minutes 20 [--raster]`,
   flags: {
     task: { type: 'choice', choices: [...RAM_TASK_NAMES, 'multi'], default: 'mnist', description: 'the task' },
-    data: {
-      type: 'input',
-      directory: true,
-      default: '../shared/data',
-      description: 'directory holding the MNIST .gz files',
-    },
+    data: mnistDataFlag,
     out: { type: 'output', description: 'the trained model (default runs/ram-<task>[-random].safetensors)' },
     glimpses: {
       type: 'integer',
@@ -112,36 +97,21 @@ Example: eddy ram train --task multi --max-digits 3 --minutes 20 [--raster]`,
       loadMnist(mnistPaths(v.data, 'test')),
     ]);
     const wide = task.canvasSize > 28;
-    const options: RamOptions = {
-      glimpses: v.glimpses ?? 6,
-      glimpseSize: v.glimpseSize ?? (wide ? 12 : 8),
-      scales: v.scales ?? (wide ? 3 : 1),
-      hiddenSize: v.hidden,
-      glimpseOutput: v.hidden,
-      glimpseHidden: v.glimpseHidden,
-      cell: v.cell as 'rnn_relu',
-      locationStd: v.std,
-    };
-    let model = RamModel.create(options, { seed: v.seed, backend });
-    const optimizer = adam({ lr: v.lr, backend });
-    const rng = new Rng(v.seed);
-    let step = 0;
-    let secondsBefore = 0;
-    if (!v.noResume && existsSync(ckpt)) {
-      const c = loadRamCheckpoint<Extra>(ckpt, { backend });
-      if (c.extra.task !== task.name || c.extra.random !== v.random)
-        throw new Error(
-          `${ckpt} is a checkpoint of ${c.extra.task}${c.extra.random ? ' --random' : ''}; use --no-resume`,
-        );
-      model = c.model;
-      optimizer.setState(c.optimizer);
-      rng.setState(c.rng);
-      step = c.extra.step;
-      secondsBefore = c.extra.seconds;
-      ctx.log(`resumed ${ckpt} at update ${step} (${formatDuration(secondsBefore)} of training before)`);
-    }
-    ctx.begin();
+    const options = ramOptionsOf(v, { glimpses: v.glimpses ?? 6, glimpseSize: wide ? 12 : 8, scales: wide ? 3 : 1 });
+    const run = startRamRun<Extra>(
+      ckpt,
+      v,
+      options,
+      backend,
+      (e) =>
+        e.task !== task.name || e.random !== v.random
+          ? `${ckpt} is a checkpoint of ${e.task}${e.random ? ' --random' : ''}; use --no-resume`
+          : undefined,
+      ctx,
+    );
+    const { model, optimizer, rng } = run;
     const policy = v.random ? 'random' : 'sample';
+    const evalPolicy = v.random ? 'random' : 'mean';
     const cfg = model.config;
     ctx.log(
       `${task.name} ${task.canvasSize}x${task.canvasSize}${task.clutter ? ` with ${task.clutter} pieces of clutter` : ''}: ` +
@@ -154,72 +124,30 @@ Example: eddy ram train --task multi --max-digits 3 --minutes 20 [--raster]`,
     const ws = createRamWorkspace(model, B);
     const images = new Float32Array(B * S * S); // [B, S, S]
     const labels = new Int32Array(B);
-    const startStep = step;
-    const progress = new ProgressLine({ total: v.steps, offset: step, minIntervalMs: ctx.quiet ? Infinity : 10_000 });
-    const stop = stopOnSignals(ctx);
-    const t0 = performance.now();
-    let lastSave = t0;
-    const seconds = (): number => secondsBefore + (performance.now() - t0) / 1000;
-    const save = (): void => {
-      saveRamCheckpoint<Extra>(ckpt, model, {
-        optimizer: optimizer.getState(),
-        rng: rng.getState(),
-        extra: { step, steps: v.steps, task: task.name, random: v.random, seconds: seconds() },
-      });
-      lastSave = performance.now();
-    };
-    let ce = 0;
-    let acc = 0;
-    let base = 0;
-    let n = 0;
-    try {
-      while (step < v.steps) {
-        if (stop.signal.aborted) break;
-        // the budget is spent by whichever ends first, updates or minutes; the learning rate anneals with it
-        const spent = Math.max(step / v.steps, v.minutes > 0 ? seconds() / (60 * v.minutes) : 0);
-        if (spent >= 1) {
-          ctx.log(`stopping: --minutes ${v.minutes} of training reached at update ${step}`);
-          break;
-        }
-        optimizer.lr = v.lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * spent)));
-        drawRamBatch(images, labels, train, rng, task);
-        const l = ramTrainStep(model, ws, images, labels, S, optimizer, policy, rng);
-        step++;
-        ce += l.ce;
-        acc += l.correct / B;
-        base += l.baseline / cfg.glimpses;
-        n++;
-        if (!ctx.quiet && (step % 100 === 0 || step === v.steps)) {
-          const rate = ((step - startStep) * B) / ((performance.now() - t0) / 1000);
-          progress.update(step, {
-            loss: (ce / n).toFixed(3),
-            'train acc': `${((100 * acc) / n).toFixed(1)}%`,
-            'baseline mse': (base / n).toFixed(3),
-            'images/s': Math.round(rate).toLocaleString('en-US'),
-          });
-          ce = acc = base = n = 0;
-        }
-        if ((performance.now() - lastSave) / 1000 >= v.checkpointEvery) {
-          save();
-          const val = ramEvaluate(model, test, task, {
-            count: 1000,
-            seed: v.testSeed + 1,
-            policy: v.random ? 'random' : 'mean',
-          });
-          ctx.log(`update ${step}: checkpoint ${ckpt}; error on 1,000 test samples ${(100 * val.error).toFixed(2)}%`);
-        }
-      }
-      save();
-    } finally {
-      progress.done();
-      stop.dispose();
-    }
-    const res = ramEvaluate(model, test, task, {
-      count: v.testCount,
-      seed: v.testSeed,
-      policy: v.random ? 'random' : 'mean',
-    });
-    const total = seconds();
+    const { step, seconds: total } = runRamLoop<Extra>(
+      ckpt,
+      run,
+      v,
+      {
+        extra: { task: task.name, random: v.random },
+        update: () => {
+          drawRamBatch(images, labels, train, rng, task);
+          const l = ramTrainStep(model, ws, images, labels, S, optimizer, policy, rng);
+          return { ce: l.ce, acc: l.correct / B, base: l.baseline / cfg.glimpses };
+        },
+        fields: (m) => ({
+          loss: m.ce.toFixed(3),
+          'train acc': `${(100 * m.acc).toFixed(1)}%`,
+          'baseline mse': m.base.toFixed(3),
+        }),
+        validate: () => {
+          const val = ramEvaluate(model, test, task, { count: 1000, seed: v.testSeed + 1, policy: evalPolicy });
+          return `error on 1,000 test samples ${(100 * val.error).toFixed(2)}%`;
+        },
+      },
+      ctx,
+    );
+    const res = ramEvaluate(model, test, task, { count: v.testCount, seed: v.testSeed, policy: evalPolicy });
     saveRamModel(out, model, {
       'eddy.task': `RAM on ${task.name} MNIST ${S}x${S}${v.random ? ', random glimpses' : ''}`,
       'eddy.ram.task': task.name,

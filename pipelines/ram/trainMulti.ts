@@ -6,67 +6,44 @@
  *
  *   eddy ram train --task multi --min-digits 2 --max-digits 3 --minutes 20
  */
-import { existsSync } from 'node:fs';
 import {
-  ProgressLine,
   RAM_SEQUENCE_CLASSES,
-  RamModel,
-  Rng,
-  adam,
   backendByName,
   createRamSequenceWorkspace,
   drawRamSequenceBatch,
   formatDuration,
   loadMnist,
-  loadRamCheckpoint,
   mnistPaths,
   ramSequenceEvaluate,
   ramSequenceTask,
   ramSequenceTrainStep,
-  saveRamCheckpoint,
   saveRamModel,
-  type RamOptions,
   type RamSequenceTask,
 } from '../../src/index.ts';
 import type { CommandContext } from '../cli/command.ts';
-import { stopOnSignals } from '../cli/signals.ts';
+import { type RamSizeArgs, ramOptionsOf } from './ramFlags.ts';
+import { type RamLoopArgs, type RamLoopExtra, runRamLoop, startRamRun } from './trainLoop.ts';
 
 /** The flags of `eddy ram train` this task reads. */
-export interface MultiTrainArgs {
+export interface MultiTrainArgs extends RamLoopArgs, RamSizeArgs {
   data: string;
   out: string | undefined;
   glimpses: number | undefined;
-  glimpseSize: number | undefined;
-  scales: number | undefined;
-  hidden: number;
-  glimpseHidden: number;
-  cell: string;
-  std: number;
   raster: boolean;
   minDigits: number | undefined;
   maxDigits: number | undefined;
-  batch: number;
-  lr: number;
-  steps: number;
-  minutes: number;
-  checkpointEvery: number;
-  noResume: boolean;
   testCount: number;
   testSeed: number;
-  seed: number;
   backend: string;
 }
 
-/** What a checkpoint carries besides the model, optimizer and RNG. */
-interface Extra {
-  step: number;
-  steps: number;
+/** What a checkpoint carries besides the model, optimizer, RNG and the loop's keys. */
+interface Extra extends RamLoopExtra {
   task: 'multi';
   raster: boolean;
   minDigits: number;
   maxDigits: number;
   glimpsesPerLabel: number;
-  seconds: number;
 }
 
 /** The model file's metadata keys that describe the task (read back by `ram eval` and `ram demo`). */
@@ -117,41 +94,28 @@ export async function trainMulti(v: MultiTrainArgs, ctx: CommandContext): Promis
     loadMnist(mnistPaths(v.data, 'train')),
     loadMnist(mnistPaths(v.data, 'test')),
   ]);
-  const options: RamOptions = {
+  const options = ramOptionsOf(v, {
     glimpses: task.glimpses,
-    glimpseSize: v.glimpseSize ?? 8,
-    scales: v.scales ?? 3,
-    hiddenSize: v.hidden,
-    glimpseOutput: v.hidden,
-    glimpseHidden: v.glimpseHidden,
+    glimpseSize: 8,
+    scales: 3,
     classes: RAM_SEQUENCE_CLASSES,
-    cell: v.cell as 'rnn_relu',
-    locationStd: v.std,
-  };
-  let model = RamModel.create(options, { seed: v.seed, backend });
-  const optimizer = adam({ lr: v.lr, backend });
-  const rng = new Rng(v.seed);
-  let step = 0;
-  let secondsBefore = 0;
-  if (!v.noResume && existsSync(ckpt)) {
-    const c = loadRamCheckpoint<Extra>(ckpt, { backend });
-    const e = c.extra;
-    if (
+  });
+  const run = startRamRun<Extra>(
+    ckpt,
+    v,
+    options,
+    backend,
+    (e) =>
       e.task !== 'multi' ||
       e.raster !== v.raster ||
       e.minDigits !== task.minDigits ||
       e.maxDigits !== task.maxDigits ||
       e.glimpsesPerLabel !== task.glimpsesPerLabel
-    )
-      throw new Error(`${ckpt} is a checkpoint of another task or policy; use --no-resume or another --out`);
-    model = c.model;
-    optimizer.setState(c.optimizer);
-    rng.setState(c.rng);
-    step = e.step;
-    secondsBefore = e.seconds;
-    ctx.log(`resumed ${ckpt} at update ${step} (${formatDuration(secondsBefore)} of training before)`);
-  }
-  ctx.begin();
+        ? `${ckpt} is a checkpoint of another task or policy; use --no-resume or another --out`
+        : undefined,
+    ctx,
+  );
+  const { model, optimizer, rng } = run;
   const policy = v.raster ? 'raster' : 'sample';
   const evalPolicy = v.raster ? 'raster' : 'mean';
   const cfg = model.config;
@@ -165,74 +129,36 @@ export async function trainMulti(v: MultiTrainArgs, ctx: CommandContext): Promis
   const sws = createRamSequenceWorkspace(model, B, task.labels);
   const images = new Float32Array(B * task.height * task.width); // [B, H, W]
   const labels = new Int32Array(B * task.labels); // [B, J]
-  const startStep = step;
-  const progress = new ProgressLine({ total: v.steps, offset: step, minIntervalMs: ctx.quiet ? Infinity : 10_000 });
-  const stop = stopOnSignals(ctx);
-  const t0 = performance.now();
-  let lastSave = t0;
-  const seconds = (): number => secondsBefore + (performance.now() - t0) / 1000;
-  const save = (): void => {
-    saveRamCheckpoint<Extra>(ckpt, model, {
-      optimizer: optimizer.getState(),
-      rng: rng.getState(),
+  const { step, seconds: total } = runRamLoop<Extra>(
+    ckpt,
+    run,
+    v,
+    {
       extra: {
-        step,
-        steps: v.steps,
         task: 'multi',
         raster: v.raster,
         minDigits: task.minDigits,
         maxDigits: task.maxDigits,
         glimpsesPerLabel: task.glimpsesPerLabel,
-        seconds: seconds(),
       },
-    });
-    lastSave = performance.now();
-  };
-  let ce = 0;
-  let lab = 0;
-  let seq = 0;
-  let n = 0;
-  try {
-    while (step < v.steps) {
-      if (stop.signal.aborted) break;
-      const spent = Math.max(step / v.steps, v.minutes > 0 ? seconds() / (60 * v.minutes) : 0);
-      if (spent >= 1) {
-        ctx.log(`stopping: --minutes ${v.minutes} of training reached at update ${step}`);
-        break;
-      }
-      optimizer.lr = v.lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * spent)));
-      drawRamSequenceBatch(images, labels, train, rng, task);
-      const l = ramSequenceTrainStep(model, sws, images, labels, task, optimizer, policy, rng);
-      step++;
-      ce += l.ce;
-      lab += l.correctLabels / l.labels;
-      seq += l.correctSequences / B;
-      n++;
-      if (!ctx.quiet && (step % 100 === 0 || step === v.steps)) {
-        const rate = ((step - startStep) * B) / ((performance.now() - t0) / 1000);
-        progress.update(step, {
-          loss: (ce / n).toFixed(3),
-          'labels right': `${((100 * lab) / n).toFixed(1)}%`,
-          'sequences right': `${((100 * seq) / n).toFixed(1)}%`,
-          'images/s': Math.round(rate).toLocaleString('en-US'),
-        });
-        ce = lab = seq = n = 0;
-      }
-      if ((performance.now() - lastSave) / 1000 >= v.checkpointEvery) {
-        save();
+      update: () => {
+        drawRamSequenceBatch(images, labels, train, rng, task);
+        const l = ramSequenceTrainStep(model, sws, images, labels, task, optimizer, policy, rng);
+        return { ce: l.ce, labels: l.correctLabels / l.labels, sequences: l.correctSequences / B };
+      },
+      fields: (m) => ({
+        loss: m.ce.toFixed(3),
+        'labels right': `${(100 * m.labels).toFixed(1)}%`,
+        'sequences right': `${(100 * m.sequences).toFixed(1)}%`,
+      }),
+      validate: () => {
         const val = ramSequenceEvaluate(model, test, task, { count: 500, seed: v.testSeed + 1, policy: evalPolicy });
-        ctx.log(
-          `update ${step}: checkpoint ${ckpt}; on 500 test canvases sequence error ${(100 * val.sequenceError).toFixed(2)}%, per-digit ${(100 * val.digitError).toFixed(2)}%`,
-        );
-      }
-    }
-    save();
-  } finally {
-    progress.done();
-    stop.dispose();
-  }
+        return `on 500 test canvases sequence error ${(100 * val.sequenceError).toFixed(2)}%, per-digit ${(100 * val.digitError).toFixed(2)}%`;
+      },
+    },
+    ctx,
+  );
   const res = ramSequenceEvaluate(model, test, task, { count: v.testCount, seed: v.testSeed, policy: evalPolicy });
-  const total = seconds();
   saveRamModel(out, model, {
     'eddy.task': `RAM on ${task.minDigits}-${task.maxDigits} MNIST digits side by side, read as a sequence${v.raster ? ', raster of patches' : ''}`,
     ...multiMetadata(task, v.raster),

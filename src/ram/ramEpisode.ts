@@ -3,7 +3,7 @@
  * classify at the last glimpse) and the backward of the hybrid loss, side by side.
  *
  * Forward, for t = 0..T-1 (`h[0] = 0`; `h[t]` below is the core's state before glimpse t):
- * 1. `ramLocate`: `mu_t = tanh(h[t]·W_lᵀ + b_l)` `[B, 2]`, the baseline `b_t = h[t]·W_bᵀ + b_b` `[B]`, and the
+ * 1. `ramLocate` (`ramLocation.ts`, with its backward `ramLocationBackward`): `mu_t = tanh(h[t]·W_lᵀ + b_l)` `[B, 2]`, the baseline `b_t = h[t]·W_bᵀ + b_b` `[B]`, and the
  *    location `l_t` by the policy: `'sample'` `clamp(mu_t + std·N(0, 1), -1, 1)` (training), `'mean'` `mu_t`
  *    (evaluation), `'random'` uniform in [-1, 1]² (the ablation), `'replay'` given in `ws.loc` (checks).
  * 2. The caller (or `ramForward`) writes the retina at `l_t` into `ws.rho[t]`.
@@ -15,6 +15,7 @@
  * where `R − b_t` is a constant in the REINFORCE term. Cross-entropy flows through classifier, core and glimpse
  * network; the REINFORCE term reaches the location network only, the squared error the baseline only (both read
  * `h[t]` detached, as in most RAM implementations). Locations carry no gradient (the retina is not differentiable).
+ * The buffers are a `RamWorkspace` (`ramWorkspace.ts`).
  */
 import { backendCell } from '../cells/backendCell.ts';
 import { cellFor } from '../cells/cellFor.ts';
@@ -24,134 +25,14 @@ import { softmaxCrossEntropy } from '../tensor/softmax.ts';
 import type { Rng } from '../util/rng.ts';
 import { ramGates, ramRetinaSize } from './ramConfig.ts';
 import type { RamModel } from './ramModel.ts';
-
-/** Where the locations come from. */
-export type RamPolicy = 'sample' | 'mean' | 'random' | 'replay';
-
-/** The buffers of one episode of B images (allocated once, reused by every batch of that size). */
-export interface RamWorkspace {
-  readonly B: number;
-  readonly T: number;
-  /** Locations looked at, `// [T, B, 2]` (x, y in [-1, 1]). */
-  readonly loc: Float32Array;
-  /** Policy means, `// [T, B, 2]`. */
-  readonly mu: Float32Array;
-  /** Baselines, `// [T, B]`. */
-  readonly base: Float32Array;
-  /** Retina outputs, `// [T, B, D]`. */
-  readonly rho: Float32Array;
-  /** "What" and "where" hidden layers, `// [T, B, Hg]` each. */
-  readonly hg: Float32Array;
-  readonly hl: Float32Array;
-  /** Glimpse network outputs, `// [T, B, G]`. */
-  readonly g: Float32Array;
-  /** Core states, `// [T+1, B, H]` (`h[0] = 0`); `c` the same for an LSTM, else empty. */
-  readonly h: Float32Array;
-  readonly c: Float32Array;
-  /** Cell caches, `// [T, B, GH]` and `// [T, B, H]`. */
-  readonly act: Float32Array;
-  readonly aux: Float32Array;
-  /** Logits at the last glimpse, `// [B, Y]`. */
-  readonly logits: Float32Array;
-  /** Rewards of the last backward, `// [B]`. */
-  readonly reward: Float32Array;
-  /** Scratch: `gx`, `gh`, `dgx`, `dgh` `[B, GH]`; `dh`, `dc`, `dhPrev`, `dcPrev` `[B, H]`; the rest as named. */
-  readonly scratch: {
-    gx: Float32Array;
-    gh: Float32Array;
-    dgx: Float32Array;
-    dgh: Float32Array;
-    dh: Float32Array;
-    dc: Float32Array;
-    dhPrev: Float32Array;
-    dcPrev: Float32Array;
-    dg: Float32Array; // [B, G]
-    dhg: Float32Array; // [B, Hg]
-    dhl: Float32Array; // [B, Hg]
-    dlogits: Float32Array; // [B, Y]
-    dz: Float32Array; // [B, 2]
-    db: Float32Array; // [B, 1]
-  };
-  /** The policy of the last `ramLocate`. */
-  policy: RamPolicy;
-}
-
-/** Buffers for episodes of B images with the model's sizes. */
-export function createRamWorkspace(model: RamModel, B: number): RamWorkspace {
-  const c = model.config;
-  const T = c.glimpses;
-  const H = c.hiddenSize;
-  const GH = ramGates(c) * H;
-  const lstm = c.cell === 'lstm';
-  const a = (n: number): Float32Array => model.backend.alloc(n);
-  return {
-    B,
-    T,
-    loc: a(T * B * 2),
-    mu: a(T * B * 2),
-    base: a(T * B),
-    rho: a(T * B * ramRetinaSize(c)),
-    hg: a(T * B * c.glimpseHidden),
-    hl: a(T * B * c.glimpseHidden),
-    g: a(T * B * c.glimpseOutput),
-    h: a((T + 1) * B * H),
-    c: a(lstm ? (T + 1) * B * H : 0),
-    act: a(T * B * GH),
-    aux: a(T * B * H),
-    logits: a(B * c.classes),
-    reward: a(B),
-    scratch: {
-      gx: a(B * GH),
-      gh: a(B * GH),
-      dgx: a(B * GH),
-      dgh: a(B * GH),
-      dh: a(B * H),
-      dc: a(B * H),
-      dhPrev: a(B * H),
-      dcPrev: a(B * H),
-      dg: a(B * c.glimpseOutput),
-      dhg: a(B * c.glimpseHidden),
-      dhl: a(B * c.glimpseHidden),
-      dlogits: a(B * c.classes),
-      dz: a(B * 2),
-      db: a(B),
-    },
-    policy: 'mean',
-  };
-}
+import { ramLocate, ramLocationBackward } from './ramLocation.ts';
+import type { RamPolicy, RamWorkspace } from './ramWorkspace.ts';
 
 /** Starts an episode: the core's state `h[0]` (and `c[0]`) to 0. */
 export function ramReset(model: RamModel, ws: RamWorkspace): void {
   const n = ws.B * model.config.hiddenSize;
   ws.h.fill(0, 0, n);
   if (ws.c.length > 0) ws.c.fill(0, 0, n);
-}
-
-/** Step 1 of glimpse t: policy mean, baseline and location `l_t` from `h[t]`. */
-export function ramLocate(model: RamModel, ws: RamWorkspace, t: number, policy: RamPolicy, rng: Rng | null): void {
-  const { B } = ws;
-  const H = model.config.hiddenSize;
-  const std = model.config.locationStd;
-  const o = model.offsets;
-  const P = model.params;
-  const be = model.backend;
-  const hOff = t * B * H;
-  const lOff = t * B * 2;
-  be.gemmNT(B, 2, H, ws.h, hOff, P, o.wL, ws.mu, lOff, false);
-  be.gemmNT(B, 1, H, ws.h, hOff, P, o.wB, ws.base, t * B, false);
-  for (let b = 0; b < B; b++) {
-    ws.base[t * B + b] += P[o.bB];
-    for (let d = 0; d < 2; d++) {
-      const k = lOff + b * 2 + d;
-      const mu = Math.tanh(ws.mu[k] + P[o.bL + d]);
-      ws.mu[k] = mu;
-      if (policy === 'mean') ws.loc[k] = mu;
-      else if (policy === 'sample') ws.loc[k] = Math.min(1, Math.max(-1, mu + std * (rng as Rng).normal()));
-      else if (policy === 'random') ws.loc[k] = (rng as Rng).uniform(-1, 1);
-      // 'replay': ws.loc[k] was written by the caller
-    }
-  }
-  ws.policy = policy;
 }
 
 /** Step 3 of glimpse t: the glimpse network on `rho[t]`, `loc[t]`, then `h[t+1] = cell(g_t, h[t])`. */
@@ -309,58 +190,6 @@ export function ramBackward(model: RamModel, ws: RamWorkspace, labels: Int32Arra
   // 3. core and glimpse network, t = T-1..0; s.dh holds dL/dh[t+1] (and s.dc dL/dc[t+1])
   for (let t = T - 1; t >= 0; t--) ramStepBackward(model, ws, t);
   return { ce, reinforce, baseline, correct };
-}
-
-/**
- * The location network's REINFORCE term and the baseline's squared error at glimpse t, each reading `h[t]`
- * detached: accumulates into `model.grads` (`+=`) and returns the terms' means over the batch.
- *   loss_t = mean_b w_b·[ −(R_b − b_t)·log π(l_t | mu_t) + (R_b − b_t)² ]
- *
- * @param reward `R` `// [B]` at this glimpse
- * @param weight `w` `// [B]` (0 leaves an image out, e.g. after its stop symbol), or null for all 1
- * @param learnPolicy false: the location network gets no gradient (random or fixed locations)
- */
-export function ramLocationBackward(
-  model: RamModel,
-  ws: RamWorkspace,
-  t: number,
-  reward: Float32Array,
-  weight: Float32Array | null,
-  learnPolicy: boolean,
-): { reinforce: number; baseline: number } {
-  const c = model.config;
-  const { B } = ws;
-  const H = c.hiddenSize;
-  const o = model.offsets;
-  const dP = model.grads;
-  const be = model.backend;
-  const s = ws.scratch;
-  const inv = 1 / B;
-  const std2 = c.locationStd * c.locationStd;
-  let reinforce = 0;
-  let baseline = 0;
-  for (let b = 0; b < B; b++) {
-    const w = weight === null ? 1 : weight[b];
-    const adv = reward[b] - ws.base[t * B + b];
-    baseline += w * adv * adv * inv;
-    s.db[b] = -2 * w * adv * inv;
-    let logp = 0;
-    for (let d = 0; d < 2; d++) {
-      const k = (t * B + b) * 2 + d;
-      const diff = ws.loc[k] - ws.mu[k];
-      logp -= (diff * diff) / (2 * std2);
-      // d(−adv·log π)/dmu = −adv·(l − mu)/std², through tanh
-      s.dz[b * 2 + d] = learnPolicy ? ((-w * adv * diff) / std2) * inv * (1 - ws.mu[k] * ws.mu[k]) : 0;
-    }
-    if (learnPolicy) reinforce -= w * adv * logp * inv;
-  }
-  be.gemmTN(1, H, B, s.db, 0, ws.h, t * B * H, dP, o.wB, true);
-  sumRows(be, dP, o.bB, s.db, 0, B, 1);
-  if (learnPolicy) {
-    be.gemmTN(2, H, B, s.dz, 0, ws.h, t * B * H, dP, o.wL, true);
-    sumRows(be, dP, o.bL, s.dz, 0, B, 2);
-  }
-  return { reinforce, baseline };
 }
 
 /**

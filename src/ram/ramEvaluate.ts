@@ -9,9 +9,10 @@ import { releaseRamWorkspace } from './releaseRamWorkspace.ts';
 import type { MnistSet } from '../sources/mnist.ts';
 import { Rng } from '../util/rng.ts';
 import { checkInt, checkObject, checkOneOf } from '../util/validate.ts';
-import { createRamWorkspace, ramForward } from './ramEpisode.ts';
+import { ramForward } from './ramEpisode.ts';
 import type { RamModel } from './ramModel.ts';
 import { drawRamBatch, type RamTask } from './ramTraining.ts';
+import { createRamWorkspace } from './ramWorkspace.ts';
 
 /** Options of `ramEvaluate`. */
 export interface RamEvaluateOptions {

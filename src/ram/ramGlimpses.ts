@@ -30,8 +30,10 @@ import { invalidArg } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { checkInt, checkObject, checkOneOf } from '../util/validate.ts';
 import { ramRetinaSize } from './ramConfig.ts';
-import { createRamWorkspace, ramClassify, ramLocate, ramObserve, ramReset } from './ramEpisode.ts';
+import { ramClassify, ramObserve, ramReset } from './ramEpisode.ts';
+import { ramLocate } from './ramLocation.ts';
 import type { RamModel } from './ramModel.ts';
+import { createRamWorkspace } from './ramWorkspace.ts';
 
 /** Options of `ramGlimpses`. */
 export interface RamGlimpsesOptions {

@@ -26,16 +26,10 @@ import { invalidArg } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
 import { ramRetinaSize } from './ramConfig.ts';
-import {
-  createRamWorkspace,
-  ramLocate,
-  ramLocationBackward,
-  ramObserve,
-  ramReset,
-  ramStepBackward,
-  type RamWorkspace,
-} from './ramEpisode.ts';
+import { ramObserve, ramReset, ramStepBackward } from './ramEpisode.ts';
+import { ramLocate, ramLocationBackward } from './ramLocation.ts';
 import type { RamModel } from './ramModel.ts';
+import { createRamWorkspace, type RamWorkspace } from './ramWorkspace.ts';
 
 /** The stop symbol's class id (after the digits 0-9). */
 export const RAM_STOP = 10;

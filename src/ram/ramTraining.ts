@@ -15,7 +15,8 @@ import type { Optimizer } from '../train/optimizer.ts';
 import { EddyError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 import { checkOneOf } from '../util/validate.ts';
-import { ramBackward, ramForward, type RamLoss, type RamPolicy, type RamWorkspace } from './ramEpisode.ts';
+import { ramBackward, ramForward, type RamLoss } from './ramEpisode.ts';
+import type { RamPolicy, RamWorkspace } from './ramWorkspace.ts';
 import type { RamModel } from './ramModel.ts';
 
 /** The paper's MNIST tasks. */

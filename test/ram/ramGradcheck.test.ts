@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RamModel } from '../../src/ram/ramModel.ts';
-import { createRamWorkspace, ramBackward, ramForward, type RamWorkspace } from '../../src/ram/ramEpisode.ts';
+import { ramBackward, ramForward } from '../../src/ram/ramEpisode.ts';
+import { createRamWorkspace, type RamWorkspace } from '../../src/ram/ramWorkspace.ts';
 import { float64CheckBackend } from '../../src/tensor/float64Backend.ts';
 import { Rng } from '../../src/util/rng.ts';
 import type { RamOptions } from '../../src/ram/ramConfig.ts';

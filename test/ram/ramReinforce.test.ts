@@ -11,7 +11,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RamModel } from '../../src/ram/ramModel.ts';
-import { createRamWorkspace, ramBackward, ramForward } from '../../src/ram/ramEpisode.ts';
+import { ramBackward, ramForward } from '../../src/ram/ramEpisode.ts';
+import { createRamWorkspace } from '../../src/ram/ramWorkspace.ts';
 import { ramTrainStep } from '../../src/ram/ramTraining.ts';
 import { adam } from '../../src/train/adam.ts';
 import { Rng } from '../../src/util/rng.ts';

@@ -21,6 +21,8 @@ import {
   type RamSequenceLoss,
 } from '../../src/ram/ramSequence.ts';
 import { drawRamSequenceBatch, ramSequenceEvaluate, ramSequenceTrainStep } from '../../src/ram/ramSequenceTraining.ts';
+import { ramEvaluate } from '../../src/ram/ramEvaluate.ts';
+import { ramTask } from '../../src/ram/ramTraining.ts';
 import { float64CheckBackend } from '../../src/tensor/float64Backend.ts';
 import { adam } from '../../src/train/adam.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -244,6 +246,22 @@ describe('the sequence model', () => {
     const sws = createRamSequenceWorkspace(m, 2, 3);
     ramSequenceForward(m, sws, new Float32Array(2 * 10 * 10), 10, 10, 'mean', null);
     expectError(() => ramSequenceBackward(m, sws, new Int32Array(5)), 'ERR_INVALID_ARG', 'labels');
+  });
+
+  it('evaluation defaults to the documented test seed 2014, as ramEvaluate and the CLI (--test-seed)', () => {
+    const set = fakeSet(60, 28, 10);
+    const small = { glimpseSize: 4, scales: 1, glimpseHidden: 4, glimpseOutput: 6, hiddenSize: 6 };
+    const task = ramSequenceTask({ minDigits: 1, maxDigits: 2 });
+    const m = RamModel.create({ ...small, glimpses: task.glimpses, classes: RAM_SEQUENCE_CLASSES }, { seed: 3 });
+    const seq = (seed?: number) =>
+      ramSequenceEvaluate(m, set, task, seed === undefined ? { count: 200 } : { count: 200, seed });
+    expect(seq()).toEqual(seq(2014));
+    expect(seq()).not.toEqual(seq(2015)); // the seed is used: another seed draws other canvases
+    const one = RamModel.create({ ...small, glimpses: 2 }, { seed: 3 });
+    const err = (seed?: number) =>
+      ramEvaluate(one, set, ramTask('mnist'), seed === undefined ? { count: 200 } : { count: 200, seed });
+    expect(err()).toEqual(err(2014));
+    expect(err()).not.toEqual(err(2015));
   });
 });
 
