@@ -4,7 +4,7 @@
  * never returns by itself. The workspace must not be used afterwards.
  */
 import { releaseBuffers } from '../tensor/releaseBuffers.ts';
-import type { RamWorkspace } from './ramEpisode.ts';
+import type { RamWorkspace } from './ramWorkspace.ts';
 import type { RamModel } from './ramModel.ts';
 import type { RamSequenceWorkspace } from './ramSequence.ts';
 
