@@ -60,6 +60,18 @@ describe('eddy ram', () => {
     expect(r.count).toBe(300);
     expect(r.task).toBe('mnist');
     expect(r.error).toBeLessThan(0.7);
+    // --samples: the learned policy sampled 3 times per image, probabilities averaged (the policy says so)
+    expect(
+      await main(['ram', 'eval', '--model', model, '--count', '300', '--samples', '3', '--data', data, '--json']),
+    ).toBe(0);
+    const s = JSON.parse(cli.out.trim().split('\n').pop() as string) as {
+      error: number;
+      policy: string;
+      samples: number;
+    };
+    expect([s.policy, s.samples]).toEqual(['sample', 3]);
+    expect(s.error).toBeLessThan(0.7);
+    expect(cli.out).toContain('learned policy, 3 episodes averaged');
     const demo = join(dir, 'demo');
     expect(await main(['ram', 'demo', '--model', model, '--count', '4', '--data', data, '--out', demo])).toBe(0);
     const png = await sharp(join(demo, 'paths.png')).metadata();
@@ -151,6 +163,7 @@ describe('eddy ram', () => {
     await bad(['ram', 'train', '--task', 'multi', '--min-digits', '3', '--max-digits', '2'], 'more than --max-digits');
     await bad(['ram', 'train', '--task', 'multi', '--max-digits', '9'], '--max-digits');
     await bad(['ram', 'eval', '--model', multi, '--random', '--data', data], 'not for a --task multi model');
+    await bad(['ram', 'eval', '--model', multi, '--samples', '4', '--data', data], 'not for a --task multi model');
     await bad(['ram', 'demo', '--model', multi, '--task', 'mnist', '--data', data], 'not for a --task multi model');
   });
 });
