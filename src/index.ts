@@ -95,7 +95,13 @@ export { rmsprop, type RmspropOptions } from './train/rmsprop.ts';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './train/clip.ts';
 export { createSchedule, type Schedule, type ScheduleOptions } from './train/schedule.ts';
 export { checkFinite, checkFiniteLoss } from './train/checkFinite.ts';
-export { saveCheckpoint, loadCheckpoint, type Checkpoint, type CheckpointParts } from './train/checkpoint.ts';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  loadClassifierCheckpoint,
+  type Checkpoint,
+  type CheckpointParts,
+} from './train/checkpoint.ts';
 
 // train: truncated BPTT
 export { Trainer, type TrainerOptions, type TrainEvent, type TrainerState, type EvalResult } from './train/trainer.ts';

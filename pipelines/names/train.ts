@@ -7,8 +7,8 @@
  *
  *   eddy names train --preset best --out runs/names-best.safetensors
  *
- * Progress on stderr; a checkpoint after every epoch (`<out>.ckpt`, atomic) that a rerun resumes from (not for a
- * bidirectional run, a minute or two).
+ * Progress on stderr; a checkpoint after every epoch (`<out>.ckpt`, atomic) that a rerun resumes from (either kind
+ * of model).
  */
 import { existsSync, rmSync } from 'node:fs';
 import {
@@ -22,7 +22,7 @@ import {
   classifySequences,
   confusionMatrix,
   createOptimizer,
-  loadCheckpoint,
+  loadClassifierCheckpoint,
   manyToOneCrossEntropy,
   saveCheckpoint,
   trainClassifierEpoch,
@@ -167,7 +167,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     reverse: { type: 'boolean', description: 'read each name right to left (last letter first) [preset: no]' },
     bidirectional: {
       type: 'boolean',
-      description: 'a bidirectional layer (both readings, trained jointly; one layer; not checkpointed) [preset: no]',
+      description: 'a bidirectional layer (both readings, trained jointly; one layer) [preset: no]',
     },
     'max-train': { type: 'integer', min: 1, description: 'use only the first N train names of a shuffle (quick runs)' },
     minutes: { type: 'number', min: 0, exclusiveMin: true, description: 'stop after this wall time (at an epoch end)' },
@@ -208,7 +208,8 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     let model: RNNModel | BidirectionalClassifier;
     let extra: Extra;
     const rng = new Rng(f.seed);
-    const s = resume ? (loadCheckpoint<Extra>(ckpt, { backend }).extra.settings as Settings) : given;
+    const saved = resume ? loadClassifierCheckpoint<Extra>(ckpt, { backend }) : null;
+    const s = saved ? (saved.extra.settings as Settings) : given;
     const reverse = Number(s.reverse ?? 0) === 1;
     const bidirectional = Number(s.bidirectional ?? 0) === 1;
     let train = encodeSplit(splits.train, alphabet, reverse);
@@ -218,8 +219,8 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       s.optimizer === 'sgd'
         ? createOptimizer({ name: 'sgd', lr: Number(s.lr) })
         : createOptimizer({ name: 'adam', lr: Number(s.lr) });
-    if (resume) {
-      const c = loadCheckpoint<Extra>(ckpt, { backend });
+    if (saved) {
+      const c = saved;
       model = c.model;
       optimizer.setState(c.optimizer);
       if (c.rng) rng.setState(c.rng);
@@ -288,9 +289,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
         if (!extra.best || score > extra.best.score) extra.best = { score, epoch: e, params: b64(model.params) };
         extra.epoch = e;
         extra.seconds = seconds;
-        // a bidirectional run (a minute or two) is not checkpointed
-        if (model instanceof RNNModel)
-          saveCheckpoint(ckpt, model, { optimizer: optimizer.getState(), state: null, rng: rng.getState(), extra });
+        saveCheckpoint(ckpt, model, { optimizer: optimizer.getState(), state: null, rng: rng.getState(), extra });
         ctx.log(
           `${ctx.name}: epoch ${e}: train loss ${lossMean.toFixed(4)}, val accuracy ${pct(v.accuracy)}, macro-F1 ${v.macroF1.toFixed(3)} (${seconds.toFixed(0)} s)`,
         );

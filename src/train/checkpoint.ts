@@ -8,8 +8,10 @@
 import { EddyError } from '../util/errors.ts';
 import { removeStaleTemporaries } from '../util/atomicWrite.ts';
 import type { RngState } from '../util/rng.ts';
-import type { RNNModel } from '../model/rnnModel.ts';
-import { modelFromSafetensors, modelMetadata, modelTensors, type LoadModelOptions } from '../model/modelFile.ts';
+import { RNNModel } from '../model/rnnModel.ts';
+import type { BidirectionalClassifier } from '../model/bidirectionalClassifier.ts';
+import { classifierFromSafetensors, modelMetadata, modelTensors, type LoadModelOptions } from '../model/modelFile.ts';
+import type { SafetensorsFile } from '../model/safetensors.ts';
 import { readSafetensors, writeSafetensors, type SafetensorsInput } from '../model/safetensors.ts';
 import type { RecurrentState } from '../model/recurrentState.ts';
 import type { OptimizerState } from './optimizer.ts';
@@ -26,16 +28,21 @@ export interface CheckpointParts<Extra> {
   extra: Extra;
 }
 
-/** A loaded checkpoint. */
-export interface Checkpoint<Extra> extends CheckpointParts<Extra> {
-  model: RNNModel;
+/** A loaded checkpoint (`M`: an `RNNModel`, or either kind of classifier from `loadClassifierCheckpoint`). */
+export interface Checkpoint<Extra, M extends RNNModel | BidirectionalClassifier = RNNModel>
+  extends CheckpointParts<Extra> {
+  model: M;
 }
 
 const PREFIX_OPT = 'optimizer.';
 const PREFIX_STATE = 'carried.';
 
-/** Writes a checkpoint atomically. */
-export function saveCheckpoint<Extra>(path: string, model: RNNModel, parts: CheckpointParts<Extra>): void {
+/** Writes a checkpoint atomically (of a model, or of a bidirectional classifier: `loadClassifierCheckpoint` reads it). */
+export function saveCheckpoint<Extra>(
+  path: string,
+  model: RNNModel | BidirectionalClassifier,
+  parts: CheckpointParts<Extra>,
+): void {
   const tensors: Record<string, SafetensorsInput> = modelTensors(model);
   for (const [k, v] of Object.entries(parts.optimizer.buffers))
     tensors[PREFIX_OPT + k] = { shape: [v.length], data: Float32Array.from(v) };
@@ -60,9 +67,35 @@ export function saveCheckpoint<Extra>(path: string, model: RNNModel, parts: Chec
 /**
  * Reads a checkpoint written by `saveCheckpoint`. A resume is where a killed write is noticed first: the stale
  * temporaries it left beside `path` are removed (see `removeStaleTemporaries`).
- * @throws EddyError ERR_FILE naming the file when it is missing, truncated, corrupt or not a checkpoint
+ * @throws EddyError ERR_FILE naming the file when it is missing, truncated, corrupt, not a checkpoint, or holds a
+ * bidirectional classifier (`loadClassifierCheckpoint` reads those)
  */
 export function loadCheckpoint<Extra>(path: string, options: LoadModelOptions = {}): Checkpoint<Extra> {
+  const file = readCheckpointFile(path);
+  const model = classifierFromSafetensors(file, path, options); // skips the optimizer and carried-state tensors
+  if (!(model instanceof RNNModel))
+    throw new EddyError(
+      'ERR_FILE',
+      `Cannot load ${path}: it holds a bidirectional classifier's checkpoint (load it with loadClassifierCheckpoint)`,
+    );
+  return { model, ...checkpointParts<Extra>(file, path) };
+}
+
+/**
+ * `loadCheckpoint` for a classifier's training run: the model is an `RNNModel` or a `BidirectionalClassifier`,
+ * whichever the checkpoint holds.
+ * @throws EddyError ERR_FILE naming the file when it is missing, truncated, corrupt or not a checkpoint
+ */
+export function loadClassifierCheckpoint<Extra>(
+  path: string,
+  options: LoadModelOptions = {},
+): Checkpoint<Extra, RNNModel | BidirectionalClassifier> {
+  const file = readCheckpointFile(path);
+  const model = classifierFromSafetensors(file, path, options);
+  return { model, ...checkpointParts<Extra>(file, path) };
+}
+
+function readCheckpointFile(path: string): SafetensorsFile {
   removeStaleTemporaries(path);
   const file = readSafetensors(path);
   if (file.metadata['eddy.checkpoint'] !== '1')
@@ -70,7 +103,11 @@ export function loadCheckpoint<Extra>(path: string, options: LoadModelOptions = 
       'ERR_FILE',
       `Cannot load ${path}: not an eddy training checkpoint (no eddy.checkpoint metadata)`,
     );
-  const model = modelFromSafetensors(file, path, options); // skips the optimizer and carried-state tensors
+  return file;
+}
+
+/** Everything but the model: the optimizer, the carried state, the RNG and the caller's JSON. */
+function checkpointParts<Extra>(file: SafetensorsFile, path: string): CheckpointParts<Extra> {
   let opt: { name: string; step: number; scalars: Record<string, number> };
   let rng: RngState | null;
   let extra: Extra;
@@ -88,5 +125,5 @@ export function loadCheckpoint<Extra>(path: string, options: LoadModelOptions = 
   const h = file.tensors.get(`${PREFIX_STATE}h`);
   const c = file.tensors.get(`${PREFIX_STATE}c`);
   const state: RecurrentState | null = h ? (c ? { h: h.data, c: c.data } : { h: h.data }) : null;
-  return { model, optimizer: { name: opt.name, step: opt.step, scalars: opt.scalars, buffers }, state, rng, extra };
+  return { optimizer: { name: opt.name, step: opt.step, scalars: opt.scalars, buffers }, state, rng, extra };
 }

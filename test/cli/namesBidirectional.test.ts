@@ -2,16 +2,16 @@
  * `eddy names train --bidirectional` as a user meets it: a short training on a slice of the real split beats the
  * majority class on val; the file says bidirectional and packs into an ensemble with a unidirectional member that
  * eval and live read (live, stepping the forward direction and re-reading the prefix for the reverse one, ends where
- * batched inference does); bad flag combinations are one line and exit code 2.
+ * batched inference does); a stopped run resumes from its checkpoint to the unbroken run's weights; bad flag combinations are one line and exit code 2.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { classifyNames, loadNamesClassifier } from '../../pipelines/names/namesData.ts';
-import { BidirectionalClassifier, readSafetensors } from '../../src/index.ts';
+import { BidirectionalClassifier, loadClassifierCheckpoint, readSafetensors } from '../../src/index.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-names-bi-'));
@@ -93,6 +93,48 @@ describe('eddy names train --bidirectional', () => {
       const top = Math.max(...p);
       expect(lines[5]).toContain(`${c.languages[p.indexOf(top)]} ${(100 * top).toFixed(1)}%`);
     }
+  }, 120_000);
+
+  it('a run stopped after an epoch resumes from its checkpoint and ends where an unbroken run ends', async () => {
+    const d = smallSplit('resume', 1500);
+    const args = (out: string) => [
+      'names',
+      'train',
+      '--input',
+      d,
+      '--out',
+      out,
+      '--bidirectional',
+      '--hidden',
+      '16',
+      '--embedding',
+      '8',
+      '--output-dropout',
+      '0.3', // the dropout masks draw from the RNG, so its state must come back too
+      '--epochs',
+      '2',
+      '--average-last',
+      '2',
+    ];
+    const whole = join(dir, 'whole.safetensors');
+    expect(await main(args(whole))).toBe(0);
+    const broken = join(dir, 'broken.safetensors');
+    expect(await main([...args(broken), '--minutes', '0.0001'])).toBe(0);
+    expect(existsSync(`${broken}.ckpt`)).toBe(true);
+    const ckpt = loadClassifierCheckpoint<{ epoch: number }>(`${broken}.ckpt`);
+    expect(ckpt.model).toBeInstanceOf(BidirectionalClassifier);
+    expect(ckpt.extra.epoch).toBe(1);
+    expect(ckpt.optimizer.name).toBe('adam');
+    cli.err = '';
+    cli.out = '';
+    expect(await main(args(broken))).toBe(0);
+    expect(cli.err).toMatch(/resuming .*broken\.safetensors\.ckpt after epoch 1/);
+    expect(cli.out).toMatch(/average of the last 2 epochs/);
+    expect(existsSync(`${broken}.ckpt`)).toBe(false);
+    const a = loadNamesClassifier(whole).members[0].model;
+    const b = loadNamesClassifier(broken).members[0].model;
+    expect(b).toBeInstanceOf(BidirectionalClassifier);
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
   }, 120_000);
 
   it('refuses --bidirectional with --reverse or with --layers 2: one line, exit code 2', async () => {

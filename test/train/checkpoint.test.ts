@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RNNModel } from '../../src/model/rnnModel.ts';
 import { adam } from '../../src/train/adam.ts';
-import { saveCheckpoint, loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { saveCheckpoint, loadCheckpoint, loadClassifierCheckpoint } from '../../src/train/checkpoint.ts';
+import { BidirectionalClassifier } from '../../src/model/bidirectionalClassifier.ts';
 import { loadModel, saveModel } from '../../src/model/modelFile.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { EddyError } from '../../src/util/errors.ts';
@@ -70,6 +71,36 @@ describe('checkpoints', () => {
     const plain = join(dir, 'plain.safetensors');
     saveModel(plain, a.model);
     expect(() => loadCheckpoint(plain)).toThrow(/not an eddy training checkpoint/);
+  });
+});
+
+describe('checkpoints of a bidirectional classifier', () => {
+  it('loadClassifierCheckpoint gives back the classifier, its optimizer and its RNG; loadCheckpoint names it', () => {
+    const model = BidirectionalClassifier.create(
+      { cell: 'gru', input: 'embedding', inputSize: 7, embeddingSize: 3, hiddenSize: 4, outputSize: 3 },
+      { seed: 5 },
+    );
+    const opt = adam({ lr: 0.01 });
+    const rng = new Rng(4);
+    for (let s = 0; s < 3; s++) {
+      for (let i = 0; i < model.grads.length; i++) model.grads[i] = rng.uniform(-1, 1);
+      opt.step(model.params, model.grads);
+    }
+    const path = join(dir, 'bi.ckpt');
+    saveCheckpoint(path, model, { optimizer: opt.getState(), state: null, rng: rng.getState(), extra: { epoch: 3 } });
+    const c = loadClassifierCheckpoint<{ epoch: number }>(path);
+    expect(c.model).toBeInstanceOf(BidirectionalClassifier);
+    expect(Array.from(c.model.params)).toEqual(Array.from(model.params));
+    expect(c.model.config).toEqual(model.config);
+    const o = adam({ lr: 0.01 });
+    o.setState(c.optimizer);
+    expect(o.getState()).toEqual(opt.getState());
+    expect(c.rng).toEqual(rng.getState());
+    expect(c.extra).toEqual({ epoch: 3 });
+    expect(c.state).toBeNull();
+    expect(() => loadCheckpoint(path)).toThrow(
+      /bi\.ckpt: it holds a bidirectional classifier's checkpoint \(load it with loadClassifierCheckpoint\)/,
+    );
   });
 });
 
