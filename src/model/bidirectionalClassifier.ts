@@ -31,7 +31,7 @@ import { Rng } from '../util/rng.ts';
 import { checkBool, checkInt, checkObject } from '../util/validate.ts';
 import { bidirectionalHeadBackward, bidirectionalHeadForward } from './bidirectionalHead.ts';
 import { resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
-import { paramLayout, type ParamEntry } from './paramLayout.ts';
+import { namedView, paramLayout, type ParamEntry } from './paramLayout.ts';
 import { RNNModel } from './rnnModel.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -175,20 +175,12 @@ export class BidirectionalClassifier {
 
   /** A view of one named parameter (PyTorch state_dict name). @throws EddyError if there is no such name */
   param(name: string): Float32Array {
-    const e = this.entry(name);
-    return this.params.subarray(e.offset, e.offset + e.size);
+    return namedView(this.layout.entries, this.params, name);
   }
 
   /** A view of one named gradient. */
   grad(name: string): Float32Array {
-    const e = this.entry(name);
-    return this.grads.subarray(e.offset, e.offset + e.size);
-  }
-
-  private entry(name: string): ParamEntry {
-    const e = this.layout.entries.find((p) => p.name === name);
-    if (!e) throw invalidArg('name', `one of ${this.layout.entries.map((p) => p.name).join(', ')}`, name);
-    return e;
+    return namedView(this.layout.entries, this.grads, name);
   }
 
   /** Zeroes the gradient buffer. */

@@ -5,6 +5,7 @@
  * Optimizers, clipping and checkpoints see only the flat buffer; cells see named offsets.
  */
 import { cellFor } from '../cells/cellFor.ts';
+import { invalidArg } from '../util/errors.ts';
 import type { ModelConfig } from './modelConfig.ts';
 
 /** One named tensor in the flat buffer. */
@@ -67,4 +68,14 @@ export function paramLayout(config: ModelConfig): ParamLayout {
     headBias = add('head.bias', [config.outputSize]);
   }
   return { entries, total: offset, layers, embedding, headWeight, headBias };
+}
+
+/**
+ * A view of one named tensor of a flat buffer laid out by `entries` (a model's `param(name)` and `grad(name)`).
+ * @throws EddyError ERR_INVALID_ARG naming `name` and listing the names there are
+ */
+export function namedView(entries: readonly ParamEntry[], buffer: Float32Array, name: string): Float32Array {
+  const e = entries.find((p) => p.name === name);
+  if (!e) throw invalidArg('name', `one of ${entries.map((p) => p.name).join(', ')}`, name);
+  return buffer.subarray(e.offset, e.offset + e.size);
 }

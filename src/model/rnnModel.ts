@@ -21,7 +21,7 @@ import { Rng } from '../util/rng.ts';
 import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/validate.ts';
 import { outputWidth, resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
-import { paramLayout, type ParamLayout } from './paramLayout.ts';
+import { namedView, paramLayout, type ParamLayout } from './paramLayout.ts';
 import { createWorkspace, type Workspace } from './workspace.ts';
 import { WorkspaceCache } from './workspaceCache.ts';
 import { allocFloats } from '../util/alloc.ts';
@@ -144,20 +144,12 @@ export class RNNModel implements ModelCore {
 
   /** A view of one named parameter (PyTorch state_dict name). @throws EddyError if there is no such name */
   param(name: string): Float32Array {
-    const e = this.entry(name);
-    return this.params.subarray(e.offset, e.offset + e.size);
+    return namedView(this.layout.entries, this.params, name);
   }
 
   /** A view of one named gradient. */
   grad(name: string): Float32Array {
-    const e = this.entry(name);
-    return this.grads.subarray(e.offset, e.offset + e.size);
-  }
-
-  private entry(name: string): ParamLayout['entries'][number] {
-    const e = this.layout.entries.find((p) => p.name === name);
-    if (!e) throw invalidArg('name', `one of ${this.layout.entries.map((p) => p.name).join(', ')}`, name);
-    return e;
+    return namedView(this.layout.entries, this.grads, name);
   }
 
   /** Packed lower-precision weights for streaming steps (`quantizeWeights`), or null for float32. */

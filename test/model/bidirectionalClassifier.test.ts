@@ -160,6 +160,11 @@ describe('BidirectionalClassifier padding', () => {
       /options\.lengths\[2\]/,
     );
     expectError(() => m.forward(b.ids, { T: b.T, B: b.B, lengths: Int32Array.of(5) }), 'ERR_SHAPE', /options\.lengths/);
+    expectError(() => m.param('rnn.weight_hh_l1_reverse'), 'ERR_INVALID_ARG', /name/, /rnn\.weight_hh_l0_reverse/);
+    expectError(() => m.grad('nope'), 'ERR_INVALID_ARG', /name/, /head\.bias/);
+    expect(m.param('head.bias')).toHaveLength(5);
+    m.grad('head.bias').fill(2);
+    expect(m.grads[m.grads.length - 1]).toBe(2); // a view of the flat buffer, not a copy
   });
 });
 
