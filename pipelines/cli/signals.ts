@@ -3,6 +3,9 @@
  * updates after writing its checkpoint. `npm run` and `timeout` deliver the signal twice (to the group and to the
  * child), so a second one is only noted: the checkpoint write goes on. A third forces the exit (code 130); the
  * checkpoint on disk is then the previous one, written atomically.
+ *
+ * A signal handler runs on the event loop, so a training loop must let it in: `await letSignalsIn()` between two
+ * updates (or epochs). A loop that never awaits sees `signal.aborted` only after it has finished by itself.
  */
 import type { CommandContext } from './command.ts';
 
@@ -11,6 +14,11 @@ export interface SignalStop {
   readonly signal: AbortSignal;
   /** Removes the handlers (call at the end of the command). */
   dispose(): void;
+}
+
+/** Lets the event loop run what is queued (a signal handler among it) before the next update: one macrotask turn. */
+export function letSignalsIn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Installs the handlers for one command run. */

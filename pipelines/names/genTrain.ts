@@ -25,7 +25,7 @@ import {
   type CellKind,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, seedFlag } from '../cli/command.ts';
-import { stopOnSignals } from '../cli/signals.ts';
+import { letSignalsIn, stopOnSignals } from '../cli/signals.ts';
 import { SPLIT_DIR, encodeSplit, readSplits } from './namesData.ts';
 import { saveNamesGenerator } from './generator.ts';
 
@@ -142,7 +142,9 @@ NLL per character is kept. Example: eddy names gen-train --out runs/names-gen.sa
     const t0 = Date.now() - extra.seconds * 1000;
     const deadline = f.minutes === undefined ? Infinity : Date.now() + f.minutes * 60_000;
     try {
-      while (extra.epoch < f.epochs && !stop.signal.aborted && Date.now() < deadline) {
+      while (extra.epoch < f.epochs && Date.now() < deadline) {
+        await letSignalsIn(); // a signal during the epoch stops the run at its end
+        if (stop.signal.aborted) break;
         const e = extra.epoch + 1;
         const progress = ctx.quiet ? null : new ProgressLine({ total: Math.ceil(train.seqs.length / f.batch) });
         const loss = trainConditionalEpoch(model, table, train, {

@@ -32,7 +32,7 @@ import {
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, seedFlag } from '../cli/command.ts';
 import { UsageError } from '../cli/flags.ts';
-import { stopOnSignals } from '../cli/signals.ts';
+import { letSignalsIn, stopOnSignals } from '../cli/signals.ts';
 import { SPLIT_DIR, encodeSplit, pct, readSplits, saveNamesClassifier } from './namesData.ts';
 
 /** The tuned unidirectional preset (chosen on val; see the README). */
@@ -53,6 +53,7 @@ const BEST = {
   outputDropout: 0,
   reverse: 0,
   bidirectional: 0,
+  weightDecay: 0,
 };
 
 /** The presets; every flag given on the command line overrides its value. */
@@ -74,6 +75,7 @@ export const PRESETS = {
     outputDropout: 0,
     reverse: 0,
     bidirectional: 0,
+    weightDecay: 0,
   },
   best: BEST,
   /** `best` with a bidirectional GRU 128 per direction (chosen on val; see the README) */
@@ -128,11 +130,21 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     cell: { type: 'choice', choices: ['rnn_tanh', 'lstm', 'gru'], description: 'cell [preset]' },
     hidden: { type: 'integer', min: 1, max: 4096, description: 'hidden units [preset]' },
     embedding: { type: 'integer', min: 0, max: 1024, description: 'embedding width; 0 for one-hot letters [preset]' },
-    optimizer: { type: 'choice', choices: ['sgd', 'adam'], description: 'optimizer [preset]' },
+    optimizer: {
+      type: 'choice',
+      choices: ['sgd', 'adam', 'adamw'],
+      description: 'optimizer (adamw: Adam with decoupled --weight-decay) [preset]',
+    },
     lr: { type: 'number', min: 0, exclusiveMin: true, max: 10, description: 'learning rate [preset]' },
     batch: { type: 'integer', min: 1, max: 4096, description: 'names per update [preset]' },
     epochs: { type: 'integer', min: 1, max: 1000, description: 'passes over the train split [preset]' },
     clip: { type: 'number', min: 0, description: 'gradient-norm clip, 0 for none [preset]' },
+    'weight-decay': {
+      type: 'number',
+      min: 0,
+      max: 1,
+      description: 'weight decay: L2 added to the gradient (sgd, adam), decoupled (adamw) [preset: 0]',
+    },
     'average-last': {
       type: 'integer',
       min: 0,
@@ -194,6 +206,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       outputDropout: f.outputDropout ?? preset.outputDropout,
       reverse: f.reverse ? 1 : preset.reverse,
       bidirectional: f.bidirectional ? 1 : preset.bidirectional,
+      weightDecay: f.weightDecay ?? preset.weightDecay,
     };
     if (given.bidirectional === 1 && given.reverse === 1)
       throw new UsageError('--reverse: a --bidirectional model reads every name both ways; give one of the two');
@@ -215,10 +228,11 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     let train = encodeSplit(splits.train, alphabet, reverse);
     const val = encodeSplit(splits.val, alphabet, reverse);
     if (f.maxTrain !== undefined && f.maxTrain < train.seqs.length) train = subsample(train, f.maxTrain, f.seed);
+    const weightDecay = Number(s.weightDecay ?? 0); // a checkpoint from before the flag has none
     const optimizer =
       s.optimizer === 'sgd'
-        ? createOptimizer({ name: 'sgd', lr: Number(s.lr) })
-        : createOptimizer({ name: 'adam', lr: Number(s.lr) });
+        ? createOptimizer({ name: 'sgd', lr: Number(s.lr), weightDecay })
+        : createOptimizer({ name: s.optimizer === 'adamw' ? 'adamw' : 'adam', lr: Number(s.lr), weightDecay });
     if (saved) {
       const c = saved;
       model = c.model;
@@ -252,7 +266,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     const loss = power > 0 ? weightedCrossEntropy(balancedClassWeights(train.labels, K, power)) : manyToOneCrossEntropy;
     ctx.log(
       `${ctx.name}: ${bidirectional ? 'bidirectional ' : ''}${s.cell} ${s.hidden}, ${Number(s.embedding) > 0 ? `embedding ${s.embedding}` : 'one-hot'}, ` +
-        `${s.optimizer} lr ${s.lr}, batch ${s.batch}, ${epochs} epochs, ${model.numParams.toLocaleString('en-US')} parameters, ` +
+        `${s.optimizer} lr ${s.lr}${weightDecay > 0 ? ` weight decay ${weightDecay}` : ''}, batch ${s.batch}, ${epochs} epochs, ${model.numParams.toLocaleString('en-US')} parameters, ` +
         `${train.seqs.length} train / ${val.seqs.length} val names, ${alphabet.size} ids, ${backend.name}`,
     );
     ctx.begin();
@@ -260,7 +274,9 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     const t0 = Date.now() - extra.seconds * 1000;
     const deadline = f.minutes === undefined ? Infinity : Date.now() + f.minutes * 60_000;
     try {
-      while (extra.epoch < epochs && !stop.signal.aborted && Date.now() < deadline) {
+      while (extra.epoch < epochs && Date.now() < deadline) {
+        await letSignalsIn(); // a signal during the epoch stops the run at its end
+        if (stop.signal.aborted) break;
         const e = extra.epoch + 1;
         // linear decay from lr (first epoch) to lr · lrEnd (last)
         optimizer.lr = Number(s.lr) * (1 - (1 - Number(s.lrEnd ?? 1)) * (epochs > 1 ? (e - 1) / (epochs - 1) : 0));

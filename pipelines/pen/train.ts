@@ -37,7 +37,7 @@ import {
   type PenDigits,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, seedFlag } from '../cli/command.ts';
-import { stopOnSignals } from '../cli/signals.ts';
+import { letSignalsIn, stopOnSignals } from '../cli/signals.ts';
 
 /** What the checkpoint carries beside the generator and its optimizer. */
 interface Extra {
@@ -316,7 +316,9 @@ Example: eddy pen train --out runs/pen-gen.safetensors --png runs/pen-grid.png`,
     const stop = stopOnSignals(ctx);
     const deadline = f.minutes === undefined ? Infinity : Date.now() + f.minutes * 60_000;
     try {
-      while (extra.epoch < f.epochs && !stop.signal.aborted && Date.now() < deadline) {
+      while (extra.epoch < f.epochs && Date.now() < deadline) {
+        await letSignalsIn(); // a signal during the epoch stops the run at its end
+        if (stop.signal.aborted) break;
         const e = extra.epoch;
         const order = shuffled(train, rng);
         let sum = 0;

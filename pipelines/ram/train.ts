@@ -124,7 +124,7 @@ Example: eddy ram train --task multi --max-digits 3 --minutes 20 [--raster]`,
     const ws = createRamWorkspace(model, B);
     const images = new Float32Array(B * S * S); // [B, S, S]
     const labels = new Int32Array(B);
-    const { step, seconds: total } = runRamLoop<Extra>(
+    const { step, seconds: total } = await runRamLoop<Extra>(
       ckpt,
       run,
       v,

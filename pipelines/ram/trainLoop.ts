@@ -19,7 +19,7 @@ import {
   type RamOptions,
 } from '../../src/index.ts';
 import type { CommandContext } from '../cli/command.ts';
-import { stopOnSignals } from '../cli/signals.ts';
+import { letSignalsIn, stopOnSignals } from '../cli/signals.ts';
 
 /** The flags of `eddy ram train` the loop reads. */
 export interface RamLoopArgs {
@@ -100,13 +100,13 @@ export interface RamLoopTask<E extends RamLoopExtra> {
  *
  * @returns the updates made in all (resumed runs included) and the seconds of training
  */
-export function runRamLoop<E extends RamLoopExtra>(
+export async function runRamLoop<E extends RamLoopExtra>(
   ckpt: string,
   run: RamRun,
   v: RamLoopArgs,
   task: RamLoopTask<E>,
   ctx: CommandContext,
-): { step: number; seconds: number } {
+): Promise<{ step: number; seconds: number }> {
   const { optimizer } = run;
   const startStep = run.step;
   const progress = new ProgressLine({ total: v.steps, offset: run.step, minIntervalMs: ctx.quiet ? Infinity : 10_000 });
@@ -123,6 +123,7 @@ export function runRamLoop<E extends RamLoopExtra>(
   let n = 0;
   try {
     while (run.step < v.steps) {
+      await letSignalsIn();
       if (stop.signal.aborted) break;
       // the budget is spent by whichever ends first, updates or minutes; the learning rate anneals with it
       const spent = Math.max(run.step / v.steps, v.minutes > 0 ? seconds() / (60 * v.minutes) : 0);

@@ -129,7 +129,7 @@ export async function trainMulti(v: MultiTrainArgs, ctx: CommandContext): Promis
   const sws = createRamSequenceWorkspace(model, B, task.labels);
   const images = new Float32Array(B * task.height * task.width); // [B, H, W]
   const labels = new Int32Array(B * task.labels); // [B, J]
-  const { step, seconds: total } = runRamLoop<Extra>(
+  const { step, seconds: total } = await runRamLoop<Extra>(
     ckpt,
     run,
     v,

@@ -23,7 +23,7 @@ import {
   type RngState,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, seedFlag } from '../cli/command.ts';
-import { stopOnSignals } from '../cli/signals.ts';
+import { letSignalsIn, stopOnSignals } from '../cli/signals.ts';
 import { DEFAULT_PAIRS, idPairs, loadSplits } from './data.ts';
 
 /** What a checkpoint's `eddy.train` metadata holds. */
@@ -191,6 +191,7 @@ Example: eddy translate train --attention --out runs/att.safetensors --best runs
         let sum = 0;
         let n = 0;
         for (; state.cursor < batches.length; state.cursor++) {
+          await letSignalsIn();
           if (
             stop.signal.aborted ||
             (f.minutes !== undefined && secondsAt() >= f.minutes * 60) ||
