@@ -241,6 +241,18 @@ static void outerBlock(const Outer& g, int i0, int i1, int j0, int j1, Scratch& 
 constexpr int DI = VL == 16 ? 4 : 2;
 constexpr int DJ = 4;
 
+// a · b + c, fused, for the row-exact dot tiles: written out so that every tile shape gets the same rounding (GCC's
+// contraction of `s += x * w` differed between tile shapes on AVX2, so a row of a batch lost the bits of the row alone).
+static inline vf vfma(vf a, vf b, vf c) {
+#if defined(__AVX512F__)
+  return reinterpret_cast<vf>(_mm512_fmadd_ps(reinterpret_cast<__m512>(a), reinterpret_cast<__m512>(b), reinterpret_cast<__m512>(c)));
+#elif defined(__FMA__) && defined(__AVX2__)
+  return reinterpret_cast<vf>(_mm256_fmadd_ps(reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(b), reinterpret_cast<__m256>(c)));
+#else
+  return a * b + c;
+#endif
+}
+
 template <int R, int S>
 static inline void dotTile(int K, const float* __restrict a, const float* __restrict b, float* __restrict c, int N, bool acc) {
   const int kv = K - K % VL;
@@ -257,7 +269,7 @@ static inline void dotTile(int K, const float* __restrict a, const float* __rest
     for (int q = 0; q < S; q++) {
       vf w = vload(b + long(q) * K + k);
       __asm__("" : "+v"(w));  // one load of B's row per chunk, not one per product
-      for (int r = 0; r < R; r++) s[r][q] += x[r] * w;
+      for (int r = 0; r < R; r++) s[r][q] = vfma(x[r], w, s[r][q]);
     }
   }
   float sums[R * S];
@@ -274,7 +286,7 @@ static inline void dotTile(int K, const float* __restrict a, const float* __rest
     for (int q = 0; q < S; q++) {
       const float *ar = a + long(r) * K, *bq = b + long(q) * K;
       float t = sums[r * S + q];
-      for (int k = kv; k < K; k++) t += ar[k] * bq[k];
+      for (int k = kv; k < K; k++) t = __builtin_fmaf(ar[k], bq[k], t);
       float* cij = c + long(r) * N + q;
       *cij = acc ? *cij + t : t;
     }
