@@ -4,7 +4,7 @@
  * quick members packed, evaluated and run live, and bad inputs (an
  * unknown language, a file with a line missing its tab, an empty file) as one line naming the file and line.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { classifyNames, loadNamesClassifier } from '../../pipelines/names/namesData.ts';
 import { readSafetensors } from '../../src/index.ts';
+import { namesSplit } from '../helpers/namesSplit.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-names-cli-'));
@@ -19,20 +20,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = captureCli();
 
-/** A split directory of the first lines of each real file (every language present in train). */
+/** A split directory of about `lines` lines a file (every language present in train). */
 function smallSplit(name: string, lines: number, edit?: (file: string, text: string) => string): string {
-  const d = join(dir, name);
-  mkdirSync(d, { recursive: true });
-  for (const f of ['train', 'val', 'test']) {
-    const all = readFileSync(dataPath(`seq/splits/names/${f}.tsv`), 'utf8')
-      .trimEnd()
-      .split('\n');
-    // every k-th line: all languages (the files are sorted by language)
-    const step = Math.max(1, Math.floor(all.length / lines));
-    const text = `${all.filter((_, i) => i % step === 0).join('\n')}\n`;
-    writeFileSync(join(d, `${f}.tsv`), edit ? edit(f, text) : text);
-  }
-  return d;
+  return namesSplit(dir, name, lines, edit);
 }
 
 describe('eddy names', () => {

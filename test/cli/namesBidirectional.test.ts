@@ -4,7 +4,7 @@
  * eval and live read (live, stepping the forward direction and re-reading the prefix for the reverse one, ends where
  * batched inference does); a stopped run resumes from its checkpoint to the unbroken run's weights; bad flag combinations are one line and exit code 2.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,25 +12,16 @@ import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { classifyNames, loadNamesClassifier } from '../../pipelines/names/namesData.ts';
 import { BidirectionalClassifier, loadClassifierCheckpoint, readSafetensors } from '../../src/index.ts';
-import { dataPath } from '../sources/dataPath.ts';
+import { namesSplit } from '../helpers/namesSplit.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-names-bi-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = captureCli();
 
-/** A split directory of every k-th line of each real file (every language present in train). */
+/** A split directory of about `lines` lines a file (every language present in train). */
 function smallSplit(name: string, lines: number): string {
-  const d = join(dir, name);
-  mkdirSync(d, { recursive: true });
-  for (const f of ['train', 'val', 'test']) {
-    const all = readFileSync(dataPath(`seq/splits/names/${f}.tsv`), 'utf8')
-      .trimEnd()
-      .split('\n');
-    const step = Math.max(1, Math.floor(all.length / lines));
-    writeFileSync(join(d, `${f}.tsv`), `${all.filter((_, i) => i % step === 0).join('\n')}\n`);
-  }
-  return d;
+  return namesSplit(dir, name, lines);
 }
 
 describe('eddy names train --bidirectional', () => {
