@@ -51,6 +51,7 @@ const BEST = {
   layers: 1,
   dropout: 0,
   outputDropout: 0,
+  embeddingDropout: 0,
   reverse: 0,
   bidirectional: 0,
   weightDecay: 0,
@@ -73,6 +74,7 @@ export const PRESETS = {
     layers: 1,
     dropout: 0,
     outputDropout: 0,
+    embeddingDropout: 0,
     reverse: 0,
     bidirectional: 0,
     weightDecay: 0,
@@ -176,6 +178,12 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       max: 0.9,
       description: 'dropout on the last hidden state before the head (training only) [preset]',
     },
+    'embedding-dropout': {
+      type: 'number',
+      min: 0,
+      max: 0.9,
+      description: 'dropout on the embedded letters before the first layer (training only; needs --embedding) [preset]',
+    },
     reverse: { type: 'boolean', description: 'read each name right to left (last letter first) [preset: no]' },
     bidirectional: {
       type: 'boolean',
@@ -204,10 +212,15 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       layers: f.layers ?? preset.layers,
       dropout: f.dropout ?? preset.dropout,
       outputDropout: f.outputDropout ?? preset.outputDropout,
+      embeddingDropout: f.embeddingDropout ?? preset.embeddingDropout,
       reverse: f.reverse ? 1 : preset.reverse,
       bidirectional: f.bidirectional ? 1 : preset.bidirectional,
       weightDecay: f.weightDecay ?? preset.weightDecay,
     };
+    if (Number(given.embeddingDropout) > 0 && Number(given.embedding) === 0)
+      throw new UsageError(
+        '--embedding-dropout: needs an embedding (--embedding N > 0; this preset reads one-hot letters)',
+      );
     if (given.bidirectional === 1 && given.reverse === 1)
       throw new UsageError('--reverse: a --bidirectional model reads every name both ways; give one of the two');
     if (given.bidirectional === 1 && Number(given.layers) !== 1)
@@ -253,6 +266,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
           numLayers: Number(s.layers ?? 1),
           dropout: Number(s.dropout ?? 0),
           outputDropout: Number(s.outputDropout ?? 0),
+          embeddingDropout: Number(s.embeddingDropout ?? 0), // a checkpoint from before the flag has none
           outputSize: K,
           vocab: alphabet.tokens,
         },
@@ -265,7 +279,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     const power = Number(s.classWeightPower);
     const loss = power > 0 ? weightedCrossEntropy(balancedClassWeights(train.labels, K, power)) : manyToOneCrossEntropy;
     ctx.log(
-      `${ctx.name}: ${bidirectional ? 'bidirectional ' : ''}${s.cell} ${s.hidden}, ${Number(s.embedding) > 0 ? `embedding ${s.embedding}` : 'one-hot'}, ` +
+      `${ctx.name}: ${bidirectional ? 'bidirectional ' : ''}${s.cell} ${s.hidden}, ${Number(s.embedding) > 0 ? `embedding ${s.embedding}` : 'one-hot'}${Number(s.embeddingDropout ?? 0) > 0 ? ` (dropout ${s.embeddingDropout})` : ''}, ` +
         `${s.optimizer} lr ${s.lr}${weightDecay > 0 ? ` weight decay ${weightDecay}` : ''}, batch ${s.batch}, ${epochs} epochs, ${model.numParams.toLocaleString('en-US')} parameters, ` +
         `${train.seqs.length} train / ${val.seqs.length} val names, ${alphabet.size} ids, ${backend.name}`,
     );

@@ -8,7 +8,8 @@
  *    reverse direction at position 0, with packed sequences). Padding comes after every row's valid steps in both
  *    readings, so it reaches neither state.
  * 2. The head is linear over `[h_fwd, h_rev]` `[B, 2H]` (`bidirectionalHeadForward`), with the model's
- *    `outputDropout` on that concatenation in training.
+ *    `outputDropout` on that concatenation in training; `embeddingDropout` drops the embedded ids once, the same
+ *    mask for both directions (the reverse one reads its rows reversed within their lengths).
  * 3. The parameters are one flat buffer under PyTorch's names: `embedding.weight` (shared by both directions),
  *    `rnn.weight_ih_l0` ... and `rnn.weight_ih_l0_reverse` ..., `head.weight [K, 2H]`, `head.bias [K]`, so a
  *    saved file loads into PyTorch with `load_state_dict`. Each direction runs as an `RNNModel` without a head
@@ -226,7 +227,8 @@ export class BidirectionalClassifier {
     const B = checkInt('options.B', o.B, 1);
     const training = checkBool('options.training', o.training ?? false);
     const p = training ? (this.config.outputDropout ?? 0) : 0;
-    if (p > 0 && !(o.rng instanceof Rng))
+    const pe = training ? (this.config.embeddingDropout ?? 0) : 0;
+    if ((p > 0 || pe > 0) && !(o.rng instanceof Rng))
       throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', o.rng);
     if (!(ids instanceof Int32Array) || ids.length !== T * B)
       throw shapeError('ids', `Int32Array of token ids of length ${T * B} ([T=${T}, B=${B}])`, describeKind(ids));
@@ -238,9 +240,30 @@ export class BidirectionalClassifier {
     const [fwd, rev] = this.#dirs;
     const H = this.config.hiddenSize;
     const K = this.config.outputSize;
+    // Embedding dropout: one mask over the embedded batch [T, B, E], drawn before the head's, that both directions
+    // see (the reverse one its own rows reversed within their lengths, as it reads the ids), as PyTorch's
+    // nn.Dropout between the embedding and a bidirectional layer.
+    let maskF: Float32Array | undefined;
+    let maskR: Float32Array | undefined;
+    if (pe > 0) {
+      const rng = o.rng as Rng;
+      const E = this.config.embeddingSize;
+      maskF = this.newArray(T * B * E);
+      for (let i = 0; i < maskF.length; i++) maskF[i] = rng.next() >= pe ? 1 / (1 - pe) : 0;
+      maskR = this.newArray(T * B * E);
+      for (let b = 0; b < B; b++) {
+        const n = lengths[b];
+        for (let t = 0; t < n; t++) {
+          const from = ((n - 1 - t) * B + b) * E;
+          maskR.set(maskF.subarray(from, from + E), (t * B + b) * E);
+        }
+      }
+    }
     // each direction its own workspace, so that both stay valid for backward
-    const f = fwd.forward(ids, { T, B, checkFinite: false });
-    const r = rev.forward(reverseWithinLengths(ids, lengths, T, B), { T, B, checkFinite: false });
+    const dirOptions = (mask: Float32Array | undefined) =>
+      mask ? { T, B, checkFinite: false, training: true, embeddingMask: mask } : { T, B, checkFinite: false };
+    const f = fwd.forward(ids, dirOptions(maskF));
+    const r = rev.forward(reverseWithinLengths(ids, lengths, T, B), dirOptions(maskR));
     const hf = this.newArray(B * H);
     const hr = this.newArray(B * H);
     for (let b = 0; b < B; b++) {

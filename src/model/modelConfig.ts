@@ -36,6 +36,11 @@ export interface ModelOptions {
    * training only; needs a head. @default 0
    */
   outputDropout?: number;
+  /**
+   * Dropout on the embedded inputs where they enter the first layer (`nn.Dropout` after `nn.Embedding` in
+   * PyTorch), in training only; for `input: 'embedding'` only. @default 0
+   */
+  embeddingDropout?: number;
   /** Token strings (one per id) saved with the model, for text models. @default undefined */
   vocab?: readonly string[];
 }
@@ -52,6 +57,8 @@ export interface ModelConfig {
   readonly dropout: number;
   /** Present only when > 0 (files and configs of models without it stay as they were). */
   readonly outputDropout?: number;
+  /** Present only when > 0, as `outputDropout`. */
+  readonly embeddingDropout?: number;
   readonly vocab?: readonly string[];
 }
 
@@ -85,6 +92,16 @@ export function resolveConfig(options: ModelOptions, path = 'options'): ModelCon
     if (outputSize === 0)
       throw invalidArg(`${path}.outputDropout`, `0 for a model without a head (${path}.outputSize 0)`, outputDropout);
     config.outputDropout = outputDropout;
+  }
+  const embeddingDropout = checkNumber(`${path}.embeddingDropout`, options.embeddingDropout ?? 0, 0, 1, { max: true });
+  if (embeddingDropout > 0) {
+    if (input !== 'embedding')
+      throw invalidArg(
+        `${path}.embeddingDropout`,
+        `0 unless ${path}.input is "embedding" (received input "${input}")`,
+        embeddingDropout,
+      );
+    config.embeddingDropout = embeddingDropout;
   }
   if (options.vocab !== undefined) {
     const v = options.vocab;

@@ -53,6 +53,12 @@ export interface ForwardOptions {
   /** Random source for dropout masks. @default undefined */
   rng?: Rng;
   /**
+   * `[T, B, E]` the embedding dropout's mask to use instead of drawing one (0 or `1/(1-p)` per value), in training
+   * with `embeddingDropout` only: how `BidirectionalClassifier` gives both directions the same dropped embeddings.
+   * @default undefined (drawn from `rng`)
+   */
+  embeddingMask?: Float32Array;
+  /**
    * Refuse NaN and infinities in a dense `x` and in `options.state` (one pass over each, `ERR_NON_FINITE`); false
    * skips the pass (for a caller that checked already, as the Trainer does with its own messages).
    * @default true
@@ -113,7 +119,7 @@ export class RNNModel implements ModelCore {
     this.params = params;
     this.grads = backend.alloc(this.layout.total);
     this.workspaces = new WorkspaceCache(config, backend);
-    const { outputDropout: _noOutputDropout, ...noDropout } = config; // a step never drops
+    const { outputDropout: _noOutputDropout, embeddingDropout: _noEmbeddingDropout, ...noDropout } = config; // a step never drops
     this.stepScratch = new WorkspaceCache({ ...noDropout, dropout: 0 }, backend);
   }
 
@@ -232,7 +238,25 @@ export class RNNModel implements ModelCore {
     const T = checkInt('options.T', o.T, 1);
     const B = checkInt('options.B', o.B, 1);
     const training = checkBool('options.training', o.training ?? false);
-    if (training && (this.config.dropout > 0 || (this.config.outputDropout ?? 0) > 0) && !(o.rng instanceof Rng)) {
+    const c = this.config;
+    const embeddingMask = o.embeddingMask;
+    if (embeddingMask !== undefined) {
+      if (!training || !((c.embeddingDropout ?? 0) > 0))
+        throw invalidArg(
+          'options.embeddingMask',
+          'undefined unless training a model with embeddingDropout',
+          describeKind(embeddingMask),
+        );
+      if (!isFloatArray(embeddingMask) || embeddingMask.length !== T * B * c.embeddingSize)
+        throw shapeError(
+          'options.embeddingMask',
+          `Float32Array of length ${T * B * c.embeddingSize} ([T=${T}, B=${B}, E=${c.embeddingSize}])`,
+          describeKind(embeddingMask),
+        );
+    }
+    const drops =
+      c.dropout > 0 || (c.outputDropout ?? 0) > 0 || ((c.embeddingDropout ?? 0) > 0 && embeddingMask === undefined);
+    if (training && drops && !(o.rng instanceof Rng)) {
       throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', o.rng);
     }
     const finite = checkBool('options.checkFinite', o.checkFinite ?? true);
@@ -246,7 +270,7 @@ export class RNNModel implements ModelCore {
       if (ws.T !== T || ws.B !== B) throw shapeError('options.workspace', `for T=${T}, B=${B}`, `T=${ws.T}, B=${ws.B}`);
     } else ws = this.workspaces.get(T, B);
     const state = this.createState(B);
-    windowForward(this, ws, x, state0, state, training, o.rng ?? null);
+    windowForward(this, ws, x, state0, state, training, o.rng ?? null, embeddingMask ?? null);
     return { y: ws.y, state, workspace: ws };
   }
 

@@ -49,6 +49,7 @@ export const CONFIG_KEYS: readonly string[] = [
   'outputSize',
   'dropout',
   'outputDropout',
+  'embeddingDropout',
   'vocab',
   'bidirectional',
 ];

@@ -113,8 +113,9 @@ export function windowBackward(
     const W = lo.inputWidth;
     be.gemmNN(TB, W, GH, ws.dgx, 0, P, lo.wih, ws.dIn, 0, false);
     if (l === 0) {
-      // embedding: scatter the rows back to the table
+      // embedding: scatter the rows back to the table (through the embedding dropout's mask when it dropped)
       const ids = x as Int32Array;
+      if (ws.last.embDropped) for (let i = 0; i < TB * W; i++) ws.dIn[i] *= ws.embMask[i];
       for (let r = 0; r < TB; r++) {
         const e = layout.embedding + ids[r] * W;
         for (let k = 0; k < W; k++) D[e + k] += ws.dIn[r * W + k];

@@ -23,7 +23,8 @@ export interface ModelCore {
 
 /**
  * Runs the window. `x` is `[T, B, X]` features or `[T, B]` ids (validated by the caller); `state0` is the
- * initial state; the final state is written to `stateOut`; outputs land in `ws.y` `[T, B, Y]`.
+ * initial state; the final state is written to `stateOut`; outputs land in `ws.y` `[T, B, Y]`. In training with
+ * embedding dropout, `embMask` `[T, B, E]` is the mask to apply, or null to draw it from `rng`.
  */
 export function windowForward(
   m: ModelCore,
@@ -33,6 +34,7 @@ export function windowForward(
   stateOut: RecurrentState,
   training: boolean,
   rng: Rng | null,
+  embMask: Float32Array | null = null,
 ): void {
   const { config, layout, cell, backend: be, params: P } = m;
   const { T, B } = ws;
@@ -44,6 +46,7 @@ export function windowForward(
   const pOut = training && config.outputSize > 0 ? (config.outputDropout ?? 0) : 0;
   ws.last.x = x;
   ws.last.training = training;
+  ws.last.embDropped = false;
 
   for (let l = 0; l < L; l++) {
     const lo = layout.layers[l];
@@ -59,6 +62,17 @@ export function windowForward(
         const E = config.embeddingSize;
         for (let r = 0; r < TB; r++)
           ws.emb.set(P.subarray(layout.embedding + ids[r] * E, layout.embedding + (ids[r] + 1) * E), r * E);
+        // embedding dropout (training only): the mask is drawn before the layers' masks
+        const pe = training ? (config.embeddingDropout ?? 0) : 0;
+        if (pe > 0 && (rng || embMask)) {
+          const scale = 1 / (1 - pe);
+          for (let i = 0; i < TB * E; i++) {
+            const keep = embMask ? embMask[i] : (rng as Rng).next() >= pe ? scale : 0;
+            ws.embMask[i] = keep;
+            ws.emb[i] *= keep;
+          }
+          ws.last.embDropped = true;
+        }
         inp = ws.emb;
       } else if (l === 0) {
         inp = x as Float32Array;

@@ -31,8 +31,10 @@ export interface Workspace {
   readonly T: number;
   readonly B: number;
   readonly layers: readonly LayerCache[];
-  /** `[T, B, E]` embedded inputs (embedding models) */
+  /** `[T, B, E]` embedded inputs (embedding models; after the embedding dropout when training with it) */
   readonly emb: Float32Array;
+  /** `[T, B, E]` the embedding dropout's mask (0 or 1/(1-p)), for models with `embeddingDropout`; else empty */
+  readonly embMask: Float32Array;
   /** `[T, B, Y]` head outputs (or `[T, B, H]` top h without a head, as a copy) */
   readonly y: Float32Array;
   /** `[B, G·H]` recurrent projection scratch */
@@ -49,7 +51,7 @@ export interface Workspace {
   readonly dhPrev: Float32Array;
   readonly dcPrev: Float32Array;
   /** What the last forward saw, for backward. */
-  last: { x: Float32Array | Int32Array | null; training: boolean };
+  last: { x: Float32Array | Int32Array | null; training: boolean; embDropped?: boolean };
 }
 
 /** The lengths of a workspace's buffers for (T, B), in layout order (see `carveWorkspace`). */
@@ -76,6 +78,7 @@ function bufferLengths(config: ModelConfig, T: number, B: number): number[] {
   const inWidth = Math.max(H, config.input === 'dense' ? config.inputSize : config.embeddingSize);
   lengths.push(
     config.input === 'embedding' ? T * B * config.embeddingSize : 0, // emb
+    (config.embeddingDropout ?? 0) > 0 ? T * B * config.embeddingSize : 0, // embMask
     T * B * outputWidth(config), // y
     B * GH, // gh
     T * B * GH, // dgx
@@ -119,6 +122,7 @@ export function carveWorkspace(config: ModelConfig, T: number, B: number, pool: 
     layers.push({ gx: next(), act: next(), aux: next(), hseq: next(), cseq: next(), mask: next(), dropped: next() });
   }
   const emb = next();
+  const embMask = next();
   const y = next();
   const gh = next();
   const dgx = next();
@@ -128,6 +132,7 @@ export function carveWorkspace(config: ModelConfig, T: number, B: number, pool: 
     B,
     layers,
     emb,
+    embMask,
     y,
     gh,
     dgx,

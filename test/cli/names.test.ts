@@ -101,6 +101,27 @@ describe('eddy names', () => {
     expect(norm(decayed)).toBeLessThan(0.97 * norm(plain));
   }, 60_000);
 
+  it('train --embedding-dropout drops the embedded letters in training, records it, and needs an embedding', async () => {
+    const d = smallSplit('embdrop', 600);
+    const quick = ['--input', d, '--epochs', '1', '--hidden', '16', '--embedding', '8', '--average-last', '0'];
+    const plain = join(dir, 'ed-plain.safetensors');
+    const dropped = join(dir, 'ed-dropped.safetensors');
+    expect(await main(['names', 'train', ...quick, '--out', plain, '--quiet'])).toBe(0);
+    expect(await main(['names', 'train', ...quick, '--embedding-dropout', '0.3', '--out', dropped])).toBe(0);
+    expect(cli.err).toMatch(/embedding 8 \(dropout 0\.3\), adam/);
+    expect(JSON.parse(readSafetensors(dropped).metadata['eddy.names.settings'])).toMatchObject({
+      embeddingDropout: 0.3,
+    });
+    const a = loadNamesClassifier(plain).members[0].model;
+    const b = loadNamesClassifier(dropped).members[0].model;
+    expect(b.config.embeddingDropout).toBe(0.3);
+    // same seed, same batches: only the masks differ, so the trained weights do
+    expect(Array.from(b.param('rnn.weight_hh_l0'))).not.toEqual(Array.from(a.param('rnn.weight_hh_l0')));
+    cli.err = '';
+    expect(await main(['names', 'train', '--input', d, '--preset', 'anchor', '--embedding-dropout', '0.3'])).toBe(2);
+    expect(cli.err).toMatch(/--embedding-dropout: needs an embedding/);
+  }, 60_000);
+
   it('ensemble: two quick members (one reading right to left) packed into one file that eval and live read', async () => {
     const d = smallSplit('ensemble', 1500);
     const quick = ['--input', d, '--epochs', '1', '--hidden', '16', '--embedding', '8', '--quiet'];

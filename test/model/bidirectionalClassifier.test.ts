@@ -62,6 +62,20 @@ describe('BidirectionalClassifier gradients (float64, finite differences)', () =
     },
     true,
   ]);
+  cases.push([
+    'lstm embedding, embedding dropout 0.5 (one mask for both directions) and output dropout 0.3',
+    {
+      cell: 'lstm',
+      input: 'embedding',
+      inputSize: 6,
+      embeddingSize: 3,
+      hiddenSize: 4,
+      outputSize: 5,
+      embeddingDropout: 0.5,
+      outputDropout: 0.3,
+    },
+    true,
+  ]);
   for (const [name, options, training] of cases)
     it(`${name}: every parameter`, () => {
       const model = BidirectionalClassifier.create(options, { seed: 3, backend: float64CheckBackend });
