@@ -253,6 +253,8 @@ export class RNNModel implements ModelCore {
           `Float32Array of length ${T * B * c.embeddingSize} ([T=${T}, B=${B}, E=${c.embeddingSize}])`,
           describeKind(embeddingMask),
         );
+      const bad = firstNonFinite(embeddingMask);
+      if (bad >= 0) throw nonFiniteError('options.embeddingMask', `embeddingMask[${bad}]`, embeddingMask[bad]);
     }
     const drops =
       c.dropout > 0 || (c.outputDropout ?? 0) > 0 || ((c.embeddingDropout ?? 0) > 0 && embeddingMask === undefined);

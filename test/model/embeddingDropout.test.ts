@@ -152,6 +152,13 @@ describe('embedding dropout (RNNModel)', () => {
       'ERR_SHAPE',
       /options\.embeddingMask.*length 24/,
     );
+    const nan = Float32Array.from(mask);
+    nan[5] = Number.NaN;
+    expectError(
+      () => model.forward(x, { T, B, training: true, embeddingMask: nan }),
+      'ERR_NON_FINITE',
+      /embeddingMask\[5\] is NaN/,
+    );
     const { embeddingDropout: _e, ...plain } = options;
     expectError(
       () => RNNModel.create(plain, { seed: 4 }).forward(x, { T, B, training: true, embeddingMask: mask }),
