@@ -3,9 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { take as ixTake } from 'ix/asynciterable/operators';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EddyError } from '../../src/util/errors.ts';
 import type { Frame, SkipInfo } from '../../src/sources/frames.ts';
 import { videoFramesAsync, videoFrames } from '../../src/sources/ffmpegFrames.ts';
@@ -185,14 +184,42 @@ describe('videoFrames stops ffmpeg', () => {
     expect(alive(pids[0])).toBe(false);
   });
 
-  it('paces frames in real time with realtime: true', async () => {
-    const start = performance.now();
-    const frames = await collect(
-      videoFramesAsync(gridClip(), { width: 16, height: 16, channels: 1, realtime: true }).pipe(ixTake(6)),
-    );
-    const elapsed = performance.now() - start;
-    expect(frames.length).toBe(6);
-    expect(elapsed).toBeGreaterThanOrEqual(5 * 40 - 5);
+  it('paces frames in real time with realtime: true (on a fake clock: no wall time measured)', async () => {
+    // The clock moves only when the source waits on a timer (its pacing sleep), straight to that timer; reading
+    // ffmpeg's output takes no clock time. So each frame's clock time at emission is what the pacing asked for,
+    // whatever the machine's load, and a source that did not pace would emit every frame at clock 0.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const source = videoFramesAsync(gridClip(), { width: 16, height: 16, channels: 1, realtime: true })[
+        Symbol.asyncIterator
+      ]();
+      const start = performance.now();
+      const at: number[] = [];
+      const times: number[] = [];
+      for (let k = 0; k < 6; k++) {
+        const next = source.next();
+        let settled = false;
+        void next.then(() => {
+          settled = true;
+        });
+        while (!settled) {
+          if (vi.getTimerCount() > 0) await vi.advanceTimersToNextTimerAsync();
+          else await new Promise((r) => setImmediate(r)); // real I/O: ffmpeg's frames
+        }
+        const r = await next;
+        if (r.done) break;
+        at.push(performance.now() - start);
+        times.push(r.value.timeMs);
+      }
+      await source.return?.();
+      expect(at.length).toBe(6);
+      // frame k leaves no earlier than its timestamp after frame 0's (40 ms a frame in GRID), and on this clock
+      // exactly then
+      for (let k = 1; k < 6; k++) expect(at[k] - at[0]).toBeCloseTo(times[k] - times[0], 6);
+      expect(times[5] - times[0]).toBeCloseTo(200, 6);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
