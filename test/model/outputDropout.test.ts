@@ -15,6 +15,7 @@ import { softmaxCrossEntropy } from '../../src/tensor/softmax.ts';
 import { Rng } from '../../src/util/rng.ts';
 import type { ModelOptions } from '../../src/model/modelConfig.ts';
 import { expectError } from '../helpers/expectError.ts';
+import { numericGradients, worstRelativeError } from '../helpers/numericGradients.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-outdrop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,20 +71,12 @@ describe('output dropout', () => {
       const { model, loss } = lossFn(c.options);
       loss(true);
       const analytic = Float64Array.from(model.grads);
-      const eps = 1e-5;
-      let worst = 0;
-      for (let k = 0; k < model.numParams; k++) {
-        const old = model.params[k];
-        model.params[k] = old + eps;
-        const lp = loss(false);
-        model.params[k] = old - eps;
-        const lm = loss(false);
-        model.params[k] = old;
-        const numeric = (lp - lm) / (2 * eps);
-        if (Math.abs(numeric - analytic[k]) > 1e-7)
-          worst = Math.max(worst, Math.abs(numeric - analytic[k]) / (Math.abs(numeric) + Math.abs(analytic[k])));
-      }
-      expect(worst).toBeLessThan(1e-6);
+      expect(
+        worstRelativeError(
+          numericGradients(model.params, () => loss(false)),
+          analytic,
+        ),
+      ).toBeLessThan(1e-6);
     });
   }
 
