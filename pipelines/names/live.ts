@@ -36,7 +36,8 @@ export function topLanguages(probs: Float32Array, languages: readonly string[], 
  * reads left to right is stepped by `recurrent` (its state carried from one character to the next); a member that
  * reads right to left re-reads the reversed prefix after each character (a name is short). A bidirectional member
  * does both: its forward direction steps with carried state, its reverse direction re-reads the prefix (last
- * character first), and its head reads the two states. The members' probabilities are averaged.
+ * character first), and its head reads the two states; a stacked bidirectional member re-reads the whole prefix
+ * (its upper layers read the reverse direction at every position). The members' probabilities are averaged.
  */
 export async function liveName(
   c: NamesClassifier,
@@ -47,7 +48,10 @@ export async function liveName(
   const chars = [...name];
   const ids = chars.map((ch) => c.alphabet.id(ch));
   const K = c.languages.length;
-  const bi = c.members.flatMap((m) => (m.model instanceof BidirectionalClassifier ? [m.model] : []));
+  const bis = c.members.flatMap((m) => (m.model instanceof BidirectionalClassifier ? [m.model] : []));
+  // a stacked bidirectional member has no carried-state form: it re-reads the whole prefix after each character
+  const bi = bis.filter((m) => m.config.numLayers === 1);
+  const stacked = bis.filter((m) => m.config.numLayers > 1);
   const uni = c.members.flatMap((m) => (m.model instanceof BidirectionalClassifier ? [] : [m]));
   const forward = uni.filter((m) => !m.reverse).map((m) => m.model as RNNModel);
   const backward = uni.filter((m) => m.reverse).map((m) => m.model as RNNModel);
@@ -67,8 +71,12 @@ export async function liveName(
         };
         for (const y of ys.slice(0, forward.length)) add(y);
         const reversedPrefix = reversedSequence(Int32Array.from(ids.slice(0, t + 1)));
-        for (const m of backward) {
-          const q = classifySequences(m, [reversedPrefix]).probs;
+        const prefix = Int32Array.from(ids.slice(0, t + 1));
+        for (const [m, seq] of [
+          ...backward.map((m) => [m, reversedPrefix] as const),
+          ...stacked.map((m) => [m, prefix] as const),
+        ]) {
+          const q = classifySequences(m, [seq]).probs;
           for (let j = 0; j < K; j++) p[j] += q[j] / c.members.length;
         }
         bi.forEach((m, i) => {

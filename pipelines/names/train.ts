@@ -111,8 +111,10 @@ time); --preset best is eddy's (GRU 160, embedding 64, Adam lr 0.003 decaying li
 batches of 32 padded and masked, class weights (N / (K n_c))^0.3, weights averaged over the last 3 epochs); --preset
 bi is best with a bidirectional GRU 128 per direction. A flag given overrides the preset. The model kept is
 the average of the last --average-last epochs, or (with 0) the epoch with the best val score (mean of accuracy
-and macro-F1). Test numbers come from eddy names eval, once. --reverse reads names right to left; --bidirectional trains one
-bidirectional layer (a forward and a reverse direction trained jointly, the head reading both final states). Several runs
+and macro-F1). Test numbers come from eddy names eval, once. --reverse reads names right to left; --bidirectional trains
+bidirectional layers (a forward and a reverse direction trained jointly, the head reading the top layer's two final
+states; with --layers 2 or more, each upper layer reads both directions of the layer below at every letter, as
+PyTorch's num_layers with bidirectional=True, and --dropout drops between them). Several runs
 (seeds, directions) are packed into one averaging model by eddy names ensemble.
 Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
   flags: {
@@ -187,7 +189,8 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     reverse: { type: 'boolean', description: 'read each name right to left (last letter first) [preset: no]' },
     bidirectional: {
       type: 'boolean',
-      description: 'a bidirectional layer (both readings, trained jointly; one layer) [preset: no]',
+      description:
+        'bidirectional layers (both readings, trained jointly; --layers N stacks them, --dropout between) [preset: no]',
     },
     'max-train': { type: 'integer', min: 1, description: 'use only the first N train names of a shuffle (quick runs)' },
     minutes: { type: 'number', min: 0, exclusiveMin: true, description: 'stop after this wall time (at an epoch end)' },
@@ -223,8 +226,6 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       );
     if (given.bidirectional === 1 && given.reverse === 1)
       throw new UsageError('--reverse: a --bidirectional model reads every name both ways; give one of the two');
-    if (given.bidirectional === 1 && Number(given.layers) !== 1)
-      throw new UsageError(`--layers: a --bidirectional model has one layer, not ${given.layers}`);
     const splits = readSplits(f.input);
     const backend = backendByName(f.backend, { path: '--backend' });
     const alphabet = CharAlphabet.fromTexts(splits.train.names);
@@ -279,7 +280,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     const power = Number(s.classWeightPower);
     const loss = power > 0 ? weightedCrossEntropy(balancedClassWeights(train.labels, K, power)) : manyToOneCrossEntropy;
     ctx.log(
-      `${ctx.name}: ${bidirectional ? 'bidirectional ' : ''}${s.cell} ${s.hidden}, ${Number(s.embedding) > 0 ? `embedding ${s.embedding}` : 'one-hot'}${Number(s.embeddingDropout ?? 0) > 0 ? ` (dropout ${s.embeddingDropout})` : ''}, ` +
+      `${ctx.name}: ${bidirectional ? 'bidirectional ' : ''}${Number(s.layers ?? 1) > 1 ? `${s.layers}-layer ` : ''}${s.cell} ${s.hidden}, ${Number(s.embedding) > 0 ? `embedding ${s.embedding}` : 'one-hot'}${Number(s.embeddingDropout ?? 0) > 0 ? ` (dropout ${s.embeddingDropout})` : ''}, ` +
         `${s.optimizer} lr ${s.lr}${weightDecay > 0 ? ` weight decay ${weightDecay}` : ''}, batch ${s.batch}, ${epochs} epochs, ${model.numParams.toLocaleString('en-US')} parameters, ` +
         `${train.seqs.length} train / ${val.seqs.length} val names, ${alphabet.size} ids, ${backend.name}`,
     );

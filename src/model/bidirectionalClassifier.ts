@@ -15,7 +15,13 @@
  *    saved file loads into PyTorch with `load_state_dict`. Each direction runs as an `RNNModel` without a head
  *    (eddy's cells and kernels); `forward` copies the flat parameters into the two directions and `backward` adds
  *    their gradients back (the embedding's from both).
- * 4. One layer (a stacked bidirectional RNN feeds both directions' outputs to the next layer: not supported).
+ * 4. Stacked layers (`numLayers` L >= 2, PyTorch's `num_layers`): layer l >= 1 reads, at each step t of a row, the
+ *    concatenation `[out_fwd(l-1)[t], out_rev(l-1)[t]]` `[2H]` of both directions of the layer below at that
+ *    position of the name (the reverse direction's output at t is its state after reading from the row's end back
+ *    to t), with the model's `dropout` on it in training (PyTorch's dropout between layers; ignored with one
+ *    layer, as PyTorch). Its forward direction reads those rows left to right, its reverse one last to first; the
+ *    head reads the top layer's two final states (`h_n[-2]`, `h_n[-1]`). Each direction of an upper layer is an
+ *    `RNNModel` over dense input `[T, B, 2H]`, whose `backward` hands back the input's gradient.
  *
  * @example
  * const model = BidirectionalClassifier.create({ cell: 'gru', input: 'embedding', inputSize: 60, embeddingSize: 32,
@@ -68,9 +74,12 @@ export interface BidirectionalPass {
   readonly lengths: Int32Array;
   /** `[B, 2H]` the (masked) concatenated final states. */
   readonly z: Float32Array;
+  /** `[B, 2H]` the head's dropout multipliers, or null. */
   readonly mask: Float32Array | null;
-  readonly forwardWorkspace: Workspace;
-  readonly reverseWorkspace: Workspace;
+  /** Per layer, bottom first: the forward and the reverse direction's workspaces. */
+  readonly workspaces: readonly (readonly [Workspace, Workspace])[];
+  /** Per layer l >= 1 (index l - 1): `[T, B, 2H]` the dropout multipliers of its input, or null. */
+  readonly layerMasks: readonly (Float32Array | null)[];
 }
 
 /** The layout of the flat buffer: PyTorch names, and where each direction's own tensors come from. */
@@ -79,8 +88,11 @@ interface BiLayout {
   readonly total: number;
   readonly headWeight: number;
   readonly headBias: number;
-  /** per direction: [offset in the flat buffer, offset in the direction's model, size] of each of its tensors */
-  readonly copies: readonly (readonly [number, number, number])[][];
+  /**
+   * per layer, per direction: [offset in the flat buffer, offset in the direction's model, size] of each of its
+   * tensors
+   */
+  readonly copies: readonly (readonly (readonly [number, number, number])[][])[];
 }
 
 const SUFFIX = ['', '_reverse'] as const;
@@ -112,7 +124,7 @@ export function reverseWithinLengths(
   return out;
 }
 
-/** A jointly trained bidirectional RNN / LSTM / GRU classifier (see the file header). */
+/** A jointly trained bidirectional RNN / LSTM / GRU classifier, of one or more layers (see the file header). */
 export class BidirectionalClassifier {
   readonly config: BidirectionalConfig;
   readonly layout: BiLayout;
@@ -121,8 +133,11 @@ export class BidirectionalClassifier {
   readonly params: Float32Array;
   /** All gradients, same layout; `backward` accumulates here, `zeroGrads` clears. */
   readonly grads: Float32Array;
-  /** The two directions (no head): their parameters are copies of the flat buffer's, refreshed by `forward`. */
-  readonly #dirs: readonly [RNNModel, RNNModel];
+  /**
+   * Per layer, bottom first, the two directions (no head): their parameters are copies of the flat buffer's,
+   * refreshed by `forward`.
+   */
+  readonly #dirs: readonly (readonly [RNNModel, RNNModel])[];
 
   /**
    * Wraps a flat parameter buffer (see `create` for a fresh model).
@@ -131,11 +146,11 @@ export class BidirectionalClassifier {
   constructor(config: ModelConfig, params: Float32Array, backend: Backend = jsBackend) {
     this.config = checkBidirectional(config, 'config');
     this.backend = backend;
-    const { outputDropout: _od, bidirectional: _bi, ...rest } = this.config;
-    const dirConfig: ModelConfig = { ...rest, outputSize: 0, dropout: 0 };
-    const direction = (): RNNModel => new RNNModel(dirConfig, backend.alloc(paramLayout(dirConfig).total), backend);
-    this.#dirs = [direction(), direction()];
-    this.layout = biLayout(this.config, this.#dirs[0]);
+    this.#dirs = directionConfigs(this.config).map((dc) => {
+      const direction = (): RNNModel => new RNNModel(dc, backend.alloc(paramLayout(dc).total), backend);
+      return [direction(), direction()] as const;
+    });
+    this.layout = biLayout(this.config, this.#dirs);
     if (!isFloatArray(params) || params.length !== this.layout.total)
       throw shapeError(
         'params',
@@ -147,9 +162,9 @@ export class BidirectionalClassifier {
   }
 
   /**
-   * A new classifier with PyTorch's initialisation: N(0, 1) embeddings, U(-1/√H, 1/√H) for the cells,
-   * U(-1/√(2H), 1/√(2H)) for the head (its fan-in is 2H).
-   * @throws EddyError ERR_INVALID_ARG naming the option (no head, more than one layer)
+   * A new classifier with PyTorch's initialisation: N(0, 1) embeddings, U(-1/√H, 1/√H) for the cells (every
+   * layer), U(-1/√(2H), 1/√(2H)) for the head (its fan-in is 2H).
+   * @throws EddyError ERR_INVALID_ARG naming the option (no head, dense input)
    */
   static create(options: ModelOptions, createOptions: BidirectionalCreateOptions = {}): BidirectionalClassifier {
     const config = resolveConfig(options);
@@ -190,13 +205,22 @@ export class BidirectionalClassifier {
   }
 
   /**
-   * The two directions as head-less models with the current parameters: `forward` reads ids left to right, `reverse`
-   * is meant for each sequence reversed. For streaming (`recurrent(directions().forward)` steps with carried state);
-   * pass their final top-layer states to `logitsOf`.
+   * The two directions of a one-layer classifier as head-less models with the current parameters: `forward` reads
+   * ids left to right, `reverse` is meant for each sequence reversed. For streaming (`recurrent(directions().forward)`
+   * steps with carried state); pass their final states to `logitsOf`. A stacked classifier has no such form (an
+   * upper layer's input at t needs the reverse reading of the whole prefix, which changes with every new id):
+   * classify each prefix with `forward` instead.
+   * @throws EddyError ERR_INVALID_ARG for a classifier of more than one layer
    */
   directions(): { forward: RNNModel; reverse: RNNModel } {
+    if (this.#dirs.length !== 1)
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `directions(): a stacked bidirectional classifier (numLayers ${this.#dirs.length}) cannot step with carried ` +
+          'state: layer 2 reads the reverse direction over the whole prefix; classify each prefix with forward()',
+      );
     this.sync();
-    return { forward: this.#dirs[0], reverse: this.#dirs[1] };
+    return { forward: this.#dirs[0][0], reverse: this.#dirs[0][1] };
   }
 
   /**
@@ -228,7 +252,8 @@ export class BidirectionalClassifier {
     const training = checkBool('options.training', o.training ?? false);
     const p = training ? (this.config.outputDropout ?? 0) : 0;
     const pe = training ? (this.config.embeddingDropout ?? 0) : 0;
-    if ((p > 0 || pe > 0) && !(o.rng instanceof Rng))
+    const pl = training && this.#dirs.length > 1 ? this.config.dropout : 0;
+    if ((p > 0 || pe > 0 || pl > 0) && !(o.rng instanceof Rng))
       throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', o.rng);
     if (!(ids instanceof Int32Array) || ids.length !== T * B)
       throw shapeError('ids', `Int32Array of token ids of length ${T * B} ([T=${T}, B=${B}])`, describeKind(ids));
@@ -237,33 +262,47 @@ export class BidirectionalClassifier {
       throw shapeError('options.lengths', `Int32Array of length ${B}`, describeKind(lengths));
     for (let b = 0; b < B; b++) checkInt(`options.lengths[${b}]`, lengths[b], 1, T);
     this.sync();
-    const [fwd, rev] = this.#dirs;
     const H = this.config.hiddenSize;
     const K = this.config.outputSize;
-    // Embedding dropout: one mask over the embedded batch [T, B, E], drawn before the head's, that both directions
+    // Embedding dropout: one mask over the embedded batch [T, B, E], drawn before any other, that both directions
     // see (the reverse one its own rows reversed within their lengths, as it reads the ids), as PyTorch's
     // nn.Dropout between the embedding and a bidirectional layer.
     let maskF: Float32Array | undefined;
     let maskR: Float32Array | undefined;
     if (pe > 0) {
-      const rng = o.rng as Rng;
       const E = this.config.embeddingSize;
-      maskF = this.newArray(T * B * E);
-      for (let i = 0; i < maskF.length; i++) maskF[i] = rng.next() >= pe ? 1 / (1 - pe) : 0;
-      maskR = this.newArray(T * B * E);
-      for (let b = 0; b < B; b++) {
-        const n = lengths[b];
-        for (let t = 0; t < n; t++) {
-          const from = ((n - 1 - t) * B + b) * E;
-          maskR.set(maskF.subarray(from, from + E), (t * B + b) * E);
-        }
-      }
+      maskF = this.dropMask(T * B * E, pe, o.rng as Rng);
+      maskR = this.reverseRows(maskF, lengths, T, B, E);
     }
     // each direction its own workspace, so that both stay valid for backward
     const dirOptions = (mask: Float32Array | undefined) =>
       mask ? { T, B, checkFinite: false, training: true, embeddingMask: mask } : { T, B, checkFinite: false };
-    const f = fwd.forward(ids, dirOptions(maskF));
-    const r = rev.forward(reverseWithinLengths(ids, lengths, T, B), dirOptions(maskR));
+    const [fwd0, rev0] = this.#dirs[0];
+    let f = fwd0.forward(ids, dirOptions(maskF));
+    let r = rev0.forward(reverseWithinLengths(ids, lengths, T, B), dirOptions(maskR));
+    const workspaces: (readonly [Workspace, Workspace])[] = [[f.workspace, r.workspace]];
+    const layerMasks: (Float32Array | null)[] = [];
+    for (let l = 1; l < this.#dirs.length; l++) {
+      // layer l's input, in the names' own order: x[t, b] = [out_fwd[t, b], out_rev at position t] [T, B, 2H]
+      const x = this.newArray(T * B * 2 * H);
+      for (let b = 0; b < B; b++) {
+        const n = lengths[b];
+        for (let t = 0; t < n; t++) {
+          const to = (t * B + b) * 2 * H;
+          const from = (t * B + b) * H;
+          const fromR = ((n - 1 - t) * B + b) * H;
+          x.set(f.y.subarray(from, from + H), to);
+          x.set(r.y.subarray(fromR, fromR + H), to + H);
+        }
+      }
+      const mask = pl > 0 ? this.dropMask(T * B * 2 * H, pl, o.rng as Rng) : null;
+      if (mask) for (let i = 0; i < x.length; i++) x[i] *= mask[i];
+      layerMasks.push(mask);
+      const [fwd, rev] = this.#dirs[l];
+      f = fwd.forward(x, { T, B, checkFinite: false });
+      r = rev.forward(this.reverseRows(x, lengths, T, B, 2 * H), { T, B, checkFinite: false });
+      workspaces.push([f.workspace, r.workspace]);
+    }
     const hf = this.newArray(B * H);
     const hr = this.newArray(B * H);
     for (let b = 0; b < B; b++) {
@@ -271,12 +310,7 @@ export class BidirectionalClassifier {
       hf.set(f.y.subarray(o2, o2 + H), b * H);
       hr.set(r.y.subarray(o2, o2 + H), b * H);
     }
-    let mask: Float32Array | null = null;
-    if (p > 0) {
-      const rng = o.rng as Rng;
-      mask = this.newArray(B * 2 * H);
-      for (let i = 0; i < mask.length; i++) mask[i] = rng.next() >= p ? 1 / (1 - p) : 0;
-    }
+    const mask = p > 0 ? this.dropMask(B * 2 * H, p, o.rng as Rng) : null;
     const z = this.newArray(B * 2 * H);
     const logits = this.newArray(B * K);
     const L = this.layout;
@@ -287,14 +321,15 @@ export class BidirectionalClassifier {
       lengths: Int32Array.from(lengths),
       z,
       mask,
-      forwardWorkspace: f.workspace,
-      reverseWorkspace: r.workspace,
+      workspaces,
+      layerMasks,
     };
     return { logits, pass };
   }
 
   /**
-   * Backpropagation from `dlogits [B, K]` through the head and both directions; accumulates into `grads`.
+   * Backpropagation from `dlogits [B, K]` through the head and both directions of every layer; accumulates into
+   * `grads`.
    * @throws EddyError ERR_SHAPE naming `dlogits`; ERR_INVALID_ARG when `pass` is not the latest forward
    */
   backward(pass: BidirectionalPass, dlogits: Float32Array): void {
@@ -305,8 +340,8 @@ export class BidirectionalClassifier {
       throw shapeError('dlogits', `Float32Array of length ${B * K} ([B=${B}, K=${K}])`, describeKind(dlogits));
     const bad = firstNonFinite(dlogits);
     if (bad >= 0) throw new EddyError('ERR_NON_FINITE', `dlogits[${bad}] is ${dlogits[bad]}`);
-    const [fwd, rev] = this.#dirs;
-    if (pass.forwardWorkspace.T !== T || pass.forwardWorkspace.B !== B)
+    const ws0 = pass.workspaces[0]?.[0];
+    if (pass.workspaces.length !== this.#dirs.length || ws0 === undefined || ws0.T !== T || ws0.B !== B)
       throw new EddyError('ERR_INVALID_ARG', 'backward: the pass is not the latest forward of this model');
     const dhf = this.newArray(B * H); // [B, H] zeroed: the head's backward accumulates
     const dhr = this.newArray(B * H);
@@ -325,28 +360,80 @@ export class BidirectionalClassifier {
       H,
       K,
     );
-    const dyF = this.newArray(T * B * H);
-    const dyR = this.newArray(T * B * H);
+    // dy of the top layer's directions: only at each row's final position
+    let dyF = this.newArray(T * B * H);
+    let dyR = this.newArray(T * B * H);
     for (let b = 0; b < B; b++) {
       const o = ((lengths[b] - 1) * B + b) * H;
       dyF.set(dhf.subarray(b * H, b * H + H), o);
       dyR.set(dhr.subarray(b * H, b * H + H), o);
     }
-    fwd.backward(pass.forwardWorkspace, dyF);
-    rev.backward(pass.reverseWorkspace, dyR);
-    for (let d = 0; d < 2; d++) {
-      const g = this.#dirs[d].grads;
-      for (const [flat, own, size] of L.copies[d]) for (let i = 0; i < size; i++) this.grads[flat + i] += g[own + i];
-      this.#dirs[d].zeroGrads();
+    for (let l = this.#dirs.length - 1; l >= 1; l--) {
+      const [fwd, rev] = this.#dirs[l];
+      const [wsF, wsR] = pass.workspaces[l];
+      const dxF = this.newArray(T * B * 2 * H); // [T, B, 2H] in the names' order
+      const dxR = this.newArray(T * B * 2 * H); // [T, B, 2H] in the reversed order
+      fwd.backward(wsF, dyF, undefined, dxF);
+      rev.backward(wsR, dyR, undefined, dxR);
+      // back through the reversal and the dropout, then split between the directions of the layer below
+      const mask = pass.layerMasks[l - 1];
+      dyF = this.newArray(T * B * H);
+      dyR = this.newArray(T * B * H);
+      for (let b = 0; b < B; b++) {
+        const n = lengths[b];
+        for (let t = 0; t < n; t++) {
+          const at = (t * B + b) * 2 * H;
+          const back = ((n - 1 - t) * B + b) * 2 * H;
+          const toF = (t * B + b) * H;
+          const toR = ((n - 1 - t) * B + b) * H;
+          for (let j = 0; j < H; j++) {
+            const mf = mask === null ? 1 : mask[at + j];
+            const mr = mask === null ? 1 : mask[at + H + j];
+            dyF[toF + j] = (dxF[at + j] + dxR[back + j]) * mf;
+            dyR[toR + j] = (dxF[at + H + j] + dxR[back + H + j]) * mr;
+          }
+        }
+      }
     }
+    const [fwd0, rev0] = this.#dirs[0];
+    fwd0.backward(pass.workspaces[0][0], dyF);
+    rev0.backward(pass.workspaces[0][1], dyR);
+    for (let l = 0; l < this.#dirs.length; l++)
+      for (let d = 0; d < 2; d++) {
+        const g = this.#dirs[l][d].grads;
+        for (const [flat, own, size] of L.copies[l][d])
+          for (let i = 0; i < size; i++) this.grads[flat + i] += g[own + i];
+        this.#dirs[l][d].zeroGrads();
+      }
   }
 
-  /** Copies the flat parameters into the two directions' models. */
+  /** Copies the flat parameters into every direction's model. */
   private sync(): void {
-    for (let d = 0; d < 2; d++) {
-      const P = this.#dirs[d].params;
-      for (const [flat, own, size] of this.layout.copies[d]) P.set(this.params.subarray(flat, flat + size), own);
+    for (let l = 0; l < this.#dirs.length; l++)
+      for (let d = 0; d < 2; d++) {
+        const P = this.#dirs[l][d].params;
+        for (const [flat, own, size] of this.layout.copies[l][d]) P.set(this.params.subarray(flat, flat + size), own);
+      }
+  }
+
+  /** `n` dropout multipliers drawn from `rng`: 0 with probability `p`, else 1/(1-p). */
+  private dropMask(n: number, p: number, rng: Rng): Float32Array {
+    const m = this.newArray(n);
+    for (let i = 0; i < n; i++) m[i] = rng.next() >= p ? 1 / (1 - p) : 0;
+    return m;
+  }
+
+  /** `[T, B, W]` rows of `a` reversed within each row's length (`reverseWithinLengths` for vectors); zeros after. */
+  private reverseRows(a: Float32Array, lengths: Int32Array, T: number, B: number, W: number): Float32Array {
+    const out = this.newArray(T * B * W);
+    for (let b = 0; b < B; b++) {
+      const n = lengths[b];
+      for (let t = 0; t < n; t++) {
+        const from = ((n - 1 - t) * B + b) * W;
+        out.set(a.subarray(from, from + W), (t * B + b) * W);
+      }
     }
+    return out;
   }
 
   /** A zeroed array of the parameters' element type (Float64Array on the float64 check backend). */
@@ -355,19 +442,38 @@ export class BidirectionalClassifier {
   }
 }
 
+/**
+ * The configuration of each layer's directions, bottom first: layer 0 reads the classifier's input (one-hot or
+ * embedding, with its embedding dropout), layer l >= 1 dense rows `[2H]`; one layer each, no head, no dropout.
+ */
+function directionConfigs(c: BidirectionalConfig): ModelConfig[] {
+  const { outputDropout: _od, bidirectional: _bi, ...rest } = c;
+  const first: ModelConfig = { ...rest, numLayers: 1, outputSize: 0, dropout: 0 };
+  const upper = resolveConfig({
+    cell: c.cell,
+    input: 'dense',
+    inputSize: 2 * c.hiddenSize,
+    hiddenSize: c.hiddenSize,
+    numLayers: 1,
+    outputSize: 0,
+  });
+  return Array.from({ length: c.numLayers }, (_, l) => (l === 0 ? first : upper));
+}
+
 /** Validates a bidirectional configuration. */
 function checkBidirectional(config: ModelConfig, path: string): BidirectionalConfig {
   const { bidirectional: _bi, embeddingSize, ...rest } = config as ModelConfig & { bidirectional?: unknown };
   const c = resolveConfig({ ...rest, ...(rest.input === 'embedding' ? { embeddingSize } : {}) } as ModelOptions, path);
-  if (c.numLayers !== 1)
-    throw invalidArg(`${path}.numLayers`, '1 (a bidirectional classifier has one layer)', c.numLayers);
   if (c.outputSize < 1) throw invalidArg(`${path}.outputSize`, 'a head (outputSize >= 1)', c.outputSize);
   if (c.input === 'dense') throw invalidArg(`${path}.input`, '"onehot" or "embedding" (ids)', c.input);
   return { ...c, bidirectional: true };
 }
 
-/** The flat layout: the shared embedding, each direction's four tensors (`_reverse` for the second), the head. */
-function biLayout(config: BidirectionalConfig, dir: RNNModel): BiLayout {
+/**
+ * The flat layout, in PyTorch's state_dict order: the shared embedding; per layer l, the forward direction's four
+ * tensors (`rnn.weight_ih_l<l>` ...) and the reverse one's (`..._l<l>_reverse`); the head.
+ */
+function biLayout(config: BidirectionalConfig, dirs: readonly (readonly [RNNModel, RNNModel])[]): BiLayout {
   const entries: ParamEntry[] = [];
   let offset = 0;
   const add = (name: string, shape: readonly number[]): number => {
@@ -376,17 +482,20 @@ function biLayout(config: BidirectionalConfig, dir: RNNModel): BiLayout {
     offset += size;
     return offset - size;
   };
-  const copies: [number, number, number][][] = [[], []];
-  const emb = dir.layout.entries.find((e) => e.name === 'embedding.weight');
+  const copies: [number, number, number][][][] = dirs.map(() => [[], []]);
+  const emb = dirs[0][0].layout.entries.find((e) => e.name === 'embedding.weight');
   if (emb) {
     const at = add(emb.name, emb.shape);
-    for (const c of copies) c.push([at, emb.offset, emb.size]);
+    for (const c of copies[0]) c.push([at, emb.offset, emb.size]);
   }
-  for (let d = 0; d < 2; d++)
-    for (const e of dir.layout.entries) {
-      if (e.name === 'embedding.weight') continue;
-      copies[d].push([add(`${e.name}${SUFFIX[d]}`, e.shape), e.offset, e.size]);
-    }
+  dirs.forEach(([dir], l) => {
+    for (let d = 0; d < 2; d++)
+      for (const e of dir.layout.entries) {
+        if (e.name === 'embedding.weight') continue;
+        // each direction is a one-layer model: its `_l0` tensors are the classifier's `_l<l>`
+        copies[l][d].push([add(`${e.name.replace(/_l0$/, `_l${l}`)}${SUFFIX[d]}`, e.shape), e.offset, e.size]);
+      }
+  });
   const K = config.outputSize;
   const headWeight = add('head.weight', [K, 2 * config.hiddenSize]);
   const headBias = add('head.bias', [K]);
@@ -399,10 +508,10 @@ function biLayout(config: BidirectionalConfig, dir: RNNModel): BiLayout {
  */
 export function bidirectionalParamCount(config: ModelConfig): number {
   const c = checkBidirectional(config, 'config');
-  const { outputDropout: _od, bidirectional: _bi, ...rest } = c;
-  const dir = paramLayout({ ...rest, outputSize: 0, dropout: 0 });
   const emb = c.input === 'embedding' ? c.inputSize * c.embeddingSize : 0;
-  return emb + 2 * (dir.total - emb) + c.outputSize * (2 * c.hiddenSize + 1);
+  let n = emb + c.outputSize * (2 * c.hiddenSize + 1);
+  for (const dc of directionConfigs(c)) n += 2 * (paramLayout(dc).total - (dc.input === 'embedding' ? emb : 0));
+  return n;
 }
 
 /** Float32Array, or the Float64Array buffers of the float64 check backend. */

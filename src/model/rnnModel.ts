@@ -280,9 +280,13 @@ export class RNNModel implements ModelCore {
    * BPTT over the window last run in `ws`. Accumulates parameter gradients into `grads`.
    * @param dy `[T, B, Y]` gradient of the loss with respect to `y`
    * @param dFinal gradient reaching the final state (full BPTT across windows); omit to cut it (truncated BPTT)
+   * @param dx a dense-input model only: receives (overwritten) the gradient with respect to the window's `x`
+   *   `[T, B, X]`, to carry the gradient into whatever produced `x` (the layer below of a stacked bidirectional
+   *   classifier); omit it and none is computed
    * @returns the gradient of the initial state
+   * @throws EddyError ERR_SHAPE naming `dy` or `dx`; ERR_INVALID_ARG for `dx` on a model whose input is ids
    */
-  backward(ws: Workspace, dy: Float32Array, dFinal?: RecurrentState): RecurrentState {
+  backward(ws: Workspace, dy: Float32Array, dFinal?: RecurrentState, dx?: Float32Array): RecurrentState {
     const Y = outputWidth(this.config);
     if (ws.last.x === null)
       throw new EddyError(
@@ -301,8 +305,19 @@ export class RNNModel implements ModelCore {
       this.checkState('dFinal', dFinal, ws.B);
       this.checkFiniteState('dFinal', dFinal);
     }
+    if (dx !== undefined) {
+      const { input, inputSize: X } = this.config;
+      if (input !== 'dense')
+        throw invalidArg('dx', `undefined unless the model's input is "dense" (it is "${input}")`, describeKind(dx));
+      if (!isFloatArray(dx) || dx.length !== ws.T * ws.B * X)
+        throw shapeError(
+          'dx',
+          `Float32Array of length ${ws.T * ws.B * X} ([T=${ws.T}, B=${ws.B}, X=${X}])`,
+          isFloatArray(dx) ? `length ${dx.length}` : describeKind(dx),
+        );
+    }
     const dState0 = this.createState(ws.B);
-    windowBackward(this, ws, dy, dFinal ?? null, dState0);
+    windowBackward(this, ws, dy, dFinal ?? null, dState0, dx ?? null);
     return dState0;
   }
 
@@ -338,7 +353,9 @@ export class RNNModel implements ModelCore {
   private checkInput(name: string, x: unknown, rows: number, shape: string): void {
     const { input, inputSize } = this.config;
     if (input === 'dense') {
-      if (!(x instanceof Float32Array) || x.length !== rows * inputSize) {
+      // Float64Array rows only on the float64 check backend (whose parameters are Float64Array)
+      const floats = x instanceof Float32Array || (x instanceof Float64Array && this.params instanceof Float64Array);
+      if (!floats || x.length !== rows * inputSize) {
         const got = x instanceof Float32Array ? `length ${x.length}` : describeKind(x);
         throw shapeError(
           name,

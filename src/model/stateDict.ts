@@ -198,7 +198,7 @@ export function isBidirectionalStateDict(tensors: ReadonlyMap<string, StateTenso
 
 /**
  * Builds a `BidirectionalClassifier` from a state_dict (PyTorch's `embedding`, `rnn` with `bidirectional=True`
- * and one layer, `head` over 2H). The shapes give the configuration as for `modelFromStateDict`; every tensor must
+ * and one or more layers, `head` over 2H). The shapes give the configuration as for `modelFromStateDict`; every tensor must
  * be there with its exact shape, and nothing else may be.
  * @throws EddyError ERR_FILE naming the source and the tensor or field that does not fit
  */
@@ -228,10 +228,6 @@ export function bidirectionalFromStateDict(
   }
   const known = new Set(model.layout.entries.map((e) => e.name));
   const extra = [...tensors.keys()].filter((k) => !known.has(k));
-  if (extra.length > 0)
-    throw fail(
-      source,
-      `unexpected tensor(s) ${extra.slice(0, 5).join(', ')} (a bidirectional classifier has one layer)`,
-    );
+  if (extra.length > 0) throw fail(source, `unexpected tensor(s) ${extra.slice(0, 5).join(', ')}`);
   return model;
 }

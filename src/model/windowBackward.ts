@@ -12,6 +12,7 @@ import { scatterAddColumns, sumRows } from '../tensor/rowOps.ts';
  * @param dy `[T, B, Y]` gradient of the loss with respect to the outputs (Y = H without a head)
  * @param dFinal gradient reaching the final state from later windows, or null (truncated BPTT cuts it)
  * @param dState0 receives the gradient of the initial state `[L, B, H]`
+ * @param dx null, or (dense input) receives the gradient with respect to the window's input `[T, B, X]`
  */
 export function windowBackward(
   m: ModelCore,
@@ -19,6 +20,7 @@ export function windowBackward(
   dy: Float32Array,
   dFinal: RecurrentState | null,
   dState0: RecurrentState,
+  dx: Float32Array | null = null,
 ): void {
   const { config, layout, cell, backend: be, params: P, grads: D } = m;
   const { T, B } = ws;
@@ -109,8 +111,15 @@ export function windowBackward(
       }
     }
     be.gemmTN(GH, lo.inputWidth, TB, ws.dgx, 0, inp, inOff, D, lo.wih, true);
-    if (l === 0 && config.input === 'dense') continue; // no gradient for the data itself
     const W = lo.inputWidth;
+    if (l === 0 && config.input === 'dense') {
+      // the data's own gradient, only when the caller carries it further: dx [TB, X] = dgx · W_ih
+      if (dx !== null) {
+        be.gemmNN(TB, W, GH, ws.dgx, 0, P, lo.wih, ws.dIn, 0, false);
+        dx.set(ws.dIn.subarray(0, TB * W));
+      }
+      continue;
+    }
     be.gemmNN(TB, W, GH, ws.dgx, 0, P, lo.wih, ws.dIn, 0, false);
     if (l === 0) {
       // embedding: scatter the rows back to the table (through the embedding dropout's mask when it dropped)

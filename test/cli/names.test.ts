@@ -122,6 +122,29 @@ describe('eddy names', () => {
     expect(cli.err).toMatch(/--embedding-dropout: needs an embedding/);
   }, 60_000);
 
+  it('train --bidirectional --layers 2: a stacked bidirectional model that eval and live read', async () => {
+    const d = smallSplit('stacked', 600);
+    const out = join(dir, 'bi2.safetensors');
+    const args = ['--input', d, '--epochs', '1', '--hidden', '12', '--embedding', '8', '--average-last', '0'];
+    expect(
+      await main(['names', 'train', ...args, '--bidirectional', '--layers', '2', '--dropout', '0.2', '--out', out]),
+    ).toBe(0);
+    expect(cli.err).toMatch(/bidirectional 2-layer gru 12, embedding 8, adam/);
+    const c = loadNamesClassifier(out);
+    const m = c.members[0].model;
+    expect(m.config.numLayers).toBe(2);
+    expect(m.config.dropout).toBe(0.2);
+    expect(readSafetensors(out).tensors.get('rnn.weight_ih_l1_reverse')?.shape).toEqual([36, 24]);
+    cli.out = '';
+    expect(await main(['names', 'live', '--model', out, '--name', 'Nguyen'])).toBe(0);
+    const lines = cli.out.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    // live re-reads the prefix for a stacked member: after the last letter it says what batched inference says
+    const p = classifyNames(c, ['Nguyen']).probs;
+    const top = Math.max(...p);
+    expect(lines[5]).toContain(`${c.languages[p.indexOf(top)]} ${(100 * top).toFixed(1)}%`);
+  }, 60_000);
+
   it('ensemble: two quick members (one reading right to left) packed into one file that eval and live read', async () => {
     const d = smallSplit('ensemble', 1500);
     const quick = ['--input', d, '--epochs', '1', '--hidden', '16', '--embedding', '8', '--quiet'];

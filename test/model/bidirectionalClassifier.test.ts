@@ -76,6 +76,40 @@ describe('BidirectionalClassifier gradients (float64, finite differences)', () =
     },
     true,
   ]);
+  cases.push([
+    'gru embedding, 2 stacked layers',
+    { cell: 'gru', input: 'embedding', inputSize: 6, embeddingSize: 3, hiddenSize: 4, outputSize: 5, numLayers: 2 },
+    false,
+  ]);
+  cases.push([
+    'lstm onehot, 3 stacked layers, dropout 0.4 between them and output dropout 0.3',
+    {
+      cell: 'lstm',
+      input: 'onehot',
+      inputSize: 6,
+      hiddenSize: 3,
+      outputSize: 5,
+      numLayers: 3,
+      dropout: 0.4,
+      outputDropout: 0.3,
+    },
+    true,
+  ]);
+  cases.push([
+    'rnn_tanh embedding, 2 stacked layers, embedding dropout 0.3 and dropout 0.5 between them',
+    {
+      cell: 'rnn_tanh',
+      input: 'embedding',
+      inputSize: 6,
+      embeddingSize: 3,
+      hiddenSize: 4,
+      outputSize: 5,
+      numLayers: 2,
+      embeddingDropout: 0.3,
+      dropout: 0.5,
+    },
+    true,
+  ]);
   for (const [name, options, training] of cases)
     it(`${name}: every parameter`, () => {
       const model = BidirectionalClassifier.create(options, { seed: 3, backend: float64CheckBackend });
@@ -142,6 +176,69 @@ describe('BidirectionalClassifier padding', () => {
     });
   });
 
+  it('stacked: each row has the logits it has alone, and dropout between layers acts in training only', () => {
+    const model = BidirectionalClassifier.create(
+      { cell: 'lstm', input: 'embedding', inputSize: 6, embeddingSize: 3, hiddenSize: 4, outputSize: 5, numLayers: 2 },
+      { seed: 6, backend: float64CheckBackend },
+    );
+    const K = 5;
+    const b = padBatch(SEQS, { padId: 5 });
+    const batch = Float64Array.from(model.forward(b.ids, { T: b.T, B: b.B, lengths: b.lengths }).logits);
+    SEQS.forEach((s, r) => {
+      const one = padBatch([s]);
+      const alone = model.forward(one.ids, { T: one.T, B: 1, lengths: one.lengths }).logits;
+      for (let k = 0; k < K; k++) expect(batch[r * K + k]).toBeCloseTo(alone[k], 12);
+    });
+    const dropped = BidirectionalClassifier.create({ ...model.config, dropout: 0.5 }, { seed: 6 });
+    const opts = { T: b.T, B: b.B, lengths: b.lengths };
+    const plain = Array.from(dropped.forward(b.ids, opts).logits);
+    expect(Array.from(dropped.forward(b.ids, { ...opts, training: false }).logits)).toEqual(plain);
+    const trained = dropped.forward(b.ids, { ...opts, training: true, rng: new Rng(1) });
+    expect(trained.pass.layerMasks).toHaveLength(1);
+    const mask = trained.pass.layerMasks[0] as Float32Array;
+    expect(new Set(mask)).toEqual(new Set([0, 2]));
+    expect(Array.from(trained.logits)).not.toEqual(plain);
+    expectError(() => dropped.forward(b.ids, { ...opts, training: true }), 'ERR_INVALID_ARG', /options\.rng/);
+  });
+
+  it('stacked: an upper layer reads both directions of the layer below at the same letter', () => {
+    // built by hand from the directions' own models: layer 1 reads [out_fwd[t], out_rev at t] left to right, and the
+    // same rows last to first
+    const model = BidirectionalClassifier.create(
+      { cell: 'gru', input: 'onehot', inputSize: 6, hiddenSize: 3, outputSize: 5, numLayers: 2 },
+      { seed: 7, backend: float64CheckBackend },
+    );
+    const H = 3;
+    const s = Int32Array.of(2, 4, 1, 3);
+    const n = s.length;
+    const dir = (prefix: string, suffix: string, X: number): RNNModel => {
+      const m = RNNModel.create(
+        X === 0
+          ? { cell: 'gru', input: 'onehot', inputSize: 6, hiddenSize: H }
+          : { cell: 'gru', input: 'dense', inputSize: X, hiddenSize: H },
+        { backend: float64CheckBackend },
+      );
+      for (const e of m.layout.entries) m.param(e.name).set(model.param(`${e.name.replace('_l0', prefix)}${suffix}`));
+      return m;
+    };
+    const run = (m: RNNModel, x: Int32Array | Float32Array): Float32Array => m.forward(x, { T: n, B: 1 }).y;
+    const f0 = run(dir('_l0', '', 0), s);
+    const r0 = run(dir('_l0', '_reverse', 0), Int32Array.from(s).reverse());
+    const x1 = new Float64Array(n * 2 * H) as unknown as Float32Array;
+    for (let t = 0; t < n; t++) {
+      x1.set(f0.subarray(t * H, t * H + H), t * 2 * H);
+      x1.set(r0.subarray((n - 1 - t) * H, (n - t) * H), t * 2 * H + H);
+    }
+    const x1r = new Float64Array(n * 2 * H) as unknown as Float32Array;
+    for (let t = 0; t < n; t++) x1r.set(x1.subarray((n - 1 - t) * 2 * H, (n - t) * 2 * H), t * 2 * H);
+    const hf = run(dir('_l1', '', 2 * H), x1).slice((n - 1) * H);
+    const hr = run(dir('_l1', '_reverse', 2 * H), x1r).slice((n - 1) * H);
+    const expected = model.logitsOf(hf, hr);
+    const got = model.forward(s, { T: n, B: 1, lengths: Int32Array.of(n) }).logits;
+    for (let k = 0; k < 5; k++) expect(got[k]).toBeCloseTo(expected[k], 12);
+    expectError(() => model.directions(), 'ERR_INVALID_ARG', /stacked/, /forward\(\)/);
+  });
+
   it('reads the reverse direction from the last valid id: a row reversed swaps the two directions', () => {
     const model = BidirectionalClassifier.create(
       { cell: 'gru', input: 'onehot', inputSize: 6, hiddenSize: 4, outputSize: 5 },
@@ -163,7 +260,7 @@ describe('BidirectionalClassifier padding', () => {
 
   it('refuses bad configurations and inputs by name', () => {
     const base: ModelOptions = { cell: 'gru', input: 'onehot', inputSize: 6, hiddenSize: 4, outputSize: 5 };
-    expectError(() => BidirectionalClassifier.create({ ...base, numLayers: 2 }), 'ERR_INVALID_ARG', /numLayers/);
+    expectError(() => BidirectionalClassifier.create({ ...base, numLayers: 0 }), 'ERR_INVALID_ARG', /numLayers/);
     expectError(() => BidirectionalClassifier.create({ ...base, outputSize: 0 }), 'ERR_INVALID_ARG', /outputSize/);
     expectError(() => BidirectionalClassifier.create({ ...base, input: 'dense' }), 'ERR_INVALID_ARG', /input/);
     const m = BidirectionalClassifier.create(base);
@@ -234,6 +331,21 @@ describe('BidirectionalClassifier files', () => {
     const a = logitsOf(bi);
     const b = classifySequences(uni, SEQS.map(reversedSequence)).probs;
     for (let i = 0; i < mean.length; i++) expect(mean[i]).toBeCloseTo((a[i] + b[i]) / 2, 6);
+  });
+
+  it('round-trips a stacked classifier (PyTorch names of every layer) and reloads its config', () => {
+    const model = BidirectionalClassifier.create({ ...options, numLayers: 2, dropout: 0.25 }, { seed: 8 });
+    const path = join(dir, 'bi2.safetensors');
+    saveModel(path, model);
+    const file = readSafetensors(path);
+    expect(file.tensors.get('rnn.weight_ih_l1_reverse')?.shape).toEqual([16, 8]);
+    const back = loadClassifier(path);
+    expect(back.config).toEqual(model.config);
+    expect(Array.from(logitsOf(back))).toEqual(Array.from(logitsOf(model)));
+    const tensors = modelTensors(model);
+    delete tensors['rnn.weight_hh_l1'];
+    writeSafetensors(join(dir, 'bad2.safetensors'), tensors, modelMetadata(model));
+    expectError(() => loadClassifier(join(dir, 'bad2.safetensors')), 'ERR_FILE', /bad2/, /rnn\.weight_hh_l1\b/);
   });
 
   it('refuses a file whose config says bidirectional but whose tensors do not fit, naming file and tensor', () => {

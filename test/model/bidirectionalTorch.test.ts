@@ -1,7 +1,7 @@
 /**
  * The bidirectional classifier against PyTorch: fixtures/torch_bidirectional.py runs nn.GRU / nn.LSTM / nn.RNN with
- * bidirectional=True over pack_padded_sequence (rows of different lengths, padded with a real id) and a head over
- * cat(h_n[0], h_n[1]), and saves the state_dict, the inputs, the logits, the summed cross-entropy and every
+ * bidirectional=True over pack_padded_sequence (rows of different lengths, padded with a real id; one layer, or 2-3
+ * stacked) and a head over cat(h_n[-2], h_n[-1]), and saves the state_dict, the inputs, the logits, the summed cross-entropy and every
  * gradient. eddy loads the same state_dict (`weight_ih_l0_reverse` ... included) and must match: logits to 1e-5,
  * gradients to 1e-4 of the largest gradient magnitude.
  */
@@ -15,7 +15,14 @@ import type { InputKind } from '../../src/model/modelConfig.ts';
 const dir = join(import.meta.dirname, '../../fixtures/bidirectional');
 
 describe('BidirectionalClassifier against PyTorch (bidirectional=True, packed sequences)', () => {
-  for (const f of ['gru_embedding', 'lstm_embedding', 'rnn_tanh_onehot']) {
+  for (const f of [
+    'gru_embedding',
+    'lstm_embedding',
+    'rnn_tanh_onehot',
+    'gru_embedding_2layers',
+    'lstm_onehot_2layers',
+    'rnn_tanh_embedding_3layers',
+  ]) {
     it(f, () => {
       const file = readSafetensors(join(dir, `${f}.safetensors`));
       const get = (n: string): SafetensorsTensor => {
@@ -27,6 +34,7 @@ describe('BidirectionalClassifier against PyTorch (bidirectional=True, packed se
       expect(sd.has('rnn.weight_ih_l0_reverse')).toBe(true);
       const model = bidirectionalFromStateDict(sd, { config: { input: file.metadata.input as InputKind }, source: f });
       expect(model.config.cell).toBe(file.metadata.cell);
+      expect(model.config.numLayers).toBe(Number(file.metadata.layers));
       const T = Number(file.metadata.T);
       const B = Number(file.metadata.B);
       const K = model.config.outputSize;
