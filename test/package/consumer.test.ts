@@ -109,6 +109,27 @@ describe('the packed package in a new app', () => {
     expect(there).toBe(here && process.env.EDDY_NATIVE !== '0');
   });
 
+  it('a stacked bidirectional classifier from the package: trains a step, saves, loads (PyTorch names)', () => {
+    writeFileSync(
+      join(app, 'bi.mjs'),
+      `import { BidirectionalClassifier, Rng, loadClassifier, padBatch, saveModel, softmaxCrossEntropy } from 'eddy';
+const m = BidirectionalClassifier.create({ cell: 'gru', input: 'embedding', inputSize: 8, embeddingSize: 4,
+  hiddenSize: 6, numLayers: 2, dropout: 0.2, outputSize: 3 }, { seed: 1 });
+const b = padBatch([Int32Array.of(1, 2, 3), Int32Array.of(4, 5)]);
+const { logits, pass } = m.forward(b.ids, { T: b.T, B: b.B, lengths: b.lengths, training: true, rng: new Rng(2) });
+const dl = new Float32Array(logits.length);
+softmaxCrossEntropy(dl, logits, Int32Array.of(0, 2), b.B, 3, 1);
+m.backward(pass, dl);
+const g = m.grad('rnn.weight_ih_l1_reverse');
+saveModel('bi.safetensors', m);
+const back = loadClassifier('bi.safetensors');
+console.log(g.length, g.some((v) => v !== 0), back.config.numLayers, back.param('rnn.weight_ih_l1').length);`,
+    );
+    const r = run(process.execPath, ['bi.mjs']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('216 true 2 216');
+  });
+
   it('require("eddy") from CommonJS (Node >= 20.19 loads ES modules with require)', () => {
     writeFileSync(
       join(app, 'app.cjs'),
