@@ -136,6 +136,9 @@ describe('eddy names', () => {
     expect(m.config.dropout).toBe(0.2);
     expect(readSafetensors(out).tensors.get('rnn.weight_ih_l1_reverse')?.shape).toEqual([36, 24]);
     cli.out = '';
+    expect(await main(['names', 'eval', '--model', out, '--input', d, '--split', 'val'])).toBe(0);
+    expect(cli.out).toMatch(/accuracy [\d.]+%/);
+    cli.out = '';
     expect(await main(['names', 'live', '--model', out, '--name', 'Nguyen'])).toBe(0);
     const lines = cli.out.trim().split('\n');
     expect(lines).toHaveLength(6);
