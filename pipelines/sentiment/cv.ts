@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import {
+  BidirectionalClassifier,
   RNNModel,
   Rng,
   adam,
@@ -42,7 +43,8 @@ export const command = defineCommand({
   summary: '10-fold CV on the labelled sentences: a recurrent classifier vs bag-of-words logistic regression',
   details: `Word level: lower-cased words (the training folds' words get ids, others one unknown id). The recurrent
 model is a GRU over an embedding, read at the last word (padded batches, masks), Adam, a fixed number of epochs (no
-tuning on the test fold). The baseline: word-presence features, logistic regression (Adam, full batch, L2).
+tuning on the test fold); --bidirectional reads each sentence both ways (a jointly trained bidirectional GRU, the
+head over both final states). The baseline: word-presence features, logistic regression (Adam, full batch, L2).
 Example: eddy sentiment cv --level word --epochs 6 --out runs/sentiment-cv.json`,
   flags: {
     input: {
@@ -57,7 +59,8 @@ Example: eddy sentiment cv --level word --epochs 6 --out runs/sentiment-cv.json`
       description: 'the directory of the *_labelled.txt files',
     },
     level: { type: 'choice', choices: ['word', 'char'], default: 'word', description: 'tokens of the recurrent model' },
-    hidden: { type: 'integer', min: 1, max: 4096, default: 64, description: 'GRU hidden units' },
+    hidden: { type: 'integer', min: 1, max: 4096, default: 64, description: 'GRU hidden units (per direction)' },
+    bidirectional: { type: 'boolean', description: 'a bidirectional GRU (both readings, trained jointly)' },
     embedding: { type: 'integer', min: 1, max: 1024, default: 48, description: 'embedding width' },
     epochs: { type: 'integer', min: 1, max: 1000, default: 6, description: 'passes over the training folds' },
     lr: { type: 'number', min: 0, exclusiveMin: true, max: 10, default: 0.003, description: 'Adam learning rate' },
@@ -75,7 +78,17 @@ Example: eddy sentiment cv --level word --epochs 6 --out runs/sentiment-cv.json`
     const backend = backendByName(f.backend, { path: '--backend' });
     ctx.begin();
     type Row = { fold: number; rnn: number; bow: number; seconds: number };
-    const settings = JSON.stringify([f.level, f.hidden, f.embedding, f.epochs, f.lr, f.batch, f.seed]);
+    const settings = JSON.stringify([
+      f.level,
+      f.hidden,
+      f.embedding,
+      f.epochs,
+      f.lr,
+      f.batch,
+      f.seed,
+      ...(f.bidirectional ? ['bidirectional'] : []), // a file from before the flag resumes unidirectional runs
+    ]);
+    const kind = `${f.level}-level ${f.bidirectional ? 'bidirectional ' : ''}GRU`;
     let rows: Row[] = [];
     if (f.out && existsSync(f.out)) {
       const prev = JSON.parse(readFileSync(f.out, 'utf8')) as { settings?: string; rows?: Row[] };
@@ -93,7 +106,8 @@ Example: eddy sentiment cv --level word --epochs 6 --out runs/sentiment-cv.json`
       const teTexts = te.map((i) => data.texts[i]);
       const teLabels = Int32Array.from(te, (i) => data.labels[i]);
       const tok = tokenizer(f.level, trTexts);
-      const model = RNNModel.create(
+      const create = f.bidirectional ? BidirectionalClassifier.create : RNNModel.create;
+      const model = create(
         {
           cell: 'gru',
           input: 'embedding',
@@ -116,13 +130,13 @@ Example: eddy sentiment cv --level word --epochs 6 --out runs/sentiment-cv.json`
       rows.push({ fold: k, rnn, bow, seconds });
       if (f.out) writeFileAtomic(f.out, JSON.stringify({ settings, level: f.level, epochs: f.epochs, rows }, null, 1));
       ctx.log(
-        `${ctx.name}: fold ${k}: ${f.level}-level GRU ${(100 * rnn).toFixed(1)}%, bag of words ${(100 * bow).toFixed(1)}% (${te.length} sentences, ${seconds.toFixed(0)} s)`,
+        `${ctx.name}: fold ${k}: ${kind} ${(100 * rnn).toFixed(1)}%, bag of words ${(100 * bow).toFixed(1)}% (${te.length} sentences, ${seconds.toFixed(0)} s)`,
       );
     }
     const r = rows.map((x) => x.rnn);
     const b = rows.map((x) => x.bow);
     process.stdout.write(
-      `${rows.length}-fold mean accuracy: ${f.level}-level GRU ${(100 * mean(r)).toFixed(2)}% (sd ${(100 * sd(r)).toFixed(2)}), ` +
+      `${rows.length}-fold mean accuracy: ${kind} ${(100 * mean(r)).toFixed(2)}% (sd ${(100 * sd(r)).toFixed(2)}), ` +
         `bag-of-words logistic regression ${(100 * mean(b)).toFixed(2)}% (sd ${(100 * sd(b)).toFixed(2)})\n`,
     );
   },

@@ -227,3 +227,28 @@ describe('eddy names generate', () => {
     expect(cli.err).toMatch(/--name: expected a name of at least one character but received " "/);
   });
 });
+
+describe('eddy sentiment cv', () => {
+  it('one fold, unidirectional and bidirectional: both beat chance, the fold file resumes only the same settings', async () => {
+    const folds = dataPath('seq/splits/sentiment_folds.tsv');
+    const data = dataPath('seq/sentiment/amazon_cells_labelled.txt').replace(/\/[^/]+$/, '');
+    const out = join(dir, 'cv.json');
+    const args = ['sentiment', 'cv', '--input', folds, '--data', data, '--folds', '1', '--epochs', '2', '--out', out];
+    expect(await main(args)).toBe(0);
+    const uni = /word-level GRU ([\d.]+)% .*bag-of-words logistic regression ([\d.]+)%/.exec(cli.out);
+    expect(Number(uni?.[1])).toBeGreaterThan(55); // 300 sentences of two balanced classes: chance is 50%
+    expect(Number(uni?.[2])).toBeGreaterThan(70);
+    expect(JSON.parse(readFileSync(out, 'utf8')).rows).toHaveLength(1);
+    cli.out = '';
+    cli.err = '';
+    expect(await main(args)).toBe(0); // the same settings: the fold is read back, not trained again
+    expect(cli.err).toMatch(/resuming .*cv\.json: folds 0 done/);
+    expect(cli.out).toContain(`word-level GRU ${uni?.[1]}%`);
+    cli.out = '';
+    cli.err = '';
+    expect(await main([...args, '--bidirectional'])).toBe(0); // other settings: trained afresh
+    expect(cli.err).not.toMatch(/resuming/);
+    const bi = /word-level bidirectional GRU ([\d.]+)%/.exec(cli.out);
+    expect(Number(bi?.[1])).toBeGreaterThan(55);
+  }, 60_000);
+});
