@@ -40,6 +40,8 @@ import { bidirectionalHeadBackward, bidirectionalHeadForward } from './bidirecti
 import { resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
 import { namedView, paramLayout, type ParamEntry } from './paramLayout.ts';
 import { RNNModel } from './rnnModel.ts';
+import { allocParams, ownsParams } from './ownedParams.ts';
+import { releaseBuffers } from '../tensor/releaseBuffers.ts';
 import type { Workspace } from './workspace.ts';
 
 /** The configuration of a bidirectional classifier: a model configuration (one layer, a head) marked so. */
@@ -138,6 +140,7 @@ export class BidirectionalClassifier {
    * refreshed by `forward`.
    */
   readonly #dirs: readonly (readonly [RNNModel, RNNModel])[];
+  #disposed = false;
 
   /**
    * Wraps a flat parameter buffer (see `create` for a fresh model).
@@ -147,7 +150,7 @@ export class BidirectionalClassifier {
     this.config = checkBidirectional(config, 'config');
     this.backend = backend;
     this.#dirs = directionConfigs(this.config).map((dc) => {
-      const direction = (): RNNModel => new RNNModel(dc, backend.alloc(paramLayout(dc).total), backend);
+      const direction = (): RNNModel => new RNNModel(dc, allocParams(backend, paramLayout(dc).total), backend);
       return [direction(), direction()] as const;
     });
     this.layout = biLayout(this.config, this.#dirs);
@@ -171,7 +174,7 @@ export class BidirectionalClassifier {
     checkObject('createOptions', createOptions);
     const seed = checkInt('createOptions.seed', createOptions.seed ?? 0, 0, 0xffffffff);
     const backend = createOptions.backend ?? jsBackend;
-    const probe = new BidirectionalClassifier(config, backend.alloc(bidirectionalParamCount(config)), backend);
+    const probe = new BidirectionalClassifier(config, allocParams(backend, bidirectionalParamCount(config)), backend);
     const rng = new Rng(seed);
     const P = probe.params;
     for (const e of probe.layout.entries) {
@@ -191,17 +194,48 @@ export class BidirectionalClassifier {
 
   /** A view of one named parameter (PyTorch state_dict name). @throws EddyError if there is no such name */
   param(name: string): Float32Array {
+    this.live('param');
     return namedView(this.layout.entries, this.params, name);
   }
 
   /** A view of one named gradient. */
   grad(name: string): Float32Array {
+    this.live('grad');
     return namedView(this.layout.entries, this.grads, name);
   }
 
   /** Zeroes the gradient buffer. */
   zeroGrads(): void {
     this.grads.fill(0);
+  }
+
+  /** Whether `dispose` was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Gives the classifier's memory back to its backend, as `RNNModel.dispose`: every direction's model, the
+   * gradients, and the parameters when eddy allocated them. Afterwards `params` and `grads` are empty and every
+   * method that computes refuses; a second call does nothing.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const pair of this.#dirs) for (const m of pair) m.dispose();
+    releaseBuffers(this.backend, ownsParams(this.params) ? [this.grads, this.params] : [this.grads]);
+    const self = this as { params: Float32Array; grads: Float32Array };
+    self.params = new Float32Array(0);
+    self.grads = new Float32Array(0);
+  }
+
+  /** @throws EddyError ERR_INVALID_ARG naming the method once the classifier is disposed */
+  private live(method: string): void {
+    if (this.#disposed)
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `BidirectionalClassifier.${method}: the classifier was disposed (dispose() gave its memory back to the backend)`,
+      );
   }
 
   /**
@@ -213,6 +247,7 @@ export class BidirectionalClassifier {
    * @throws EddyError ERR_INVALID_ARG for a classifier of more than one layer
    */
   directions(): { forward: RNNModel; reverse: RNNModel } {
+    this.live('directions');
     if (this.#dirs.length !== 1)
       throw new EddyError(
         'ERR_INVALID_ARG',
@@ -228,6 +263,7 @@ export class BidirectionalClassifier {
    * @throws EddyError ERR_SHAPE naming `hf` or `hr`
    */
   logitsOf(hf: Float32Array, hr: Float32Array): Float32Array {
+    this.live('logitsOf');
     const H = this.config.hiddenSize;
     const B = hf.length / H;
     if (!Number.isInteger(B) || B < 1) throw shapeError('hf', `[B, H=${H}]`, `length ${hf.length}`);
@@ -246,6 +282,7 @@ export class BidirectionalClassifier {
    * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG naming `ids`, `options.lengths[b]` or an option
    */
   forward(ids: Int32Array, options: BidirectionalForwardOptions): { logits: Float32Array; pass: BidirectionalPass } {
+    this.live('forward');
     const o = checkObject('options', options);
     const T = checkInt('options.T', o.T, 1);
     const B = checkInt('options.B', o.B, 1);
@@ -333,6 +370,7 @@ export class BidirectionalClassifier {
    * @throws EddyError ERR_SHAPE naming `dlogits`; ERR_INVALID_ARG when `pass` is not the latest forward
    */
   backward(pass: BidirectionalPass, dlogits: Float32Array): void {
+    this.live('backward');
     const { T, B, lengths } = pass;
     const H = this.config.hiddenSize;
     const K = this.config.outputSize;

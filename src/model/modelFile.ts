@@ -68,6 +68,8 @@ export function modelTensors(
   options: SaveModelOptions = {},
 ): Record<string, SafetensorsInput> {
   const dtype = checkOneOf('options.dtype', options.dtype ?? 'f32', ['f32', 'f16'] as const);
+  if (model.disposed)
+    throw new EddyError('ERR_INVALID_ARG', 'Cannot save the model: it was disposed (its parameters are gone)');
   const out: Record<string, SafetensorsInput> = {};
   for (const e of model.layout.entries) {
     const data = Float32Array.from(model.params.subarray(e.offset, e.offset + e.size));

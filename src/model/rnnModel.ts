@@ -29,6 +29,9 @@ import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
 import type { RecurrentState } from './recurrentState.ts';
 import { windowForward, type ModelCore } from './windowForward.ts';
 import { windowBackward } from './windowBackward.ts';
+import { allocParams, ownsParams } from './ownedParams.ts';
+import { releaseBuffers } from '../tensor/releaseBuffers.ts';
+import { releaseLowp } from '../tensor/lowPrecision.ts';
 import type { WeightPrecision } from '../tensor/backend.ts';
 import { quantizeModelWeights, weightProduct, type LowpTable } from './lowPrecisionWeights.ts';
 
@@ -99,6 +102,7 @@ export class RNNModel implements ModelCore {
   readonly grads: Float32Array;
   #lowp: LowpTable | null = null;
   #precision: WeightPrecision = 'f32';
+  #disposed = false;
   /** forward's workspaces when the caller passes none, and step's scratch: one grow-only buffer each */
   private readonly workspaces: WorkspaceCache;
   private readonly stepScratch: WorkspaceCache;
@@ -130,7 +134,7 @@ export class RNNModel implements ModelCore {
     const seed = checkInt('createOptions.seed', createOptions.seed ?? 0, 0, 0xffffffff);
     const backend = createOptions.backend ?? jsBackend;
     const layout = paramLayout(config);
-    const params = backend.alloc(layout.total);
+    const params = allocParams(backend, layout.total);
     const rng = new Rng(seed);
     for (const e of layout.entries) {
       if (e.name === 'embedding.weight') for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.normal();
@@ -150,11 +154,13 @@ export class RNNModel implements ModelCore {
 
   /** A view of one named parameter (PyTorch state_dict name). @throws EddyError if there is no such name */
   param(name: string): Float32Array {
+    this.live('param');
     return namedView(this.layout.entries, this.params, name);
   }
 
   /** A view of one named gradient. */
   grad(name: string): Float32Array {
+    this.live('grad');
     return namedView(this.layout.entries, this.grads, name);
   }
 
@@ -178,6 +184,7 @@ export class RNNModel implements ModelCore {
    * @throws EddyError ERR_INVALID_ARG naming `kind`, or when the weights were already converted
    */
   quantizeWeights(kind: 'bf16' | 'int8'): void {
+    this.live('quantizeWeights');
     checkOneOf('kind', kind, ['bf16', 'int8'] as const);
     if (this.#precision !== 'f32')
       throw new EddyError('ERR_INVALID_ARG', `quantizeWeights: the weights are already ${this.#precision}`);
@@ -196,6 +203,42 @@ export class RNNModel implements ModelCore {
    */
   get workspaceBytes(): number {
     return this.workspaces.bytes + this.stepScratch.bytes;
+  }
+
+  /** Whether `dispose` was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Gives the model's memory back to its backend (a wasm or native backend's memory is otherwise never returned,
+   * so a server that loads a model per request must dispose each): the gradients, the cached workspaces and step
+   * scratch, the packed low-precision weights, and the parameters when eddy allocated them (`create`, `loadModel`
+   * and the other loaders; a buffer passed to the constructor stays the caller's). Afterwards `params` and `grads`
+   * are empty and every method that computes refuses; a second call does nothing. On the js backend there is
+   * nothing to give back (the garbage collector frees it), and the model is marked disposed all the same.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.workspaces.release();
+    this.stepScratch.release();
+    if (this.#lowp !== null) for (const w of this.#lowp.values()) releaseLowp(this.backend, w);
+    this.#lowp = null;
+    releaseBuffers(this.backend, ownsParams(this.params) ? [this.grads, this.params] : [this.grads]);
+    // no view of released memory stays reachable (it may be another model's next)
+    const self = this as { params: Float32Array; grads: Float32Array };
+    self.params = new Float32Array(0);
+    self.grads = new Float32Array(0);
+  }
+
+  /** @throws EddyError ERR_INVALID_ARG naming the method once the model is disposed */
+  private live(method: string): void {
+    if (this.#disposed)
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `RNNModel.${method}: the model was disposed (dispose() gave its memory back to the backend); load or create it again`,
+      );
   }
 
   /** Zeroes the gradient buffer. */
@@ -222,6 +265,7 @@ export class RNNModel implements ModelCore {
    * @throws EddyError ERR_INVALID_ARG naming the bytes when it is too large to allocate
    */
   createWorkspace(T: number, B: number): Workspace {
+    this.live('createWorkspace');
     checkInt('T', T, 1);
     checkInt('B', B, 1);
     return createWorkspace(this.config, this.backend, T, B);
@@ -234,6 +278,7 @@ export class RNNModel implements ModelCore {
    *   `options.state`
    */
   forward(x: Float32Array | Int32Array, options: ForwardOptions): ForwardResult {
+    this.live('forward');
     const o = checkObject('options', options);
     const T = checkInt('options.T', o.T, 1);
     const B = checkInt('options.B', o.B, 1);
@@ -287,6 +332,7 @@ export class RNNModel implements ModelCore {
    * @throws EddyError ERR_SHAPE naming `dy` or `dx`; ERR_INVALID_ARG for `dx` on a model whose input is ids
    */
   backward(ws: Workspace, dy: Float32Array, dFinal?: RecurrentState, dx?: Float32Array): RecurrentState {
+    this.live('backward');
     const Y = outputWidth(this.config);
     if (ws.last.x === null)
       throw new EddyError(
@@ -330,6 +376,7 @@ export class RNNModel implements ModelCore {
    * @throws EddyError ERR_NON_FINITE naming the index, row and feature of a non-finite input, with `state` untouched
    */
   step(x: Float32Array | Int32Array, state: RecurrentState, out?: Float32Array): Float32Array {
+    this.live('step');
     if (state === null || typeof state !== 'object' || !isFloatArray(state.h))
       throw shapeError('state', 'a state {h, c?} of Float32Arrays', describeKind(state));
     const B = state.h.length / (this.config.numLayers * this.config.hiddenSize);

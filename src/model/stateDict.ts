@@ -13,6 +13,7 @@ import type { CellKind } from '../cells/cellKernel.ts';
 import type { ModelConfig, ModelOptions } from './modelConfig.ts';
 import { resolveConfig } from './modelConfig.ts';
 import { paramLayout } from './paramLayout.ts';
+import { allocParams } from './ownedParams.ts';
 import { RNNModel } from './rnnModel.ts';
 import { BidirectionalClassifier, bidirectionalParamCount } from './bidirectionalClassifier.ts';
 
@@ -158,7 +159,7 @@ export function modelFromStateDict(
   }
   const layout = paramLayout(config);
   const backend = options.backend ?? jsBackend;
-  const params = backend.alloc(layout.total);
+  const params = allocParams(backend, layout.total);
   for (const e of layout.entries) {
     const t = tensors.get(e.name);
     if (!t)
@@ -213,7 +214,7 @@ export function bidirectionalFromStateDict(
   let model: BidirectionalClassifier;
   try {
     const config = resolveConfig(inferred, 'config');
-    model = new BidirectionalClassifier(config, backend.alloc(bidirectionalParamCount(config)), backend);
+    model = new BidirectionalClassifier(config, allocParams(backend, bidirectionalParamCount(config)), backend);
   } catch (err) {
     throw fail(source, `not a bidirectional classifier: ${(err as Error).message}`);
   }

@@ -12,6 +12,7 @@
  */
 import type { Backend } from '../tensor/backend.ts';
 import { allocFloats } from '../util/alloc.ts';
+import { releaseBuffers } from '../tensor/releaseBuffers.ts';
 import type { ModelConfig } from './modelConfig.ts';
 import { carveWorkspace, workspaceFloats, type Workspace } from './workspace.ts';
 
@@ -60,6 +61,18 @@ export class WorkspaceCache {
     if (held !== null) held.last.x = null; // its caches are about to be overwritten
     this.#holder = ws;
     return ws;
+  }
+
+  /**
+   * Gives the buffer back to the backend (`dispose`); the workspaces handed out are invalid after it (their
+   * forward is forgotten, so `backward` refuses them). The next `get` allocates afresh.
+   */
+  release(): void {
+    if (this.#holder !== null) this.#holder.last.x = null;
+    this.#holder = null;
+    this.#views.clear();
+    if (this.#pool !== null) releaseBuffers(this.#backend, [this.#pool]);
+    this.#pool = null;
   }
 
   #grow(old: number, need: number, T: number, B: number): Float32Array {

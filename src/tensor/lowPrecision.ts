@@ -10,6 +10,7 @@
  * ```
  */
 import type { Backend, LowpWeights, WeightPrecision } from './backend.ts';
+import { releaseBuffers } from './releaseBuffers.ts';
 
 /** One float32 and its bits, for the conversions (no allocation per element). */
 const bits = new Uint32Array(1);
@@ -67,6 +68,13 @@ export function quantizeRows(
     }
   }
   return { kind, data, scales, N, K };
+}
+
+/** Gives `quantizeRows`'s buffers back to `backend` (`Backend.release`; nothing on a backend without it). */
+export function releaseLowp(backend: Backend, W: LowpWeights): void {
+  const n = W.N * W.K;
+  const floats = Math.ceil(n / (W.kind === 'bf16' ? 2 : 4)); // the alloc that `data` views
+  releaseBuffers(backend, [new Float32Array(W.data.buffer, W.data.byteOffset, floats), W.scales]);
 }
 
 /** The value of element `i` of packed weights. */

@@ -1,0 +1,128 @@
+/**
+ * `dispose()`: a wasm or native backend's memory is never returned to the system, so a server that loads a model per
+ * request must give each one back. Loading, stepping, training a window, quantizing and disposing over and over
+ * leaves the backend's memory where it started (and without dispose it grows: the check can fail); a disposed model
+ * refuses to compute or be saved, by name; parameters a caller passed in stay the caller's.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BidirectionalClassifier } from '../../src/model/bidirectionalClassifier.ts';
+import { loadClassifier, loadModel, saveModel } from '../../src/model/modelFile.ts';
+import { RNNModel } from '../../src/model/rnnModel.ts';
+import { createNativeBackend, nativeAvailable } from '../../src/tensor/nativeBackend.ts';
+import { createWasmBackend, type WasmBackend } from '../../src/tensor/wasmBackend.ts';
+import { padBatch } from '../../src/train/padBatch.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { expectError } from '../helpers/expectError.ts';
+
+const MiB = 2 ** 20;
+const dir = mkdtempSync(join(tmpdir(), 'eddy-dispose-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const lstmPath = join(dir, 'lstm.safetensors');
+saveModel(
+  lstmPath,
+  RNNModel.create(
+    { cell: 'lstm', input: 'onehot', inputSize: 20, hiddenSize: 32, numLayers: 2, outputSize: 20 },
+    { seed: 1 },
+  ),
+);
+const biPath = join(dir, 'bi.safetensors');
+saveModel(
+  biPath,
+  BidirectionalClassifier.create(
+    { cell: 'gru', input: 'embedding', inputSize: 12, embeddingSize: 6, hiddenSize: 8, numLayers: 2, outputSize: 4 },
+    { seed: 2 },
+  ),
+);
+
+/** One request's worth of work: load, step, a training window, optionally quantized steps. */
+function useModel(be: WasmBackend, quantize: boolean): RNNModel {
+  const m = loadModel(lstmPath, { backend: be });
+  const st = m.createState(1);
+  for (let i = 0; i < 5; i++) m.step(Int32Array.of(i), st);
+  const r = m.forward(
+    Int32Array.from({ length: 12 }, (_, i) => i % 20),
+    { T: 4, B: 3 },
+  );
+  m.backward(r.workspace, new Float32Array(4 * 3 * 20).fill(0.01));
+  if (quantize) {
+    m.quantizeWeights('bf16');
+    m.step(Int32Array.of(3), st);
+  }
+  return m;
+}
+
+function useClassifier(be: WasmBackend): BidirectionalClassifier {
+  const m = loadClassifier(biPath, { backend: be }) as BidirectionalClassifier;
+  const b = padBatch([Int32Array.of(1, 2, 3), Int32Array.of(4)]);
+  const { logits, pass } = m.forward(b.ids, { T: b.T, B: b.B, lengths: b.lengths, training: true, rng: new Rng(1) });
+  m.backward(pass, new Float32Array(logits.length).fill(0.1));
+  return m;
+}
+
+const backends: (readonly [string, () => WasmBackend])[] = [
+  ['wasm', () => createWasmBackend({ capacity: 16 * MiB })],
+  ...(nativeAvailable() ? [['native', () => createNativeBackend({ capacity: 16 * MiB, threads: 1 })] as const] : []),
+];
+
+describe.each(backends)('dispose on the %s backend', (_name, make) => {
+  it('loading, using and disposing a model 40 times leaves the memory where it started', () => {
+    const be = make();
+    useModel(be, true).dispose(); // the backend's own first-use buffers (staging) settle here
+    useClassifier(be).dispose();
+    const base = be.used;
+    for (let i = 0; i < 20; i++) {
+      useModel(be, i % 2 === 0).dispose();
+      useClassifier(be).dispose();
+      expect(be.used).toBe(base);
+    }
+    // the control: without dispose the same work holds more memory each time (the first may fit in blocks released
+    // below the mark, which `used` counts)
+    useModel(be, true);
+    const once = be.used;
+    useModel(be, true);
+    useModel(be, true);
+    expect(be.used).toBeGreaterThan(once);
+    expect(be.used).toBeGreaterThan(base);
+  });
+
+  it('a disposed model refuses to compute or be saved, by name; a second dispose does nothing', () => {
+    const be = make();
+    const m = useModel(be, false);
+    m.dispose();
+    m.dispose();
+    expect(m.disposed).toBe(true);
+    expect(m.params).toHaveLength(0);
+    expectError(() => m.step(Int32Array.of(1), m.createState(1)), 'ERR_INVALID_ARG', /RNNModel\.step/, /disposed/);
+    expectError(() => m.forward(Int32Array.of(1), { T: 1, B: 1 }), 'ERR_INVALID_ARG', /RNNModel\.forward/);
+    expectError(() => m.param('head.bias'), 'ERR_INVALID_ARG', /RNNModel\.param/);
+    expectError(() => saveModel(join(dir, 'gone.safetensors'), m), 'ERR_INVALID_ARG', /disposed/);
+    const c = useClassifier(be);
+    c.dispose();
+    expect(c.disposed).toBe(true);
+    const b = padBatch([Int32Array.of(1)]);
+    expectError(
+      () => c.forward(b.ids, { T: 1, B: 1, lengths: b.lengths }),
+      'ERR_INVALID_ARG',
+      /Bidirectional/,
+      /disposed/,
+    );
+  });
+
+  it("keeps parameters the caller passed to the constructor (they are the caller's)", () => {
+    const be = make();
+    const { config, numParams } = loadModel(lstmPath);
+    const params = be.alloc(numParams);
+    params.fill(0.25);
+    const before = be.used;
+    const m = new RNNModel(config, params, be);
+    m.step(Int32Array.of(2), m.createState(1));
+    m.dispose();
+    expect(be.used).toBe(before); // the model's own buffers went back, the caller's did not
+    be.alloc(params.length); // would reuse the block if it had been released
+    expect(params.every((v) => v === 0.25)).toBe(true);
+  });
+});
