@@ -109,7 +109,7 @@ describe('the packed package in a new app', () => {
     expect(there).toBe(here && process.env.EDDY_NATIVE !== '0');
   });
 
-  it('a stacked bidirectional classifier from the package: trains a step, saves, loads (PyTorch names)', () => {
+  it('a stacked bidirectional classifier from the package: trains a step, saves, loads (PyTorch names), disposes', () => {
     writeFileSync(
       join(app, 'bi.mjs'),
       `import { BidirectionalClassifier, Rng, loadClassifier, padBatch, saveModel, softmaxCrossEntropy } from 'eddy';
@@ -123,11 +123,13 @@ m.backward(pass, dl);
 const g = m.grad('rnn.weight_ih_l1_reverse');
 saveModel('bi.safetensors', m);
 const back = loadClassifier('bi.safetensors');
-console.log(g.length, g.some((v) => v !== 0), back.config.numLayers, back.param('rnn.weight_ih_l1').length);`,
+const n = back.param('rnn.weight_ih_l1').length;
+back.dispose();
+console.log(g.length, g.some((v) => v !== 0), back.config.numLayers, n, back.disposed);`,
     );
     const r = run(process.execPath, ['bi.mjs']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe('216 true 2 216');
+    expect(r.stdout.trim()).toBe('216 true 2 216 true');
   });
 
   it('require("eddy") from CommonJS (Node >= 20.19 loads ES modules with require)', () => {
