@@ -1,13 +1,14 @@
 /**
  * `eddy names eval`: a names classifier's accuracy and macro-F1 on a split of the fixed split (test by default),
- * the per-language scores, and the confusion matrix as a PNG.
+ * the per-language scores, the names that train holds under another language apart from the rest, and the confusion
+ * matrix as a PNG.
  *
  *   eddy names eval --model names --split test --out runs/names-confusion.png
  */
 import { backendByName, confusionMatrix, readNamesSplit, writeConfusionMatrix } from '../../src/index.ts';
 import { backendFlag, defineCommand } from '../cli/command.ts';
 import { modelFlag } from '../cli/shippedModels.ts';
-import { SPLIT_DIR, classifyNames, loadNamesClassifier, pct } from './namesData.ts';
+import { SPLIT_DIR, classifyNames, loadNamesClassifier, pct, seenElsewhere } from './namesData.ts';
 
 export const command = defineCommand({
   name: 'names eval',
@@ -37,6 +38,15 @@ Example: eddy names eval --model runs/names-best.safetensors --out runs/confusio
           `${l.padEnd(12)} ${String(m.support[k]).padStart(5)} ${m.recall[k].toFixed(3).padStart(6)} ${m.precision[k].toFixed(3).padStart(9)} ${m.f1[k].toFixed(3).padStart(6)}`,
       ),
     ];
+    if (f.split !== 'train') {
+      const train = readNamesSplit(`${f.input}/train.tsv`, { languages: c.languages });
+      const s = seenElsewhere(train, split.names, split.labels, predictions);
+      lines.push(
+        '',
+        `names train holds under another language: ${s.count} (${pct(s.count / split.names.length)}), ${s.right} right, ` +
+          `${s.asTrain} read as their train language; the other ${s.others}: accuracy ${pct(s.othersRight / s.others)}`,
+      );
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
     if (f.out) {
       await writeConfusionMatrix(f.out, m, c.languages, {

@@ -109,3 +109,49 @@ export function saveNamesClassifier(
 export function pct(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
+
+/** How a classifier does on the names that train holds under another language, and on the rest. */
+export interface SeenElsewhere {
+  /** Names of the scored split that occur in train, none of them under their own language here. */
+  readonly count: number;
+  /** Of those, predicted right. */
+  readonly right: number;
+  /** Of those, predicted as (one of) the language(s) train gives them. */
+  readonly asTrain: number;
+  /** The other names, and how many of them are right. */
+  readonly others: number;
+  readonly othersRight: number;
+}
+
+/**
+ * The split keeps a name under each of its languages (469 names have several), so a val or test name can be in
+ * train under another language: a model that has learnt the training names by heart reads it as that language,
+ * which is wrong there by construction. This counts those names apart from the rest.
+ * @param train the train split's (name, language id) pairs
+ */
+export function seenElsewhere(
+  train: { readonly names: readonly string[]; readonly labels: Int32Array },
+  names: readonly string[],
+  labels: Int32Array,
+  predictions: Int32Array,
+): SeenElsewhere {
+  const inTrain = new Map<string, Set<number>>();
+  train.names.forEach((n, i) => {
+    const s = inTrain.get(n) ?? new Set<number>();
+    s.add(train.labels[i]);
+    inTrain.set(n, s);
+  });
+  let count = 0;
+  let right = 0;
+  let asTrain = 0;
+  let othersRight = 0;
+  names.forEach((n, i) => {
+    const seen = inTrain.get(n);
+    if (seen !== undefined && !seen.has(labels[i])) {
+      count++;
+      if (predictions[i] === labels[i]) right++;
+      if (seen.has(predictions[i])) asTrain++;
+    } else if (predictions[i] === labels[i]) othersRight++;
+  });
+  return { count, right, asTrain, others: names.length - count, othersRight };
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
-import { classifyNames, loadNamesClassifier } from '../../pipelines/names/namesData.ts';
+import { classifyNames, loadNamesClassifier, seenElsewhere } from '../../pipelines/names/namesData.ts';
 import { readSafetensors } from '../../src/index.ts';
 import { namesSplit } from '../helpers/namesSplit.ts';
 import { dataPath } from '../sources/dataPath.ts';
@@ -41,6 +41,14 @@ describe('eddy names', () => {
     const acc = Number(/accuracy ([\d.]+)%/.exec(cli.out)?.[1]);
     expect(acc).toBeGreaterThan(40);
     expect(readFileSync(join(dir, 'cm.png')).subarray(1, 4).toString()).toBe('PNG');
+    const seen =
+      /names train holds under another language: (\d+) \([\d.]+%\), (\d+) right, (\d+) read as their train language; the other (\d+): accuracy/.exec(
+        cli.out,
+      );
+    expect(seen).not.toBeNull();
+    const [count, right, asTrain, others] = (seen as RegExpExecArray).slice(1).map(Number);
+    expect(right + asTrain).toBeLessThanOrEqual(count); // right is never the train language
+    expect(count + others).toBe(Number(/\((\d+) names\)/.exec(cli.out)?.[1]));
   });
 
   it('train: a short training on a slice beats the majority class on val', async () => {
@@ -203,6 +211,17 @@ describe('eddy names', () => {
     const empty = smallSplit('empty', 1500, (f, t) => (f === 'train' ? '' : t));
     expect(await main(['names', 'train', '--input', empty, '--out', join(dir, 'e.safetensors')])).toBe(2);
     expect(cli.err).toMatch(/train\.tsv: no names \(the file is empty\)/);
+  });
+});
+
+describe('seenElsewhere', () => {
+  it('counts the names train holds under another language apart, by hand', () => {
+    const train = { names: ['Abel', 'Abel', 'Kim', 'Ito'], labels: Int32Array.of(0, 1, 2, 3) };
+    // Abel is in train as 0 and 1: under 2 here it counts; Kim under its own language 2 does not; Ito under 1 counts
+    const names = ['Abel', 'Kim', 'Ito', 'Novak'];
+    const labels = Int32Array.of(2, 2, 1, 4);
+    const s = seenElsewhere(train, names, labels, Int32Array.of(1, 2, 1, 0));
+    expect(s).toEqual({ count: 2, right: 1, asTrain: 1, others: 2, othersRight: 1 });
   });
 });
 
