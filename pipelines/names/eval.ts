@@ -44,7 +44,7 @@ Example: eddy names eval --model runs/names-best.safetensors --out runs/confusio
       lines.push(
         '',
         `names train holds under another language: ${s.count} (${pct(s.count / split.names.length)}), ${s.right} right, ` +
-          `${s.asTrain} read as their train language; the other ${s.others}: accuracy ${pct(s.othersRight / s.others)}`,
+          `${s.asTrain} read as their train language; the other ${s.others}: accuracy ${s.others > 0 ? pct(s.othersRight / s.others) : 'n/a'}`,
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
