@@ -10,6 +10,8 @@
  * 2. The head is linear over `[h_fwd, h_rev]` `[B, 2H]` (`bidirectionalHeadForward`), with the model's
  *    `outputDropout` on that concatenation in training; `embeddingDropout` drops the embedded ids once, the same
  *    mask for both directions (the reverse one reads its rows reversed within their lengths).
+ * 2b. The input is ids (`'onehot'` or `'embedding'`, `padBatch`'s `[T, B]`) or dense rows (`'dense'`,
+ *    `[T, B, X]`, e.g. a trajectory's points or a clip's frame features), reversed within each row's length alike.
  * 3. The parameters are one flat buffer under PyTorch's names: `embedding.weight` (shared by both directions),
  *    `rnn.weight_ih_l0` ... and `rnn.weight_ih_l0_reverse` ..., `head.weight [K, 2H]`, `head.bias [K]`, so a
  *    saved file loads into PyTorch with `load_state_dict`. Each direction runs as an `RNNModel` without a head
@@ -33,7 +35,7 @@
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
 import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
-import { firstNonFinite } from '../util/finite.ts';
+import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
 import { Rng } from '../util/rng.ts';
 import { checkBool, checkInt, checkObject } from '../util/validate.ts';
 import { bidirectionalHeadBackward, bidirectionalHeadForward } from './bidirectionalHead.ts';
@@ -167,7 +169,7 @@ export class BidirectionalClassifier {
   /**
    * A new classifier with PyTorch's initialisation: N(0, 1) embeddings, U(-1/√H, 1/√H) for the cells (every
    * layer), U(-1/√(2H), 1/√(2H)) for the head (its fan-in is 2H).
-   * @throws EddyError ERR_INVALID_ARG naming the option (no head, dense input)
+   * @throws EddyError ERR_INVALID_ARG naming the option (no head)
    */
   static create(options: ModelOptions, createOptions: BidirectionalCreateOptions = {}): BidirectionalClassifier {
     const config = resolveConfig(options);
@@ -277,11 +279,17 @@ export class BidirectionalClassifier {
   }
 
   /**
-   * Forward over a padded batch (`padBatch`'s `ids [T, B]`, right-padded, and `lengths`).
+   * Forward over a padded batch: `padBatch`'s `ids [T, B]` (right-padded) for a model over ids, or rows
+   * `Float32Array [T, B, X]` (padded at the end the same way, with anything finite) for `input: 'dense'`; and the
+   * rows' `lengths`.
    * @returns `logits [B, K]` and the pass `backward` needs
-   * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG naming `ids`, `options.lengths[b]` or an option
+   * @throws EddyError ERR_SHAPE / ERR_INVALID_ARG naming `ids` (or `x`), `options.lengths[b]` or an option;
+   *   ERR_NON_FINITE naming the step, row and feature of a NaN or infinity in `x`
    */
-  forward(ids: Int32Array, options: BidirectionalForwardOptions): { logits: Float32Array; pass: BidirectionalPass } {
+  forward(
+    ids: Int32Array | Float32Array,
+    options: BidirectionalForwardOptions,
+  ): { logits: Float32Array; pass: BidirectionalPass } {
     this.live('forward');
     const o = checkObject('options', options);
     const T = checkInt('options.T', o.T, 1);
@@ -292,7 +300,23 @@ export class BidirectionalClassifier {
     const pl = training && this.#dirs.length > 1 ? this.config.dropout : 0;
     if ((p > 0 || pe > 0 || pl > 0) && !(o.rng instanceof Rng))
       throw invalidArg('options.rng', 'an Rng (training with dropout draws masks from it)', o.rng);
-    if (!(ids instanceof Int32Array) || ids.length !== T * B)
+    const X = this.config.inputSize;
+    if (this.config.input === 'dense') {
+      const floats =
+        ids instanceof Float32Array || (ids instanceof Float64Array && this.params instanceof Float64Array);
+      if (!floats || ids.length !== T * B * X)
+        throw shapeError('x', `Float32Array of length ${T * B * X} ([T=${T}, B=${B}, X=${X}])`, describeKind(ids));
+      const bad = firstNonFinite(ids);
+      if (bad >= 0) {
+        const r = Math.floor(bad / X);
+        throw nonFiniteError(
+          'x',
+          `x[${bad}]`,
+          ids[bad],
+          `(step ${Math.floor(r / B)}, row ${r % B}, feature ${bad % X})`,
+        );
+      }
+    } else if (!(ids instanceof Int32Array) || ids.length !== T * B)
       throw shapeError('ids', `Int32Array of token ids of length ${T * B} ([T=${T}, B=${B}])`, describeKind(ids));
     const lengths = o.lengths;
     if (!(lengths instanceof Int32Array) || lengths.length !== B)
@@ -316,7 +340,9 @@ export class BidirectionalClassifier {
       mask ? { T, B, checkFinite: false, training: true, embeddingMask: mask } : { T, B, checkFinite: false };
     const [fwd0, rev0] = this.#dirs[0];
     let f = fwd0.forward(ids, dirOptions(maskF));
-    let r = rev0.forward(reverseWithinLengths(ids, lengths, T, B), dirOptions(maskR));
+    const reversed =
+      ids instanceof Int32Array ? reverseWithinLengths(ids, lengths, T, B) : this.reverseRows(ids, lengths, T, B, X);
+    let r = rev0.forward(reversed, dirOptions(maskR));
     const workspaces: (readonly [Workspace, Workspace])[] = [[f.workspace, r.workspace]];
     const layerMasks: (Float32Array | null)[] = [];
     for (let l = 1; l < this.#dirs.length; l++) {
@@ -503,7 +529,6 @@ function checkBidirectional(config: ModelConfig, path: string): BidirectionalCon
   const { bidirectional: _bi, embeddingSize, ...rest } = config as ModelConfig & { bidirectional?: unknown };
   const c = resolveConfig({ ...rest, ...(rest.input === 'embedding' ? { embeddingSize } : {}) } as ModelOptions, path);
   if (c.outputSize < 1) throw invalidArg(`${path}.outputSize`, 'a head (outputSize >= 1)', c.outputSize);
-  if (c.input === 'dense') throw invalidArg(`${path}.input`, '"onehot" or "embedding" (ids)', c.input);
   return { ...c, bidirectional: true };
 }
 

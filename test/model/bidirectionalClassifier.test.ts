@@ -23,6 +23,7 @@ import { softmaxCrossEntropy } from '../../src/tensor/softmax.ts';
 import { padBatch } from '../../src/train/padBatch.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { expectError } from '../helpers/expectError.ts';
+import { numericGradients, worstRelativeError } from '../helpers/numericGradients.ts';
 
 const SEQS = [Int32Array.of(1, 2, 3, 4, 5), Int32Array.of(5, 1), Int32Array.of(3), Int32Array.of(2, 4, 1, 1)];
 const LABELS = Int32Array.of(0, 3, 1, 4);
@@ -262,7 +263,6 @@ describe('BidirectionalClassifier padding', () => {
     const base: ModelOptions = { cell: 'gru', input: 'onehot', inputSize: 6, hiddenSize: 4, outputSize: 5 };
     expectError(() => BidirectionalClassifier.create({ ...base, numLayers: 0 }), 'ERR_INVALID_ARG', /numLayers/);
     expectError(() => BidirectionalClassifier.create({ ...base, outputSize: 0 }), 'ERR_INVALID_ARG', /outputSize/);
-    expectError(() => BidirectionalClassifier.create({ ...base, input: 'dense' }), 'ERR_INVALID_ARG', /input/);
     const m = BidirectionalClassifier.create(base);
     const b = padBatch(SEQS);
     expectError(
@@ -355,5 +355,68 @@ describe('BidirectionalClassifier files', () => {
     delete tensors['rnn.bias_hh_l0_reverse'];
     writeSafetensors(path, tensors, modelMetadata(model));
     expectError(() => loadClassifier(path), 'ERR_FILE', /bad\.safetensors/, /rnn\.bias_hh_l0_reverse/);
+  });
+});
+
+describe('BidirectionalClassifier over dense rows', () => {
+  const T = 4;
+  const B = 3;
+  const X = 3;
+  const lengths = Int32Array.of(4, 1, 3);
+  const f64 = (n: number): Float32Array => new Float64Array(n) as unknown as Float32Array;
+  /** `[T, B, X]` random rows, each padded after its length with `pad`. */
+  const rows = (pad: number): Float32Array => {
+    const rng = new Rng(11);
+    const x = f64(T * B * X);
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < B; b++)
+        for (let k = 0; k < X; k++) x[(t * B + b) * X + k] = t < lengths[b] ? rng.uniform(-1, 1) : pad;
+    return x;
+  };
+
+  it('every parameter against finite differences (2 layers, dropout between them and before the head)', () => {
+    const model = BidirectionalClassifier.create(
+      {
+        cell: 'lstm',
+        input: 'dense',
+        inputSize: X,
+        hiddenSize: 3,
+        outputSize: 4,
+        numLayers: 2,
+        dropout: 0.3,
+        outputDropout: 0.2,
+      },
+      { seed: 5, backend: float64CheckBackend },
+    );
+    const x = rows(0);
+    const labels = Int32Array.of(0, 3, 1);
+    const lossOf = (withGrad: boolean): number => {
+      const { logits, pass } = model.forward(x, { T, B, lengths, training: true, rng: new Rng(2) });
+      const dl = f64(B * 4);
+      const loss = softmaxCrossEntropy(withGrad ? dl : null, logits, labels, B, 4, 1);
+      if (withGrad) model.backward(pass, dl);
+      return loss;
+    };
+    model.zeroGrads();
+    lossOf(true);
+    const analytic = Float64Array.from(model.grads);
+    const numeric = numericGradients(model.params, () => lossOf(false));
+    expect(worstRelativeError(numeric, analytic)).toBeLessThan(1e-5);
+    expect(model.grad('rnn.weight_ih_l0_reverse').some((g) => g !== 0)).toBe(true);
+  });
+
+  it('padding reaches neither direction; a NaN or a wrong shape is refused by name', () => {
+    const model = BidirectionalClassifier.create(
+      { cell: 'gru', input: 'dense', inputSize: X, hiddenSize: 4, outputSize: 2 },
+      { seed: 6, backend: float64CheckBackend },
+    );
+    const a = Float64Array.from(model.forward(rows(0), { T, B, lengths }).logits);
+    const b = model.forward(rows(7), { T, B, lengths }).logits;
+    for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 12);
+    const bad = rows(0);
+    bad[(2 * B + 2) * X + 1] = Number.NaN;
+    expectError(() => model.forward(bad, { T, B, lengths }), 'ERR_NON_FINITE', /x\[25\]/, /step 2, row 2, feature 1/);
+    expectError(() => model.forward(f64(5), { T, B, lengths }), 'ERR_SHAPE', /x/, /\[T=4, B=3, X=3\]/);
+    expectError(() => model.forward(Int32Array.of(1, 2), { T: 2, B: 1, lengths: Int32Array.of(2) }), 'ERR_SHAPE', /x/);
   });
 });

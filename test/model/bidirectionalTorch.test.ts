@@ -1,7 +1,7 @@
 /**
  * The bidirectional classifier against PyTorch: fixtures/torch_bidirectional.py runs nn.GRU / nn.LSTM / nn.RNN with
- * bidirectional=True over pack_padded_sequence (rows of different lengths, padded with a real id; one layer, or 2-3
- * stacked) and a head over cat(h_n[-2], h_n[-1]), and saves the state_dict, the inputs, the logits, the summed cross-entropy and every
+ * bidirectional=True over pack_padded_sequence (rows of different lengths, padded with a real id, or dense rows
+ * padded with large values; one layer, or 2-3 stacked) and a head over cat(h_n[-2], h_n[-1]), and saves the state_dict, the inputs, the logits, the summed cross-entropy and every
  * gradient. eddy loads the same state_dict (`weight_ih_l0_reverse` ... included) and must match: logits to 1e-5,
  * gradients to 1e-4 of the largest gradient magnitude.
  */
@@ -22,6 +22,8 @@ describe('BidirectionalClassifier against PyTorch (bidirectional=True, packed se
     'gru_embedding_2layers',
     'lstm_onehot_2layers',
     'rnn_tanh_embedding_3layers',
+    'gru_dense',
+    'lstm_dense_2layers',
   ]) {
     it(f, () => {
       const file = readSafetensors(join(dir, `${f}.safetensors`));
@@ -41,7 +43,9 @@ describe('BidirectionalClassifier against PyTorch (bidirectional=True, packed se
       const ids = Int32Array.from(get('in.ids').data);
       const lengths = Int32Array.from(get('in.lengths').data);
       const labels = Int32Array.from(get('in.labels').data);
-      const { logits, pass } = model.forward(ids, { T, B, lengths });
+      const dense = file.tensors.get('in.x');
+      expect(model.config.input).toBe(dense ? 'dense' : file.metadata.input);
+      const { logits, pass } = model.forward(dense ? Float32Array.from(dense.data) : ids, { T, B, lengths });
       const expected = get('out.logits').data;
       let worst = 0;
       for (let i = 0; i < B * K; i++) worst = Math.max(worst, Math.abs(logits[i] - expected[i]));
