@@ -30,6 +30,7 @@ import type { RamPolicy, RamWorkspace } from './ramWorkspace.ts';
 
 /** Starts an episode: the core's state `h[0]` (and `c[0]`) to 0. */
 export function ramReset(model: RamModel, ws: RamWorkspace): void {
+  model.checkLive('ramReset');
   const n = ws.B * model.config.hiddenSize;
   ws.h.fill(0, 0, n);
   if (ws.c.length > 0) ws.c.fill(0, 0, n);
@@ -37,6 +38,7 @@ export function ramReset(model: RamModel, ws: RamWorkspace): void {
 
 /** Step 3 of glimpse t: the glimpse network on `rho[t]`, `loc[t]`, then `h[t+1] = cell(g_t, h[t])`. */
 export function ramObserve(model: RamModel, ws: RamWorkspace, t: number): void {
+  model.checkLive('ramObserve');
   const c = model.config;
   const { B } = ws;
   const D = ramRetinaSize(c);
@@ -93,6 +95,7 @@ export function ramObserve(model: RamModel, ws: RamWorkspace, t: number): void {
 
 /** Step 4: the logits `[B, Y]` from `h[T]` into `ws.logits`. */
 export function ramClassify(model: RamModel, ws: RamWorkspace): Float32Array {
+  model.checkLive('ramClassify');
   const { B, T } = ws;
   const { hiddenSize: H, classes: Y } = model.config;
   model.backend.gemmNT(B, Y, H, ws.h, T * B * H, model.params, model.offsets.wA, ws.logits, 0, false);
@@ -153,6 +156,7 @@ export interface RamLoss {
  * @param labels `// [B]` class ids < Y
  */
 export function ramBackward(model: RamModel, ws: RamWorkspace, labels: Int32Array): RamLoss {
+  model.checkLive('ramBackward');
   const c = model.config;
   const { B, T } = ws;
   const { hiddenSize: H, classes: Y } = c;
@@ -197,6 +201,7 @@ export function ramBackward(model: RamModel, ws: RamWorkspace, labels: Int32Arra
  * into `model.grads` and leaves dL/dh[t] (and dL/dc[t]) there. The mirror of `ramObserve`.
  */
 export function ramStepBackward(model: RamModel, ws: RamWorkspace, t: number): void {
+  model.checkLive('ramStepBackward');
   const c = model.config;
   const { B } = ws;
   const D = ramRetinaSize(c);

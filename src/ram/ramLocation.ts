@@ -18,6 +18,7 @@ import type { RamPolicy, RamWorkspace } from './ramWorkspace.ts';
 
 /** Step 1 of glimpse t: policy mean, baseline and location `l_t` from `h[t]`. */
 export function ramLocate(model: RamModel, ws: RamWorkspace, t: number, policy: RamPolicy, rng: Rng | null): void {
+  model.checkLive('ramLocate');
   const { B } = ws;
   const H = model.config.hiddenSize;
   const std = model.config.locationStd;

@@ -9,7 +9,8 @@
  */
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
-import { invalidArg } from '../util/errors.ts';
+import { EddyError, invalidArg } from '../util/errors.ts';
+import { releaseBuffers } from '../tensor/releaseBuffers.ts';
 import { Rng } from '../util/rng.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
 import { ramLayout, resolveRamConfig, type RamConfig, type RamOptions, type RamTensorSpec } from './ramConfig.ts';
@@ -68,6 +69,7 @@ export class RamModel {
   readonly params: Float32Array;
   /** Gradients `[P]`, same layout; backward accumulates into them. */
   readonly grads: Float32Array;
+  #disposed = false;
 
   private constructor(config: RamConfig, backend: Backend) {
     this.config = config;
@@ -121,5 +123,36 @@ export class RamModel {
   /** Sets every gradient to 0. */
   zeroGrads(): void {
     this.grads.fill(0);
+  }
+
+  /** Whether `dispose` was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Gives the parameters and gradients back to a wasm or native backend (whose memory is never returned otherwise;
+   * episode workspaces are released by their own users). Afterwards `params` and `grads` are empty and every
+   * episode, workspace and save refuses the model; a second call does nothing.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    releaseBuffers(this.backend, [this.params, this.grads]);
+    const self = this as { params: Float32Array; grads: Float32Array };
+    self.params = new Float32Array(0);
+    self.grads = new Float32Array(0);
+  }
+
+  /**
+   * Called by everything that computes with the parameters.
+   * @throws {EddyError} ERR_INVALID_ARG naming `what` once the model is disposed
+   */
+  checkLive(what: string): void {
+    if (this.#disposed)
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `${what}: the RAM model was disposed (dispose() gave its memory back to the backend); load or create it again`,
+      );
   }
 }

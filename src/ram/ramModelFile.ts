@@ -21,6 +21,7 @@ const CONFIG_KEY = 'eddy.ram.config';
 const PREFIX_OPT = 'optimizer.';
 
 function ramTensors(model: RamModel): Record<string, SafetensorsInput> {
+  model.checkLive('saving a RAM model');
   const out: Record<string, SafetensorsInput> = {};
   for (const e of model.layout)
     out[e.name] = { shape: [...e.shape], data: Float32Array.from(model.params.subarray(e.offset, e.offset + e.size)) };

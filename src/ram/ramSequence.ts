@@ -255,6 +255,7 @@ function argmax(x: Float32Array, off: number, Y: number): number {
  * @throws {EddyError} ERR_INVALID_ARG when `labels` is not `[B, J]`
  */
 export function ramSequenceBackward(model: RamModel, sws: RamSequenceWorkspace, labels: Int32Array): RamSequenceLoss {
+  model.checkLive('ramSequenceBackward');
   const c = model.config;
   const { ws, J, K } = sws;
   const { B, T } = ws;

@@ -59,6 +59,7 @@ export interface RamWorkspace {
 
 /** Buffers for episodes of B images with the model's sizes. */
 export function createRamWorkspace(model: RamModel, B: number): RamWorkspace {
+  model.checkLive('createRamWorkspace');
   const c = model.config;
   const T = c.glimpses;
   const H = c.hiddenSize;

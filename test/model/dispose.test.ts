@@ -2,15 +2,22 @@
  * `dispose()`: a wasm or native backend's memory is never returned to the system, so a server that loads a model per
  * request must give each one back. Loading, stepping, training a window, quantizing and disposing over and over
  * leaves the backend's memory where it started (and without dispose it grows: the check can fail); a disposed model
- * refuses to compute or be saved, by name; parameters a caller passed in stay the caller's.
+ * refuses to compute or be saved, by name; parameters a caller passed in stay the caller's. The same for a RAM model
+ * (and a glimpse stream whose model is disposed mid-episode errors instead of reading emptied buffers).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lastValueFrom, tap, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BidirectionalClassifier } from '../../src/model/bidirectionalClassifier.ts';
 import { loadClassifier, loadModel, saveModel } from '../../src/model/modelFile.ts';
 import { RNNModel } from '../../src/model/rnnModel.ts';
+import { ramObserve, ramReset } from '../../src/ram/ramEpisode.ts';
+import { ramGlimpses } from '../../src/ram/ramGlimpses.ts';
+import { RamModel } from '../../src/ram/ramModel.ts';
+import { saveRamModel } from '../../src/ram/ramModelFile.ts';
+import { createRamWorkspace } from '../../src/ram/ramWorkspace.ts';
 import { createNativeBackend, nativeAvailable } from '../../src/tensor/nativeBackend.ts';
 import { createWasmBackend, type WasmBackend } from '../../src/tensor/wasmBackend.ts';
 import { padBatch } from '../../src/train/padBatch.ts';
@@ -124,5 +131,54 @@ describe.each(backends)('dispose on the %s backend', (_name, make) => {
     expect(be.used).toBe(before); // the model's own buffers went back, the caller's did not
     be.alloc(params.length); // would reuse the block if it had been released
     expect(params.every((v) => v === 0.25)).toBe(true);
+  });
+});
+
+describe('RamModel.dispose', () => {
+  const options = { glimpses: 3, glimpseSize: 4, scales: 2, glimpseHidden: 8, glimpseOutput: 12, hiddenSize: 10 };
+  const rng = new Rng(4);
+  const image = () => ({ data: Float32Array.from({ length: 400 }, () => rng.next()), C: 1, H: 20, W: 20 });
+
+  it('a model created, run and disposed 30 times leaves the memory where it started; without dispose it grows', async () => {
+    const be = createWasmBackend({ capacity: 8 * MiB });
+    const round = async (dispose: boolean): Promise<void> => {
+      const m = RamModel.create(options, { seed: 1, backend: be });
+      const events = await lastValueFrom(ramGlimpses(m, image()).pipe(toArray()));
+      expect(events.at(-1)?.kind).toBe('answer');
+      if (dispose) m.dispose();
+    };
+    await round(true);
+    const base = be.used;
+    for (let i = 0; i < 30; i++) await round(true);
+    expect(be.used).toBe(base);
+    await round(false);
+    await round(false);
+    await round(false);
+    expect(be.used).toBeGreaterThan(base);
+  });
+
+  it('a disposed model refuses episodes, workspaces and saving, by name; one disposed mid-stream errors the stream', async () => {
+    const be = createWasmBackend({ capacity: 8 * MiB });
+    const m = RamModel.create(options, { seed: 1, backend: be });
+    const ws = createRamWorkspace(m, 2);
+    m.dispose();
+    m.dispose();
+    expect(m.disposed).toBe(true);
+    expectError(() => createRamWorkspace(m, 1), 'ERR_INVALID_ARG', /createRamWorkspace/, /disposed/);
+    expectError(() => ramReset(m, ws), 'ERR_INVALID_ARG', /ramReset/);
+    expectError(() => ramObserve(m, ws, 0), 'ERR_INVALID_ARG', /ramObserve/);
+    expectError(() => saveRamModel(join(dir, 'ram.safetensors'), m), 'ERR_INVALID_ARG', /saving a RAM model/);
+    const live = RamModel.create(options, { seed: 1, backend: be });
+    const seen: string[] = [];
+    const done = lastValueFrom(
+      ramGlimpses(live, image()).pipe(
+        tap((e) => {
+          seen.push(e.kind);
+          if (seen.length === 2) live.dispose();
+        }),
+        toArray(),
+      ),
+    );
+    await expect(done).rejects.toThrow(/disposed/);
   });
 });
