@@ -39,6 +39,8 @@ export class Translator {
   readonly sourceLanguage: Language = 'en';
   readonly targetLanguage: Language = 'fr';
   #decoder: TranslatorDecoder | null = null;
+  /** Every decoder made (wider beams replace narrower ones, which interleaved generators may still use). */
+  readonly #decoders: TranslatorDecoder[] = [];
 
   constructor(model: TranslatorModel, source: WordVocabulary, target: WordVocabulary, maxSourceLength: number) {
     this.model = model;
@@ -69,10 +71,31 @@ export class Translator {
     return { tokens, ids };
   }
 
+  /**
+   * Gives the model's memory and the decoders' buffers back to a wasm or native backend (a server that loads a
+   * translator per request must dispose each); translating afterwards is refused, and a translation in progress
+   * fails at its next word. A second call does nothing.
+   */
+  dispose(): void {
+    for (const d of this.#decoders) d.release();
+    this.#decoders.length = 0;
+    this.#decoder = null;
+    this.model.dispose();
+  }
+
+  /** Whether `dispose` was called. */
+  get disposed(): boolean {
+    return this.model.disposed;
+  }
+
   /** A decoder with `rows` rows, reused across calls. */
   decoder(rows: number): TranslatorDecoder {
-    if (!this.#decoder || this.#decoder.maxRows < rows)
+    this.model.checkLive('Translator.decoder');
+    if (!this.#decoder || this.#decoder.maxRows < rows) {
+      // a narrower one is kept (a generator may still be decoding with it) and released by dispose
       this.#decoder = new TranslatorDecoder(this.model, this.maxSourceLength, Math.max(rows, 5));
+      this.#decoders.push(this.#decoder);
+    }
     return this.#decoder;
   }
 

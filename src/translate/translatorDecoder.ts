@@ -7,8 +7,15 @@ import { backendCell } from '../cells/backendCell.ts';
 import { dotAttentionForward } from '../cells/dotAttention.ts';
 import { gruCell } from '../cells/gruCell.ts';
 import { addBiasRows } from '../tensor/rowOps.ts';
-import { invalidArg } from '../util/errors.ts';
-import { encodeForward, gatherRows, lossWorkspace, type LossWorkspace } from './translatorLoss.ts';
+import {
+  encodeForward,
+  gatherRows,
+  lossWorkspace,
+  releaseLossWorkspace,
+  type LossWorkspace,
+} from './translatorLoss.ts';
+import { releaseBuffers } from '../tensor/releaseBuffers.ts';
+import { EddyError, invalidArg } from '../util/errors.ts';
 import type { TranslatorModel } from './translatorModel.ts';
 
 /** One decoder over one model. */
@@ -35,6 +42,7 @@ export class TranslatorDecoder {
   readonly logProbs: Float32Array;
   /** `[R, S]` attention weights of the last step (zeros without attention). */
   readonly attention: Float32Array;
+  #released = false;
 
   constructor(model: TranslatorModel, maxSource: number, maxRows: number) {
     const { embedSize: E, hiddenSize: H, targetVocab: V } = model.config;
@@ -58,6 +66,40 @@ export class TranslatorDecoder {
     this.attention = a(maxRows * maxSource);
   }
 
+  /**
+   * Gives the decoder's buffers back to the backend (`Translator.dispose`); encoding or stepping it afterwards is
+   * refused. A second call does nothing.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    releaseLossWorkspace(this.model, this.#enc);
+    releaseBuffers(this.model.backend, [
+      this.#keys,
+      this.#h,
+      this.#hNext,
+      this.#x,
+      this.#gx,
+      this.#gh,
+      this.#act,
+      this.#aux,
+      this.#ctx,
+      this.#z,
+      this.logProbs,
+      this.attention,
+    ]);
+  }
+
+  /** @throws EddyError ERR_INVALID_ARG once released, or once the model is disposed */
+  #live(what: string): void {
+    if (this.#released)
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `TranslatorDecoder.${what}: the decoder was released (its translator disposed)`,
+      );
+    this.model.checkLive(`TranslatorDecoder.${what}`);
+  }
+
   /** Source length of the sentence being decoded. */
   get sourceLength(): number {
     return this.#S;
@@ -68,6 +110,7 @@ export class TranslatorDecoder {
    * @throws EddyError ERR_INVALID_ARG for an empty or too long source or an id outside the vocabulary
    */
   encode(source: Int32Array): void {
+    this.#live('encode');
     const S = source.length;
     if (S < 1 || S > this.maxSource) throw invalidArg('source', `1 to ${this.maxSource} word ids`, source);
     const V = this.model.config.sourceVocab;
@@ -83,6 +126,7 @@ export class TranslatorDecoder {
 
   /** Keeps rows `parents[0..R)` of the current states as the new rows 0..R (a beam's survivors). */
   reorder(parents: ArrayLike<number>, R: number): void {
+    this.#live('reorder');
     const H = this.model.config.hiddenSize;
     for (let r = 0; r < R; r++) this.#hNext.set(this.#h.subarray(parents[r] * H, parents[r] * H + H), r * H);
     [this.#h, this.#hNext] = [this.#hNext, this.#h];
@@ -91,6 +135,7 @@ export class TranslatorDecoder {
 
   /** Feeds `ids[r]` to row r for the current R rows; fills `logProbs [R, V]` and `attention [R, S]`. */
   step(ids: ArrayLike<number>): void {
+    this.#live('step');
     const m = this.model;
     const { embedSize: E, hiddenSize: H, targetVocab: V, attention } = m.config;
     const be = m.backend;

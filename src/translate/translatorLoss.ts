@@ -16,6 +16,7 @@ import { gruCell } from '../cells/gruCell.ts';
 import { addBiasRows, sumRows } from '../tensor/rowOps.ts';
 import { softmaxCrossEntropy } from '../tensor/softmax.ts';
 import { shapeError } from '../util/errors.ts';
+import { releaseBuffers } from '../tensor/releaseBuffers.ts';
 import type { TranslatorModel } from './translatorModel.ts';
 
 /** A batch: `source [S, B]` and `target [T, B]` ids, time-major. */
@@ -61,8 +62,14 @@ export interface LossWorkspace {
   scratch: Float32Array; // [S]
 }
 
+/** Gives a loss workspace's buffers back to the model's backend (nothing on the js backend); unusable after. */
+export function releaseLossWorkspace(model: TranslatorModel, ws: LossWorkspace): void {
+  releaseBuffers(model.backend, Object.values(ws));
+}
+
 /** Buffers for batches up to `maxS`, `maxT`, `maxB`, in the model's backend memory. */
 export function lossWorkspace(model: TranslatorModel, maxS: number, maxT: number, maxB: number): LossWorkspace {
+  model.checkLive('lossWorkspace');
   const { embedSize: E, hiddenSize: H, targetVocab: V } = model.config;
   const a = (n: number): Float32Array => model.backend.alloc(n);
   const L = Math.max(maxS, maxT) * maxB;
@@ -116,6 +123,7 @@ function scatterRows(dW: Float32Array, wOff: number, d: Float32Array, ids: Int32
 
 /** Encoder forward (step 1) for `src [S·B]`: fills `xs`, `gxe`, `he`, `acte`, `auxe`. Shared with decoding. */
 export function encodeForward(model: TranslatorModel, ws: LossWorkspace, src: Int32Array, S: number, B: number) {
+  model.checkLive('encodeForward');
   const { embedSize: E, hiddenSize: H } = model.config;
   const be = model.backend;
   const P = model.params;
@@ -164,6 +172,7 @@ export function translatorLoss(
   batch: TranslationBatch,
   backward: boolean,
 ): { loss: number; count: number } {
+  model.checkLive('translatorLoss');
   const { S, T, B, source, target } = batch;
   if (S < 1 || S > ws.maxS || T < 1 || T > ws.maxT || B < 1 || B > ws.maxB)
     throw shapeError(

@@ -14,7 +14,8 @@
  */
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
-import { invalidArg } from '../util/errors.ts';
+import { EddyError, invalidArg } from '../util/errors.ts';
+import { releaseBuffers } from '../tensor/releaseBuffers.ts';
 import type { Rng } from '../util/rng.ts';
 import { checkBool, checkInt } from '../util/validate.ts';
 
@@ -111,6 +112,7 @@ export class TranslatorModel {
   /** `[P]` their gradients (accumulated by `translatorLoss`). */
   readonly grads: Float32Array;
   readonly backend: Backend;
+  #disposed = false;
 
   /**
    * A model with zero parameters; `init` draws them.
@@ -148,6 +150,34 @@ export class TranslatorModel {
     return this.params.length;
   }
 
+  /** Whether `dispose` was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Gives the parameters and gradients back to a wasm or native backend (`Translator.dispose` also gives back its
+   * decoder). Afterwards `params` and `grads` are empty, and encoding, decoding, the loss and saving refuse the
+   * model; a second call does nothing.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    releaseBuffers(this.backend, [this.params, this.grads]);
+    const self = this as { params: Float32Array; grads: Float32Array };
+    self.params = new Float32Array(0);
+    self.grads = new Float32Array(0);
+  }
+
+  /** @throws EddyError ERR_INVALID_ARG naming `what` once the model is disposed */
+  checkLive(what: string): void {
+    if (this.#disposed)
+      throw new EddyError(
+        'ERR_INVALID_ARG',
+        `${what}: the translator model was disposed (dispose() gave its memory back to the backend); load it again`,
+      );
+  }
+
   /**
    * PyTorch's defaults: embeddings N(0, 1) (scaled by 0.3 here, so that the first tanh layers are not saturated),
    * every weight and bias U(-1/√fan, 1/√fan) with fan = H (the GRUs' hidden size, and
@@ -169,6 +199,7 @@ export class TranslatorModel {
 
   /** The named tensors (copies), for a safetensors file. */
   tensors(): Record<string, { shape: number[]; data: Float32Array }> {
+    this.checkLive('saving a translator');
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const e of this.spec) out[e.name] = { shape: e.shape, data: this.params.slice(e.offset, e.offset + e.size) };
     return out;

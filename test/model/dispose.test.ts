@@ -3,7 +3,8 @@
  * request must give each one back. Loading, stepping, training a window, quantizing and disposing over and over
  * leaves the backend's memory where it started (and without dispose it grows: the check can fail); a disposed model
  * refuses to compute or be saved, by name; parameters a caller passed in stay the caller's. The same for a RAM model
- * (and a glimpse stream whose model is disposed mid-episode errors instead of reading emptied buffers).
+ * (and a glimpse stream whose model is disposed mid-episode errors instead of reading emptied buffers), and for a
+ * translator with its decoders.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,10 @@ import { ramGlimpses } from '../../src/ram/ramGlimpses.ts';
 import { RamModel } from '../../src/ram/ramModel.ts';
 import { saveRamModel } from '../../src/ram/ramModelFile.ts';
 import { createRamWorkspace } from '../../src/ram/ramWorkspace.ts';
+import { Translator } from '../../src/translate/translator.ts';
+import { saveTranslator } from '../../src/translate/translatorFile.ts';
+import { TranslatorModel } from '../../src/translate/translatorModel.ts';
+import { WordVocabulary } from '../../src/translate/wordVocabulary.ts';
 import { createNativeBackend, nativeAvailable } from '../../src/tensor/nativeBackend.ts';
 import { createWasmBackend, type WasmBackend } from '../../src/tensor/wasmBackend.ts';
 import { padBatch } from '../../src/train/padBatch.ts';
@@ -180,5 +185,49 @@ describe('RamModel.dispose', () => {
       ),
     );
     await expect(done).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('Translator.dispose', () => {
+  const make = (be: WasmBackend): Translator => {
+    const en = new WordVocabulary(['<unk>', '<s>', '</s>', 'i', 'am', 'cold', '.']);
+    const fr = new WordVocabulary(['<unk>', '<s>', '</s>', "j'", 'ai', 'froid', '.', 'je', 'suis']);
+    const model = new TranslatorModel(
+      { sourceVocab: en.size, targetVocab: fr.size, embedSize: 4, hiddenSize: 6, attention: true },
+      be,
+    ).init(new Rng(3));
+    model.params[model.layout.headB + 2] = -4; // </s> unlikely at first: the untrained model says a few words
+    return new Translator(model, en, fr, 6);
+  };
+
+  it('translating (greedy, then a wider beam) and disposing 20 times leaves the memory where it started', () => {
+    const be = createWasmBackend({ capacity: 8 * MiB });
+    const round = (dispose: boolean): void => {
+      const t = make(be);
+      expect([...t.translate('i am cold .', { search: 'greedy', maxLength: 4 })].length).toBeGreaterThan(0);
+      expect([...t.translate('i am cold .', { beamWidth: 8, maxLength: 4 })].length).toBeGreaterThan(0);
+      if (dispose) t.dispose();
+    };
+    round(true);
+    const base = be.used;
+    for (let i = 0; i < 20; i++) round(true);
+    expect(be.used).toBe(base);
+    round(false);
+    round(false);
+    round(false);
+    expect(be.used).toBeGreaterThan(base);
+  });
+
+  it('a disposed translator refuses to translate or be saved; a translation in progress fails at its next word', () => {
+    const be = createWasmBackend({ capacity: 8 * MiB });
+    const t = make(be);
+    const words = t.translate('i am cold .', { search: 'greedy', maxLength: 5 });
+    expect(words.next().done).toBe(false);
+    t.dispose();
+    t.dispose();
+    expect(t.disposed).toBe(true);
+    expectError(() => words.next(), 'ERR_INVALID_ARG', /released|disposed/);
+    expectError(() => [...t.translate('i am cold .')], 'ERR_INVALID_ARG', /Translator\.decoder/, /disposed/);
+    expectError(() => saveTranslator(join(dir, 'tr.safetensors'), t), 'ERR_INVALID_ARG', /saving a translator/);
   });
 });
