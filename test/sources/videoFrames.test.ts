@@ -184,17 +184,24 @@ describe('videoFrames stops ffmpeg', () => {
     expect(alive(pids[0])).toBe(false);
   });
 
-  it('paces frames in real time with realtime: true (on a fake clock: no wall time measured)', async () => {
-    // The clock moves only when the source waits on a timer (its pacing sleep), straight to that timer; reading
-    // ffmpeg's output takes no clock time. So each frame's clock time at emission is what the pacing asked for,
-    // whatever the machine's load, and a source that did not pace would emit every frame at clock 0.
+  it('paces frames in real time with realtime: true (on a fake clock: no clock read, the sleeps it asks for)', async () => {
+    // Timers and performance are faked, so the source's clock moves only when it sleeps, and by exactly what it asked
+    // to sleep (each pacing sleep is the only pending timer and is run at once); reading ffmpeg's output takes no
+    // clock time. The test reads no clock: it adds up the delays the source hands to setTimeout before each frame.
+    // Frame k must leave after sleeping its timestamp's distance from frame 0, whatever the machine's load; a source
+    // that did not pace would ask for no sleep at all.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const fakeSetTimeout = globalThis.setTimeout;
+    let slept = 0; // ms the source has asked to sleep so far
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+      slept += ms ?? 0;
+      return fakeSetTimeout(fn, ms);
+    }) as typeof globalThis.setTimeout;
     try {
       const source = videoFramesAsync(gridClip(), { width: 16, height: 16, channels: 1, realtime: true })[
         Symbol.asyncIterator
       ]();
-      const start = performance.now();
-      const at: number[] = [];
+      const sleptAt: number[] = [];
       const times: number[] = [];
       for (let k = 0; k < 6; k++) {
         const next = source.next();
@@ -208,16 +215,16 @@ describe('videoFrames stops ffmpeg', () => {
         }
         const r = await next;
         if (r.done) break;
-        at.push(performance.now() - start);
+        sleptAt.push(slept);
         times.push(r.value.timeMs);
       }
       await source.return?.();
-      expect(at.length).toBe(6);
-      // frame k leaves no earlier than its timestamp after frame 0's (40 ms a frame in GRID), and on this clock
-      // exactly then
-      for (let k = 1; k < 6; k++) expect(at[k] - at[0]).toBeCloseTo(times[k] - times[0], 6);
+      expect(sleptAt.length).toBe(6);
+      // before frame k the source slept its timestamp's distance from frame 0 (40 ms a frame in GRID)
+      for (let k = 1; k < 6; k++) expect(sleptAt[k] - sleptAt[0]).toBeCloseTo(times[k] - times[0], 6);
       expect(times[5] - times[0]).toBeCloseTo(200, 6);
     } finally {
+      globalThis.setTimeout = fakeSetTimeout;
       vi.useRealTimers();
     }
   });
