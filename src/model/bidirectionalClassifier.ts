@@ -43,7 +43,7 @@ import { resolveConfig, type ModelConfig, type ModelOptions } from './modelConfi
 import { namedView, paramLayout, type ParamEntry } from './paramLayout.ts';
 import { RNNModel } from './rnnModel.ts';
 import { allocParams, ownsParams } from './ownedParams.ts';
-import { releaseBuffers } from '../tensor/releaseBuffers.ts';
+import { releaseModelBuffers } from '../tensor/releaseBuffers.ts';
 import type { Workspace } from './workspace.ts';
 
 /** The configuration of a bidirectional classifier: a model configuration (one layer, a head) marked so. */
@@ -225,10 +225,7 @@ export class BidirectionalClassifier {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const pair of this.#dirs) for (const m of pair) m.dispose();
-    releaseBuffers(this.backend, ownsParams(this.params) ? [this.grads, this.params] : [this.grads]);
-    const self = this as { params: Float32Array; grads: Float32Array };
-    self.params = new Float32Array(0);
-    self.grads = new Float32Array(0);
+    releaseModelBuffers(this.backend, this, ownsParams(this.params));
   }
 
   /** @throws EddyError ERR_INVALID_ARG naming the method once the classifier is disposed */

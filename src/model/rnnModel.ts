@@ -30,7 +30,7 @@ import type { RecurrentState } from './recurrentState.ts';
 import { windowForward, type ModelCore } from './windowForward.ts';
 import { windowBackward } from './windowBackward.ts';
 import { allocParams, ownsParams } from './ownedParams.ts';
-import { releaseBuffers } from '../tensor/releaseBuffers.ts';
+import { releaseModelBuffers } from '../tensor/releaseBuffers.ts';
 import { releaseLowp } from '../tensor/lowPrecision.ts';
 import type { WeightPrecision } from '../tensor/backend.ts';
 import { quantizeModelWeights, weightProduct, type LowpTable } from './lowPrecisionWeights.ts';
@@ -225,11 +225,7 @@ export class RNNModel implements ModelCore {
     this.stepScratch.release();
     if (this.#lowp !== null) for (const w of this.#lowp.values()) releaseLowp(this.backend, w);
     this.#lowp = null;
-    releaseBuffers(this.backend, ownsParams(this.params) ? [this.grads, this.params] : [this.grads]);
-    // no view of released memory stays reachable (it may be another model's next)
-    const self = this as { params: Float32Array; grads: Float32Array };
-    self.params = new Float32Array(0);
-    self.grads = new Float32Array(0);
+    releaseModelBuffers(this.backend, this, ownsParams(this.params));
   }
 
   /** @throws EddyError ERR_INVALID_ARG naming the method once the model is disposed */

@@ -10,7 +10,7 @@
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
 import { EddyError, invalidArg } from '../util/errors.ts';
-import { releaseBuffers } from '../tensor/releaseBuffers.ts';
+import { releaseModelBuffers } from '../tensor/releaseBuffers.ts';
 import { Rng } from '../util/rng.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
 import { ramLayout, resolveRamConfig, type RamConfig, type RamOptions, type RamTensorSpec } from './ramConfig.ts';
@@ -138,10 +138,7 @@ export class RamModel {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    releaseBuffers(this.backend, [this.params, this.grads]);
-    const self = this as { params: Float32Array; grads: Float32Array };
-    self.params = new Float32Array(0);
-    self.grads = new Float32Array(0);
+    releaseModelBuffers(this.backend, this, true);
   }
 
   /**

@@ -11,3 +11,18 @@ export function releaseBuffers(backend: Backend, values: Iterable<unknown>): voi
   if (backend.release === undefined) return;
   for (const v of values) if (v instanceof Float32Array) backend.release(v);
 }
+
+/**
+ * A model's `dispose`: gives its `grads` (and `params` when `ownsParams`) back to `backend` and leaves both empty, so
+ * that no view of released memory (perhaps another model's next) stays reachable through the model.
+ */
+export function releaseModelBuffers(
+  backend: Backend,
+  model: { readonly params: Float32Array; readonly grads: Float32Array },
+  ownsParams: boolean,
+): void {
+  releaseBuffers(backend, ownsParams ? [model.grads, model.params] : [model.grads]);
+  const m = model as { params: Float32Array; grads: Float32Array };
+  m.params = new Float32Array(0);
+  m.grads = new Float32Array(0);
+}

@@ -15,7 +15,7 @@
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
 import { EddyError, invalidArg } from '../util/errors.ts';
-import { releaseBuffers } from '../tensor/releaseBuffers.ts';
+import { releaseModelBuffers } from '../tensor/releaseBuffers.ts';
 import type { Rng } from '../util/rng.ts';
 import { checkBool, checkInt } from '../util/validate.ts';
 
@@ -163,10 +163,7 @@ export class TranslatorModel {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    releaseBuffers(this.backend, [this.params, this.grads]);
-    const self = this as { params: Float32Array; grads: Float32Array };
-    self.params = new Float32Array(0);
-    self.grads = new Float32Array(0);
+    releaseModelBuffers(this.backend, this, true);
   }
 
   /** @throws EddyError ERR_INVALID_ARG naming `what` once the model is disposed */
