@@ -142,7 +142,9 @@ export {
   trainClassifierEpoch,
   type ClassifierData,
   type TrainClassifierEpochOptions,
+  type Distillation,
 } from './train/trainClassifierEpoch.ts';
+export { softTargetCrossEntropy, softenProbabilities } from './train/softTargetCrossEntropy.ts';
 export { classifySequences, type Classified } from './train/classifySequences.ts';
 export {
   trainConditionalEpoch,

@@ -25,15 +25,26 @@ import {
   loadClassifierCheckpoint,
   manyToOneCrossEntropy,
   saveCheckpoint,
+  softenProbabilities,
   trainClassifierEpoch,
   weightedCrossEntropy,
+  type Backend,
   type CellKind,
   type ClassifierData,
+  type NamesSplit,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand, seedFlag } from '../cli/command.ts';
 import { UsageError } from '../cli/flags.ts';
 import { letSignalsIn, stopOnSignals } from '../cli/signals.ts';
-import { SPLIT_DIR, encodeSplit, pct, readSplits, saveNamesClassifier } from './namesData.ts';
+import {
+  SPLIT_DIR,
+  classifyNames,
+  encodeSplit,
+  loadNamesClassifier,
+  pct,
+  readSplits,
+  saveNamesClassifier,
+} from './namesData.ts';
 
 /** The tuned unidirectional preset (chosen on val; see the README). */
 const BEST = {
@@ -55,6 +66,9 @@ const BEST = {
   reverse: 0,
   bidirectional: 0,
   weightDecay: 0,
+  teacher: '',
+  distillWeight: 0,
+  temperature: 1,
 };
 
 /** The presets; every flag given on the command line overrides its value. */
@@ -78,6 +92,9 @@ export const PRESETS = {
     reverse: 0,
     bidirectional: 0,
     weightDecay: 0,
+    teacher: '',
+    distillWeight: 0,
+    temperature: 1,
   },
   best: BEST,
   /** `best` with a bidirectional GRU 128 per direction (chosen on val; see the README) */
@@ -192,6 +209,24 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       description:
         'bidirectional layers (both readings, trained jointly; --layers N stacks them, --dropout between) [preset: no]',
     },
+    teacher: {
+      type: 'input',
+      description:
+        'distill from this names classifier (a model or an ensemble): its probabilities on train become soft targets [preset: none]',
+    },
+    'distill-weight': {
+      type: 'number',
+      min: 0,
+      max: 1,
+      description: 'share of the soft loss: (1 - w) hard + w soft (needs --teacher) [0.5]',
+    },
+    temperature: {
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      max: 100,
+      description: 'distillation temperature; the soft loss is scaled by its square (needs --teacher) [2]',
+    },
     'max-train': { type: 'integer', min: 1, description: 'use only the first N train names of a shuffle (quick runs)' },
     minutes: { type: 'number', min: 0, exclusiveMin: true, description: 'stop after this wall time (at an epoch end)' },
     'no-resume': { type: 'boolean', description: 'start afresh even when OUT.ckpt exists' },
@@ -219,7 +254,14 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
       reverse: f.reverse ? 1 : preset.reverse,
       bidirectional: f.bidirectional ? 1 : preset.bidirectional,
       weightDecay: f.weightDecay ?? preset.weightDecay,
+      teacher: f.teacher ?? preset.teacher,
+      distillWeight: f.distillWeight ?? (f.teacher !== undefined ? 0.5 : preset.distillWeight),
+      temperature: f.temperature ?? (f.teacher !== undefined ? 2 : preset.temperature),
     };
+    if (f.teacher === undefined && (f.distillWeight !== undefined || f.temperature !== undefined))
+      throw new UsageError(
+        `--${f.distillWeight !== undefined ? 'distill-weight' : 'temperature'}: needs a teacher (--teacher FILE)`,
+      );
     if (Number(given.embeddingDropout) > 0 && Number(given.embedding) === 0)
       throw new UsageError(
         '--embedding-dropout: needs an embedding (--embedding N > 0; this preset reads one-hot letters)',
@@ -241,7 +283,18 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     const bidirectional = Number(s.bidirectional ?? 0) === 1;
     let train = encodeSplit(splits.train, alphabet, reverse);
     const val = encodeSplit(splits.val, alphabet, reverse);
-    if (f.maxTrain !== undefined && f.maxTrain < train.seqs.length) train = subsample(train, f.maxTrain, f.seed);
+    // the teacher's probabilities on every train name, at the temperature (a checkpoint from before has none)
+    const teacherPath = String(s.teacher ?? '');
+    let soft = teacherPath === '' ? null : teacherTargets(teacherPath, splits, Number(s.temperature), backend);
+    if (f.maxTrain !== undefined && f.maxTrain < train.seqs.length) {
+      const keep = subsample(train.seqs.length, f.maxTrain, f.seed);
+      train = { seqs: keep.map((i) => train.seqs[i]), labels: Int32Array.from(keep, (i) => train.labels[i]) };
+      if (soft !== null) {
+        const all = soft;
+        soft = new Float32Array(keep.length * K);
+        keep.forEach((i, j) => soft?.set(all.subarray(i * K, i * K + K), j * K));
+      }
+    }
     const weightDecay = Number(s.weightDecay ?? 0); // a checkpoint from before the flag has none
     const optimizer =
       s.optimizer === 'sgd'
@@ -302,6 +355,9 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
           batchSize: Number(s.batch),
           clip: Number(s.clip),
           loss,
+          ...(soft !== null
+            ? { distill: { probs: soft, weight: Number(s.distillWeight), temperature: Number(s.temperature) } }
+            : {}),
           onBatch: (done, _total, l) => {
             if (done % 20 === 0) progress?.update(done, { epoch: `${e}/${epochs}`, loss: l.toFixed(3) });
           },
@@ -364,14 +420,31 @@ function scoreOn(
   return { accuracy: m.accuracy, macroF1: m.macroF1 };
 }
 
-/** The first n of a seeded shuffle. */
-function subsample(data: ClassifierData, n: number, seed: number): ClassifierData {
+/** The first n indices of a seeded shuffle of N. */
+function subsample(N: number, n: number, seed: number): number[] {
   const rng = new Rng(seed + 7);
-  const order = data.seqs.map((_, i) => i);
+  const order = Array.from({ length: N }, (_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     [order[i], order[j]] = [order[j], order[i]];
   }
-  const keep = order.slice(0, n);
-  return { seqs: keep.map((i) => data.seqs[i]), labels: Int32Array.from(keep, (i) => data.labels[i]) };
+  return order.slice(0, n);
+}
+
+/** A teacher classifier's probabilities `[N, K]` on the train names, softened to the temperature. */
+function teacherTargets(
+  path: string,
+  splits: { train: NamesSplit },
+  temperature: number,
+  backend: Backend,
+): Float32Array {
+  const teacher = loadNamesClassifier(path, { backend });
+  try {
+    if (teacher.languages.join() !== splits.train.languages.join())
+      throw new UsageError(`--teacher: ${path} has other languages than the split's train.tsv`);
+    const K = teacher.languages.length;
+    return softenProbabilities(classifyNames(teacher, splits.train.names).probs, K, temperature);
+  } finally {
+    for (const m of teacher.members) m.model.dispose();
+  }
 }
