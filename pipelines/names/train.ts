@@ -132,7 +132,8 @@ and macro-F1). Test numbers come from eddy names eval, once. --reverse reads nam
 bidirectional layers (a forward and a reverse direction trained jointly, the head reading the top layer's two final
 states; with --layers 2 or more, each upper layer reads both directions of the layer below at every letter, as
 PyTorch's num_layers with bidirectional=True, and --dropout drops between them). Several runs
-(seeds, directions) are packed into one averaging model by eddy names ensemble.
+(seeds, directions) are packed into one averaging model by eddy names ensemble. --teacher distils: another classifier's
+probabilities on train, softened to --temperature, become soft targets mixed into the loss at --distill-weight.
 Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
   flags: {
     input: {

@@ -132,6 +132,30 @@ console.log(g.length, g.some((v) => v !== 0), back.config.numLayers, n, back.dis
     expect(r.stdout.trim()).toBe('216 true 2 216 true');
   });
 
+  it('distillation from the package: a student trained on soft targets only, and names train --teacher in --help', () => {
+    writeFileSync(
+      join(app, 'kd.mjs'),
+      `import { RNNModel, Rng, adam, classifySequences, softenProbabilities, trainClassifierEpoch } from 'eddy';
+const seqs = Array.from({ length: 24 }, (_, i) => Int32Array.of(1 + (i % 3), 4, 5));
+const data = { seqs, labels: Int32Array.from(seqs, (s) => s[0] - 1) };
+// the teacher: 0.6 on the label, 0.2 on each other class, softened to T 2
+const raw = new Float32Array(24 * 3).map((_, j) => (j % 3 === data.labels[Math.floor(j / 3)] ? 0.6 : 0.2));
+const probs = softenProbabilities(raw, 3, 2);
+const m = RNNModel.create({ cell: 'gru', input: 'embedding', inputSize: 6, embeddingSize: 4, hiddenSize: 8, outputSize: 3 }, { seed: 1 });
+const optimizer = adam({ lr: 0.03 });
+const rng = new Rng(1);
+for (let e = 0; e < 60; e++) trainClassifierEpoch(m, data, { optimizer, rng, batchSize: 8, distill: { probs, weight: 1, temperature: 2 } });
+const p = classifySequences(m, seqs).probs;
+console.log(p[0].toFixed(1), p[1].toFixed(1));`,
+    );
+    const r = run(process.execPath, ['kd.mjs']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('0.6 0.2'); // the teacher's distribution, not the label's 1 / 0
+    const help = run('npx', ['--no-install', 'eddy', 'names', 'train', '--help']);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/--teacher/);
+  });
+
   it('require("eddy") from CommonJS (Node >= 20.19 loads ES modules with require)', () => {
     writeFileSync(
       join(app, 'app.cjs'),
