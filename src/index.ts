@@ -460,6 +460,7 @@ export {
   loadRamCheckpoint,
   type LoadedRamModel,
   type RamCheckpointParts,
+  type SaveRamModelOptions,
 } from './ram/ramModelFile.ts';
 // ensembles of classifiers (issue 18: names): several models in one file, probabilities averaged, each member
 // reading left to right or right to left

@@ -154,6 +154,12 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
     load: () => import('../ram/demo.ts') as Promise<{ command: Command }>,
   },
   {
+    name: 'ram export',
+    summary:
+      'a RAM model or checkpoint as a plain model file (--dtype f16: half the bytes), its test error measured again',
+    load: () => import('../ram/export.ts') as Promise<{ command: Command }>,
+  },
+  {
     name: 'names ensemble',
     summary: 'packs names classifiers into one file that averages their probabilities (scores on val)',
     load: () => import('../names/ensemble.ts') as Promise<{ command: Command }>,

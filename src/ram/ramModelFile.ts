@@ -14,23 +14,44 @@ import type { Backend } from '../tensor/backend.ts';
 import { removeStaleTemporaries } from '../util/atomicWrite.ts';
 import { EddyError } from '../util/errors.ts';
 import type { RngState } from '../util/rng.ts';
+import { checkOneOf } from '../util/validate.ts';
 import { ramLayout, resolveRamConfig, type RamConfig } from './ramConfig.ts';
 import { RamModel } from './ramModel.ts';
 
 const CONFIG_KEY = 'eddy.ram.config';
 const PREFIX_OPT = 'optimizer.';
 
-function ramTensors(model: RamModel): Record<string, SafetensorsInput> {
+function ramTensors(model: RamModel, dtype: 'f32' | 'f16' = 'f32'): Record<string, SafetensorsInput> {
   model.checkLive('saving a RAM model');
   const out: Record<string, SafetensorsInput> = {};
-  for (const e of model.layout)
-    out[e.name] = { shape: [...e.shape], data: Float32Array.from(model.params.subarray(e.offset, e.offset + e.size)) };
+  for (const e of model.layout) {
+    const data = Float32Array.from(model.params.subarray(e.offset, e.offset + e.size));
+    out[e.name] = dtype === 'f16' ? { shape: [...e.shape], data, dtype: 'F16' } : { shape: [...e.shape], data };
+  }
   return out;
 }
 
-/** Writes a model atomically, with `metadata` (string values) beside its configuration. */
-export function saveRamModel(path: string, model: RamModel, metadata: Record<string, string> = {}): void {
-  writeSafetensors(path, ramTensors(model), { ...metadata, [CONFIG_KEY]: JSON.stringify(model.config) });
+/** Options of `saveRamModel`. */
+export interface SaveRamModelOptions {
+  /**
+   * How the weights are stored: `'f16'` is half the bytes (rounded to half precision; loaded back to float32,
+   * eddy computes in float32 either way). @default 'f32'
+   */
+  dtype?: 'f32' | 'f16';
+}
+
+/**
+ * Writes a model atomically, with `metadata` (string values) beside its configuration.
+ * @throws EddyError ERR_INVALID_ARG naming the weight when `options.dtype` is `'f16'` and a weight does not fit
+ */
+export function saveRamModel(
+  path: string,
+  model: RamModel,
+  metadata: Record<string, string> = {},
+  options: SaveRamModelOptions = {},
+): void {
+  const dtype = checkOneOf('options.dtype', options.dtype ?? 'f32', ['f32', 'f16'] as const);
+  writeSafetensors(path, ramTensors(model, dtype), { ...metadata, [CONFIG_KEY]: JSON.stringify(model.config) });
 }
 
 /** A model and the file's metadata. */

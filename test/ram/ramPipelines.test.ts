@@ -3,14 +3,15 @@
  * writes its checkpoint and model, resumes from the checkpoint, and eval and demo read the model it wrote; the same
  * for the multi-object task (`--task multi`, learned and `--raster`).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
-import { loadRamModel } from '../../src/ram/ramModelFile.ts';
+import { loadRamCheckpoint, loadRamModel } from '../../src/ram/ramModelFile.ts';
+import { readSafetensors } from '../../src/model/safetensors.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-ram-cli-'));
@@ -78,6 +79,39 @@ describe('eddy ram', () => {
     expect(png.width).toBeGreaterThan(4 * 28);
     const webp = await sharp(join(demo, 'episode.webp'), { pages: -1 }).metadata();
     expect(webp.pages).toBe(6 + 1); // one frame per glimpse, then the answer
+  }, 60_000);
+
+  it('export --dtype f16: half the file, its test error measured from the written weights; a checkpoint exports bare', async () => {
+    const half = join(dir, 'ram-f16.safetensors');
+    cli.out = '';
+    expect(await main(['ram', 'export', '--input', model, '--out', half, '--dtype', 'f16', '--data', data])).toBe(0);
+    expect(statSync(half).size).toBeLessThan(0.55 * statSync(model).size);
+    const file = readSafetensors(half);
+    expect(new Set([...file.tensors.values()].map((t) => t.dtype))).toEqual(new Set(['F16']));
+    // the recorded error is the written file's own: ram eval on the run's samples (200, seed 2014) gives it
+    const recorded = Number(file.metadata['eddy.ram.testError']);
+    expect(cli.out).toMatch(
+      /\(F16 weights\): mnist: test error [\d.]+% \(\d+ of 200, seed 2014\).*recorded before: [\d.]+%/,
+    );
+    expect(await main(['ram', 'eval', '--model', half, '--count', '200', '--data', data, '--json'])).toBe(0);
+    const r = JSON.parse(cli.out.trim().split('\n').pop() as string) as { error: number };
+    expect(recorded).toBe(r.error);
+    // half precision: each weight within half an f16 step of the float32 one
+    const a = loadRamModel(model).model.params;
+    const b = loadRamModel(half).model.params;
+    for (let i = 0; i < a.length; i++)
+      expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(Math.abs(a[i]) * 2 ** -11 + 2 ** -25);
+    // a checkpoint: the weights, none of the optimizer's state or the run's
+    const bare = join(dir, 'ram-bare.safetensors');
+    cli.err = '';
+    expect(await main(['ram', 'export', '--input', `${join(dir, 'ram')}.ckpt`, '--out', bare, '--data', data])).toBe(0);
+    expect(cli.err).toContain('no test error recorded, none measured');
+    const m = readSafetensors(bare);
+    expect(Object.keys(m.metadata).filter((k) => /checkpoint|optimizer|rng|extra/.test(k))).toEqual([]);
+    expect([...m.tensors.keys()].some((k) => k.startsWith('optimizer.'))).toBe(false);
+    expect(Array.from(loadRamModel(bare).model.params)).toEqual(
+      Array.from(loadRamCheckpoint(`${join(dir, 'ram')}.ckpt`).model.params),
+    );
   }, 60_000);
 
   it('demo --out: an existing directory gets the pictures anew and keeps its other files; a file is refused', async () => {
