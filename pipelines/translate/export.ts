@@ -4,6 +4,7 @@
  * loss in nats/word, the split it was trained on).
  *
  *   eddy translate export --input runs/att-best.safetensors --out pipelines/models/translate-en-fr.safetensors
+ *   eddy translate export --input runs/att-model.safetensors --out runs/att-f16.safetensors --dtype f16   (half the bytes)
  */
 import { loadTranslator, saveTranslator } from '../../src/index.ts';
 import { defineCommand } from '../cli/command.ts';
@@ -14,6 +15,12 @@ export const command = defineCommand({
   flags: {
     input: { type: 'input', required: true, description: 'checkpoint or model written by eddy translate train' },
     out: { type: 'output', required: true, description: 'the translator file to write' },
+    dtype: {
+      type: 'choice',
+      choices: ['f32', 'f16'],
+      default: 'f32',
+      description: 'how the weights are stored: f16 is half the bytes (eddy computes in f32 either way)',
+    },
   },
   async run(f, ctx) {
     const { translator, metadata } = loadTranslator(f.input);
@@ -21,17 +28,26 @@ export const command = defineCommand({
     const c = translator.model.config;
     const train = metadata['eddy.train'] ? (JSON.parse(metadata['eddy.train']) as Record<string, unknown>) : {};
     const keep: Record<string, string> = {};
-    for (const k of ['eddy.valLoss', 'eddy.train.epochs', 'eddy.train.steps', 'eddy.split'])
+    // a checkpoint's keys, or those of a translator file exported before (exported again, as --dtype f16 say)
+    for (const k of ['eddy.valLoss', 'eddy.translate.valLoss', 'eddy.train.epochs', 'eddy.train.steps', 'eddy.split'])
       if (metadata[k] !== undefined) keep[k === 'eddy.valLoss' ? 'eddy.translate.valLoss' : k] = metadata[k];
-    saveTranslator(f.out, translator, {
-      metadata: {
-        ...keep,
-        'eddy.task': `English -> French translation, ${c.attention ? 'dot-product attention' : 'no attention'}, E=${c.embedSize}, vocab en ${c.sourceVocab} / fr ${c.targetVocab} words`,
-        // the architecture line of `eddy models` (encoder and decoder are each one GRU layer of this size)
-        'eddy.config': JSON.stringify({ cell: 'gru', numLayers: 1, hiddenSize: c.hiddenSize }),
-        ...(train.options ? { 'eddy.run': JSON.stringify(train.options) } : {}),
+    if (!train.options && metadata['eddy.run'] !== undefined) keep['eddy.run'] = metadata['eddy.run'];
+    saveTranslator(
+      f.out,
+      translator,
+      {
+        metadata: {
+          ...keep,
+          'eddy.task': `English -> French translation, ${c.attention ? 'dot-product attention' : 'no attention'}, E=${c.embedSize}, vocab en ${c.sourceVocab} / fr ${c.targetVocab} words`,
+          // the architecture line of `eddy models` (encoder and decoder are each one GRU layer of this size)
+          'eddy.config': JSON.stringify({ cell: 'gru', numLayers: 1, hiddenSize: c.hiddenSize }),
+          ...(train.options ? { 'eddy.run': JSON.stringify(train.options) } : {}),
+        },
       },
-    });
-    ctx.log(`${f.input} -> ${f.out} (${translator.model.size.toLocaleString('en-US')} parameters)`);
+      { dtype: f.dtype as 'f32' | 'f16' },
+    );
+    ctx.log(
+      `${f.input} -> ${f.out} (${translator.model.size.toLocaleString('en-US')} parameters, ${f.dtype.toUpperCase()} weights)`,
+    );
   },
 });

@@ -6,6 +6,7 @@
 import type { Backend } from '../tensor/backend.ts';
 import { readSafetensors, writeSafetensors, type SafetensorsInput } from '../model/safetensors.ts';
 import { EddyError } from '../util/errors.ts';
+import { checkOneOf } from '../util/validate.ts';
 import { Translator } from './translator.ts';
 import { TranslatorModel, type TranslatorConfig } from './translatorModel.ts';
 import { WordVocabulary } from './wordVocabulary.ts';
@@ -21,13 +22,22 @@ export function translatorMetadata(t: Translator, extra: Record<string, string> 
   };
 }
 
-/** Writes a translator atomically, with `extra` tensors (optimizer state) and metadata. */
+/**
+ * Writes a translator atomically, with `extra` tensors (optimizer state) and metadata. `options.dtype: 'f16'` stores
+ * the model's weights in half precision (half the bytes; loaded back to float32, eddy computes in float32); extra
+ * tensors stay float32.
+ * @throws EddyError ERR_INVALID_ARG naming the weight when `options.dtype` is `'f16'` and a weight does not fit
+ */
 export function saveTranslator(
   path: string,
   t: Translator,
   extra: { tensors?: Record<string, SafetensorsInput>; metadata?: Record<string, string> } = {},
+  options: { dtype?: 'f32' | 'f16' } = {},
 ): void {
-  writeSafetensors(path, { ...t.model.tensors(), ...extra.tensors }, translatorMetadata(t, extra.metadata));
+  const dtype = checkOneOf('options.dtype', options.dtype ?? 'f32', ['f32', 'f16'] as const);
+  const model: Record<string, SafetensorsInput> = t.model.tensors();
+  if (dtype === 'f16') for (const [k, v] of Object.entries(model)) model[k] = { ...v, dtype: 'F16' };
+  writeSafetensors(path, { ...model, ...extra.tensors }, translatorMetadata(t, extra.metadata));
 }
 
 /**

@@ -3,13 +3,14 @@
  * and a best model, a second run resumes it, export writes a plain translator, translate streams a sentence and
  * refuses bad input with exit code 2, eval prints the five-row BLEU table and writes the heat-map.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureCli } from '../helpers/captureCli.ts';
 import { main } from '../../pipelines/cli/main.ts';
 import { loadTranslator } from '../../src/translate/translatorFile.ts';
+import { readSafetensors } from '../../src/model/safetensors.ts';
 import { dataPath } from '../sources/dataPath.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-translate-cli-'));
@@ -75,6 +76,28 @@ describe('eddy translate', () => {
     expect(translator.model.config.attention).toBe(true);
     expect(tensors.size).toBe(0); // no optimizer state
     expect(metadata['eddy.task']).toMatch(/English -> French/);
+  });
+
+  it('export --dtype f16: half the file, every weight within half an f16 step, the metadata kept on a second export', async () => {
+    const full = join(dir, 'from-best.safetensors'); // the --best file has the validation loss
+    expect(await main(['translate', 'export', '--input', best, '--out', full])).toBe(0);
+    const half = join(dir, 'half.safetensors');
+    expect(await main(['translate', 'export', '--input', full, '--out', half, '--dtype', 'f16'])).toBe(0);
+    expect(statSync(half).size).toBeLessThan(0.6 * statSync(full).size); // the vocabularies stay text
+    const file = readSafetensors(half);
+    expect(new Set([...file.tensors.values()].map((t) => t.dtype))).toEqual(new Set(['F16']));
+    const a = loadTranslator(full);
+    const b = loadTranslator(half);
+    expect(a.metadata['eddy.translate.valLoss']).toMatch(/^\d/);
+    expect(b.metadata['eddy.translate.valLoss']).toBe(a.metadata['eddy.translate.valLoss']);
+    expect(b.metadata['eddy.run']).toBe(a.metadata['eddy.run']);
+    expect(b.translator.target.words).toEqual(a.translator.target.words);
+    const pa = a.translator.model.params;
+    const pb = b.translator.model.params;
+    let worst = 0;
+    for (let i = 0; i < pa.length; i++) worst = Math.max(worst, Math.abs(pa[i] - pb[i]) - Math.abs(pa[i]) * 2 ** -11);
+    expect(worst).toBeLessThanOrEqual(2 ** -25);
+    expect(await main(['translate', 'export', '--input', full, '--out', half, '--dtype', 'f8'])).toBe(2);
   });
 
   it('translate: streams a sentence; bad input exits with code 2 and one line', async () => {
