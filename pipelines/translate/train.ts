@@ -235,6 +235,7 @@ Example: eddy translate train --attention --out runs/att.safetensors --best runs
       );
     } finally {
       stop.dispose();
+      trainer.dispose();
     }
   },
 });

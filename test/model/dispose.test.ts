@@ -22,6 +22,8 @@ import { createRamWorkspace } from '../../src/ram/ramWorkspace.ts';
 import { Translator } from '../../src/translate/translator.ts';
 import { saveTranslator } from '../../src/translate/translatorFile.ts';
 import { TranslatorModel } from '../../src/translate/translatorModel.ts';
+import { TranslatorTrainer } from '../../src/translate/translatorTrainer.ts';
+import { adam } from '../../src/train/adam.ts';
 import { WordVocabulary } from '../../src/translate/wordVocabulary.ts';
 import { createNativeBackend, nativeAvailable } from '../../src/tensor/nativeBackend.ts';
 import { createWasmBackend, type WasmBackend } from '../../src/tensor/wasmBackend.ts';
@@ -216,6 +218,36 @@ describe('Translator.dispose', () => {
     round(false);
     round(false);
     expect(be.used).toBeGreaterThan(base);
+  });
+
+  it('a trainer stepped and disposed 20 times leaves the memory where it started; a disposed one refuses', () => {
+    const be = createWasmBackend({ capacity: 8 * MiB });
+    const t = make(be);
+    const batch = {
+      source: Int32Array.of(3, 4, 4, 5, 5, 6, 6, 6), // [S=4, B=2]: "i am cold ." and "am cold . ."
+      target: Int32Array.of(7, 3, 8, 4, 5, 5, 2, 2), // [T=4, B=2]
+      S: 4,
+      T: 4,
+      B: 2,
+    };
+    const round = (dispose: boolean): void => {
+      const trainer = new TranslatorTrainer(t.model, adam({ lr: 0.01 }), { maxS: 8, maxT: 8, maxB: 4 });
+      expect(Number.isFinite(trainer.step(batch))).toBe(true);
+      if (dispose) trainer.dispose();
+    };
+    round(true);
+    const base = be.used;
+    for (let i = 0; i < 20; i++) round(true);
+    expect(be.used).toBe(base);
+    round(false);
+    expect(be.used).toBeGreaterThan(base); // without dispose each trainer keeps its workspace
+    const trainer = new TranslatorTrainer(t.model, adam({ lr: 0.01 }), { maxS: 8, maxT: 8, maxB: 4 });
+    trainer.dispose();
+    trainer.dispose();
+    expect(trainer.disposed).toBe(true);
+    expectError(() => trainer.step(batch), 'ERR_INVALID_ARG', /TranslatorTrainer\.step/, /disposed/);
+    expectError(() => trainer.evaluate([batch]), 'ERR_INVALID_ARG', /TranslatorTrainer\.evaluate/);
+    expect(t.disposed).toBe(false); // the model is the caller's
   });
 
   it('a disposed translator refuses to translate or be saved; a translation in progress fails at its next word', () => {
