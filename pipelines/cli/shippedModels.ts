@@ -70,7 +70,7 @@ export function listShippedModels(): ShippedModel[] {
     const arch = ram
       ? `RAM ${ram.glimpses} glimpses ${ram.glimpseSize}x${ram.glimpseSize}x${ram.scales}, core ${ram.hiddenSize}`
       : members
-        ? `ensemble of ${members.length} ${layers(JSON.parse(members[0].config) as typeof config)} (${members.filter((m) => m.reverse).length} reading right to left)`
+        ? `ensemble of ${members.length} ${layers(JSON.parse(members[0].config) as typeof config)}${members.some((m) => m.reverse) ? ` (${members.filter((m) => m.reverse).length} reading right to left)` : ''}`
         : layers(config);
     const corpus = meta['eddy.corpus'] ?? (JSON.parse(meta['eddy.run'] ?? '{}') as { corpus?: string }).corpus;
     const task = meta['eddy.task'] ?? meta['eddy.video.task'] ?? (corpus ? `char LM on ${basename(corpus)}` : '');

@@ -50,7 +50,8 @@ interface MemberEntry {
 }
 
 /**
- * Saves an ensemble atomically; `extra` metadata is kept beside eddy's own; `options.dtype: 'f16'` halves the file.
+ * Saves an ensemble atomically; `extra` metadata is kept beside eddy's own; `options.dtype: 'f16'` halves the file,
+ * `'i8'` quarters its weight matrices (`SaveModelOptions.dtype`).
  * @throws EddyError ERR_INVALID_ARG naming `members` when it is empty, or a weight that does not fit f16
  */
 export function saveEnsemble(

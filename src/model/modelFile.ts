@@ -9,6 +9,7 @@ import type { Backend, WeightPrecision } from '../tensor/backend.ts';
 import { checkOneOf } from '../util/validate.ts';
 import type { ModelOptions } from './modelConfig.ts';
 import { RNNModel } from './rnnModel.ts';
+import { INT8_SCALE_SUFFIX, dequantizeInt8Rows, quantizeRowsInt8 } from './int8Rows.ts';
 import type { BidirectionalClassifier } from './bidirectionalClassifier.ts';
 import {
   readSafetensorsAsync,
@@ -44,11 +45,13 @@ export interface LoadModelOptions {
 /** Options for saving a model file. */
 export interface SaveModelOptions {
   /**
-   * How the weights are stored: `'f32'`, or `'f16'` (IEEE half precision, half the bytes; PyTorch loads it as
-   * float16 tensors, eddy converts to float32 on load and computes in float32). A weight beyond the half range
-   * (|x| > 65504) is refused. @default 'f32'
+   * How the weights are stored: `'f32'`, `'f16'` (IEEE half precision, half the bytes; PyTorch loads it as
+   * float16 tensors, eddy converts to float32 on load and computes in float32; a weight beyond the half range
+   * (|x| > 65504) is refused), or `'i8'`: each 2-D weight as int8 with a float32 scale per row (`<name>.int8_scale`,
+   * `max |w| / 127`), a quarter of the bytes; 1-D tensors (biases) stay float32. eddy multiplies back on load;
+   * PyTorch reads int8 tensors and their scales (`w = q.float() * scale[:, None]`). @default 'f32'
    */
-  dtype?: 'f32' | 'f16';
+  dtype?: 'f32' | 'f16' | 'i8';
 }
 
 /** The metadata eddy writes for a model, merged with `extra` (string values). */
@@ -67,13 +70,17 @@ export function modelTensors(
   model: RNNModel | BidirectionalClassifier,
   options: SaveModelOptions = {},
 ): Record<string, SafetensorsInput> {
-  const dtype = checkOneOf('options.dtype', options.dtype ?? 'f32', ['f32', 'f16'] as const);
+  const dtype = checkOneOf('options.dtype', options.dtype ?? 'f32', ['f32', 'f16', 'i8'] as const);
   if (model.disposed)
     throw new EddyError('ERR_INVALID_ARG', 'Cannot save the model: it was disposed (its parameters are gone)');
   const out: Record<string, SafetensorsInput> = {};
   for (const e of model.layout.entries) {
     const data = Float32Array.from(model.params.subarray(e.offset, e.offset + e.size));
-    out[e.name] = dtype === 'f16' ? { shape: [...e.shape], data, dtype: 'F16' } : { shape: [...e.shape], data };
+    if (dtype === 'i8' && e.shape.length === 2) {
+      const { q, scale } = quantizeRowsInt8(data, e.shape[0], e.shape[1], e.name);
+      out[e.name] = { shape: [...e.shape], data: q };
+      out[e.name + INT8_SCALE_SUFFIX] = { shape: [e.shape[0]], data: scale };
+    } else out[e.name] = dtype === 'f16' ? { shape: [...e.shape], data, dtype: 'F16' } : { shape: [...e.shape], data };
   }
   return out;
 }
@@ -135,10 +142,12 @@ export function classifierFromSafetensors(
     }
   }
   // a training checkpoint is also a model file: its optimizer buffers and carried state are not parameters
-  const tensors =
+  const tensors = dequantizeInt8Rows(
     file.metadata['eddy.checkpoint'] === '1'
       ? new Map([...file.tensors].filter(([k]) => !k.startsWith('optimizer.') && !k.startsWith('carried.')))
-      : file.tensors;
+      : file.tensors,
+    source,
+  );
   const weights = checkOneOf('options.weights', options.weights ?? 'f32', ['f32', 'bf16', 'int8'] as const);
   const { bidirectional, ...given } = fromMeta;
   if (bidirectional !== undefined && bidirectional !== true)

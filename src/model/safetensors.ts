@@ -15,10 +15,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { EddyError, invalidArg, shapeError } from '../util/errors.ts';
 import { writeFileAtomic, writeFileAtomicAsync } from '../util/atomicWrite.ts';
 
-/** A tensor to encode: its shape and row-major data (written as F32, I32 or F64 after the array type). */
+/** A tensor to encode: its shape and row-major data (written as F32, I32, F64 or I8 after the array type). */
 export interface SafetensorsInput {
   shape: number[];
-  data: Float32Array | Int32Array | Float64Array;
+  data: Float32Array | Int32Array | Float64Array | Int8Array;
   /**
    * `'F16'`: store float32 data as IEEE half precision (rounded to nearest, ties to even, as PyTorch's
    * `.half()`), half the bytes. Values beyond the half range (|x| > 65504 after rounding) are refused, not
@@ -173,7 +173,7 @@ function toFloat32(dtype: string, raw: Uint8Array): Float32Array {
  * Encodes tensors (and optional string metadata) as a safetensors file.
  *
  * 1. Tensors are laid out in sorted name order; `Float32Array` becomes F32 (or F16 with `dtype: 'F16'`),
- *    `Int32Array` I32, `Float64Array` F64.
+ *    `Int32Array` I32, `Float64Array` F64, `Int8Array` I8.
  * 2. The JSON header is padded with spaces to a multiple of 8 bytes, so the byte buffer starts 8-aligned.
  *    (Offsets inside the buffer stay contiguous, as the format requires, so they are aligned only when the
  *    preceding tensors' sizes allow.)
@@ -216,8 +216,11 @@ export function encodeSafetensors(
           ? 'I32'
           : data instanceof Float64Array
             ? 'F64'
-            : undefined;
-    if (dtype === undefined) throw invalidArg(`tensors.${name}.data`, 'Float32Array, Int32Array or Float64Array', data);
+            : data instanceof Int8Array
+              ? 'I8'
+              : undefined;
+    if (dtype === undefined)
+      throw invalidArg(`tensors.${name}.data`, 'Float32Array, Int32Array, Float64Array or Int8Array', data);
     if (as !== undefined && !(as === 'F16' && dtype === 'F32'))
       throw invalidArg(`tensors.${name}.dtype`, "'F16' with Float32Array data, or left out", as);
     const numel = shape.reduce((a, b) => a * b, 1);

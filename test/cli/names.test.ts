@@ -179,10 +179,29 @@ describe('eddy names', () => {
     ]);
     expect(packed).toBe(0);
     expect(cli.out).toMatch(/eb\.safetensors \(right to left\): val accuracy/);
-    expect(cli.out).toMatch(/e\.safetensors: an ensemble of 2, val accuracy [\d.]+%/);
+    expect(cli.out).toMatch(/e\.safetensors: an ensemble of 2 \(f16 weights\), val accuracy [\d.]+%/);
     cli.out = '';
     expect(await main(['names', 'eval', '--model', e, '--input', d, '--split', 'val'])).toBe(0);
     expect(cli.out).toMatch(/\(ensemble of 2\) on .*val\.tsv/);
+    // --dtype i8: the val score printed and recorded is the written file's own (eval of the file gives it)
+    const e8 = join(dir, 'e8.safetensors');
+    cli.out = '';
+    expect(
+      await main(['names', 'ensemble', '--input', d, '--members', `${a},${b}`, '--out', e8, '--dtype', 'i8']),
+    ).toBe(0);
+    const printed = /e8\.safetensors: an ensemble of 2 \(i8 weights\), val accuracy ([\d.]+)%, macro-F1 ([\d.]+)/.exec(
+      cli.out,
+    );
+    expect(printed, cli.out).not.toBeNull();
+    const recorded = JSON.parse(readSafetensors(e8).metadata['eddy.names.val']) as {
+      accuracy: number;
+      macroF1: number;
+    };
+    expect((100 * recorded.accuracy).toFixed(2)).toBe(printed?.[1]);
+    expect([...readSafetensors(e8).tensors.values()].some((t) => t.dtype === 'I8')).toBe(true);
+    cli.out = '';
+    expect(await main(['names', 'eval', '--model', e8, '--input', d, '--split', 'val'])).toBe(0);
+    expect(cli.out).toContain(`accuracy ${printed?.[1]}%, macro-F1 ${printed?.[2]}`);
     cli.out = '';
     expect(await main(['names', 'live', '--model', e, '--name', 'Nguyen'])).toBe(0);
     const lines = cli.out.trim().split('\n');
