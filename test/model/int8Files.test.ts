@@ -18,9 +18,8 @@ import { readSafetensors, writeSafetensors, type SafetensorsInput } from '../../
 import { classifyEnsemble } from '../../src/train/classifyEnsemble.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { expectError } from '../helpers/expectError.ts';
-import { hasTorch, runPython, torchSkipNote } from '../helpers/torch.ts';
+import { hasTorch, torchRunDifference, torchSkipNote } from '../helpers/torch.ts';
 
-const script = join(import.meta.dirname, '../../fixtures/torch_roundtrip.py');
 const dir = mkdtempSync(join(tmpdir(), 'eddy-i8-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -117,25 +116,9 @@ describe('int8 model files', () => {
   it.skipIf(!hasTorch)(`PyTorch multiplies the scales back and computes what eddy computes${torchSkipNote}`, () => {
     const path = join(dir, 'torch8.safetensors');
     saveModel(path, model, {}, { dtype: 'i8' });
-    const eddy = loadModel(path);
-    const T = 6;
-    const B = 2;
-    const rng = new Rng(3);
-    const x = Int32Array.from({ length: T * B }, () => rng.int(16));
-    const state0 = eddy.createState(B);
-    const n = [2, B, 24];
-    writeSafetensors(join(dir, 'in.safetensors'), {
-      x: { shape: [T, B], data: x },
-      h0: { shape: n, data: state0.h },
-      c0: { shape: n, data: state0.c! },
-    });
-    const printed = runPython(script, ['run', path, join(dir, 'in.safetensors'), join(dir, 'out.safetensors')]);
+    const { printed, maxDiff } = torchRunDifference(path, loadModel(path), dir);
     expect(printed).toContain('rnn.weight_ih_l0: int8');
-    const ty = readSafetensors(join(dir, 'out.safetensors')).tensors.get('y')!.data;
-    const { y } = eddy.forward(x, { T, B, state: state0 });
-    let m = 0;
-    for (let i = 0; i < y.length; i++) m = Math.max(m, Math.abs(y[i] - ty[i]));
-    expect(m).toBeLessThan(1e-5);
+    expect(maxDiff).toBeLessThan(1e-5);
   });
 
   it('refuses an int8 weight without its scales, scales of the wrong shape or not finite, and orphan scales', () => {
