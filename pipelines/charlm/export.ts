@@ -4,6 +4,7 @@
  *
  *   eddy export --input runs/tiny.safetensors --out runs/tiny-model.safetensors --plots
  *   eddy export --input runs/wp.best.safetensors --out runs/wp-f16.safetensors --dtype f16   (half the bytes)
+ *   eddy export --input runs/wp.best.safetensors --out runs/wp-i8.safetensors --dtype i8     (int8 weight matrices)
  *
  * The input may also be a plain model file (from --best, say): its own metadata is kept, with the fields of the
  * run when it has them.
@@ -36,14 +37,15 @@ export const command = defineCommand({
     plots: { type: 'boolean', description: 'also write the loss plots of the run next to --out' },
     dtype: {
       type: 'choice',
-      choices: ['f32', 'f16'],
+      choices: ['f32', 'f16', 'i8'],
       default: 'f32',
-      description: 'how the weights are stored: f16 is half the bytes (eddy computes in f32 either way)',
+      description:
+        'how the weights are stored: f16 is half the bytes, i8 a quarter of the weight bytes (int8, a scale per row; biases f32); eddy computes in f32 either way',
     },
   },
   optionFlags: { 'options.dtype': '--dtype' },
   async run(f, ctx) {
-    const dtype = f.dtype as 'f32' | 'f16';
+    const dtype = f.dtype as 'f32' | 'f16' | 'i8';
     const { metadata } = readSafetensors(f.input);
     if (metadata['eddy.checkpoint'] !== '1') {
       // a plain model file (a --best model, say): its own metadata, stored as --dtype

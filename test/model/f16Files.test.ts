@@ -233,6 +233,23 @@ describe('eddy export --dtype f16', () => {
     expect([...f32.tensors.values()].every((t) => t.dtype === 'F32')).toBe(true);
     expect(f32.metadata['eddy.valLoss']).toBe('1.75');
     expect(Array.from(loadModel(again).params)).toEqual(Array.from(back.params));
+    // --dtype i8: int8 weight matrices with their row scales, biases float32, each weight within half its row's step
+    const i8 = join(dir, 'exported-i8.safetensors');
+    expect(await main(['export', '--input', ck, '--out', i8, '--dtype', 'i8'])).toBe(0);
+    expect(err).toContain('(I8)');
+    const q = readSafetensors(i8);
+    expect(q.tensors.get('rnn.weight_hh_l0')?.dtype).toBe('I8');
+    expect(q.tensors.get('rnn.bias_hh_l0')?.dtype).toBe('F32');
+    expect(q.metadata['eddy.valLoss']).toBe('1.75');
+    const fromI8 = loadModel(i8);
+    for (const e of model.layout.entries) {
+      const scale = q.tensors.get(`${e.name}.int8_scale`)?.data;
+      for (let i = 0; i < e.size; i++) {
+        const row = e.shape.length === 2 ? Math.floor(i / e.shape[1]) : -1;
+        const tol = scale ? scale[row] / 2 + 1e-7 : 0;
+        expect(Math.abs(fromI8.params[e.offset + i] - model.params[e.offset + i])).toBeLessThanOrEqual(tol);
+      }
+    }
     expect(await main(['export', '--input', ck, '--out', out, '--dtype', 'f8'])).toBe(2);
     expect(err).toMatch(/--dtype/);
   });
