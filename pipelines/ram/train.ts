@@ -141,8 +141,9 @@ Example: eddy ram train --task multi --max-digits 3 --minutes 20 [--raster]`,
           'baseline mse': m.base.toFixed(3),
         }),
         validate: () => {
-          const val = ramEvaluate(model, test, task, { count: 1000, seed: v.testSeed + 1, policy: evalPolicy });
-          return `error on 1,000 test samples ${(100 * val.error).toFixed(2)}%`;
+          // training digits drawn afresh (new placements and clutter), so that no test digit is seen before the end
+          const val = ramEvaluate(model, train, task, { count: 1000, seed: v.testSeed + 1, policy: evalPolicy });
+          return `error on 1,000 fresh samples of training digits ${(100 * val.error).toFixed(2)}%`;
         },
       },
       ctx,

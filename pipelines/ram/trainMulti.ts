@@ -152,8 +152,9 @@ export async function trainMulti(v: MultiTrainArgs, ctx: CommandContext): Promis
         'sequences right': `${(100 * m.sequences).toFixed(1)}%`,
       }),
       validate: () => {
-        const val = ramSequenceEvaluate(model, test, task, { count: 500, seed: v.testSeed + 1, policy: evalPolicy });
-        return `on 500 test canvases sequence error ${(100 * val.sequenceError).toFixed(2)}%, per-digit ${(100 * val.digitError).toFixed(2)}%`;
+        // canvases of training digits drawn afresh, so that no test digit is seen before the end
+        const val = ramSequenceEvaluate(model, train, task, { count: 500, seed: v.testSeed + 1, policy: evalPolicy });
+        return `on 500 fresh canvases of training digits sequence error ${(100 * val.sequenceError).toFixed(2)}%, per-digit ${(100 * val.digitError).toFixed(2)}%`;
       },
     },
     ctx,
