@@ -15,6 +15,7 @@ import {
   ramSequenceEvaluate,
   ramTask,
   saveRamModel,
+  type MnistSet,
   type RamModel,
 } from '../../src/index.ts';
 import { backendFlag, defineCommand } from '../cli/command.ts';
@@ -52,18 +53,19 @@ Example: eddy ram export --input runs/ram-mnist.safetensors --out runs/ram-mnist
     for (const [k, v] of Object.entries(metadata))
       if (!CHECKPOINT_KEYS.includes(k) && k !== 'eddy.ram.config') keep[k] = v;
     const before = keep['eddy.ram.testError'];
-    if (before !== undefined) await loadMnist(mnistPaths(f.data, 'test')); // a missing data set fails before any write
+    // read before any write: a missing data set fails first
+    const test = before === undefined ? null : await loadMnist(mnistPaths(f.data, 'test'));
     ctx.begin();
     saveRamModel(f.out, model, keep, { dtype });
     model.dispose();
     const size = `${dtype.toUpperCase()} weights`;
-    if (before === undefined) {
+    if (before === undefined || test === null) {
       ctx.log(`wrote ${f.out} (${size}; no test error recorded, none measured)`);
       return;
     }
     const written = loadRamModel(f.out, { backend }).model;
     try {
-      const line = await measure(written, keep, f.data);
+      const line = measure(written, keep, test);
       saveRamModel(f.out, written, { ...keep, ...line.metadata }, { dtype });
       process.stdout.write(
         `${f.out} (${size}): ${line.text}; recorded before: ${(100 * Number(before)).toFixed(2)}%\n`,
@@ -75,15 +77,14 @@ Example: eddy ram export --input runs/ram-mnist.safetensors --out runs/ram-mnist
 });
 
 /** The test error of `model` on the run's samples, as new metadata and a line. */
-async function measure(
+function measure(
   model: RamModel,
   meta: Record<string, string>,
-  data: string,
-): Promise<{ metadata: Record<string, string>; text: string }> {
+  test: MnistSet,
+): { metadata: Record<string, string>; text: string } {
   const run = JSON.parse(meta['eddy.ram.run'] ?? '{}') as Record<string, unknown>;
   const count = typeof run.testCount === 'number' ? run.testCount : 10000;
   const seed = typeof run.testSeed === 'number' ? run.testSeed : 2014;
-  const test = await loadMnist(mnistPaths(data, 'test'));
   if (meta['eddy.ram.task'] === 'multi') {
     const task = multiTaskOf(meta, 'the input');
     const raster = meta['eddy.ram.policy'] === 'raster';
