@@ -156,6 +156,16 @@ console.log(p[0].toFixed(1), p[1].toFixed(1));`,
     expect(help.stdout).toMatch(/--teacher/);
   });
 
+  it('the shipped models stored in int8 (names) and F16 (ram-translated) load from the package', () => {
+    const live = run('npx', ['--no-install', 'eddy', 'names', 'live', '--name', 'Schmidt']);
+    expect(live.status, live.stderr).toBe(0);
+    expect(live.stdout.trim().split('\n').pop()).toMatch(/^Schmidt\s+German \d+\.\d%/);
+    const models = run('npx', ['--no-install', 'eddy', 'models']);
+    expect(models.status, models.stderr).toBe(0);
+    expect(models.stdout).toMatch(/names .*I8 weights/);
+    expect(models.stdout).toMatch(/ram-translated .*F16 weights, test error 1\.36%/);
+  });
+
   it('require("eddy") from CommonJS (Node >= 20.19 loads ES modules with require)', () => {
     writeFileSync(
       join(app, 'app.cjs'),
