@@ -70,9 +70,8 @@ Example: eddy names ensemble --members runs/n1.safetensors,runs/n1r.safetensors 
     const meta = {
       'eddy.task': `surname -> language (${K} languages)`,
       'eddy.names.languages': JSON.stringify(parts[0].languages),
-      'eddy.names.members': JSON.stringify(
-        parts.map((c, i) => ({ file: paths[i], settings: c.metadata['eddy.names.settings'] ?? null })),
-      ),
+      // each member's run settings; a part that is itself an ensemble passes on its own list (provenance kept)
+      'eddy.names.members': JSON.stringify(parts.flatMap((c, i) => membersOf(c, paths[i]))),
     };
     const dtype = f.dtype as 'f32' | 'f16' | 'i8';
     saveEnsemble(f.out, members, { ...meta, 'eddy.names.val': JSON.stringify(score(all)) }, { dtype });
@@ -86,3 +85,17 @@ Example: eddy names ensemble --members runs/n1.safetensors,runs/n1r.safetensors 
     process.stdout.write(`${lines.join('\n')}\n`);
   },
 });
+
+/** The provenance entries of a packed part: its own settings, or (an ensemble) the list it was packed with. */
+function membersOf(c: NamesClassifier, file: string): { file: string; settings: unknown }[] {
+  const packed = c.metadata['eddy.names.members'];
+  if (packed !== undefined && c.members.length > 1) {
+    try {
+      const list = JSON.parse(packed) as { file: string; settings: unknown }[];
+      if (Array.isArray(list) && list.length > 0) return list;
+    } catch {
+      // an unreadable list: fall through to the file itself
+    }
+  }
+  return [{ file, settings: c.metadata['eddy.names.settings'] ?? null }];
+}

@@ -202,6 +202,13 @@ describe('eddy names', () => {
     cli.out = '';
     expect(await main(['names', 'eval', '--model', e8, '--input', d, '--split', 'val'])).toBe(0);
     expect(cli.out).toContain(`accuracy ${printed?.[1]}%, macro-F1 ${printed?.[2]}`);
+    // an ensemble packed again passes on its members' provenance (files and run settings), not its own file name
+    const members = (file: string) =>
+      JSON.parse(readSafetensors(file).metadata['eddy.names.members']) as { file: string; settings: string }[];
+    const again = join(dir, 'e9.safetensors');
+    expect(await main(['names', 'ensemble', '--input', d, '--members', e8, '--out', again, '--dtype', 'i8'])).toBe(0);
+    expect(members(again).map((m) => m.file)).toEqual([a, b]);
+    expect(JSON.parse(members(again)[1].settings).reverse).toBe(1);
     cli.out = '';
     expect(await main(['names', 'live', '--model', e, '--name', 'Nguyen'])).toBe(0);
     const lines = cli.out.trim().split('\n');
