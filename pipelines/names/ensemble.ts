@@ -87,7 +87,7 @@ Example: eddy names ensemble --members runs/n1.safetensors,runs/n1r.safetensors 
 });
 
 /** The provenance entries of a packed part: its own settings, or (an ensemble) the list it was packed with. */
-function membersOf(c: NamesClassifier, file: string): { file: string; settings: unknown }[] {
+function membersOf(c: NamesClassifier, file: string): { file: string; settings: unknown; seed?: number }[] {
   const packed = c.metadata['eddy.names.members'];
   if (packed !== undefined && c.members.length > 1) {
     try {
@@ -97,5 +97,12 @@ function membersOf(c: NamesClassifier, file: string): { file: string; settings: 
       // an unreadable list: fall through to the file itself
     }
   }
-  return [{ file, settings: c.metadata['eddy.names.settings'] ?? null }];
+  const seed = c.metadata['eddy.names.seed'];
+  return [
+    {
+      file,
+      settings: c.metadata['eddy.names.settings'] ?? null,
+      ...(seed !== undefined ? { seed: Number(seed) } : {}),
+    },
+  ];
 }

@@ -112,6 +112,8 @@ interface Extra {
   avgCount: number;
   best: { score: number; epoch: number; params: string } | null;
   seconds: number;
+  /** The --seed the run started with (a checkpoint from before has none). */
+  seed?: number;
 }
 
 const b64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -327,7 +329,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
         },
         { seed: f.seed, backend },
       );
-      extra = { settings: s, epoch: 0, history: [], avgSum: null, avgCount: 0, best: null, seconds: 0 };
+      extra = { settings: s, epoch: 0, history: [], avgSum: null, avgCount: 0, best: null, seconds: 0, seed: f.seed };
     }
     const epochs = Number(s.epochs);
     const averageLast = Number(s.averageLast);
@@ -398,6 +400,7 @@ Example: eddy names train --preset anchor --out runs/names-anchor.safetensors`,
     const v = scoreOn(model, val, K);
     saveNamesClassifier(f.out, model, splits.train.languages, {
       'eddy.names.settings': JSON.stringify(s),
+      ...(extra.seed !== undefined ? { 'eddy.names.seed': String(extra.seed) } : {}),
       'eddy.names.kept': kept,
       ...(reverse ? { 'eddy.reverse': '1' } : {}),
       'eddy.names.epochs': String(extra.epoch),

@@ -208,6 +208,7 @@ describe('eddy names', () => {
     const again = join(dir, 'e9.safetensors');
     expect(await main(['names', 'ensemble', '--input', d, '--members', e8, '--out', again, '--dtype', 'i8'])).toBe(0);
     expect(members(again).map((m) => m.file)).toEqual([a, b]);
+    expect(members(again).map((m) => (m as { seed?: number }).seed)).toEqual([1, 2]); // --seed 2 for b
     expect(JSON.parse(members(again)[1].settings).reverse).toBe(1);
     cli.out = '';
     expect(await main(['names', 'live', '--model', e, '--name', 'Nguyen'])).toBe(0);
