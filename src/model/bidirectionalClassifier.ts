@@ -34,7 +34,7 @@
  */
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
-import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
+import { EddyError, disposedError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { firstNonFinite, nonFiniteError } from '../util/finite.ts';
 import { Rng } from '../util/rng.ts';
 import { checkBool, checkInt, checkObject } from '../util/validate.ts';
@@ -231,10 +231,7 @@ export class BidirectionalClassifier {
   /** @throws EddyError ERR_INVALID_ARG naming the method once the classifier is disposed */
   private live(method: string): void {
     if (this.#disposed)
-      throw new EddyError(
-        'ERR_INVALID_ARG',
-        `BidirectionalClassifier.${method}: the classifier was disposed (dispose() gave its memory back to the backend)`,
-      );
+      throw disposedError(`BidirectionalClassifier.${method}`, 'classifier', 'load or create it again');
   }
 
   /**

@@ -18,7 +18,7 @@ import { cellFor } from '../cells/cellFor.ts';
 import { backendCell } from '../cells/backendCell.ts';
 import { addBiasRows, gatherColumns } from '../tensor/rowOps.ts';
 import { Rng } from '../util/rng.ts';
-import { EddyError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
+import { EddyError, disposedError, invalidArg, shapeError, describeKind } from '../util/errors.ts';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/validate.ts';
 import { outputWidth, resolveConfig, type ModelConfig, type ModelOptions } from './modelConfig.ts';
 import { namedView, paramLayout, type ParamLayout } from './paramLayout.ts';
@@ -230,11 +230,7 @@ export class RNNModel implements ModelCore {
 
   /** @throws EddyError ERR_INVALID_ARG naming the method once the model is disposed */
   private live(method: string): void {
-    if (this.#disposed)
-      throw new EddyError(
-        'ERR_INVALID_ARG',
-        `RNNModel.${method}: the model was disposed (dispose() gave its memory back to the backend); load or create it again`,
-      );
+    if (this.#disposed) throw disposedError(`RNNModel.${method}`, 'model', 'load or create it again');
   }
 
   /** Zeroes the gradient buffer. */

@@ -9,7 +9,7 @@
  */
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
-import { EddyError, invalidArg } from '../util/errors.ts';
+import { disposedError, invalidArg } from '../util/errors.ts';
 import { releaseModelBuffers } from '../tensor/releaseBuffers.ts';
 import { Rng } from '../util/rng.ts';
 import { checkInt, checkObject } from '../util/validate.ts';
@@ -146,10 +146,6 @@ export class RamModel {
    * @throws {EddyError} ERR_INVALID_ARG naming `what` once the model is disposed
    */
   checkLive(what: string): void {
-    if (this.#disposed)
-      throw new EddyError(
-        'ERR_INVALID_ARG',
-        `${what}: the RAM model was disposed (dispose() gave its memory back to the backend); load or create it again`,
-      );
+    if (this.#disposed) throw disposedError(what, 'RAM model', 'load or create it again');
   }
 }

@@ -14,7 +14,7 @@
  */
 import type { Backend } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
-import { EddyError, invalidArg } from '../util/errors.ts';
+import { disposedError, invalidArg } from '../util/errors.ts';
 import { releaseModelBuffers } from '../tensor/releaseBuffers.ts';
 import type { Rng } from '../util/rng.ts';
 import { checkBool, checkInt } from '../util/validate.ts';
@@ -168,11 +168,7 @@ export class TranslatorModel {
 
   /** @throws EddyError ERR_INVALID_ARG naming `what` once the model is disposed */
   checkLive(what: string): void {
-    if (this.#disposed)
-      throw new EddyError(
-        'ERR_INVALID_ARG',
-        `${what}: the translator model was disposed (dispose() gave its memory back to the backend); load it again`,
-      );
+    if (this.#disposed) throw disposedError(what, 'translator model', 'load it again');
   }
 
   /**

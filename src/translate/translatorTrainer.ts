@@ -5,7 +5,7 @@
  */
 import type { Optimizer } from '../train/optimizer.ts';
 import { clipGradNorm } from '../train/clip.ts';
-import { EddyError } from '../util/errors.ts';
+import { EddyError, disposedError } from '../util/errors.ts';
 import {
   lossWorkspace,
   releaseLossWorkspace,
@@ -89,10 +89,6 @@ export class TranslatorTrainer {
   }
 
   #checkLive(what: string): void {
-    if (this.#disposed)
-      throw new EddyError(
-        'ERR_INVALID_ARG',
-        `${what}: the trainer was disposed (its workspace is gone); create another`,
-      );
+    if (this.#disposed) throw disposedError(what, 'trainer', 'create another');
   }
 }

@@ -55,6 +55,17 @@ export function invalidArg(path: string, expected: string, received: unknown): E
   return new EddyError('ERR_INVALID_ARG', `Expected ${expected} for ${path} but received ${describe(received)}`);
 }
 
+/**
+ * The error of a disposed model (or trainer) asked to compute: `RNNModel.step: the model was disposed (dispose()
+ * gave its memory back to the backend); load or create it again`.
+ */
+export function disposedError(what: string, thing: string, again: string): EddyError {
+  return new EddyError(
+    'ERR_INVALID_ARG',
+    `${what}: the ${thing} was disposed (dispose() gave its memory back to the backend); ${again}`,
+  );
+}
+
 /** A tensor of the wrong size: `Expected x of length 120 ([T=4, B=3, X=10]) but received length 119`. */
 export function shapeError(name: string, expected: string, received: string): EddyError {
   return new EddyError('ERR_SHAPE', `Expected ${name} ${expected} but received ${received}`);
