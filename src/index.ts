@@ -395,7 +395,7 @@ export {
 
 // ---- speed (issue 17): the native backend's probe of the machine's read bandwidth (the bench's roofline) ----
 export { nativeReadBandwidth } from './tensor/nativeBackend.ts';
-export type { WeightPrecision, LowpWeights } from './tensor/backend.ts';
+export type { WeightPrecision, LowpWeights, StreamPlan } from './tensor/backend.ts';
 
 // ---- translation (issue 13): word-level English -> French encoder-decoder with dot-product attention ----
 export { dotAttentionForward, dotAttentionBackward } from './cells/dotAttention.ts';

@@ -11,7 +11,7 @@
  * const model = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 128, outputSize: 65 }, { seed: 1 });
  * const { y, state } = model.forward(ids, { T: 64, B: 32 });   // y: [64, 32, 65] logits
  */
-import type { Backend } from '../tensor/backend.ts';
+import type { Backend, StreamPlan } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
 import type { CellKernel } from '../cells/cellKernel.ts';
 import { cellFor } from '../cells/cellFor.ts';
@@ -485,6 +485,20 @@ function stepForward(
   const H = config.hiddenSize;
   const GH = cell.gates * H;
   const L = config.numLayers;
+  if (B === 1 && m.lowp === null && be.streamStep) {
+    // one row, float32 weights: the backend's fused step (one call for the layers and the head), same bits
+    let input = x;
+    if (config.input === 'embedding') {
+      const E = config.embeddingSize;
+      const e = layout.embedding + (x as Int32Array)[0] * E;
+      for (let k = 0; k < E; k++) ws.emb[k] = P[e + k];
+      input = ws.emb;
+    }
+    if (be.streamStep(streamPlan(m), P, input, state.h, state.c, y)) {
+      if (config.outputSize === 0) y.set(state.h.subarray((L - 1) * H, L * H));
+      return;
+    }
+  }
   const c = state.c ?? ws.layers[0].cseq; // unused by non-LSTM cells
   for (let l = 0; l < L; l++) {
     const lo = layout.layers[l];
@@ -520,4 +534,30 @@ function stepForward(
   } else {
     y.set(state.h.subarray((L - 1) * B * H, L * B * H));
   }
+}
+
+const plans = new WeakMap<RNNModel, StreamPlan>();
+
+/** The model's `StreamPlan` for `Backend.streamStep` (built once: the layout never changes). */
+function streamPlan(m: RNNModel): StreamPlan {
+  let plan = plans.get(m);
+  if (plan === undefined) {
+    const { config, layout } = m;
+    plan = {
+      cell: config.cell,
+      hiddenSize: config.hiddenSize,
+      onehot: config.input === 'onehot',
+      layers: layout.layers.map((lo) => ({
+        wih: lo.wih,
+        bih: lo.bih,
+        whh: lo.whh,
+        bhh: lo.bhh,
+        inputWidth: lo.inputWidth,
+      })),
+      head:
+        config.outputSize > 0 ? { weight: layout.headWeight, bias: layout.headBias, size: config.outputSize } : null,
+    };
+    plans.set(m, plan);
+  }
+  return plan;
 }

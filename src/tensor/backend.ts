@@ -182,6 +182,22 @@ export interface Backend {
     cOff: number,
     accumulate: boolean,
   ): void;
+  /**
+   * Optional: one streaming step of ONE row through every layer and the head in one call (`RNNModel.step` with
+   * B = 1 and float32 weights), with the bits of the step done method by method (which are those of any row of a
+   * batched step). `P` holds the weights at `plan`'s offsets; `x` is the token id `[1]` (`plan.onehot`) or the
+   * dense input `[plan.layers[0].inputWidth]`; `h`, `c` `[L, H]` are updated in place; `y` `[Y]` receives the
+   * head's output (untouched when `plan.head` is null).
+   * @returns false when it could not run (e.g. `P` is not in this backend's memory): the caller steps as usual
+   */
+  streamStep?(
+    plan: StreamPlan,
+    P: Float32Array,
+    x: Float32Array | Int32Array,
+    h: Float32Array,
+    c: Float32Array | undefined,
+    y: Float32Array,
+  ): boolean;
   /** Optional: its gradient `W[:, ids[i]] += A[i, :]` for `A [M, N]`, `W [N, V]`. */
   scatterAddColumns?(
     W: Float32Array,
@@ -194,6 +210,18 @@ export interface Backend {
     N: number,
     V: number,
   ): void;
+}
+
+/** A model's shape and where its weights lie in its parameter array (element offsets), for `Backend.streamStep`. */
+export interface StreamPlan {
+  readonly cell: CellKind;
+  readonly hiddenSize: number;
+  /** true: layer 0 reads a token id (a column of its `wih`); false: a dense row of `layers[0].inputWidth` floats */
+  readonly onehot: boolean;
+  /** per layer: `wih [G·H, inputWidth]`, `bih [G·H]`, `whh [G·H, H]`, `bhh [G·H]` (G gates in PyTorch's order) */
+  readonly layers: readonly { wih: number; bih: number; whh: number; bhh: number; inputWidth: number }[];
+  /** the head's `weight [size, H]` and `bias [size]`, or null when the output is the top layer's h */
+  readonly head: { weight: number; bias: number; size: number } | null;
 }
 
 /** The recurrent cells eddy implements, named as PyTorch's modules and `nonlinearity` are (declared here, below the cells, so a backend can name them). */

@@ -89,6 +89,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): WasmBac
     cells,
     gatherColumns: addon.gatherColumns as (slot: number, ...args: number[]) => void,
     scatterAddColumns: addon.scatterAddColumns as (slot: number, ...args: number[]) => void,
+    streamStep: addon.streamStep,
   });
   return Object.assign(backend, {
     gemmNTLowp: lowpProduct(addon, backend),

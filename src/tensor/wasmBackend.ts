@@ -46,6 +46,7 @@ import { ArgStaging } from './wasm/argStaging.ts';
 import { wasmPointwise } from './wasm/wasmPointwise.ts';
 import { CONTROL_BYTES, WasmHelper, inPlace } from './wasm/wasmHelper.ts';
 import { GemmStaging } from './wasm/gemmStaging.ts';
+import { streamStepper } from './wasm/streamStepper.ts';
 
 /** Options for `createWasmBackend`. */
 export interface WasmBackendOptions {
@@ -184,6 +185,8 @@ export interface Accelerator {
   readonly gatherColumns?: (slot: number, ...args: number[]) => void;
   /** The gather's gradient replacing the wasm `scatterAddColumns` (same arguments after the slot). */
   readonly scatterAddColumns?: (slot: number, ...args: number[]) => void;
+  /** A fused one-row streaming step (`Backend.streamStep`; the layout of `args` is `streamStepper`'s). */
+  readonly streamStep?: (slot: number, args: Int32Array) => void;
 }
 
 /** The wasm cell kernels an `Accelerator` may replace. */
@@ -350,6 +353,7 @@ export function createWasmBackendWith(options: WasmBackendOptions, accel?: Accel
       }
       st.leave(C, cOff, M * N);
     },
+    ...(accel?.streamStep ? { streamStep: streamStepper(arena, slot, accel.streamStep) } : {}),
     // the wasm gemmNT is already row-independent (dot products for every M); native kernels need their own
     ...(accel
       ? {

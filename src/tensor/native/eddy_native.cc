@@ -476,6 +476,8 @@ struct Job {
   const long* floats;
   const int32_t* ids;
   int H, V;
+  // the fused streaming step (kind 5 with ctx: its rows are hidden units)
+  const void* ctx;
 };
 
 struct Pool;
@@ -756,6 +758,56 @@ static void scatterAddColumnRange(float* W, const float* A, const int32_t* ids, 
 }
 
 #include "eddy_pointwise.h"
+
+// ---- the fused streaming step ----------------------------------------------------------------------------------
+
+// One layer of a one-row streaming step, for the units one thread takes: the gate rows of those units (G blocks
+// of H rows: gates in PyTorch's order) of gx = W_ih x + b_ih (a one-hot x: column `id` of W_ih) and gh = W_hh h,
+// then the cell's pointwise step of those units. Each gate row is computed by the arithmetic of the unfused step
+// (`dotNT`'s per-element dot products, the gather's W + b, the bias added after the product, the cell's
+// unit ranges), so the fused step has the bits of the unfused one, which has the bits of any row of a batch.
+// The new h goes to hNew (the other thread still reads h for its products); c is updated in place (a unit's c is
+// read and written by the thread that owns the unit).
+struct StreamLayer {
+  int cell, G, H, K;  // cell: 0 lstm, 1 gru, 2 rnn_tanh, 3 rnn_relu; K: the input's width (V for a one-hot input)
+  int id;             // the token id of a one-hot input, or -1 for a dense input x [K]
+  const float *x, *wih, *bih, *whh, *bhh, *h;
+  float *c, *gx, *gh, *act, *aux, *hNew;
+};
+
+static void streamUnits(const StreamLayer& s, int u0, int u1) {
+  const int G = s.G, H = s.H, GH = G * H;
+  for (int g = 0; g < G; g++) {
+    const int r0 = g * H + u0, r1 = g * H + u1;
+    dotNT(1, H, s.h, s.whh, s.gh, GH, r0, r1, false);
+    if (s.id >= 0) {
+      const float* w = s.wih + s.id;
+      for (int k = r0; k < r1; k++) s.gx[k] = w[long(k) * s.K] + s.bih[k];
+    } else {
+      dotNT(1, s.K, s.x, s.wih, s.gx, GH, r0, r1, false);
+      for (int k = r0; k < r1; k++) s.gx[k] = s.gx[k] + s.bih[k];
+    }
+  }
+  if (s.cell == 0) lstmUnits(s.hNew, s.c, s.act, s.aux, s.gx, s.gh, s.c, s.bhh, H, u0, u1);
+  else if (s.cell == 1) gruUnits(s.hNew, s.act, s.aux, s.gx, s.gh, s.h, s.bhh, H, u0, u1);
+  else if (s.cell == 2) rnnUnits<false>(s.hNew, s.act, s.gx, s.gh, s.bhh, u0, u1);
+  else rnnUnits<true>(s.hNew, s.act, s.gx, s.gh, s.bhh, u0, u1);
+}
+
+// Runs one layer: split in two by hidden units (at a multiple of VL) when there are two threads and the layer's
+// products are as large as a streaming product that is split (PARALLEL_DOT_MACS), then h = hNew.
+static void streamLayer(Pool& p, const StreamLayer& s, float* h) {
+  const double macs = double(s.G) * s.H * (s.H + (s.id >= 0 ? 0 : s.K));
+  const int chunks = p.threads > 1 && macs >= PARALLEL_DOT_MACS && s.H >= 2 * VL ? p.threads : 1;
+  Job j{};
+  j.kind = 5;
+  j.ctx = &s;
+  j.total = s.H;
+  j.step = ((s.H + chunks - 1) / chunks + VL - 1) / VL * VL;
+  j.rows = [](const Job& j, int lo, int hi) { streamUnits(*static_cast<const StreamLayer*>(j.ctx), lo, hi); };
+  p.run(j, chunks);
+  std::memcpy(h, s.hNew, sizeof(float) * size_t(s.H));
+}
 
 // ---- N-API ----------------------------------------------------------------------------------------------------
 
@@ -1176,6 +1228,86 @@ static napi_value GemmLowp(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// streamStep(slot, args: Int32Array): one streaming step of one row through every layer and the head, in one call
+// (the layers as streamLayer, the head as gemm op 3 and the bias added after it). args, byte addresses in the bound
+// buffer: [cell 0 lstm | 1 gru | 2 rnn_tanh | 3 rnn_relu, L, H, onehot 0|1, x (the id as an int32 for a one-hot
+// input, else floats [K0]), h [L, H], c [L, H] (-1 unless lstm), y [Y], Y (0: no head), head weight [Y, H],
+// head bias [Y], scratch [3·G·H + 2·H], then per layer: wih [G·H, K], bih [G·H], whh [G·H, H], bhh [G·H], K].
+// h and c are updated in place; y receives the head's output.
+static napi_value StreamStep(napi_env env, napi_callback_info info) {
+  const char* msg = "eddy native streamStep: bad arguments, an operand outside the bound buffer or an id outside [0, V)";
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t slot = -1;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &slot) != napi_ok) return fail(env, "ERR_INVALID_ARG", msg);
+  size_t n = 0;
+  const int32_t* a = typedArg<int32_t>(env, argv[1], napi_int32_array, n, "eddy native streamStep: args must be an Int32Array");
+  if (!a) return nullptr;
+  Instance* in = instance(env);
+  if (slot < 0 || size_t(slot) >= in->bound.size() || n < 12) return fail(env, "ERR_INVALID_ARG", msg);
+  const int cell = a[0], L = a[1], H = a[2], onehot = a[3], Y = a[8];
+  if (cell < 0 || cell > 3 || L < 1 || H < 1 || (onehot != 0 && onehot != 1) || Y < 0 || n != size_t(12 + 5 * L))
+    return fail(env, "ERR_INVALID_ARG", msg);
+  const int G = cell == 0 ? 4 : cell == 1 ? 3 : 1;
+  const uint64_t GH = uint64_t(G) * H;
+  const Bound& bd = in->bound[size_t(slot)];
+  bool ok = true;
+  auto at = [&](int32_t addr, uint64_t floats) -> float* {
+    if (addr < 0 || (addr & 3) != 0 || uint64_t(addr) + floats * 4 > bd.length) {
+      ok = false;
+      return nullptr;
+    }
+    return reinterpret_cast<float*>(bd.base + addr);
+  };
+  const int K0 = a[12 + 4];
+  float* x = at(a[4], onehot ? 1 : uint64_t(K0));
+  float* h = at(a[5], uint64_t(L) * H);
+  float* c = cell == 0 ? at(a[6], uint64_t(L) * H) : nullptr;
+  float* y = Y > 0 ? at(a[7], uint64_t(Y)) : nullptr;
+  const float* hw = Y > 0 ? at(a[9], uint64_t(Y) * H) : nullptr;
+  const float* hb = Y > 0 ? at(a[10], uint64_t(Y)) : nullptr;
+  float* scratch = at(a[11], 3 * GH + 2 * uint64_t(H));
+  if (!ok) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  StreamLayer layers[8];
+  if (L > 8) return fail(env, "ERR_INVALID_ARG", "eddy native streamStep: at most 8 layers");
+  for (int l = 0; l < L; l++) {
+    const int32_t* e = a + 12 + 5 * l;
+    const int K = e[4];
+    if (K < 1 || (l > 0 && K != H)) return fail(env, "ERR_INVALID_ARG", msg);
+    StreamLayer& s = layers[l];
+    s.cell = cell; s.G = G; s.H = H; s.K = K;
+    s.wih = at(e[0], GH * K);
+    s.bih = at(e[1], GH);
+    s.whh = at(e[2], GH * H);
+    s.bhh = at(e[3], GH);
+    s.id = -1;
+    s.x = l == 0 ? x : h + long(l - 1) * H;
+    s.h = h + long(l) * H;
+    s.c = c ? c + long(l) * H : nullptr;
+    s.gx = scratch; s.gh = scratch + GH; s.act = scratch + 2 * GH; s.aux = scratch + 3 * GH; s.hNew = s.aux + H;
+  }
+  if (!ok) return fail(env, "ERR_OUT_OF_RANGE", msg);
+  if (onehot) {
+    const int32_t id = *reinterpret_cast<const int32_t*>(x);
+    if (id < 0 || id >= layers[0].K) return fail(env, "ERR_OUT_OF_RANGE", msg);
+    layers[0].id = id;
+  }
+  Pool& p = in->pool;
+  for (int l = 0; l < L; l++) streamLayer(p, layers[l], h + long(l) * H);
+  if (Y > 0) {
+    Job j{};
+    j.kind = 2;
+    j.M = 1; j.N = Y; j.K = H; j.A = h + long(L - 1) * H; j.B = hw; j.C = y; j.acc = false;
+    j.total = Y;
+    const int chunks = p.threads > 1 && double(Y) * H >= PARALLEL_DOT_MACS && Y >= 8 ? p.threads : 1;
+    j.step = ((Y + chunks - 1) / chunks + 3) / 4 * 4;
+    p.run(j, chunks);
+    for (int k = 0; k < Y; k++) y[k] = y[k] + hb[k];
+  }
+  return nullptr;
+}
+
 // setThreads(n): 1 or 2; returns the count in effect.
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -1241,6 +1373,7 @@ NAPI_MODULE_INIT() {
       {"gatherColumns", nullptr, GatherColumns, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterAddColumns", nullptr, ScatterAddColumns, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemmLowp", nullptr, GemmLowp, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"streamStep", nullptr, StreamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tune", nullptr, Tune, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -37,31 +37,36 @@ static inline float sexp(float x) { vf v = vf{} + x; return vexp(v)[0]; }
 static inline float ssigmoid(float x) { return 1.f / (1.f + sexp(-x)); }
 static inline float stanh(float x) { return 1.f - 2.f / (sexp(x + x) + 1.f); }
 
-// i, f, g, o = σ, σ, tanh, σ of gx + gh + bhh (rows [B, 4H]); c = f·cPrev + i·g; h = o·tanh(c); act, aux cached.
+// Units [j0, j1) of one row (j0 a multiple of VL, j1 = H or a multiple of VL: each unit goes to a vector or to the
+// scalar tail exactly as in the whole row, so a row computed in ranges has the bits of the row computed at once):
+// i, f, g, o = σ, σ, tanh, σ of x + y + b (x, y: the row's gates [4H]); c = f·cp + i·g; h = o·tanh(c); a, aux cached.
+// h, c, aux, cp point at the row's [H] (c may be cp).
+static inline void lstmUnits(float* h, float* c, float* a, float* aux, const float* x, const float* y, const float* cp, const float* b, int H, int j0, int j1) {
+  int j = j0;
+  for (; j + VL <= j1; j += VL) {
+    const vf i = vsigmoid(vload(x + j) + vload(y + j) + vload(b + j));
+    const vf f = vsigmoid(vload(x + H + j) + vload(y + H + j) + vload(b + H + j));
+    const vf g = vtanh(vload(x + 2 * H + j) + vload(y + 2 * H + j) + vload(b + 2 * H + j));
+    const vf o = vsigmoid(vload(x + 3 * H + j) + vload(y + 3 * H + j) + vload(b + 3 * H + j));
+    vstore(a + j, i); vstore(a + H + j, f); vstore(a + 2 * H + j, g); vstore(a + 3 * H + j, o);
+    const vf cv = f * vload(cp + j) + i * g;
+    const vf tc = vtanh(cv);
+    vstore(c + j, cv); vstore(aux + j, tc); vstore(h + j, o * tc);
+  }
+  for (; j < j1; j++) {
+    const float i = ssigmoid(x[j] + y[j] + b[j]), f = ssigmoid(x[H + j] + y[H + j] + b[H + j]);
+    const float g = stanh(x[2 * H + j] + y[2 * H + j] + b[2 * H + j]), o = ssigmoid(x[3 * H + j] + y[3 * H + j] + b[3 * H + j]);
+    a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o;
+    const float cv = f * cp[j] + i * g, tc = stanh(cv);
+    c[j] = cv; aux[j] = tc; h[j] = o * tc;
+  }
+}
+
+// The LSTM step of B rows: gates gx + gh + bhh (rows [B, 4H]), c from cPrev, h; act [B, 4H], aux [B, H] cached.
 static void lstmForward(float* h, float* c, float* act, float* aux, const float* gx, const float* gh, const float* cp, const float* b, int B, int H) {
-  const int hv = H - H % VL;
   for (int r = 0; r < B; r++) {
     const long g4 = long(r) * 4 * H, o1 = long(r) * H;
-    const float *x = gx + g4, *y = gh + g4;
-    float* a = act + g4;
-    int j = 0;
-    for (; j < hv; j += VL) {
-      const vf i = vsigmoid(vload(x + j) + vload(y + j) + vload(b + j));
-      const vf f = vsigmoid(vload(x + H + j) + vload(y + H + j) + vload(b + H + j));
-      const vf g = vtanh(vload(x + 2 * H + j) + vload(y + 2 * H + j) + vload(b + 2 * H + j));
-      const vf o = vsigmoid(vload(x + 3 * H + j) + vload(y + 3 * H + j) + vload(b + 3 * H + j));
-      vstore(a + j, i); vstore(a + H + j, f); vstore(a + 2 * H + j, g); vstore(a + 3 * H + j, o);
-      const vf cv = f * vload(cp + o1 + j) + i * g;
-      const vf tc = vtanh(cv);
-      vstore(c + o1 + j, cv); vstore(aux + o1 + j, tc); vstore(h + o1 + j, o * tc);
-    }
-    for (; j < H; j++) {
-      const float i = ssigmoid(x[j] + y[j] + b[j]), f = ssigmoid(x[H + j] + y[H + j] + b[H + j]);
-      const float g = stanh(x[2 * H + j] + y[2 * H + j] + b[2 * H + j]), o = ssigmoid(x[3 * H + j] + y[3 * H + j] + b[3 * H + j]);
-      a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o;
-      const float cv = f * cp[o1 + j] + i * g, tc = stanh(cv);
-      c[o1 + j] = cv; aux[o1 + j] = tc; h[o1 + j] = o * tc;
-    }
+    lstmUnits(h + o1, c + o1, act + g4, aux + o1, gx + g4, gh + g4, cp + o1, b, H, 0, H);
   }
 }
 
@@ -98,32 +103,34 @@ static void lstmBackward(float* dgx, float* dgh, float* dhp, float* dcp, const f
 
 // ---- GRU (gates r, z, n; b_hn inside the reset product) -------------------------------------------------------
 
-// r = σ(gx_r + gh_r + b_r), z = σ(gx_z + gh_z + b_z), aux = gh_n + b_n, n = tanh(gx_n + r·aux), h = (1 - z)·n + z·hPrev.
-// act caches [r, z, n] [B, 3H]; h may be hPrev.
+// Units [j0, j1) of one row (ranges as lstmUnits): r = σ(x_r + y_r + b_r), z = σ(x_z + y_z + b_z), aux = y_n + b_n,
+// n = tanh(x_n + r·aux), h = (1 - z)·n + z·hp; a caches [r, z, n] [3H]; h, aux, hp point at the row's [H].
+static inline void gruUnits(float* h, float* a, float* aux, const float* x, const float* y, const float* hp, const float* b, int H, int j0, int j1) {
+  int j = j0;
+  for (; j + VL <= j1; j += VL) {
+    const vf rg = vsigmoid(vload(x + j) + vload(y + j) + vload(b + j));
+    const vf z = vsigmoid(vload(x + H + j) + vload(y + H + j) + vload(b + H + j));
+    const vf hn = vload(y + 2 * H + j) + vload(b + 2 * H + j);
+    const vf n = vtanh(vload(x + 2 * H + j) + rg * hn);
+    const vf hpv = vload(hp + j);
+    vstore(a + j, rg); vstore(a + H + j, z); vstore(a + 2 * H + j, n);
+    vstore(aux + j, hn);
+    vstore(h + j, (1.f - z) * n + z * hpv);
+  }
+  for (; j < j1; j++) {
+    const float rg = ssigmoid(x[j] + y[j] + b[j]), z = ssigmoid(x[H + j] + y[H + j] + b[H + j]);
+    const float hn = y[2 * H + j] + b[2 * H + j], n = stanh(x[2 * H + j] + rg * hn), hpv = hp[j];
+    a[j] = rg; a[H + j] = z; a[2 * H + j] = n;
+    aux[j] = hn;
+    h[j] = (1.f - z) * n + z * hpv;
+  }
+}
+
+// The GRU step of B rows (b_hn inside the reset product); act caches [r, z, n] [B, 3H]; h may be hPrev.
 static void gruForward(float* h, float* act, float* aux, const float* gx, const float* gh, const float* hp, const float* b, int B, int H) {
-  const int hv = H - H % VL;
   for (int r = 0; r < B; r++) {
     const long g3 = long(r) * 3 * H, o1 = long(r) * H;
-    const float *x = gx + g3, *y = gh + g3;
-    float* a = act + g3;
-    int j = 0;
-    for (; j < hv; j += VL) {
-      const vf rg = vsigmoid(vload(x + j) + vload(y + j) + vload(b + j));
-      const vf z = vsigmoid(vload(x + H + j) + vload(y + H + j) + vload(b + H + j));
-      const vf hn = vload(y + 2 * H + j) + vload(b + 2 * H + j);
-      const vf n = vtanh(vload(x + 2 * H + j) + rg * hn);
-      const vf hpv = vload(hp + o1 + j);
-      vstore(a + j, rg); vstore(a + H + j, z); vstore(a + 2 * H + j, n);
-      vstore(aux + o1 + j, hn);
-      vstore(h + o1 + j, (1.f - z) * n + z * hpv);
-    }
-    for (; j < H; j++) {
-      const float rg = ssigmoid(x[j] + y[j] + b[j]), z = ssigmoid(x[H + j] + y[H + j] + b[H + j]);
-      const float hn = y[2 * H + j] + b[2 * H + j], n = stanh(x[2 * H + j] + rg * hn), hpv = hp[o1 + j];
-      a[j] = rg; a[H + j] = z; a[2 * H + j] = n;
-      aux[o1 + j] = hn;
-      h[o1 + j] = (1.f - z) * n + z * hpv;
-    }
+    gruUnits(h + o1, act + g3, aux + o1, gx + g3, gh + g3, hp + o1, b, H, 0, H);
   }
 }
 
@@ -158,27 +165,32 @@ static void gruBackward(float* dgx, float* dgh, float* dhp, const float* dh, con
 
 // ---- vanilla RNN (tanh or relu) --------------------------------------------------------------------------------
 
-// h = act = f(gx + gh + b) for f = tanh or relu.
+// Units [j0, j1) of one row (ranges as lstmUnits): h = act = f(x + y + b) for f = tanh or relu.
+template <bool RELU>
+static inline void rnnUnits(float* h, float* act, const float* x, const float* y, const float* b, int j0, int j1) {
+  int j = j0;
+  for (; j + VL <= j1; j += VL) {
+    const vf s = vload(x + j) + vload(y + j) + vload(b + j);
+    vf v;
+    if constexpr (RELU) v = s > 0.f ? s : vf{};
+    else v = vtanh(s);
+    vstore(act + j, v);
+    vstore(h + j, v);
+  }
+  for (; j < j1; j++) {
+    const float s = x[j] + y[j] + b[j];
+    const float v = RELU ? (s > 0.f ? s : 0.f) : stanh(s);
+    act[j] = v;
+    h[j] = v;
+  }
+}
+
+// The vanilla RNN step of B rows: h = act = f(gx + gh + b).
 template <bool RELU>
 static void rnnForward(float* h, float* act, const float* gx, const float* gh, const float* b, int B, int H) {
-  const int hv = H - H % VL;
   for (int r = 0; r < B; r++) {
     const long o1 = long(r) * H;
-    int j = 0;
-    for (; j < hv; j += VL) {
-      const vf s = vload(gx + o1 + j) + vload(gh + o1 + j) + vload(b + j);
-      vf v;
-      if constexpr (RELU) v = s > 0.f ? s : vf{};
-      else v = vtanh(s);
-      vstore(act + o1 + j, v);
-      vstore(h + o1 + j, v);
-    }
-    for (; j < H; j++) {
-      const float s = gx[o1 + j] + gh[o1 + j] + b[j];
-      const float v = RELU ? (s > 0.f ? s : 0.f) : stanh(s);
-      act[o1 + j] = v;
-      h[o1 + j] = v;
-    }
+    rnnUnits<RELU>(h + o1, act + o1, gx + o1, gh + o1, b, 0, H);
   }
 }
 

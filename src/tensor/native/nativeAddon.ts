@@ -90,6 +90,11 @@ export interface NativeAddon {
   gatherColumns(slot: number, out: number, w: number, bias: number, ids: number, M: number, N: number, V: number): void;
   /** Its gradient `W [N, V]` column `ids[i]` += `A [M, N]` row i (rows in order), as the wasm kernel of that name. */
   scatterAddColumns(slot: number, w: number, a: number, ids: number, M: number, N: number, V: number): void;
+  /**
+   * One streaming step of one row through every layer and the head (`eddy_native.cc`'s StreamStep: the layout of
+   * `args`, byte addresses in the bound buffer, is written there); h and c in place.
+   */
+  streamStep(slot: number, args: Int32Array): void;
   /** Bytes per second read by summing a buffer of `bytes` `reps` times on the pool's threads. */
   readBandwidth(bytes: number, reps: number): number;
   /** Sets the process-wide thread count (1 or 2); returns the count in effect. */

@@ -1,0 +1,78 @@
+/**
+ * `Backend.streamStep` over an accelerator's fused kernel (the native addon's `streamStep`): one call a step for
+ * every layer and the head of a one-row streaming step. The weights are read in place (`P` must be a view of the
+ * memory, else it declines and the model steps method by method); the token id or dense input, h, c, y and the
+ * kernel's scratch go through the arena's staging room (valid for one call, not counted in `used`) unless they
+ * are views of the memory. The kernel's arguments (the weights' byte addresses) are built once per plan and
+ * parameter array.
+ */
+import type { Backend, CellKind, StreamPlan } from '../backend.ts';
+import type { WasmArena } from './wasmArena.ts';
+import { align16 } from './wasmArena.ts';
+
+const CELL_CODES: Record<CellKind, number> = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 };
+const GATES: Record<CellKind, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1 };
+/** The kernel's layer table is fixed-size (eddy_native.cc). */
+const MAX_LAYERS = 8;
+
+/**
+ * The kernel's arguments: `[cell, L, H, onehot, x, h, c, y, Y, head weight, head bias, scratch]`, then per layer
+ * `[wih, bih, whh, bhh, inputWidth]` (byte addresses; x, h, c, y and scratch filled in at each call).
+ */
+function kernelArgs(plan: StreamPlan, P: Float32Array): Int32Array {
+  const { layers, head } = plan;
+  const at = (off: number): number => P.byteOffset + 4 * off;
+  const a = new Int32Array(12 + 5 * layers.length);
+  a.set([CELL_CODES[plan.cell], layers.length, plan.hiddenSize, plan.onehot ? 1 : 0, 0, 0, -1, 0]);
+  a.set([head?.size ?? 0, head ? at(head.weight) : 0, head ? at(head.bias) : 0], 8);
+  layers.forEach((lo, l) => a.set([at(lo.wih), at(lo.bih), at(lo.whh), at(lo.bhh), lo.inputWidth], 12 + 5 * l));
+  return a;
+}
+
+export function streamStepper(
+  arena: WasmArena,
+  slot: number,
+  kernel: (slot: number, args: Int32Array) => void,
+): NonNullable<Backend['streamStep']> {
+  const built = new WeakMap<StreamPlan, { P: Float32Array; args: Int32Array }>();
+  const i32 = new Int32Array(arena.buffer);
+  return (plan, P, x, h, c, y) => {
+    if (!arena.owns(P) || plan.layers.length > MAX_LAYERS) return false;
+    let entry = built.get(plan);
+    if (entry === undefined || entry.P !== P) {
+      entry = { P, args: kernelArgs(plan, P) };
+      built.set(plan, entry);
+    }
+    const a = entry.args;
+    const H = plan.hiddenSize;
+    const LH = plan.layers.length * H;
+    const Y = plan.head?.size ?? 0;
+    const G = GATES[plan.cell];
+    const denseIn = !plan.onehot && arena.owns(x as Float32Array);
+    const xBytes = plan.onehot ? 16 : denseIn ? 0 : align16(4 * plan.layers[0].inputWidth);
+    const ownY = Y > 0 && arena.owns(y);
+    const hAt = xBytes;
+    const cAt = hAt + align16(4 * LH);
+    const yAt = cAt + (c === undefined ? 0 : align16(4 * LH));
+    const scratchAt = yAt + (ownY ? 0 : align16(4 * Y));
+    const base = arena.stage(scratchAt + 4 * (3 * G * H + 2 * H));
+    if (base < 0) return false; // no room ('heap' arenas): step method by method
+    const f32 = arena.f32;
+    if (plan.onehot) i32[base >> 2] = x[0];
+    else if (!denseIn) f32.set(x as Float32Array, base >> 2);
+    a[4] = denseIn ? x.byteOffset : base;
+    f32.set(h, (base + hAt) >> 2);
+    a[5] = base + hAt;
+    if (c !== undefined) {
+      f32.set(c, (base + cAt) >> 2);
+      a[6] = base + cAt;
+    }
+    a[7] = ownY ? y.byteOffset : base + yAt;
+    a[11] = base + scratchAt;
+    kernel(slot, a);
+    h.set(f32.subarray((base + hAt) >> 2, ((base + hAt) >> 2) + LH));
+    if (c !== undefined) c.set(f32.subarray((base + cAt) >> 2, ((base + cAt) >> 2) + LH));
+    if (Y > 0 && !ownY) y.set(f32.subarray((base + yAt) >> 2, ((base + yAt) >> 2) + Y));
+    return true;
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The native backend's fused streaming step (`Backend.streamStep`: one call for every layer and the head of a
+ * one-row step, split by hidden units over two threads) against the step done method by method on the same
+ * backend (a copy of the backend without `streamStep`): the same bits, step after step, for every cell, every input
+ * kind, stacked layers, no head, hidden sizes that split at a vector boundary and leave a scalar tail, on one thread
+ * and on two. stepRows.test.ts checks in turn that a one-row step has the bits of any row of a batched step.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ModelOptions } from '../../src/model/modelConfig.ts';
+import type { RecurrentState } from '../../src/model/recurrentState.ts';
+import { RNNModel } from '../../src/model/rnnModel.ts';
+import type { Backend } from '../../src/tensor/backend.ts';
+import { createNativeBackend, nativeAvailable } from '../../src/tensor/nativeBackend.ts';
+import type { WasmBackend } from '../../src/tensor/wasmBackend.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { fill } from '../helpers/gemmCheck.ts';
+
+const MiB = 2 ** 20;
+
+const models: ModelOptions[] = [
+  // W2's shape: the layer's products are large enough to split over two threads
+  { cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 },
+  // split at a vector boundary with a scalar tail (203 = 8·25 + 3 = 16·12 + 11)
+  { cell: 'lstm', input: 'onehot', inputSize: 31, hiddenSize: 203, outputSize: 7 },
+  { cell: 'gru', input: 'dense', inputSize: 40, hiddenSize: 150, numLayers: 2, outputSize: 10 },
+  { cell: 'rnn_tanh', input: 'embedding', inputSize: 30, embeddingSize: 20, hiddenSize: 300, outputSize: 1000 },
+  // no head: the output is the top layer's h
+  { cell: 'rnn_relu', input: 'dense', inputSize: 9, hiddenSize: 33, numLayers: 3 },
+  { cell: 'gru', input: 'onehot', inputSize: 5, hiddenSize: 1, outputSize: 2 },
+];
+
+/** The backend with a `streamStep` that counts its calls, and the same backend without one. */
+function pair(be: WasmBackend): { fused: Backend; plain: Backend; calls: () => number } {
+  let n = 0;
+  const stream = be.streamStep!;
+  const fused: Backend = {
+    ...be,
+    streamStep: (...a: Parameters<typeof stream>) => {
+      n++;
+      return stream(...a);
+    },
+  };
+  const { streamStep: _fused, ...plain } = be;
+  return { fused, plain, calls: () => n };
+}
+
+describe.runIf(nativeAvailable())('the fused streaming step', () => {
+  for (const threads of [1, 2]) {
+    it(`has the bits of the step method by method, 40 steps, every cell and input (${threads} thread(s))`, () => {
+      const be = createNativeBackend({ capacity: 128 * MiB, threads });
+      try {
+        const { fused, plain, calls } = pair(be);
+        const rng = new Rng(11 + threads);
+        for (const opts of models) {
+          const a = RNNModel.create(opts, { seed: 4, backend: fused });
+          const b = RNNModel.create(opts, { seed: 4, backend: plain });
+          const { inputSize, hiddenSize: H, numLayers: L } = a.config;
+          const dense = a.config.input === 'dense';
+          const Y = a.config.outputSize || H;
+          const sa = a.createState(1);
+          fill(rng, sa.h);
+          if (sa.c) fill(rng, sa.c);
+          const sb: RecurrentState = sa.c
+            ? { h: Float32Array.from(sa.h), c: Float32Array.from(sa.c) }
+            : { h: Float32Array.from(sa.h) };
+          const before = calls();
+          for (let t = 0; t < 40; t++) {
+            const x = dense ? fill(rng, new Float32Array(inputSize)) : Int32Array.of(rng.int(inputSize));
+            const ya = a.step(x, sa);
+            const yb = b.step(x, sb);
+            const same =
+              ya.length === Y &&
+              ya.every((v, k) => Object.is(v, yb[k])) &&
+              sa.h.every((v, k) => Object.is(v, sb.h[k])) &&
+              (sa.c === undefined || sa.c.every((v, k) => Object.is(v, (sb.c as Float32Array)[k])));
+            if (!same) throw new Error(`${opts.cell} H ${H} L ${L}: step ${t} differs from the unfused step`);
+          }
+          expect(calls() - before).toBe(40);
+          a.dispose();
+          b.dispose();
+        }
+      } finally {
+        be.close();
+      }
+    });
+  }
+
+  it('is not used for B > 1 or lower-precision weights, and declines weights outside its memory', () => {
+    const be = createNativeBackend({ capacity: 64 * MiB, threads: 2 });
+    try {
+      const { fused, calls } = pair(be);
+      const opts: ModelOptions = { cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 64, outputSize: 65 };
+      const m = RNNModel.create(opts, { seed: 1, backend: fused });
+      m.step(Int32Array.of(1, 2), m.createState(2));
+      expect(calls()).toBe(0);
+      m.step(Int32Array.of(3), m.createState(1));
+      expect(calls()).toBe(1);
+      m.quantizeWeights('bf16');
+      m.step(Int32Array.of(3), m.createState(1));
+      expect(calls()).toBe(1);
+      const plan = {
+        cell: 'lstm' as const,
+        hiddenSize: 64,
+        onehot: true,
+        layers: [{ wih: 0, bih: 0, whh: 0, bhh: 0, inputWidth: 65 }],
+        head: null,
+      };
+      const outside = new Float32Array(m.params.length);
+      const h = new Float32Array(64);
+      expect(be.streamStep!(plan, outside, Int32Array.of(0), h, new Float32Array(64), new Float32Array(65))).toBe(
+        false,
+      );
+      m.dispose();
+    } finally {
+      be.close();
+    }
+  });
+});
