@@ -5,23 +5,26 @@
  * that both give the same bits after 2,000 steps, then prints, per path, the fastest and the median round in µs a
  * step (softmax of every output included).
  *
- *   node --import tsx pipelines/bench/streamFused.ts [threads 1|2] [lstm|gru|rnn_tanh|w3] [rounds]
+ *   node --import tsx pipelines/bench/streamFused.ts [threads 1|2] [lstm|gru|rnn_tanh|w3] [rounds] [f32|bf16|int8]
  *
- * lstm, gru, rnn_tanh: W2's model (one-hot 65 -> 256 -> head 65); w3: W3's (a dense 1,024 frame -> LSTM 256 -> 10).
+ * lstm, gru, rnn_tanh: W2's model (one-hot 65 -> 256 -> head 65); w3: W3's (a dense 1,024 frame -> LSTM 256 -> 10);
+ * bf16 or int8: both models' weights rounded and packed first (`quantizeWeights`).
  */
 import { type Backend, RNNModel, createNativeBackend, nativeAvailable, softmaxRows } from '../../src/index.ts';
 
 const threads = Number(process.argv[2] ?? 2);
 const which = process.argv[3] ?? 'lstm';
 const rounds = Number(process.argv[4] ?? 30);
+const weights = process.argv[5] ?? 'f32';
 if (
   !(threads === 1 || threads === 2) ||
   !['lstm', 'gru', 'rnn_tanh', 'w3'].includes(which) ||
   !(rounds >= 3) ||
+  !(weights === 'f32' || weights === 'bf16' || weights === 'int8') ||
   !nativeAvailable()
 ) {
   process.stderr.write(
-    'usage: node --import tsx pipelines/bench/streamFused.ts [threads 1|2] [lstm|gru|rnn_tanh|w3] [rounds >= 3] (needs the native addon)\n',
+    'usage: node --import tsx pipelines/bench/streamFused.ts [threads 1|2] [lstm|gru|rnn_tanh|w3] [rounds >= 3] [f32|bf16|int8] (needs the native addon)\n',
   );
   process.exit(2);
 }
@@ -44,6 +47,7 @@ const runs = paths.map(([name, be]) => {
     { cell, input: w3 ? 'dense' : 'onehot', inputSize: X, hiddenSize: 256, outputSize: Y },
     { seed: 1, backend: be },
   );
+  if (weights !== 'f32') model.quantizeWeights(weights);
   const out = new Float32Array(Y);
   const probs = new Float32Array(Y);
   const state = model.createState(1);
@@ -58,7 +62,7 @@ const runs = paths.map(([name, be]) => {
 });
 const same = runs[0].out.every((v, k) => Object.is(v, runs[1].out[k]));
 console.log(
-  `${which}, native, ${threads} thread(s): the two paths ${same ? 'give the same bits' : 'DIFFER'} after 2,000 steps`,
+  `${which} (${weights} weights), native, ${threads} thread(s): the two paths ${same ? 'give the same bits' : 'DIFFER'} after 2,000 steps`,
 );
 for (let r = 0; r < rounds; r++) {
   for (let j = 0; j < runs.length; j++) {

@@ -11,7 +11,7 @@
  * const model = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 128, outputSize: 65 }, { seed: 1 });
  * const { y, state } = model.forward(ids, { T: 64, B: 32 });   // y: [64, 32, 65] logits
  */
-import type { Backend, StreamPlan } from '../tensor/backend.ts';
+import type { Backend, LowpWeights, StreamPlan } from '../tensor/backend.ts';
 import { jsBackend } from '../tensor/jsBackend.ts';
 import type { CellKernel } from '../cells/cellKernel.ts';
 import { cellFor } from '../cells/cellFor.ts';
@@ -485,8 +485,8 @@ function stepForward(
   const H = config.hiddenSize;
   const GH = cell.gates * H;
   const L = config.numLayers;
-  if (B === 1 && m.lowp === null && be.streamStep) {
-    // one row, float32 weights: the backend's fused step (one call for the layers and the head), same bits
+  if (B === 1 && be.streamStep) {
+    // one row: the backend's fused step (one call for the layers and the head), same bits
     let input = x;
     if (config.input === 'embedding') {
       const E = config.embeddingSize;
@@ -536,28 +536,38 @@ function stepForward(
   }
 }
 
-const plans = new WeakMap<RNNModel, StreamPlan>();
+const plans = new WeakMap<RNNModel, { lowp: LowpTable | null; plan: StreamPlan }>();
 
-/** The model's `StreamPlan` for `Backend.streamStep` (built once: the layout never changes). */
+/** The model's `StreamPlan` for `Backend.streamStep` (built again only when its packed weights change). */
 function streamPlan(m: RNNModel): StreamPlan {
-  let plan = plans.get(m);
-  if (plan === undefined) {
-    const { config, layout } = m;
-    plan = {
-      cell: config.cell,
-      hiddenSize: config.hiddenSize,
-      onehot: config.input === 'onehot',
-      layers: layout.layers.map((lo) => ({
-        wih: lo.wih,
-        bih: lo.bih,
-        whh: lo.whh,
-        bhh: lo.bhh,
-        inputWidth: lo.inputWidth,
-      })),
-      head:
-        config.outputSize > 0 ? { weight: layout.headWeight, bias: layout.headBias, size: config.outputSize } : null,
-    };
-    plans.set(m, plan);
-  }
+  const hit = plans.get(m);
+  if (hit !== undefined && hit.lowp === m.lowp) return hit.plan;
+  const { config, layout, lowp } = m;
+  const packed = (off: number): LowpWeights => {
+    const w = lowp?.get(off);
+    if (w === undefined) throw new EddyError('ERR_INVALID_ARG', `no packed weight at parameter offset ${off}`);
+    return w;
+  };
+  const plan: StreamPlan = {
+    cell: config.cell,
+    hiddenSize: config.hiddenSize,
+    onehot: config.input === 'onehot',
+    layers: layout.layers.map((lo) => ({
+      wih: lo.wih,
+      bih: lo.bih,
+      whh: lo.whh,
+      bhh: lo.bhh,
+      inputWidth: lo.inputWidth,
+    })),
+    head: config.outputSize > 0 ? { weight: layout.headWeight, bias: layout.headBias, size: config.outputSize } : null,
+    packed:
+      lowp === null
+        ? null
+        : {
+            layers: layout.layers.map((lo) => ({ wih: packed(lo.wih), whh: packed(lo.whh) })),
+            head: config.outputSize > 0 ? packed(layout.headWeight) : null,
+          },
+  };
+  plans.set(m, { lowp, plan });
   return plan;
 }

@@ -222,6 +222,14 @@ export interface StreamPlan {
   readonly layers: readonly { wih: number; bih: number; whh: number; bhh: number; inputWidth: number }[];
   /** the head's `weight [size, H]` and `bias [size]`, or null when the output is the top layer's h */
   readonly head: { weight: number; bias: number; size: number } | null;
+  /**
+   * The products' packed lower-precision weights (`RNNModel.quantizeWeights`: every layer's `wih` and `whh` and the
+   * head's weight, one kind for all), or null: float32. A one-hot gather reads the float32 (rounded) `wih`.
+   */
+  readonly packed: {
+    readonly layers: readonly { readonly wih: LowpWeights; readonly whh: LowpWeights }[];
+    readonly head: LowpWeights | null;
+  } | null;
 }
 
 /** The recurrent cells eddy implements, named as PyTorch's modules and `nonlinearity` are (declared here, below the cells, so a backend can name them). */

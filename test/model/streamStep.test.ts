@@ -3,7 +3,7 @@
  * one-row step, split by hidden units over two threads) against the step done method by method on the same
  * backend (a copy of the backend without `streamStep`): the same bits, step after step, for every cell, every input
  * kind, stacked layers, no head, hidden sizes that split at a vector boundary and leave a scalar tail, on one thread
- * and on two. stepRows.test.ts checks in turn that a one-row step has the bits of any row of a batched step.
+ * and on two, with float32 weights and with the packed bf16 and int8 weights of `quantizeWeights`. stepRows.test.ts checks in turn that a one-row step has the bits of any row of a batched step.
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelOptions } from '../../src/model/modelConfig.ts';
@@ -29,6 +29,9 @@ const models: ModelOptions[] = [
   { cell: 'gru', input: 'onehot', inputSize: 5, hiddenSize: 1, outputSize: 2 },
 ];
 
+/** Float32 weights, and the packed bf16 and int8 copies of `quantizeWeights` (the products read those). */
+const kinds = ['f32', 'bf16', 'int8'] as const;
+
 /** The backend with a `streamStep` that counts its calls, and the same backend without one. */
 function pair(be: WasmBackend): { fused: Backend; plain: Backend; calls: () => number } {
   let n = 0;
@@ -51,9 +54,13 @@ describe.runIf(nativeAvailable())('the fused streaming step', () => {
       try {
         const { fused, plain, calls } = pair(be);
         const rng = new Rng(11 + threads);
-        for (const opts of models) {
+        for (const [opts, weights] of models.flatMap((o) => kinds.map((k) => [o, k] as const))) {
           const a = RNNModel.create(opts, { seed: 4, backend: fused });
           const b = RNNModel.create(opts, { seed: 4, backend: plain });
+          if (weights !== 'f32') {
+            a.quantizeWeights(weights);
+            b.quantizeWeights(weights);
+          }
           const { inputSize, hiddenSize: H, numLayers: L } = a.config;
           const dense = a.config.input === 'dense';
           const Y = a.config.outputSize || H;
@@ -73,7 +80,8 @@ describe.runIf(nativeAvailable())('the fused streaming step', () => {
               ya.every((v, k) => Object.is(v, yb[k])) &&
               sa.h.every((v, k) => Object.is(v, sb.h[k])) &&
               (sa.c === undefined || sa.c.every((v, k) => Object.is(v, (sb.c as Float32Array)[k])));
-            if (!same) throw new Error(`${opts.cell} H ${H} L ${L}: step ${t} differs from the unfused step`);
+            if (!same)
+              throw new Error(`${opts.cell} H ${H} L ${L} ${weights}: step ${t} differs from the unfused step`);
           }
           expect(calls() - before).toBe(40);
           a.dispose();
@@ -85,7 +93,7 @@ describe.runIf(nativeAvailable())('the fused streaming step', () => {
     });
   }
 
-  it('is not used for B > 1 or lower-precision weights, and declines weights outside its memory', () => {
+  it('is not used for B > 1, and declines weights outside its memory', () => {
     const be = createNativeBackend({ capacity: 64 * MiB, threads: 2 });
     try {
       const { fused, calls } = pair(be);
@@ -97,13 +105,14 @@ describe.runIf(nativeAvailable())('the fused streaming step', () => {
       expect(calls()).toBe(1);
       m.quantizeWeights('bf16');
       m.step(Int32Array.of(3), m.createState(1));
-      expect(calls()).toBe(1);
+      expect(calls()).toBe(2);
       const plan = {
         cell: 'lstm' as const,
         hiddenSize: 64,
         onehot: true,
         layers: [{ wih: 0, bih: 0, whh: 0, bhh: 0, inputWidth: 65 }],
         head: null,
+        packed: null,
       };
       const outside = new Float32Array(m.params.length);
       const h = new Float32Array(64);

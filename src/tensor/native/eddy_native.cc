@@ -362,15 +362,15 @@ static void dotNTint8(int M, int K, const float* A, const int8_t* W, const float
       vf s0{}, s1{}, s2{}, s3{};
       for (int k = 0; k < kv; k += VL) {
         const vf x = vload(a + k);
-        s0 += x * loadQ8(b0, k);
-        s1 += x * loadQ8(b1, k);
-        s2 += x * loadQ8(b2, k);
-        s3 += x * loadQ8(b3, k);
+        s0 = vfma(x, loadQ8(b0, k), s0);
+        s1 = vfma(x, loadQ8(b1, k), s1);
+        s2 = vfma(x, loadQ8(b2, k), s2);
+        s3 = vfma(x, loadQ8(b3, k), s3);
       }
       float t[4] = {hsum(s0), hsum(s1), hsum(s2), hsum(s3)};
       const int8_t* bs[4] = {b0, b1, b2, b3};
       for (int q = 0; q < 4; q++) {
-        for (int k = kv; k < K; k++) t[q] += a[k] * float(bs[q][k]);
+        for (int k = kv; k < K; k++) t[q] = __builtin_fmaf(a[k], float(bs[q][k]), t[q]);
         if (scales) t[q] *= scales[j + q];
         c[j + q] = acc ? c[j + q] + t[q] : t[q];
       }
@@ -378,9 +378,9 @@ static void dotNTint8(int M, int K, const float* A, const int8_t* W, const float
     for (; j < j1; j++) {
       const int8_t* b = row(j);
       vf s{};
-      for (int k = 0; k < kv; k += VL) s += vload(a + k) * loadQ8(b, k);
+      for (int k = 0; k < kv; k += VL) s = vfma(vload(a + k), loadQ8(b, k), s);
       float t = hsum(s);
-      for (int k = kv; k < K; k++) t += a[k] * float(b[k]);
+      for (int k = kv; k < K; k++) t = __builtin_fmaf(a[k], float(b[k]), t);
       if (scales) t *= scales[j];
       c[j] = acc ? c[j] + t : t;
     }
@@ -411,7 +411,7 @@ static void dotNTbf16(int M, int K, const float* A, const uint16_t* W, float* C,
     const auto finish = [&](int j, vf e, vf o) {
       const uint16_t* b = W + long(j) * K;
       float t = hsum(e + o);
-      for (int k = kp; k < K; k++) t += a[k] * bf16At(b, k);
+      for (int k = kp; k < K; k++) t = __builtin_fmaf(a[k], bf16At(b, k), t);
       c[j] = acc ? c[j] + t : t;
     };
     int j = j0;
@@ -421,14 +421,14 @@ static void dotNTbf16(int M, int K, const float* A, const uint16_t* W, float* C,
       for (int k = 0; k < kp; k += 2 * VL) {
         const vf x0 = vload(xe + k / 2), x1 = vload(xo + k / 2);
         const vu u0 = pair(b0, k), u1 = pair(b1, k), u2 = pair(b2, k), u3 = pair(b3, k);
-        e0 += x0 * even(u0);
-        o0 += x1 * odd(u0);
-        e1 += x0 * even(u1);
-        o1 += x1 * odd(u1);
-        e2 += x0 * even(u2);
-        o2 += x1 * odd(u2);
-        e3 += x0 * even(u3);
-        o3 += x1 * odd(u3);
+        e0 = vfma(x0, even(u0), e0);
+        o0 = vfma(x1, odd(u0), o0);
+        e1 = vfma(x0, even(u1), e1);
+        o1 = vfma(x1, odd(u1), o1);
+        e2 = vfma(x0, even(u2), e2);
+        o2 = vfma(x1, odd(u2), o2);
+        e3 = vfma(x0, even(u3), e3);
+        o3 = vfma(x1, odd(u3), o3);
       }
       finish(j, e0, o0);
       finish(j + 1, e1, o1);
@@ -440,8 +440,8 @@ static void dotNTbf16(int M, int K, const float* A, const uint16_t* W, float* C,
       vf e{}, o{};
       for (int k = 0; k < kp; k += 2 * VL) {
         const vu u = pair(b, k);
-        e += vload(xe + k / 2) * even(u);
-        o += vload(xo + k / 2) * odd(u);
+        e = vfma(vload(xe + k / 2), even(u), e);
+        o = vfma(vload(xo + k / 2), odd(u), o);
       }
       finish(j, e, o);
     }
@@ -771,7 +771,10 @@ static void scatterAddColumnRange(float* W, const float* A, const int32_t* ids, 
 struct StreamLayer {
   int cell, G, H, K;  // cell: 0 lstm, 1 gru, 2 rnn_tanh, 3 rnn_relu; K: the input's width (V for a one-hot input)
   int id;             // the token id of a one-hot input, or -1 for a dense input x [K]
+  int q;              // the products' weights: 0 float32 (wih, whh), 1 bf16, 2 int8 (wihQ, whhQ; scales for int8)
   const float *x, *wih, *bih, *whh, *bhh, *h;
+  const void *wihQ, *whhQ;
+  const float *wihS, *whhS;
   float *c, *gx, *gh, *act, *aux, *hNew;
 };
 
@@ -779,12 +782,14 @@ static void streamUnits(const StreamLayer& s, int u0, int u1) {
   const int G = s.G, H = s.H, GH = G * H;
   for (int g = 0; g < G; g++) {
     const int r0 = g * H + u0, r1 = g * H + u1;
-    dotNT(1, H, s.h, s.whh, s.gh, GH, r0, r1, false);
-    if (s.id >= 0) {
+    if (s.q) dotNTq(s.q, 1, H, s.h, s.whhQ, s.whhS, s.gh, GH, r0, r1, false);
+    else dotNT(1, H, s.h, s.whh, s.gh, GH, r0, r1, false);
+    if (s.id >= 0) {  // the gather reads the float32 weights (rounded in place when the products read packed ones)
       const float* w = s.wih + s.id;
       for (int k = r0; k < r1; k++) s.gx[k] = w[long(k) * s.K] + s.bih[k];
     } else {
-      dotNT(1, s.K, s.x, s.wih, s.gx, GH, r0, r1, false);
+      if (s.q) dotNTq(s.q, 1, s.K, s.x, s.wihQ, s.wihS, s.gx, GH, r0, r1, false);
+      else dotNT(1, s.K, s.x, s.wih, s.gx, GH, r0, r1, false);
       for (int k = r0; k < r1; k++) s.gx[k] = s.gx[k] + s.bih[k];
     }
   }
@@ -1229,11 +1234,12 @@ static napi_value GemmLowp(napi_env env, napi_callback_info info) {
 }
 
 // streamStep(slot, args: Int32Array): one streaming step of one row through every layer and the head, in one call
-// (the layers as streamLayer, the head as gemm op 3 and the bias added after it). args, byte addresses in the bound
-// buffer: [cell 0 lstm | 1 gru | 2 rnn_tanh | 3 rnn_relu, L, H, onehot 0|1, x (the id as an int32 for a one-hot
-// input, else floats [K0]), h [L, H], c [L, H] (-1 unless lstm), y [Y], Y (0: no head), head weight [Y, H],
-// head bias [Y], scratch [3·G·H + 2·H], then per layer: wih [G·H, K], bih [G·H], whh [G·H, H], bhh [G·H], K].
-// h and c are updated in place; y receives the head's output.
+// (the layers as streamLayer, the head as gemm op 3 or gemmLowp and the bias added after it). args, byte addresses
+// in the bound buffer: [cell 0 lstm | 1 gru | 2 rnn_tanh | 3 rnn_relu, L, H, onehot 0|1, x (the id as an int32 for
+// a one-hot input, else floats [K0]), h [L, H], c [L, H] (-1 unless lstm), y [Y], Y (0: no head), head weight
+// [Y, H], head bias [Y], scratch [3·G·H + 2·H], q (0 float32 weights, 1 bf16, 2 int8), head scales [Y] (int8),
+// then per layer: wih [G·H, K] float32, bih [G·H], whh [G·H, H] (packed when q > 0), bhh [G·H], K, wih packed
+// (q > 0 and a dense input), wih scales, whh scales (int8)]. h and c are updated in place; y receives the output.
 static napi_value StreamStep(napi_env env, napi_callback_info info) {
   const char* msg = "eddy native streamStep: bad arguments, an operand outside the bound buffer or an id outside [0, V)";
   size_t argc = 2;
@@ -1245,42 +1251,57 @@ static napi_value StreamStep(napi_env env, napi_callback_info info) {
   const int32_t* a = typedArg<int32_t>(env, argv[1], napi_int32_array, n, "eddy native streamStep: args must be an Int32Array");
   if (!a) return nullptr;
   Instance* in = instance(env);
-  if (slot < 0 || size_t(slot) >= in->bound.size() || n < 12) return fail(env, "ERR_INVALID_ARG", msg);
-  const int cell = a[0], L = a[1], H = a[2], onehot = a[3], Y = a[8];
-  if (cell < 0 || cell > 3 || L < 1 || H < 1 || (onehot != 0 && onehot != 1) || Y < 0 || n != size_t(12 + 5 * L))
+  constexpr int HEAD = 14, PER_LAYER = 8, MAX_LAYERS = 8;
+  if (slot < 0 || size_t(slot) >= in->bound.size() || n < size_t(HEAD + PER_LAYER)) return fail(env, "ERR_INVALID_ARG", msg);
+  const int cell = a[0], L = a[1], H = a[2], onehot = a[3], Y = a[8], q = a[12];
+  if (cell < 0 || cell > 3 || L < 1 || L > MAX_LAYERS || H < 1 || (onehot != 0 && onehot != 1) || Y < 0 || q < 0 || q > 2 ||
+      n != size_t(HEAD + PER_LAYER * L))
     return fail(env, "ERR_INVALID_ARG", msg);
   const int G = cell == 0 ? 4 : cell == 1 ? 3 : 1;
   const uint64_t GH = uint64_t(G) * H;
+  const uint64_t esz = q == 1 ? 2 : q == 2 ? 1 : 4;  // bytes a weight of the products
   const Bound& bd = in->bound[size_t(slot)];
   bool ok = true;
-  auto at = [&](int32_t addr, uint64_t floats) -> float* {
-    if (addr < 0 || (addr & 3) != 0 || uint64_t(addr) + floats * 4 > bd.length) {
+  auto bytesAt = [&](int32_t addr, uint64_t bytes, uint64_t align) -> uint8_t* {
+    if (addr < 0 || uint64_t(addr) % align != 0 || uint64_t(addr) + bytes > bd.length) {
       ok = false;
       return nullptr;
     }
-    return reinterpret_cast<float*>(bd.base + addr);
+    return bd.base + addr;
   };
-  const int K0 = a[12 + 4];
-  float* x = at(a[4], onehot ? 1 : uint64_t(K0));
+  auto at = [&](int32_t addr, uint64_t floats) { return reinterpret_cast<float*>(bytesAt(addr, floats * 4, 4)); };
+  auto scalesAt = [&](int32_t addr, uint64_t rows) -> const float* { return q == 2 ? at(addr, rows) : nullptr; };
+  const int K0 = a[HEAD + 4];
+  float* x = at(a[4], onehot ? 1 : uint64_t(std::max(K0, 0)));
   float* h = at(a[5], uint64_t(L) * H);
   float* c = cell == 0 ? at(a[6], uint64_t(L) * H) : nullptr;
   float* y = Y > 0 ? at(a[7], uint64_t(Y)) : nullptr;
-  const float* hw = Y > 0 ? at(a[9], uint64_t(Y) * H) : nullptr;
+  const void* hw = Y > 0 ? bytesAt(a[9], uint64_t(Y) * H * esz, esz) : nullptr;
   const float* hb = Y > 0 ? at(a[10], uint64_t(Y)) : nullptr;
+  const float* hs = Y > 0 ? scalesAt(a[13], uint64_t(Y)) : nullptr;
   float* scratch = at(a[11], 3 * GH + 2 * uint64_t(H));
   if (!ok) return fail(env, "ERR_OUT_OF_RANGE", msg);
-  StreamLayer layers[8];
-  if (L > 8) return fail(env, "ERR_INVALID_ARG", "eddy native streamStep: at most 8 layers");
+  StreamLayer layers[MAX_LAYERS];
   for (int l = 0; l < L; l++) {
-    const int32_t* e = a + 12 + 5 * l;
+    const int32_t* e = a + HEAD + PER_LAYER * l;
     const int K = e[4];
     if (K < 1 || (l > 0 && K != H)) return fail(env, "ERR_INVALID_ARG", msg);
     StreamLayer& s = layers[l];
-    s.cell = cell; s.G = G; s.H = H; s.K = K;
+    s.cell = cell; s.G = G; s.H = H; s.K = K; s.q = q;
     s.wih = at(e[0], GH * K);
     s.bih = at(e[1], GH);
-    s.whh = at(e[2], GH * H);
     s.bhh = at(e[3], GH);
+    s.whh = nullptr; s.whhQ = nullptr; s.wihQ = nullptr; s.wihS = nullptr; s.whhS = nullptr;
+    if (q) {
+      s.whhQ = bytesAt(e[2], GH * H * esz, esz);
+      s.whhS = scalesAt(e[7], GH);
+      if (l > 0 || !onehot) {
+        s.wihQ = bytesAt(e[5], GH * K * esz, esz);
+        s.wihS = scalesAt(e[6], GH);
+      }
+    } else {
+      s.whh = at(e[2], GH * H);
+    }
     s.id = -1;
     s.x = l == 0 ? x : h + long(l - 1) * H;
     s.h = h + long(l) * H;
@@ -1297,8 +1318,12 @@ static napi_value StreamStep(napi_env env, napi_callback_info info) {
   for (int l = 0; l < L; l++) streamLayer(p, layers[l], h + long(l) * H);
   if (Y > 0) {
     Job j{};
-    j.kind = 2;
-    j.M = 1; j.N = Y; j.K = H; j.A = h + long(L - 1) * H; j.B = hw; j.C = y; j.acc = false;
+    j.kind = q ? 4 : 2;
+    j.qkind = q;
+    j.M = 1; j.N = Y; j.K = H; j.A = h + long(L - 1) * H; j.C = y; j.acc = false;
+    j.B = q ? nullptr : static_cast<const float*>(hw);
+    j.W = hw;
+    j.scales = hs;
     j.total = Y;
     const int chunks = p.threads > 1 && double(Y) * H >= PARALLEL_DOT_MACS && Y >= 8 ? p.threads : 1;
     j.step = ((Y + chunks - 1) / chunks + 3) / 4 * 4;

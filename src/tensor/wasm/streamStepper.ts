@@ -6,26 +6,45 @@
  * are views of the memory. The kernel's arguments (the weights' byte addresses) are built once per plan and
  * parameter array.
  */
-import type { Backend, CellKind, StreamPlan } from '../backend.ts';
+import type { Backend, CellKind, LowpWeights, StreamPlan } from '../backend.ts';
 import type { WasmArena } from './wasmArena.ts';
 import { align16 } from './wasmArena.ts';
 
 const CELL_CODES: Record<CellKind, number> = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 };
 const GATES: Record<CellKind, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1 };
-/** The kernel's layer table is fixed-size (eddy_native.cc). */
+/** The kernel's layer table is fixed-size (eddy_native.cc), its arguments a header and a row per layer. */
 const MAX_LAYERS = 8;
+const HEAD = 14;
+const PER_LAYER = 8;
 
 /**
- * The kernel's arguments: `[cell, L, H, onehot, x, h, c, y, Y, head weight, head bias, scratch]`, then per layer
- * `[wih, bih, whh, bhh, inputWidth]` (byte addresses; x, h, c, y and scratch filled in at each call).
+ * The kernel's arguments: `[cell, L, H, onehot, x, h, c, y, Y, head weight, head bias, scratch, q, head scales]`,
+ * then per layer `[wih, bih, whh, bhh, inputWidth, wih packed, wih scales, whh scales]` (byte addresses; x, h,
+ * c, y and scratch filled in at each call; q 0 float32, 1 bf16, 2 int8: then whh and the head's weight are the
+ * packed copies). Null when a packed weight is not in the memory.
  */
-function kernelArgs(plan: StreamPlan, P: Float32Array): Int32Array {
-  const { layers, head } = plan;
+function kernelArgs(plan: StreamPlan, P: Float32Array, buffer: ArrayBufferLike): Int32Array | null {
+  const { layers, head, packed } = plan;
   const at = (off: number): number => P.byteOffset + 4 * off;
-  const a = new Int32Array(12 + 5 * layers.length);
+  const inMemory = (w: LowpWeights | null): boolean =>
+    w === null || (w.data.buffer === buffer && (w.scales === null || w.scales.buffer === buffer));
+  if (packed !== null && !(inMemory(packed.head) && packed.layers.every((p) => inMemory(p.wih) && inMemory(p.whh))))
+    return null;
+  const scales = (w: LowpWeights | null | undefined): number => (w?.scales ? w.scales.byteOffset : -1);
+  const q = packed === null ? 0 : (packed.head ?? packed.layers[0].whh).kind === 'bf16' ? 1 : 2;
+  const a = new Int32Array(HEAD + PER_LAYER * layers.length);
   a.set([CELL_CODES[plan.cell], layers.length, plan.hiddenSize, plan.onehot ? 1 : 0, 0, 0, -1, 0]);
-  a.set([head?.size ?? 0, head ? at(head.weight) : 0, head ? at(head.bias) : 0], 8);
-  layers.forEach((lo, l) => a.set([at(lo.wih), at(lo.bih), at(lo.whh), at(lo.bhh), lo.inputWidth], 12 + 5 * l));
+  const hw = head === null ? 0 : packed?.head ? packed.head.data.byteOffset : at(head.weight);
+  a.set([head?.size ?? 0, hw, head ? at(head.bias) : 0, 0, q, scales(packed?.head)], 8);
+  layers.forEach((lo, l) => {
+    const pk = packed?.layers[l];
+    const whh = pk ? pk.whh.data.byteOffset : at(lo.whh);
+    const wihQ = pk ? pk.wih.data.byteOffset : -1;
+    a.set(
+      [at(lo.wih), at(lo.bih), whh, at(lo.bhh), lo.inputWidth, wihQ, scales(pk?.wih), scales(pk?.whh)],
+      HEAD + PER_LAYER * l,
+    );
+  });
   return a;
 }
 
@@ -34,16 +53,17 @@ export function streamStepper(
   slot: number,
   kernel: (slot: number, args: Int32Array) => void,
 ): NonNullable<Backend['streamStep']> {
-  const built = new WeakMap<StreamPlan, { P: Float32Array; args: Int32Array }>();
+  const built = new WeakMap<StreamPlan, { P: Float32Array; args: Int32Array | null }>();
   const i32 = new Int32Array(arena.buffer);
   return (plan, P, x, h, c, y) => {
     if (!arena.owns(P) || plan.layers.length > MAX_LAYERS) return false;
     let entry = built.get(plan);
     if (entry === undefined || entry.P !== P) {
-      entry = { P, args: kernelArgs(plan, P) };
+      entry = { P, args: kernelArgs(plan, P, arena.buffer) };
       built.set(plan, entry);
     }
     const a = entry.args;
+    if (a === null) return false;
     const H = plan.hiddenSize;
     const LH = plan.layers.length * H;
     const Y = plan.head?.size ?? 0;
