@@ -99,11 +99,16 @@ function trainModel(spec: TrainSpec, backend: Backend): RNNModel {
   );
 }
 
-function streamModel(spec: StreamSpec, backend: Backend): RNNModel {
-  return RNNModel.create(
+/** The weights a streaming row runs on: float32, or rounded to bf16 and packed (`quantizeWeights`, issue 17). */
+export type StreamWeights = 'f32' | 'bf16';
+
+function streamModel(spec: StreamSpec, backend: Backend, weights: StreamWeights = 'f32'): RNNModel {
+  const model = RNNModel.create(
     { cell: spec.cell, input: spec.input, inputSize: spec.X, hiddenSize: spec.H, outputSize: spec.Y },
     { seed: SEED, backend },
   );
+  if (weights !== 'f32') model.quantizeWeights(weights);
+  return model;
 }
 
 /** One forward + backward over the first window from a zero state: logits, gradients, final state. */
@@ -168,11 +173,14 @@ function streamProbs(model: RNNModel, spec: StreamSpec): Float32Array {
   return probs;
 }
 
-/** Checks a backend's streaming steps against the reference kernels. @throws Error beyond `REF_TOL` */
-export function checkStreamBackend(spec: StreamSpec, backend: Backend): number {
+/**
+ * Checks a backend's streaming steps against the reference kernels (with bf16 weights: the same rounded weights on
+ * both, the reference reading them as float32). @throws Error beyond `REF_TOL`
+ */
+export function checkStreamBackend(spec: StreamSpec, backend: Backend, weights: StreamWeights = 'f32'): number {
   const d = maxAbsDiff(
-    streamProbs(streamModel(spec, backend), spec),
-    streamProbs(streamModel(spec, referenceBackend), spec),
+    streamProbs(streamModel(spec, backend, weights), spec),
+    streamProbs(streamModel(spec, referenceBackend, weights), spec),
   );
   if (!(d < REF_TOL))
     throw new Error(
@@ -252,8 +260,9 @@ export function timeStream(
   backend: Backend,
   budget: Budget,
   onProgress?: (done: number, wanted: number) => void,
+  weights: StreamWeights = 'f32',
 ): Timing {
-  const model = streamModel(spec, backend);
+  const model = streamModel(spec, backend, weights);
   const { ids, frames } = streamData(spec);
   const xs: (Int32Array | Float32Array)[] =
     spec.input === 'onehot' ? Array.from({ length: ids.length }, (_, i) => ids.subarray(i, i + 1)) : frames;

@@ -136,6 +136,10 @@ export function rooflineOf(row: CaseResult, spec: Spec, roof: Roofline): { flop:
   const flop = flops / row.secondsPerStep / roof.peakFlops;
   const rate = roof.bandwidth.get(weightBytes);
   // training and keyed ticks read each weight once per batch of many rows: bound by FLOPs, not weight reads
-  const weights = spec.kind !== 'stream' || rate === undefined ? NaN : weightBytes / rate / row.secondsPerStep;
+  // (packed bf16 rows read half the bytes, at a rate not probed: no weight-read fraction)
+  const weights =
+    spec.kind !== 'stream' || rate === undefined || row.impl.endsWith('-bf16')
+      ? NaN
+      : weightBytes / rate / row.secondsPerStep;
   return { flop, weights };
 }

@@ -178,7 +178,10 @@ async function bench(values: {
       : s.allBackends
         ? backends.filter((b) => b.name !== 'js')
         : [scalingBackend(backends)].filter((b) => b !== undefined);
-  const perSpec = (s: Spec): number => eddyFor(s).length + tfFor(s).length + (torchOn ? 1 : 0);
+  // Streaming workloads also run on the native backend with bf16 weights (issue 17's lower-precision weights).
+  const lowpFor = (s: Spec): Backend[] =>
+    s.kind === 'stream' ? backends.filter((b) => b.name.startsWith('native')) : [];
+  const perSpec = (s: Spec): number => eddyFor(s).length + lowpFor(s).length + tfFor(s).length + (torchOn ? 1 : 0);
   const planner = createPlanner(
     quick ? QUICK_S : TOTAL_S,
     specs.flatMap((s) => Array<ReturnType<typeof plan>>(perSpec(s)).fill(plan(s))),
@@ -229,6 +232,16 @@ async function bench(values: {
             ? await timeKeyed(spec, b, budget, stepProgress(impl))
             : timeStream(spec, b, budget, stepProgress(impl));
       rows.push(row(spec, impl, 'eddy', t, `ref ${checks.get(b)!.toExponential(1)}`));
+    }
+    if (spec.kind === 'stream') {
+      for (const b of lowpFor(spec)) {
+        const impl = `eddy-${b.name}-bf16`;
+        progress(`${spec.id} ${impl}: checking against the reference kernels with the same bf16 weights`);
+        const check = checkStreamBackend(spec, b, 'bf16');
+        progress(`${spec.id} ${impl}: timing (${spec.title}, bf16 weights)`);
+        const t = timeStream(spec, b, planner.next(plan(spec)), stepProgress(impl), 'bf16');
+        rows.push(row(spec, impl, 'eddy', t, `ref ${check.toExponential(1)}`));
+      }
     }
     probe?.sample(); // the limits again, between this workload's eddy rows and its peers
     // 2. TensorFlow.js on each of its backends, from the same weights.
@@ -294,6 +307,11 @@ async function bench(values: {
     'metric: median over the timed steps.',
     'ratio eddy/peer = peer time per step / eddy time per step (> 1: eddy faster), measured in this run.',
     'check: max abs diff from eddy on the reference kernels, same weights and inputs (W1, W1b: loss on a T16 B8 slice; W2, W3: softmax of 8 steps; W4: softmax of keys 0-7 over 2 ticks, each key stepped alone).',
+    ...(specs.some((s) => lowpFor(s).length > 0)
+      ? [
+          '-bf16: the same model with its weight matrices rounded to bf16 and packed (model.quantizeWeights), checked against the reference kernels on the same rounded weights; its ratios are against the float32 peers; weights % not given (the probe reads float32 sizes).',
+        ]
+      : []),
     ...(specs.some((s) => s.kind === 'keyed')
       ? [
           `W4: a step = a tick (every key once, random order), metric = keys / median tick; keyedRecurrent with maxBatch ${KEYED_MAX_BATCH}; eddy-js not timed (seconds a tick); W4-100 and W4-10k (maxKeys 4/5 of the keys: eviction with onEvict/initialState) on ${scalingBackend(backends)?.name ?? '-'} only; torch = hand-batched loop, torch-per-key = dict of states, LSTMCell per element`,
