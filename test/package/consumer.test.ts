@@ -166,6 +166,35 @@ console.log(p[0].toFixed(1), p[1].toFixed(1));`,
     expect(models.stdout).toMatch(/ram-translated .*F16 weights, test error 1\.36%/);
   });
 
+  it("the native backend's fused one-row step from the package: a step alone has the bits of a batch's row", () => {
+    writeFileSync(
+      join(app, 'fused.mjs'),
+      `import { RNNModel, createNativeBackend, nativeAvailable } from 'eddy';
+if (!nativeAvailable()) { console.log('no native addon'); process.exit(0); }
+const be = createNativeBackend({ threads: 2 });
+const out = [typeof be.streamStep];
+for (const weights of ['f32', 'bf16']) {
+  const m = RNNModel.create({ cell: 'lstm', input: 'onehot', inputSize: 65, hiddenSize: 256, outputSize: 65 }, { seed: 1, backend: be });
+  if (weights !== 'f32') m.quantizeWeights(weights);
+  const one = m.createState(1);
+  const two = m.createState(2);
+  let same = true;
+  for (let t = 0; t < 20; t++) {
+    const a = m.step(Int32Array.of((t * 7) % 65), one); // one row: the fused step
+    const b = m.step(Int32Array.of((t * 7) % 65, (t * 3) % 65), two); // two rows: method by method
+    same &&= a.every((v, k) => Object.is(v, b[k]));
+  }
+  out.push(weights + ' ' + same);
+}
+be.close();
+console.log(out.join(', '));`,
+    );
+    const r = run(process.execPath, ['fused.mjs']);
+    expect(r.status, r.stderr).toBe(0);
+    const built = existsSync(join(app, 'node_modules/eddy/src/tensor/native/build/Release/eddy_native.node'));
+    expect(r.stdout.trim()).toBe(built ? 'function, f32 true, bf16 true' : 'no native addon');
+  });
+
   it('require("eddy") from CommonJS (Node >= 20.19 loads ES modules with require)', () => {
     writeFileSync(
       join(app, 'app.cjs'),
