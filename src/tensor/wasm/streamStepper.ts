@@ -48,18 +48,25 @@ function kernelArgs(plan: StreamPlan, P: Float32Array, buffer: ArrayBufferLike):
   return a;
 }
 
+/** Views of the staged h, c and y of the last call. */
+interface Views {
+  h: Float32Array;
+  c: Float32Array;
+  y: Float32Array;
+}
+
 export function streamStepper(
   arena: WasmArena,
   slot: number,
   kernel: (slot: number, args: Int32Array) => void,
 ): NonNullable<Backend['streamStep']> {
-  const built = new WeakMap<StreamPlan, { P: Float32Array; args: Int32Array | null }>();
+  const built = new WeakMap<StreamPlan, { P: Float32Array; args: Int32Array | null; views: Views | null }>();
   const i32 = new Int32Array(arena.buffer);
   return (plan, P, x, h, c, y) => {
     if (!arena.owns(P) || plan.layers.length > MAX_LAYERS) return false;
     let entry = built.get(plan);
     if (entry === undefined || entry.P !== P) {
-      entry = { P, args: kernelArgs(plan, P, arena.buffer) };
+      entry = { P, args: kernelArgs(plan, P, arena.buffer), views: null };
       built.set(plan, entry);
     }
     const a = entry.args;
@@ -90,9 +97,19 @@ export function streamStepper(
     a[7] = ownY ? y.byteOffset : base + yAt;
     a[11] = base + scratchAt;
     kernel(slot, a);
-    h.set(f32.subarray((base + hAt) >> 2, ((base + hAt) >> 2) + LH));
-    if (c !== undefined) c.set(f32.subarray((base + cAt) >> 2, ((base + cAt) >> 2) + LH));
-    if (Y > 0 && !ownY) y.set(f32.subarray((base + yAt) >> 2, ((base + yAt) >> 2) + Y));
+    let v = entry.views;
+    if (v === null || v.h.byteOffset !== base + hAt || v.c.byteOffset !== base + cAt || v.y.byteOffset !== base + yAt) {
+      // the staged h, c and y, as views made once (not three new arrays a step)
+      v = {
+        h: f32.subarray((base + hAt) >> 2, ((base + hAt) >> 2) + LH),
+        c: f32.subarray((base + cAt) >> 2, ((base + cAt) >> 2) + LH),
+        y: f32.subarray((base + yAt) >> 2, ((base + yAt) >> 2) + Y),
+      };
+      entry.views = v;
+    }
+    h.set(v.h);
+    if (c !== undefined) c.set(v.c);
+    if (Y > 0 && !ownY) y.set(v.y);
     return true;
   };
 }
