@@ -184,8 +184,8 @@ export interface Backend {
   ): void;
   /**
    * Optional: one streaming step of ONE row through every layer and the head in one call (`RNNModel.step` with
-   * B = 1 and float32 weights), with the bits of the step done method by method (which are those of any row of a
-   * batched step). `P` holds the weights at `plan`'s offsets; `x` is the token id `[1]` (`plan.onehot`) or the
+   * B = 1; the products read `plan.packed` where the weights are packed), with the bits of the step done method by
+   * method (which are those of any row of a batched step). `P` holds the weights at `plan`'s offsets; `x` is the token id `[1]` (`plan.onehot`) or the
    * dense input `[plan.layers[0].inputWidth]`; `h`, `c` `[L, H]` are updated in place; `y` `[Y]` receives the
    * head's output (untouched when `plan.head` is null).
    * @returns false when it could not run (e.g. `P` is not in this backend's memory): the caller steps as usual

@@ -2,7 +2,7 @@
  * The native backend: the wasm backend (its memory, staging, guards and SIMD pointwise kernels) with its three
  * multiplies and every cell's step forward and backward replaced by the optional C++ addon (`native/eddy_native.cc`,
  * `native/eddy_pointwise.h`), plus the softmax cross-entropy and the Adam update (`Backend.softmaxCrossEntropy`,
- * `Backend.adamUpdate`, over any arrays):
+ * `Backend.adamUpdate`, over any arrays), and a one-row streaming step in one call (`Backend.streamStep`):
  * vectorised for the machine that built it (AVX-512 or AVX2 with fused multiply-add), the multiplies on both
  * cores, reading the same memory in place.
  *

@@ -12,7 +12,9 @@
 // (op 3) is that for any M: every row of C gets the bits of the 1-row product, whatever M (a batched streaming step
 // equals stepping each row alone), at about half the speed of the blocked kernel from M = 32 on.
 // The pointwise jobs (cell steps, the one-hot gather) split their rows the same way when they are large (a keyed
-// tick's 256-row steps); rows never interact, so the split changes no result.
+// tick's 256-row steps); rows never interact, so the split changes no result. A one-row streaming step (streamStep)
+// runs every layer and the head in one call, each layer split over the threads by hidden units, with the bits of
+// the same step done kernel by kernel.
 // Both threads take chunks of one job from a shared counter; the calling thread never waits for a chunk nobody
 // has started, so a descheduled helper thread costs nothing but its own chunk.
 #include <node_api.h>
