@@ -2,7 +2,7 @@
  * `eddy generate`: streams generated text from a character-level model to stdout, one character as it is
  * sampled (`npm start` is this command with 2,000 characters).
  *
- *   eddy generate --model shakespeare --prime "ROMEO:" --length 500 --temperature 0.8
+ *   eddy generate --model shakespeare --prime "ROMEO:" --length 500 --temperature 0.8 [--weights bf16]
  *   eddy generate --list
  */
 import { generateTextAsync, loadModel, backendByName } from '../../src/index.ts';
@@ -31,15 +31,30 @@ export const command = defineCommand({
     greedy: { type: 'boolean', description: 'always the likeliest character (no sampling)' },
     seed: { type: 'integer', min: 0, max: 0xffffffff, description: 'seed of the sampling [default: random, printed]' },
     backend: backendFlag,
+    weights: {
+      type: 'choice',
+      choices: ['f32', 'bf16', 'int8'],
+      default: 'f32',
+      description:
+        'weights as loaded for streaming (loadModel options.weights): bf16 or int8 rounding, fewer bytes a step',
+    },
   },
-  optionFlags: { 'options.prime': '--prime', 'options.length': '--length', 'options.topK': '--top-k' },
+  optionFlags: {
+    'options.prime': '--prime',
+    'options.length': '--length',
+    'options.topK': '--top-k',
+    'options.weights': '--weights',
+  },
   async run(f, ctx) {
     if (f.list) {
       process.stdout.write(shippedModelsTable());
       return;
     }
     const seed = f.seed ?? Math.floor(Math.random() * 0xffffffff);
-    const model = loadModel(f.model, { backend: backendByName(f.backend, { path: '--backend' }) });
+    const model = loadModel(f.model, {
+      backend: backendByName(f.backend, { path: '--backend' }),
+      weights: f.weights as 'f32' | 'bf16' | 'int8',
+    });
     const c = model.config;
     // validates the options (an unseen character in the prime, say) before anything is printed
     const chars = generateTextAsync(model, {
@@ -52,7 +67,7 @@ export const command = defineCommand({
     });
     ctx.begin();
     ctx.log(
-      `eddy: ${c.numLayers}-layer ${c.cell.toUpperCase()} ${c.hiddenSize}, ${c.vocab?.length ?? 0} characters, seed ${seed}`,
+      `eddy: ${c.numLayers}-layer ${c.cell.toUpperCase()} ${c.hiddenSize}, ${c.vocab?.length ?? 0} characters, seed ${seed}${f.weights === 'f32' ? '' : `, ${f.weights} weights`}`,
     );
     await writeStreaming(f.prime, chars);
   },
