@@ -166,7 +166,7 @@ console.log(p[0].toFixed(1), p[1].toFixed(1));`,
     expect(models.stdout).toMatch(/ram-translated .*F16 weights, test error 1\.36%/);
   });
 
-  it("the native backend's fused one-row step from the package: a step alone has the bits of a batch's row", () => {
+  it("the native backend's fused one-row step from the package (a step alone has the bits of a batch's row), and generate --weights bf16", () => {
     writeFileSync(
       join(app, 'fused.mjs'),
       `import { RNNModel, createNativeBackend, nativeAvailable } from 'eddy';
@@ -193,6 +193,10 @@ console.log(out.join(', '));`,
     expect(r.status, r.stderr).toBe(0);
     const built = existsSync(join(app, 'node_modules/eddy/src/tensor/native/build/Release/eddy_native.node'));
     expect(r.stdout.trim()).toBe(built ? 'function, f32 true, bf16 true' : 'no native addon');
+    const gen = run('npx', ['--no-install', 'eddy', 'generate', '--weights', 'bf16', '--length', '80', '--seed', '1']);
+    expect(gen.status, gen.stderr).toBe(0);
+    expect(gen.stderr).toMatch(/seed 1, bf16 weights/);
+    expect(gen.stdout.trim().length).toBeGreaterThan(40);
   });
 
   it('require("eddy") from CommonJS (Node >= 20.19 loads ES modules with require)', () => {
