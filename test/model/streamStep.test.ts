@@ -3,19 +3,22 @@
  * one-row step, split by hidden units over two threads) against the step done method by method on the same
  * backend (a copy of the backend without `streamStep`): the same bits, step after step, for every cell, every input
  * kind, stacked layers, no head, hidden sizes that split at a vector boundary and leave a scalar tail, on one thread
- * and on two, with float32 weights and with the packed bf16 and int8 weights of `quantizeWeights`. stepRows.test.ts checks in turn that a one-row step has the bits of any row of a batched step.
+ * and on two, with float32 weights and with the packed bf16 and int8 weights of `quantizeWeights`.
+ * stepRows.test.ts checks in turn that a one-row step has the bits of any row of a batched step. Skipped, with a
+ * line on stderr, where the addon is not built.
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelOptions } from '../../src/model/modelConfig.ts';
 import type { RecurrentState } from '../../src/model/recurrentState.ts';
 import { RNNModel } from '../../src/model/rnnModel.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
-import { createNativeBackend, nativeAvailable } from '../../src/tensor/nativeBackend.ts';
+import { createNativeBackend, nativeAvailable, nativeProblem } from '../../src/tensor/nativeBackend.ts';
 import type { WasmBackend } from '../../src/tensor/wasmBackend.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { fill } from '../helpers/gemmCheck.ts';
 
 const MiB = 2 ** 20;
+if (!nativeAvailable()) process.stderr.write(`fused streaming step tests skipped: the addon is ${nativeProblem()}\n`);
 
 const models: ModelOptions[] = [
   // W2's shape: the layer's products are large enough to split over two threads
