@@ -12,6 +12,7 @@ import type { ModelOptions } from '../../src/model/modelConfig.ts';
 import type { RecurrentState } from '../../src/model/recurrentState.ts';
 import { RNNModel } from '../../src/model/rnnModel.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
+import { nativeAddon } from '../../src/tensor/native/nativeAddon.ts';
 import { createNativeBackend, nativeAvailable, nativeProblem } from '../../src/tensor/nativeBackend.ts';
 import type { WasmBackend } from '../../src/tensor/wasmBackend.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -95,6 +96,32 @@ describe.runIf(nativeAvailable())('the fused streaming step', () => {
       }
     });
   }
+
+  it('the addon refuses bad arguments and operands outside its buffer rather than reading them', () => {
+    const addon = nativeAddon()!;
+    const buffer = new ArrayBuffer(1 << 16); // kept: the addon reads it through a raw pointer
+    const slot = addon.bind(buffer);
+    // a 1-layer LSTM, H 4, one-hot over 5 ids, head 3, all in a 64 KiB buffer: x at 0, h 64, c 128, y 192,
+    // head 256 (+48) and 320, scratch 384, then the layer's wih 1024, bih 2048, whh 3072, bhh 4096
+    const good = (): Int32Array =>
+      Int32Array.of(0, 1, 4, 1, 0, 64, 128, 192, 3, 256, 320, 384, 0, -1, 1024, 2048, 3072, 4096, 5, -1, -1, -1);
+    addon.streamStep(slot, good()); // the id at 0 is 0: in range
+    const bad = (i: number, v: number): Int32Array => {
+      const a = good();
+      a[i] = v;
+      return a;
+    };
+    expect(() => addon.streamStep(slot, new Float32Array(22) as unknown as Int32Array)).toThrow(/Int32Array/);
+    expect(() => addon.streamStep(slot, good().subarray(0, 20))).toThrow(/streamStep: bad arguments/);
+    expect(() => addon.streamStep(slot, bad(0, 7))).toThrow(/streamStep: bad arguments/); // no such cell
+    expect(() => addon.streamStep(slot, bad(1, 0))).toThrow(/streamStep: bad arguments/); // no layers
+    expect(() => addon.streamStep(slot, bad(12, 3))).toThrow(/streamStep: bad arguments/); // no such weight kind
+    expect(() => addon.streamStep(slot, bad(16, 65530))).toThrow(/outside the bound buffer/); // whh past the end
+    expect(() => addon.streamStep(slot, bad(5, 66))).toThrow(/outside the bound buffer/); // h not 4-aligned
+    new Int32Array(buffer)[0] = 5; // the id: outside [0, 5)
+    expect(() => addon.streamStep(slot, good())).toThrow(/an id outside \[0, V\)/);
+    expect(() => addon.streamStep(slot + 1, good())).toThrow(/streamStep: bad arguments/); // no such slot
+  });
 
   it('is not used for B > 1, and declines weights outside its memory', () => {
     const be = createNativeBackend({ capacity: 64 * MiB, threads: 2 });
