@@ -123,7 +123,7 @@ describe.runIf(nativeAvailable())('the fused streaming step', () => {
     expect(() => addon.streamStep(slot + 1, good())).toThrow(/streamStep: bad arguments/); // no such slot
   });
 
-  it('is not used for B > 1, and declines weights outside its memory', () => {
+  it('is not used for B > 1, and declines weights outside its memory or more than 8 layers', () => {
     const be = createNativeBackend({ capacity: 64 * MiB, threads: 2 });
     try {
       const { fused, calls } = pair(be);
@@ -149,6 +149,24 @@ describe.runIf(nativeAvailable())('the fused streaming step', () => {
       expect(be.streamStep!(plan, outside, Int32Array.of(0), h, new Float32Array(64), new Float32Array(65))).toBe(
         false,
       );
+      // more layers than the kernel's table holds (8): it declines, and the step is done kernel by kernel
+      const deep: ModelOptions = {
+        cell: 'gru',
+        input: 'dense',
+        inputSize: 3,
+        hiddenSize: 8,
+        numLayers: 9,
+        outputSize: 2,
+      };
+      const { fused: f2, plain, calls: calls2 } = pair(be);
+      const a = RNNModel.create(deep, { seed: 2, backend: f2 });
+      const b = RNNModel.create(deep, { seed: 2, backend: plain });
+      const x = Float32Array.of(0.5, -1, 2);
+      const ya = a.step(x, a.createState(1));
+      expect(calls2()).toBe(1);
+      expect([...ya]).toEqual([...b.step(x, b.createState(1))]);
+      a.dispose();
+      b.dispose();
       m.dispose();
     } finally {
       be.close();
