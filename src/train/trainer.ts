@@ -61,6 +61,8 @@ export interface TrainerOptions {
   seed?: number;
   /** Throw `ERR_NON_FINITE` on a NaN / Inf input, target, loss or gradient. @default true */
   checkFinite?: boolean;
+  /** The clock in ms that times each update (`elapsedMs`, `tokensPerSecond`; for tests). @default performance.now */
+  now?: () => number;
 }
 
 /** What one update reports. */
@@ -128,6 +130,7 @@ export class Trainer {
   private readonly clipValue: number | undefined;
   private readonly schedule: Schedule | undefined;
   private readonly checks: boolean;
+  private readonly now: () => number;
   private readonly rng: Rng;
   /** the workspaces of a window's first part (or all of it) and of its second part: grow-only, bounded */
   private readonly wsFirst: WorkspaceCache;
@@ -162,6 +165,9 @@ export class Trainer {
     this.schedule = resolveSchedule(o.schedule);
     this.rng = new Rng(checkInt('options.seed', o.seed ?? 0, 0, 0xffffffff));
     this.checks = checkBool('options.checkFinite', o.checkFinite ?? true);
+    if (o.now !== undefined && typeof o.now !== 'function')
+      throw invalidArg('options.now', 'a function () => milliseconds', o.now);
+    this.now = o.now ?? (() => performance.now());
   }
 
   /** Updates done. */
@@ -181,7 +187,7 @@ export class Trainer {
    *   `grads.<param>`), with nothing changed; `ERR_INVALID_ARG` / `ERR_SHAPE` naming `window.<field>`
    */
   update(window: TbpttWindow): TrainEvent {
-    const t0 = performance.now();
+    const t0 = this.now();
     const step = this.steps;
     const w = this.resolveWindow(window);
     if (this.checks) {
@@ -221,7 +227,7 @@ export class Trainer {
       this.steps = step + 1;
       if (w.index >= 0) this.nextCursor = w.index + 1;
       const tokens = (w.T - w.context - w.padding) * w.B;
-      const elapsedMs = performance.now() - t0;
+      const elapsedMs = this.now() - t0;
       return {
         step,
         loss: r.loss,

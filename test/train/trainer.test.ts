@@ -37,6 +37,10 @@ describe('Trainer.update', () => {
       k1: 5,
       clipNorm: 1e-3,
       schedule: { kind: 'step', lr: 0.1, stepSize: 2, gamma: 0.5 },
+      now: (() => {
+        let t = 0;
+        return () => (t += 4); // a clock that ticks 4 ms at each reading: every update takes 4 ms
+      })(),
     });
     const events: TrainEvent[] = [];
     for (const w of denseWindows(4, 5, 3, 2)) {
@@ -52,8 +56,8 @@ describe('Trainer.update', () => {
       expect(e.gradNorm).toBeGreaterThan(1e-3);
       expect(e.tokens).toBe(15);
       expect(e.loss).toBeGreaterThan(0);
-      expect(e.elapsedMs).toBeGreaterThanOrEqual(0);
-      expect(e.tokensPerSecond).toBeGreaterThanOrEqual(0);
+      expect(e.elapsedMs).toBe(4);
+      expect(e.tokensPerSecond).toBe(3750); // 15 tokens in 4 ms
     }
     expect(trainer.step).toBe(4);
     expect(trainer.cursor).toBe(4);
@@ -309,6 +313,7 @@ describe('invalid arguments name the option', () => {
     ['options.schedule.kind', { schedule: { kind: 'linear', lr: 1 } }, 'one of "constant"'],
     ['options.seed', { seed: -1 }, 'integer in [0, 4294967295]'],
     ['options.checkFinite', { checkFinite: 'yes' }, 'boolean'],
+    ['options.now', { now: 5 }, 'a function () => milliseconds'],
   ];
   for (const [path, patch, expected] of bad) {
     it(`${path} = ${JSON.stringify(Object.values(patch)[0])}`, () => {
