@@ -195,6 +195,71 @@ describe('keyedRecurrent: checklist', () => {
 });
 
 describe('keyedRecurrent: eviction', () => {
+  it('a long random run: evictions in LRU order (against a plain list), every output as if never evicted', () => {
+    // 40 keys over 12 places, batches of 1-5 distinct keys, idle sweeps: the stepper's LRU list against a list
+    // kept here by moving a key to the end on every step; each step's output against the key stepped alone.
+    const rng = new Rng(7);
+    const persisted = new Map<string, RecurrentState>();
+    const evicted: string[] = [];
+    const ks = new KeyedStepper<string>(
+      model,
+      resolveKeyedState<string>({
+        maxKeys: 12,
+        idleMs: 12,
+        onEvict: (key, state, reason) => {
+          evicted.push(`${key} ${reason}`);
+          persisted.set(key, state);
+        },
+        initialState: (key) => {
+          const s = persisted.get(key);
+          persisted.delete(key);
+          return s;
+        },
+      }),
+      5,
+    );
+    const lru: { key: string; last: number }[] = []; // least recently stepped first
+    const expected: string[] = [];
+    const ref = new Map<string, RecurrentState>();
+    let now = 0;
+    let count = 0;
+    for (let round = 0; round < 400; round++) {
+      now += rng.int(4);
+      if (rng.int(10) === 0) {
+        ks.sweep(now);
+        while (lru.length > 0 && now - lru[0].last >= 12) expected.push(`${lru.shift()!.key} idle`);
+        expect(evicted).toEqual(expected);
+        continue;
+      }
+      const n = 1 + rng.int(5);
+      const keys: string[] = [];
+      while (keys.length < n) {
+        const k = `k${rng.int(40)}`;
+        if (!keys.includes(k)) keys.push(k);
+      }
+      const xs = keys.map(() => vec(count++));
+      for (const k of keys) {
+        const i = lru.findIndex((e) => e.key === k);
+        if (i >= 0) lru.splice(i, 1);
+        else if (lru.length >= 12) expected.push(`${lru.shift()!.key} lru`);
+        lru.push({ key: k, last: now });
+      }
+      const ys = ks.stepBatch(keys, xs, n, now);
+      expect(evicted).toEqual(expected);
+      expect(ks.size).toBe(lru.length);
+      keys.forEach((k, b) => {
+        const s = ref.get(k) ?? model.createState(1);
+        ref.set(k, s);
+        expect(ys[b]).toEqual(model.step(xs[b], s).slice());
+      });
+    }
+    expect(evicted.filter((e) => e.endsWith('lru')).length).toBeGreaterThan(100);
+    expect(evicted.filter((e) => e.endsWith('idle')).length).toBeGreaterThan(5);
+    ks.evictAll('complete');
+    expect(evicted.slice(expected.length)).toEqual(lru.map((e) => `${e.key} complete`));
+    expect(ks.size).toBe(0);
+  });
+
   it('LRU eviction calls onEvict with the evicted key state; initialState restores it', async () => {
     const evs: Ev[] = ['a', 'b', 'a', 'c', 'd', 'a', 'b'].map((key, i) => ({ key, x: vec(i) }));
     const ref = oneByOne(evs);
