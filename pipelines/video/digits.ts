@@ -7,6 +7,7 @@
  *
  *   eddy video-digits [--data ../shared/data] [--clips 2000] [--epochs 15] [--out runs/video-digits.safetensors]
  */
+import { rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import {
   DIGIT_LABELS,
@@ -57,7 +58,10 @@ function majority(truth: Int32Array, mask: Uint8Array, value: number): number {
 export const command = defineCommand({
   name: 'video-digits',
   summary: 'moving MNIST digits behind a bar: train a recurrent frame labeller and its per-frame baseline',
-  details: 'Reports accuracy and macro F1 on visible and hidden frames of clips made from MNIST test digits.',
+  details:
+    'Reports accuracy and macro F1 on visible and hidden frames of clips made from MNIST test digits. Each model ' +
+    'writes an atomic checkpoint after every epoch (OUT.ckpt, OUT.per-frame.ckpt); a rerun of a killed run ' +
+    'continues from them with the result of an uninterrupted run, and they are removed when the run completes.',
   flags: {
     data: {
       type: 'input',
@@ -72,7 +76,13 @@ export const command = defineCommand({
     },
     clips: { type: 'integer', min: 1, default: 2000, description: 'training clips' },
     'test-clips': { type: 'integer', min: 1, default: 200, description: 'test clips' },
-    size: { type: 'integer', min: 8, max: 512, default: 40, description: 'frame side in pixels' },
+    size: {
+      type: 'integer',
+      min: 28,
+      max: 512,
+      default: 40,
+      description: 'frame side in pixels (at least an MNIST digit, 28)',
+    },
     grid: { type: 'integer', min: 1, max: 128, default: 10, description: 'feature grid side' },
     occluder: { type: 'integer', min: 0, default: 16, description: 'occluding bar width in pixels' },
     frames: { type: 'integer', min: 2, default: 20, description: 'frames per clip' },
@@ -85,6 +95,7 @@ export const command = defineCommand({
     seed: { type: 'integer', min: 0, max: 0xffffffff, default: 1, description: 'seed of clips, init and training' },
     limit: { type: 'integer', min: 1, default: 20000, description: 'MNIST digits loaded per split' },
     json: { type: 'boolean', description: 'one JSON line of results on stdout' },
+    'no-resume': { type: 'boolean', description: 'start afresh even when the checkpoints OUT.ckpt exist' },
     backend: backendFlag,
   },
   async run(values, ctx) {
@@ -121,14 +132,30 @@ export const command = defineCommand({
       window: values.window,
       streams: values.streams,
       seed: values.seed,
+      resume: !values.noResume,
     };
+    // after every epoch an atomic checkpoint per model; a rerun of a killed run continues from them
+    const ckpts = { recurrent: `${values.out}.ckpt`, perFrame: `${values.out}.per-frame.ckpt` };
     const log = (who: string) => (e: number, loss: number) => ctx.log(`${who} epoch ${e + 1}: loss ${loss.toFixed(4)}`);
-    const rec = trainFrameLabeler(labeler, trainClips, { ...opts, onEpoch: log('recurrent') });
+    const resumed = (who: string, path: string, epochs: number) => {
+      if (epochs > 0) ctx.log(`${who}: epochs 1-${epochs} were read from ${path} (a run stopped before)`);
+    };
+    const rec = trainFrameLabeler(labeler, trainClips, {
+      ...opts,
+      checkpoint: ckpts.recurrent,
+      onEpoch: log('recurrent'),
+    });
+    resumed('recurrent', ckpts.recurrent, rec.resumedEpochs);
     const mlp = PerFrameClassifier.create(
       { inputSize: labeler.spec.size, hiddenSize: values.hidden, outputSize: 10 },
       { seed: values.seed, backend: labeler.model.backend },
     );
-    const per = trainPerFrame(mlp, labeler.spec, trainClips, { ...opts, onEpoch: log('per-frame') });
+    const per = trainPerFrame(mlp, labeler.spec, trainClips, {
+      ...opts,
+      checkpoint: ckpts.perFrame,
+      onEpoch: log('per-frame'),
+    });
+    resumed('per-frame', ckpts.perFrame, per.resumedEpochs);
     ctx.log(
       `trained on ${rec.frames} frames: recurrent ${labeler.model.numParams} params in ${rec.seconds.toFixed(1)} s, per-frame ${mlp.numParams} params in ${per.seconds.toFixed(1)} s`,
     );
@@ -163,6 +190,7 @@ export const command = defineCommand({
       saveFrameLabeler(values.out, labeler, { 'eddy.video.task': 'moving MNIST digits with occlusion' });
       ctx.log(`saved ${values.out} (${((await stat(values.out)).size / 1024).toFixed(1)} KiB)`);
     } else ctx.log(`model not saved: ${(bytes / 1048576).toFixed(1)} MB is over 2 MB`);
+    for (const path of Object.values(ckpts)) rmSync(path, { force: true }); // the run is complete
     if (values.json) process.stdout.write(`${JSON.stringify({ spec: labeler.spec, results })}\n`);
   },
 });

@@ -5,7 +5,7 @@
  *
  *   eddy video-train [--data ../shared/data/grid] [--out runs/video-grid.safetensors] [--seeds 5]
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -68,7 +68,7 @@ export const command = defineCommand({
   name: 'video-train',
   summary: 'GRID speaking vs silent: train a recurrent frame labeller and its per-frame baseline, test both',
   details:
-    "Trains on 8 clips of speaker 1, tests on the 2 held-out speaker-1 clips and on speaker 2, prints accuracy\nand F1 (speaking = positive), and saves the first seed's recurrent model to --out.",
+    "Trains on 8 clips of speaker 1, tests on the 2 held-out speaker-1 clips and on speaker 2, prints accuracy\nand F1 (speaking = positive), and saves the first seed's recurrent model to --out. Each seed's two models\nwrite atomic checkpoints after every epoch (OUT.s<seed>.ckpt, OUT.s<seed>.per-frame.ckpt); a rerun of a killed\nrun continues from them, and they are removed when every seed is done.",
   flags: {
     data: {
       type: 'input',
@@ -123,6 +123,7 @@ export const command = defineCommand({
       description: 'repeat with seeds seed..seed+N-1; print mean, min, max',
     },
     json: { type: 'boolean', description: 'one JSON line of results on stdout' },
+    'no-resume': { type: 'boolean', description: 'start afresh even when the checkpoints OUT.s<seed>.ckpt exist' },
     backend: backendFlag,
   },
   async run(values, ctx) {
@@ -160,6 +161,7 @@ export const command = defineCommand({
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`.padStart(7);
     const seeds = values.seeds;
     const runs: ReturnType<typeof score>[][] = [];
+    const checkpoints: string[] = [];
     for (let k = 0; k < seeds; k++) {
       const seed = values.seed + k;
       const options: FrameLabelerOptions = {
@@ -177,16 +179,40 @@ export const command = defineCommand({
         backend: backendByName(values.backend, { path: '--backend' }),
       };
       const labeler = createFrameLabeler(options);
-      const train1 = { epochs: values.epochs, lr: values.lr, window: values.window, streams: values.streams, seed };
+      const train1 = {
+        epochs: values.epochs,
+        lr: values.lr,
+        window: values.window,
+        streams: values.streams,
+        seed,
+        resume: !values.noResume,
+      };
       const every = (who: string) => (e: number, loss: number) => {
         if ((e + 1) % 10 === 0) ctx.log(`seed ${seed} ${who} epoch ${e + 1}: loss ${loss.toFixed(4)}`);
       };
-      const rec = trainFrameLabeler(labeler, train, { ...train1, onEpoch: every('recurrent') });
+      // an atomic checkpoint per seed and model after every epoch; a rerun of a killed run continues from them
+      const ck = { recurrent: `${values.out}.s${seed}.ckpt`, perFrame: `${values.out}.s${seed}.per-frame.ckpt` };
+      checkpoints.push(ck.recurrent, ck.perFrame);
+      const read = (who: string, path: string, epochs: number) => {
+        if (epochs > 0)
+          ctx.log(`seed ${seed} ${who}: epochs 1-${epochs} were read from ${path} (a run stopped before)`);
+      };
+      const rec = trainFrameLabeler(labeler, train, {
+        ...train1,
+        checkpoint: ck.recurrent,
+        onEpoch: every('recurrent'),
+      });
+      read('recurrent', ck.recurrent, rec.resumedEpochs);
       const mlp = PerFrameClassifier.create(
         { inputSize: labeler.spec.size, hiddenSize: values.hidden, outputSize: 2 },
         { seed, backend: labeler.model.backend },
       );
-      const per = trainPerFrame(mlp, labeler.spec, train, { ...train1, onEpoch: every('per-frame') });
+      const per = trainPerFrame(mlp, labeler.spec, train, {
+        ...train1,
+        checkpoint: ck.perFrame,
+        onEpoch: every('per-frame'),
+      });
+      read('per-frame', ck.perFrame, per.resumedEpochs);
       ctx.log(
         `seed ${seed}: recurrent ${labeler.model.numParams} params in ${rec.seconds.toFixed(1)} s, per-frame ${mlp.numParams} params in ${per.seconds.toFixed(1)} s (${rec.updates} updates each, features X = ${labeler.spec.size})`,
       );
@@ -232,6 +258,7 @@ export const command = defineCommand({
         );
       });
     }
+    for (const path of checkpoints) rmSync(path, { force: true }); // every seed is done
     if (values.json) process.stdout.write(`${JSON.stringify({ runs })}\n`);
   },
 });

@@ -11,6 +11,11 @@
  * Per-frame (`trainPerFrame`): the same streams (same seed, so the very same frames and features), shuffled,
  * in minibatches of k1·B frames (as many frames per update as a recurrent window), same optimizer and clipping.
  *
+ * With `options.checkpoint` either trainer writes an atomic checkpoint after every full epoch
+ * (`framesCheckpoint.ts`) and, when the file exists at the start, continues from it: the weights and losses at
+ * the end are those of the uninterrupted run (`options.epochs` may grow between the runs; the other settings
+ * and the clips must be the same).
+ *
  * @example
  * const labeler = createFrameLabeler({ labels: ['silent', 'speaking'], width: 32, height: 32 });
  * trainFrameLabeler(labeler, clips, { epochs: 20, seed: 1 });
@@ -27,6 +32,7 @@ import type { FrameFeatureSpec } from './frameFeatures.ts';
 import type { FrameLabeler } from './frameLabeler.ts';
 import { checkClips, joinClips, type JoinedStreams, type LabeledClip } from './joinClips.ts';
 import type { PerFrameClassifier } from './perFrameClassifier.ts';
+import { clipsChecksum, loadFramesCheckpoint, saveFramesCheckpoint } from './framesCheckpoint.ts';
 
 /** Options of `trainFrameLabeler` and `trainPerFrame`. */
 export interface TrainFramesOptions {
@@ -50,6 +56,13 @@ export interface TrainFramesOptions {
   onEpoch?: (epoch: number, loss: number) => void;
   /** Stops between two updates. @default none */
   signal?: AbortSignal;
+  /**
+   * A checkpoint file, written atomically after every full epoch; when it exists at the start (and `resume` is
+   * on) the run continues from it. @default none
+   */
+  checkpoint?: string;
+  /** Continue from an existing `checkpoint`; false starts afresh and overwrites it. @default true */
+  resume?: boolean;
 }
 
 /** What a training run returns. */
@@ -60,7 +73,10 @@ export interface TrainFramesResult {
   readonly updates: number;
   /** Frames trained on (counted once per epoch). */
   readonly frames: number;
+  /** Seconds of this call (a resumed run's earlier epochs not counted). */
   readonly seconds: number;
+  /** Epochs read from `options.checkpoint` (0: a new run). */
+  readonly resumedEpochs: number;
 }
 
 interface Resolved {
@@ -74,6 +90,8 @@ interface Resolved {
   seed: number;
   onEpoch: ((epoch: number, loss: number) => void) | undefined;
   signal: AbortSignal | undefined;
+  checkpoint: string | null;
+  resume: boolean;
 }
 
 function resolve(
@@ -99,6 +117,10 @@ function resolve(
     throw invalidArg('options.onEpoch', 'a function (epoch, loss) => void', o.onEpoch);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
     throw invalidArg('options.signal', 'an AbortSignal', o.signal);
+  if (o.checkpoint !== undefined && (typeof o.checkpoint !== 'string' || o.checkpoint === ''))
+    throw invalidArg('options.checkpoint', 'a file path', o.checkpoint);
+  if (o.resume !== undefined && typeof o.resume !== 'boolean')
+    throw invalidArg('options.resume', 'a boolean', o.resume);
   return {
     epochs,
     perStream,
@@ -110,15 +132,30 @@ function resolve(
     seed: checkInt('options.seed', o.seed ?? 0, 0, 0xffffffff),
     onEpoch: o.onEpoch,
     signal: o.signal,
+    checkpoint: o.checkpoint ?? null,
+    resume: o.resume ?? true,
   };
 }
 
-function* epochStreams(clips: readonly LabeledClip[], spec: FrameFeatureSpec, r: Resolved): Generator<JoinedStreams> {
-  const rng = new Rng(r.seed);
-  for (let e = 0; e < r.epochs; e++) {
-    if (r.signal?.aborted) return;
-    yield joinClips(clips, spec, { length: r.perStream, streams: r.B, minSegment: r.minSegment, rng });
-  }
+/** Epoch `e`'s joined streams, drawn with the joins' RNG (one per run, carried across a resume). */
+function epochStreams(clips: readonly LabeledClip[], spec: FrameFeatureSpec, r: Resolved, rng: Rng): JoinedStreams {
+  return joinClips(clips, spec, { length: r.perStream, streams: r.B, minSegment: r.minSegment, rng });
+}
+
+/** The settings a checkpoint records and a resume must match (not `epochs`: a run may be extended). */
+function runSettings(
+  r: Resolved,
+  clips: readonly LabeledClip[],
+  model: Record<string, string | number>,
+): Record<string, string | number> {
+  const { perStream, B, k1, lr, clipNorm, minSegment, seed } = r;
+  return { perStream, B, k1, lr, clipNorm, minSegment, seed, clips: clipsChecksum(clips), ...model };
+}
+
+/** The checkpoint's epochs must not exceed the run's. */
+function checkEpochs(r: Resolved, done: number): void {
+  if (done > r.epochs)
+    throw invalidArg('options.epochs', `at least ${done} (the epochs ${r.checkpoint} holds)`, r.epochs);
 }
 
 /**
@@ -132,29 +169,76 @@ export function trainFrameLabeler(
 ): TrainFramesResult {
   const r = resolve(clips, labeler.spec, options);
   const t0 = performance.now();
-  const trainer = new Trainer(labeler.model, {
+  const model = labeler.model;
+  const trainer = new Trainer(model, {
     optimizer: { name: 'adam', lr: r.lr },
     k1: r.k1,
     clipNorm: r.clipNorm,
     loss: 'crossEntropy',
   });
+  const joins = new Rng(r.seed);
   const losses: number[] = [];
   let frames = 0;
   let epoch = 0;
-  for (const s of epochStreams(clips, labeler.spec, r)) {
+  const settings =
+    r.checkpoint === null
+      ? {}
+      : runSettings(r, clips, { model: JSON.stringify(model.config), features: JSON.stringify(labeler.spec) });
+  const saved =
+    r.checkpoint !== null && r.resume
+      ? loadFramesCheckpoint(r.checkpoint, 'recurrent', settings, model.params.length)
+      : null;
+  if (saved !== null) {
+    checkEpochs(r, saved.epoch);
+    new Rng(1).setState(saved.joins); // checked before the trainer changes
+    trainer.setState({
+      step: saved.updates,
+      cursor: saved.cursor,
+      carried: null, // an epoch's first window starts from zeros
+      optimizer: saved.optimizer,
+      rng: saved.rng,
+    }); // validates before anything changes
+    joins.setState(saved.joins);
+    model.params.set(saved.params);
+    losses.push(...saved.losses);
+    frames = saved.frames;
+    epoch = saved.epoch;
+  }
+  const resumedEpochs = epoch;
+  for (; epoch < r.epochs && !r.signal?.aborted; epoch++) {
+    const s = epochStreams(clips, labeler.spec, r, joins);
     let sum = 0,
-      n = 0;
+      n = 0,
+      full = true;
     for (const w of sequenceWindows({ x: s.x, targets: s.targets, N: s.N, B: s.B }, { k1: r.k1 })) {
-      if (r.signal?.aborted) break;
+      if (r.signal?.aborted) {
+        full = false;
+        break;
+      }
       const e = trainer.update(w);
       sum += e.loss * e.tokens;
       n += e.tokens;
     }
     frames += n;
     losses.push(n > 0 ? sum / n : NaN);
-    r.onEpoch?.(epoch++, losses[losses.length - 1]);
+    if (full && r.checkpoint !== null) {
+      const t = trainer.getState();
+      saveFramesCheckpoint(r.checkpoint, model.params, {
+        kind: 'recurrent',
+        settings,
+        epoch: epoch + 1,
+        losses,
+        frames,
+        updates: t.step,
+        joins: joins.getState(),
+        rng: t.rng,
+        cursor: t.cursor,
+        optimizer: t.optimizer,
+      });
+    }
+    r.onEpoch?.(epoch, losses[losses.length - 1]);
   }
-  return { losses, updates: trainer.step, frames, seconds: (performance.now() - t0) / 1000 };
+  return { losses, updates: trainer.step, frames, seconds: (performance.now() - t0) / 1000, resumedEpochs };
 }
 
 /**
@@ -173,6 +257,7 @@ export function trainPerFrame(
     throw invalidArg('classifier', `a classifier of inputSize ${spec.size} (the features' size)`, classifier.inputSize);
   const t0 = performance.now();
   const opt = createOptimizer({ name: 'adam', lr: r.lr, backend: classifier.backend });
+  const joins = new Rng(r.seed);
   const shuffle = new Rng(r.seed ^ 0x5eed);
   const X = spec.size;
   const Y = classifier.outputSize;
@@ -184,7 +269,35 @@ export function trainPerFrame(
   let frames = 0,
     updates = 0,
     epoch = 0;
-  for (const s of epochStreams(clips, spec, r)) {
+  const { inputSize, hiddenSize, outputSize } = classifier;
+  const settings =
+    r.checkpoint === null
+      ? {}
+      : runSettings(r, clips, { inputSize, hiddenSize, outputSize, features: JSON.stringify(spec) });
+  const saved =
+    r.checkpoint !== null && r.resume
+      ? loadFramesCheckpoint(r.checkpoint, 'per-frame', settings, classifier.params.length)
+      : null;
+  if (saved !== null) {
+    checkEpochs(r, saved.epoch);
+    const before = opt.getState();
+    try {
+      opt.setState(saved.optimizer);
+      joins.setState(saved.joins);
+      shuffle.setState(saved.rng);
+    } catch (err) {
+      opt.setState(before);
+      throw err;
+    }
+    classifier.params.set(saved.params);
+    losses.push(...saved.losses);
+    frames = saved.frames;
+    updates = saved.updates;
+    epoch = saved.epoch;
+  }
+  const resumedEpochs = epoch;
+  for (; epoch < r.epochs && !r.signal?.aborted; epoch++) {
+    const s = epochStreams(clips, spec, r, joins);
     const total = s.N * s.B;
     const order = Int32Array.from({ length: total }, (_, i) => i);
     for (let i = total - 1; i > 0; i--) {
@@ -194,9 +307,13 @@ export function trainPerFrame(
       order[j] = t;
     }
     let sum = 0,
-      n = 0;
+      n = 0,
+      full = true;
     for (let start = 0; start + M <= total; start += M) {
-      if (r.signal?.aborted) break;
+      if (r.signal?.aborted) {
+        full = false;
+        break;
+      }
       for (let m = 0; m < M; m++) {
         const f = order[start + m];
         xb.set(s.x.subarray(f * X, (f + 1) * X), m * X);
@@ -216,7 +333,20 @@ export function trainPerFrame(
     }
     frames += n;
     losses.push(n > 0 ? sum / n : NaN);
-    r.onEpoch?.(epoch++, losses[losses.length - 1]);
+    if (full && r.checkpoint !== null)
+      saveFramesCheckpoint(r.checkpoint, classifier.params, {
+        kind: 'per-frame',
+        settings,
+        epoch: epoch + 1,
+        losses,
+        frames,
+        updates,
+        joins: joins.getState(),
+        rng: shuffle.getState(),
+        cursor: 0,
+        optimizer: opt.getState(),
+      });
+    r.onEpoch?.(epoch, losses[losses.length - 1]);
   }
-  return { losses, updates, frames, seconds: (performance.now() - t0) / 1000 };
+  return { losses, updates, frames, seconds: (performance.now() - t0) / 1000, resumedEpochs };
 }

@@ -115,6 +115,7 @@ describe('bad flags: one line naming the flag, expected and received, exit code 
       ['video-digits', '--features', 'colour'],
       /--features: expected one of pixels, motion, both but received "colour"/,
     ],
+    [['video-digits', '--size', '20'], /--size: expected an integer in \[28, 512\] but received "20"/],
     [['video-bench', '--runs', '0'], /--runs: expected an integer >= 1 but received "0"/],
     [['bench', '--only', 'W9'], /--only: expected workloads among W1, .* but received "W9"/],
   ];
