@@ -156,6 +156,37 @@ console.log(p[0].toFixed(1), p[1].toFixed(1));`,
     expect(help.stdout).toMatch(/--teacher/);
   });
 
+  it('from the package: a frame trainer resumed from its checkpoint ends as one run; keyed streams past maxKeys', () => {
+    writeFileSync(
+      join(app, 'resume.mjs'),
+      `import { RNNModel, Rng, createFrameLabeler, keyedRecurrent, trainFrameLabeler } from 'eddy';
+import { from, lastValueFrom, toArray } from 'rxjs';
+const rng = new Rng(1);
+const clips = Array.from({ length: 4 }, () => {
+  const labels = Int32Array.from({ length: 12 }, () => rng.int(2));
+  const pixels = Float32Array.from({ length: 12 * 16 }, (_, k) => rng.uniform(0, 1) + labels[Math.floor(k / 16)]);
+  return { pixels, labels, T: 12 };
+});
+const make = () => createFrameLabeler({ labels: ['a', 'b'], width: 4, height: 4, hiddenSize: 3, seed: 2 });
+const o = { lr: 0.01, window: 4, streams: 2, seed: 3 };
+const whole = make();
+const w = trainFrameLabeler(whole, clips, { ...o, epochs: 3 });
+trainFrameLabeler(make(), clips, { ...o, epochs: 2, checkpoint: 'frames.ckpt' });
+const resumed = make();
+const r = trainFrameLabeler(resumed, clips, { ...o, epochs: 3, checkpoint: 'frames.ckpt' });
+const same = r.losses.join() === w.losses.join() && resumed.model.params.every((v, i) => v === whole.model.params[i]);
+const m = RNNModel.create({ cell: 'gru', input: 'onehot', inputSize: 4, hiddenSize: 3, outputSize: 2 }, { seed: 1 });
+let evicted = 0;
+const events = Array.from({ length: 300 }, (_, i) => ({ key: i % 30, id: i % 4 }));
+const out = await lastValueFrom(from(events).pipe(keyedRecurrent(m, { keyOf: (e) => e.key, inputOf: (e) => e.id,
+  maxKeys: 10, onEvict: () => evicted++ }), toArray()));
+console.log(r.resumedEpochs, same, out.length, evicted);`,
+    );
+    const r = run(process.execPath, ['resume.mjs']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('2 true 300 300'); // 290 LRU evictions, then the 10 keys held at completion
+  });
+
   it('the shipped models stored in int8 (names) and F16 (ram-translated) load from the package', () => {
     const live = run('npx', ['--no-install', 'eddy', 'names', 'live', '--name', 'Schmidt']);
     expect(live.status, live.stderr).toBe(0);
