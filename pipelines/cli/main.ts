@@ -45,12 +45,12 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   },
   {
     name: 'video-train',
-    summary: 'train the GRID speaking-vs-silent frame labeller and its per-frame baseline',
+    summary: 'train the GRID speaking-vs-silent frame labeller and its per-frame baseline (resumable)',
     load: () => import('../video/train.ts') as Promise<{ command: Command }>,
   },
   {
     name: 'video-digits',
-    summary: 'train the moving-digits-with-occlusion frame labeller and its baseline',
+    summary: 'train the moving-digits-with-occlusion frame labeller and its baseline (resumable)',
     load: () => import('../video/digits.ts') as Promise<{ command: Command }>,
   },
   {
@@ -115,7 +115,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   },
   {
     name: 'pen train',
-    summary: 'digit -> pen trajectory generator (mixture density head), judged by a trajectory classifier',
+    summary: 'digit -> pen trajectory generator (mixture density head), judged by a trajectory classifier (resumable)',
     load: () => import('../pen/train.ts') as Promise<{ command: Command }>,
   },
   {
